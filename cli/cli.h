@@ -1,0 +1,83 @@
+/*
+ * The xporta command: shared helpers for the subcommands.
+ *
+ * Front-ends include only <xporta.h>.  All printing goes through these
+ * helpers; the library itself never prints.
+ */
+#ifndef XPORTA_CLI_CLI_H
+#define XPORTA_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "xporta.h"
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CLI_PRINTF(a, b)
+#endif
+
+/* Exit codes: stable, documented in xporta(1). */
+enum {
+    EXIT_OK = 0,
+    EXIT_PROBLEMS = 1,  /* check found errors; verify/diff found differences */
+    EXIT_USAGE = 2,     /* bad command line */
+    EXIT_INPUT = 3,     /* input file invalid, missing or too big */
+    EXIT_IO = 4,        /* local file could not be read or written */
+    EXIT_NET = 5,       /* server unreachable, TLS failure, timeout */
+    EXIT_AUTH = 6,      /* credentials rejected */
+    EXIT_SERVER = 7,    /* the server refused a request or lacks a feature */
+    EXIT_LOCKED = 8,    /* another xporta runs the same job */
+    EXIT_CONFLICT = 9,  /* conflicting data (see --on-conflict) */
+    EXIT_CANCELED = 10, /* interrupted; run the same command to resume */
+    EXIT_INTERNAL = 70, /* a bug or out of memory */
+};
+
+int cli_exit_code(xporta_status st);
+
+extern const char *cli_prog;
+extern int cli_verbose; /* -1 quiet, 0 normal, 1 verbose */
+
+void cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);
+void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);
+void cli_note(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* A status with the object's detail: "xporta: error: DETAIL". */
+int cli_fail(xporta_status st, const char *detail);
+int cli_usage_error(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
+
+/* Prints a diagnostic as "file:line:col: severity: message". */
+void cli_print_diag(FILE *out, const xporta_diag *d);
+
+/* JSON output helpers (strings are escaped, UTF-8 passed through). */
+void cli_json_str(FILE *out, const char *s);
+
+/* Human-readable sizes and counts. */
+const char *cli_bytes(uint64_t n, char *buf, size_t cap);
+
+/* A progress line on stderr, only when stderr is a terminal and the work is
+ * big enough to be worth watching.  `total` may be 0 (unknown). */
+struct cli_progress {
+    bool on;
+    uint64_t total;
+    double start;
+    double last;
+    char label[64];
+};
+void cli_progress_start(struct cli_progress *p, const char *label,
+                        uint64_t total, uint64_t min_total);
+void cli_progress_update(struct cli_progress *p, uint64_t done,
+                         const char *extra);
+void cli_progress_end(struct cli_progress *p);
+double cli_now(void);
+
+/* Parses "a,b,c" kinds with a clear error; returns 0 or EXIT_USAGE. */
+int cli_parse_kinds(const char *cmd, const char *list, uint32_t *set);
+
+/* Subcommands. */
+int cmd_check(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+
+#endif

@@ -1,0 +1,212 @@
+/* Messages, exit codes, progress and JSON for the xporta command. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char *cli_prog = "xporta";
+int cli_verbose = 0;
+
+int cli_exit_code(xporta_status st)
+{
+    static const struct {
+        xporta_status st;
+        int code;
+    } table[] = {
+        {XPORTA_OK, EXIT_OK},
+        {XPORTA_EFORMAT, EXIT_INPUT},
+        {XPORTA_ETOOBIG, EXIT_INPUT},
+        {XPORTA_ENOTFOUND, EXIT_INPUT},
+        {XPORTA_EIO, EXIT_IO},
+        {XPORTA_ENET, EXIT_NET},
+        {XPORTA_ETLS, EXIT_NET},
+        {XPORTA_ETIMEOUT, EXIT_NET},
+        {XPORTA_EDISCONNECTED, EXIT_NET},
+        {XPORTA_EAUTH, EXIT_AUTH},
+        {XPORTA_ESTANZA, EXIT_SERVER},
+        {XPORTA_EUNSUPPORTED, EXIT_SERVER},
+        {XPORTA_ELOCKED, EXIT_LOCKED},
+        {XPORTA_ECONFLICT, EXIT_CONFLICT},
+        {XPORTA_ECANCELED, EXIT_CANCELED},
+        {XPORTA_EINVAL, EXIT_USAGE},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].st == st)
+            return table[i].code;
+    return EXIT_INTERNAL;
+}
+
+static void vmsg(const char *level, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: %s", cli_prog, level);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("error: ", fmt, ap);
+    va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    if (cli_verbose < 0)
+        return;
+    va_start(ap, fmt);
+    vmsg("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void cli_note(const char *fmt, ...)
+{
+    va_list ap;
+    if (cli_verbose < 0)
+        return;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+}
+
+int cli_fail(xporta_status st, const char *detail)
+{
+    cli_error("%s", detail && *detail ? detail : xporta_strerror(st));
+    return cli_exit_code(st);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s %s: ", cli_prog, cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s %s --help'.\n", cli_prog, cmd);
+    return EXIT_USAGE;
+}
+
+void cli_print_diag(FILE *out, const xporta_diag *d)
+{
+    static const char *const sev[] = {"note", "warning", "error"};
+    if (d->file)
+        fprintf(out, "%s:", d->file);
+    if (d->line)
+        fprintf(out, "%lu:%lu:", d->line, d->col);
+    fprintf(out, "%s%s: %s\n", d->file || d->line ? " " : "", sev[d->severity],
+            d->message);
+}
+
+void cli_json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        default:
+            if (c < 0x20)
+                fprintf(out, "\\u%04x", c);
+            else
+                fputc(c, out);
+        }
+    }
+    fputc('"', out);
+}
+
+const char *cli_bytes(uint64_t n, char *buf, size_t cap)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)n;
+    size_t u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, cap, "%llu B", (unsigned long long)n);
+    else
+        snprintf(buf, cap, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_start(struct cli_progress *p, const char *label,
+                        uint64_t total, uint64_t min_total)
+{
+    p->on = cli_verbose >= 0 && isatty(STDERR_FILENO) &&
+            (total == 0 || total >= min_total);
+    p->total = total;
+    p->start = p->last = cli_now();
+    snprintf(p->label, sizeof p->label, "%s", label);
+}
+
+void cli_progress_update(struct cli_progress *p, uint64_t done,
+                         const char *extra)
+{
+    char a[32], b[32], r[32];
+    if (!p->on)
+        return;
+    double now = cli_now();
+    if (now - p->last < 0.25)
+        return;
+    p->last = now;
+    double rate = now > p->start ? (double)done / (now - p->start) : 0;
+    cli_bytes((uint64_t)rate, r, sizeof r);
+    if (p->total && done <= p->total)
+        fprintf(stderr, "\r%s: %s of %s (%.0f%%), %s/s%s%s\033[K", p->label,
+                cli_bytes(done, a, sizeof a), cli_bytes(p->total, b, sizeof b),
+                100.0 * (double)done / (double)p->total, r, extra ? ", " : "",
+                extra ? extra : "");
+    else
+        fprintf(stderr, "\r%s: %s, %s/s%s%s\033[K", p->label,
+                cli_bytes(done, a, sizeof a), r, extra ? ", " : "",
+                extra ? extra : "");
+    fflush(stderr);
+}
+
+void cli_progress_end(struct cli_progress *p)
+{
+    if (p->on)
+        fputs("\r\033[K", stderr);
+    p->on = false;
+}
+
+int cli_parse_kinds(const char *cmd, const char *list, uint32_t *set)
+{
+    const char *bad = NULL;
+    if (xporta_kinds_parse(list, set, &bad) == XPORTA_OK)
+        return 0;
+    fprintf(stderr, "%s %s: unknown kind '%.*s'; kinds are:", cli_prog, cmd,
+            bad ? (int)strcspn(bad, ",") : 0, bad ? bad : "");
+    for (int k = 0; k < XPORTA_KIND_COUNT; k++)
+        fprintf(stderr, " %s", xporta_kind_name((xporta_kind)k));
+    fprintf(stderr, " (groups: pep, secrets, mam, all)\n");
+    return EXIT_USAGE;
+}

@@ -1,0 +1,412 @@
+/* xporta convert: read -> filter -> write, between files and dialects. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "Usage: xporta convert [OPTIONS] IN... -o OUT\n"
+    "\n"
+    "Read XEP-0227 files, keep what you select, and write one output in the\n"
+    "dialect you choose.  Several inputs are merged (Prosody's one file per\n"
+    "user becomes one file per server); a host that continues in the next\n"
+    "input stays one <host>.  Nothing appears under OUT until the whole\n"
+    "output is written and synced; an interrupted run leaves nothing behind.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output OUT        where to write (required); a directory for\n"
+    "                          --split and --dialect prosody\n"
+    "  --dialect NAME          standard (default): XEP-0227 1.1 as specified;\n"
+    "                          prosody: a directory of USER@HOST.xml files as\n"
+    "                          prosody-migrator's xep0227 driver reads them;\n"
+    "                          ejabberd: OUT plus one OUT_HOST.xml per host, "
+    "as\n"
+    "                          'ejabberdctl import_piefxis OUT' reads them\n"
+    "                          (SCRAM encoded its way, blocklist as its\n"
+    "                          'Blocked contacts' privacy list)\n"
+    "  --split                 standard dialect in the XInclude layout of\n"
+    "                          XEP-0227 §5: OUT/server-data.xml, "
+    "OUT/HOST.xml,\n"
+    "                          OUT/HOST/USER.xml\n"
+    "  --users LIST            keep only these users: NAME or NAME@HOST,\n"
+    "                          comma-separated (an unknown one is an error)\n"
+    "  --exclude-kinds LIST    drop these kinds (see 'xporta stats --help';\n"
+    "                          groups: pep, secrets, mam)\n"
+    "  --only-kinds LIST       keep only these kinds\n"
+    "  --rename-host OLD=NEW   move every JID of host OLD to NEW: hosts,\n"
+    "                          rosters, subscriptions, blocklists, archive "
+    "and\n"
+    "                          offline to/from, PEP affiliations (repeatable;\n"
+    "                          conference.OLD is a host of its own)\n"
+    "  --strip-secrets         leave out passwords and SCRAM credentials\n"
+    "  --compact               no line breaks between elements\n"
+    "  -f, --force             replace OUT if it is an existing file\n"
+    "  -q, --quiet             only errors\n"
+    "  -v, --verbose           also notes about dialect fixes\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Files that contain credentials are created with mode 0600.\n";
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void on_diag(const xporta_diag *d, void *ud)
+{
+    (void)ud;
+    if (d->severity == XPORTA_NOTE && cli_verbose < 1)
+        return;
+    if (cli_verbose < 0 && d->severity != XPORTA_ERROR)
+        return;
+    cli_print_diag(stderr, d);
+}
+
+struct conv {
+    xporta_pie_writer *w;
+    xporta_filter *f;
+    char *host;         /* host open in the writer */
+    char *pending_host; /* seen in the input, begun at its first user */
+    bool in_user;
+    uint64_t users, records, dropped;
+};
+
+static int writer_fail(struct conv *c, xporta_pie_reader *r, const char *in)
+{
+    const char *file;
+    unsigned long line, col;
+    xporta_pie_reader_position(r, &file, &line, &col);
+    cli_error("%s", xporta_pie_writer_error(c->w));
+    cli_note("  while reading %s:%lu:%lu", file ? file : in, line, col);
+    return EXIT_INPUT;
+}
+
+static int ensure_host(struct conv *c, xporta_pie_reader *r, const char *in)
+{
+    if (!c->pending_host)
+        return 0;
+    if (c->host && strcmp(c->host, c->pending_host) == 0) {
+        free(c->pending_host);
+        c->pending_host = NULL;
+        return 0;
+    }
+    if (c->host && xporta_pie_writer_end_host(c->w) != XPORTA_OK)
+        return writer_fail(c, r, in);
+    free(c->host);
+    c->host = c->pending_host;
+    c->pending_host = NULL;
+    if (xporta_pie_writer_begin_host(c->w, c->host) != XPORTA_OK)
+        return writer_fail(c, r, in);
+    return 0;
+}
+
+static int convert_one(struct conv *c, const char *in, uint64_t done_before,
+                       struct cli_progress *prog)
+{
+    xporta_pie_reader *r = NULL;
+    xporta_status st = xporta_pie_reader_open(&r, in);
+    int rc = 0;
+    if (st != XPORTA_OK) {
+        cli_error("%s: %s", in,
+                  st == XPORTA_ENOTFOUND ? "no such file"
+                                         : "cannot open the file");
+        return cli_exit_code(st);
+    }
+    xporta_pie_reader_set_diag(r, on_diag, NULL);
+    bool keep_user = false;
+    unsigned long n = 0;
+    for (;;) {
+        xporta_pie_event ev;
+        if (interrupted) {
+            rc = EXIT_CANCELED;
+            break;
+        }
+        st = xporta_pie_reader_next(r, &ev);
+        if (st != XPORTA_OK) {
+            cli_progress_end(prog);
+            rc = cli_fail(st, xporta_pie_reader_error(r));
+            break;
+        }
+        if (ev == XPORTA_PIE_END)
+            break;
+        if ((++n & 1023) == 0)
+            cli_progress_update(prog, done_before + xporta_pie_reader_offset(r),
+                                NULL);
+        switch (ev) {
+        case XPORTA_PIE_HOST: {
+            const char *h = xporta_filter_host(c->f, xporta_pie_reader_host(r));
+            free(c->pending_host);
+            c->pending_host = strdup(h);
+            if (!c->pending_host)
+                rc = EXIT_INTERNAL;
+            break;
+        }
+        case XPORTA_PIE_USER:
+            keep_user = xporta_filter_keep_user(c->f, xporta_pie_reader_host(r),
+                                                xporta_pie_reader_user(r));
+            if (!keep_user)
+                break;
+            rc = ensure_host(c, r, in);
+            if (rc)
+                break;
+            if (xporta_pie_writer_begin_user(c->w, xporta_pie_reader_user(r),
+                                             xporta_pie_reader_user_elem(r)) !=
+                XPORTA_OK)
+                rc = writer_fail(c, r, in);
+            c->users++;
+            break;
+        case XPORTA_PIE_RECORD: {
+            if (!keep_user)
+                break;
+            xporta_record *rec = xporta_pie_reader_record(r);
+            bool keep;
+            if (xporta_filter_record(c->f, rec, &keep) != XPORTA_OK) {
+                cli_error("%s", xporta_filter_error(c->f));
+                rc = EXIT_INTERNAL;
+                break;
+            }
+            if (!keep) {
+                c->dropped++;
+                break;
+            }
+            if (xporta_pie_writer_write(c->w, rec) != XPORTA_OK)
+                rc = writer_fail(c, r, in);
+            c->records++;
+            break;
+        }
+        case XPORTA_PIE_EXTRA: {
+            xporta_record *rec = xporta_pie_reader_record(r);
+            bool keep;
+            rc = ensure_host(c, r, in);
+            if (rc)
+                break;
+            if (xporta_filter_record(c->f, rec, &keep) == XPORTA_OK && keep &&
+                xporta_pie_writer_write_extra(c->w, rec->payload) != XPORTA_OK)
+                rc = writer_fail(c, r, in);
+            break;
+        }
+        case XPORTA_PIE_USER_END:
+            if (keep_user && xporta_pie_writer_end_user(c->w) != XPORTA_OK)
+                rc = writer_fail(c, r, in);
+            keep_user = false;
+            break;
+        case XPORTA_PIE_HOST_END:
+            /* The host stays open: the next input may continue it. */
+            break;
+        default:
+            break;
+        }
+        if (rc)
+            break;
+    }
+    xporta_pie_reader_free(r);
+    return rc;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+    enum {
+        O_DIALECT = 256,
+        O_SPLIT,
+        O_USERS,
+        O_EXCLUDE,
+        O_ONLY,
+        O_RENAME,
+        O_STRIP,
+        O_COMPACT
+    };
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"dialect", required_argument, NULL, O_DIALECT},
+        {"split", no_argument, NULL, O_SPLIT},
+        {"users", required_argument, NULL, O_USERS},
+        {"exclude-kinds", required_argument, NULL, O_EXCLUDE},
+        {"only-kinds", required_argument, NULL, O_ONLY},
+        {"rename-host", required_argument, NULL, O_RENAME},
+        {"strip-secrets", no_argument, NULL, O_STRIP},
+        {"compact", no_argument, NULL, O_COMPACT},
+        {"force", no_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL;
+    xporta_dialect dialect = XPORTA_DIALECT_STANDARD;
+    unsigned flags = 0;
+    bool force = false;
+    uint32_t exclude = 0, only = 0;
+    struct conv c = {0};
+    int opt, rc = 0;
+
+    if (xporta_filter_new(&c.f) != XPORTA_OK)
+        return EXIT_INTERNAL;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "o:fqvh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'o':
+            out = optarg;
+            break;
+        case O_DIALECT:
+            if (xporta_dialect_from_name(optarg, &dialect) != XPORTA_OK)
+                rc = cli_usage_error("convert",
+                                     "unknown dialect '%s' (standard, prosody, "
+                                     "ejabberd)",
+                                     optarg);
+            break;
+        case O_SPLIT:
+            flags |= XPORTA_PIE_SPLIT;
+            break;
+        case O_USERS: {
+            char *list = strdup(optarg);
+            for (char *save = NULL,
+                      *u = list ? strtok_r(list, ",", &save) : NULL;
+                 u; u = strtok_r(NULL, ",", &save))
+                if (xporta_filter_add_user(c.f, u) != XPORTA_OK)
+                    rc =
+                        cli_usage_error("convert", "bad --users entry '%s'", u);
+            free(list);
+            break;
+        }
+        case O_EXCLUDE:
+            rc = cli_parse_kinds("convert", optarg, &exclude);
+            break;
+        case O_ONLY:
+            rc = cli_parse_kinds("convert", optarg, &only);
+            break;
+        case O_RENAME: {
+            const char *eq = strchr(optarg, '=');
+            char *from = eq ? strndup(optarg, (size_t)(eq - optarg)) : NULL;
+            if (!eq || !from ||
+                xporta_filter_rename_host(c.f, from, eq + 1) != XPORTA_OK)
+                rc = cli_usage_error("convert", "bad --rename-host '%s'%s%s",
+                                     optarg, eq ? ": " : " (want OLD=NEW)",
+                                     eq ? xporta_filter_error(c.f) : "");
+            free(from);
+            break;
+        }
+        case O_STRIP:
+            xporta_filter_strip_secrets(c.f, true);
+            break;
+        case O_COMPACT:
+            flags |= XPORTA_PIE_COMPACT;
+            break;
+        case 'f':
+            force = true;
+            break;
+        case 'q':
+            cli_verbose = -1;
+            break;
+        case 'v':
+            cli_verbose = 1;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            xporta_filter_free(c.f);
+            return EXIT_OK;
+        default:
+            rc = cli_usage_error("convert", "unknown option");
+        }
+        if (rc) {
+            xporta_filter_free(c.f);
+            return rc;
+        }
+    }
+    if (only)
+        exclude |= ~only & ((1u << XPORTA_KIND_COUNT) - 1);
+    xporta_filter_exclude_kinds(c.f, exclude);
+    if (!out || optind >= argc) {
+        xporta_filter_free(c.f);
+        return cli_usage_error("convert", out ? "no input file given"
+                                              : "no output given (-o OUT)");
+    }
+    if ((flags & XPORTA_PIE_SPLIT) && dialect != XPORTA_DIALECT_STANDARD) {
+        xporta_filter_free(c.f);
+        return cli_usage_error("convert",
+                               "--split is for the standard dialect "
+                               "(prosody already writes a directory)");
+    }
+    for (int i = optind; i < argc; i++) {
+        if (strcmp(argv[i], out) == 0) {
+            xporta_filter_free(c.f);
+            return cli_usage_error("convert", "%s is both input and output",
+                                   out);
+        }
+    }
+
+    struct stat sb;
+    bool dir_out =
+        (flags & XPORTA_PIE_SPLIT) || dialect == XPORTA_DIALECT_PROSODY;
+    if (!dir_out && stat(out, &sb) == 0 && !force) {
+        xporta_filter_free(c.f);
+        cli_error("%s exists; use --force to replace it", out);
+        return EXIT_USAGE;
+    }
+    xporta_status st = xporta_pie_writer_open(&c.w, out, dialect, flags);
+    if (st != XPORTA_OK) {
+        rc = cli_fail(st, c.w ? xporta_pie_writer_error(c.w) : NULL);
+        xporta_pie_writer_free(c.w);
+        xporta_filter_free(c.f);
+        return rc;
+    }
+    xporta_pie_writer_set_diag(c.w, on_diag, NULL);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    uint64_t total = 0, done = 0;
+    for (int i = optind; i < argc; i++)
+        if (stat(argv[i], &sb) == 0)
+            total += (uint64_t)sb.st_size;
+    struct cli_progress prog;
+    cli_progress_start(&prog, "convert", total, 8u << 20);
+    double t0 = cli_now();
+    for (int i = optind; i < argc && rc == 0; i++) {
+        rc = convert_one(&c, argv[i], done, &prog);
+        if (stat(argv[i], &sb) == 0)
+            done += (uint64_t)sb.st_size;
+    }
+    cli_progress_end(&prog);
+    if (rc == 0 && c.host && xporta_pie_writer_end_host(c.w) != XPORTA_OK)
+        rc = cli_fail(XPORTA_EINVAL, xporta_pie_writer_error(c.w));
+    const char *missing = xporta_filter_unseen_user(c.f, 0);
+    if (rc == 0 && missing) {
+        for (size_t i = 0; (missing = xporta_filter_unseen_user(c.f, i)); i++)
+            cli_error("user '%s' (from --users) is not in the input", missing);
+        rc = EXIT_INPUT;
+    }
+    if (rc == 0 && xporta_pie_writer_commit(c.w) != XPORTA_OK)
+        rc = cli_fail(XPORTA_EIO, xporta_pie_writer_error(c.w));
+    if (rc == 0 && cli_verbose >= 0) {
+        char b[32];
+        double secs = cli_now() - t0;
+        fprintf(stderr,
+                "%s: wrote %s (%s): %llu user%s, %llu records (%s) in %.1f s",
+                cli_prog, out, xporta_dialect_name(dialect),
+                (unsigned long long)c.users, c.users == 1 ? "" : "s",
+                (unsigned long long)c.records,
+                cli_bytes(xporta_pie_writer_bytes(c.w), b, sizeof b), secs);
+        if (c.dropped)
+            fprintf(stderr, "; %llu records left out as asked",
+                    (unsigned long long)c.dropped);
+        fprintf(stderr, "\n");
+    } else if (rc == EXIT_CANCELED) {
+        cli_error("interrupted; nothing was written to %s", out);
+    }
+    xporta_pie_writer_free(c.w);
+    xporta_filter_free(c.f);
+    free(c.host);
+    free(c.pending_host);
+    return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * xporta: move XMPP accounts between servers without losing anything.
+ *
+ * One row per subcommand; each lives in cmd_<name>.c and parses its own
+ * options (git's command table).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"check", cmd_check,
+     "validate XEP-0227 files (file:line:col for each problem)"},
+    {"stats", cmd_stats, "count what XEP-0227 files hold, per host and user"},
+    {"convert", cmd_convert,
+     "filter, merge, split and translate XEP-0227 files between dialects"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: %s COMMAND [OPTIONS] [ARGS]\n"
+            "\n"
+            "Move XMPP accounts between servers with nothing lost: XEP-0227\n"
+            "(urn:xmpp:pie:0) files in the Prosody and ejabberd dialects.\n"
+            "\n"
+            "Commands:\n",
+            cli_prog);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out,
+            "\n"
+            "'%s COMMAND --help' explains a command; 'man xporta' has it all.\n"
+            "Exit codes: 0 ok, 1 problems found, 2 usage, 3 bad input, 4 I/O,\n"
+            "5 network, 6 authentication, 7 server refused, 8 locked,\n"
+            "9 conflict, 10 interrupted (run again to resume), 70 internal.\n",
+            cli_prog);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("xporta %s\n", xporta_version());
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "%s: '%s' is not a command.\n\n", cli_prog, cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

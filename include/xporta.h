@@ -1,0 +1,366 @@
+/*
+ * xporta.h: the public API of libxporta.
+ *
+ * libxporta moves XMPP account data between XEP-0227 files (urn:xmpp:pie:0)
+ * and live accounts.  An account is seen as a stream of records
+ * (kind, key, payload): a roster item, a vCard, one PEP item, one archived
+ * message.  Records flow one at a time, so a file or archive of any size
+ * passes through in bounded memory.
+ *
+ * Conventions (they hold for every function below):
+ *  - Functions return an xporta_status; XPORTA_OK is 0.  The detail of a
+ *    failure is kept on the object that failed (xporta_*_error()), the first
+ *    failure wins.  The library never prints and never exits.
+ *  - Objects have one creator (_open/_new) and one destroyer (_free);
+ *    destroying NULL is a no-op.
+ *  - Returned `const` pointers are borrowed: valid until the next call on
+ *    the same object.  Returned `char *` must be released with xporta_free().
+ */
+#ifndef XPORTA_H
+#define XPORTA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define XPORTA_API __attribute__((visibility("default")))
+#else
+#define XPORTA_API
+#endif
+
+#define XPORTA_VERSION "0.1.0"
+
+/* ==== status ============================================================ */
+
+/* Stable forever: new values are only ever appended. */
+typedef enum xporta_status {
+    XPORTA_OK = 0,
+    XPORTA_ENOMEM = 1,         /* allocation failed */
+    XPORTA_EINVAL = 2,         /* the caller passed an invalid argument */
+    XPORTA_EIO = 3,            /* reading or writing a local file failed */
+    XPORTA_EFORMAT = 4,        /* malformed XEP-0227 file, journal or input */
+    XPORTA_ETOOBIG = 5,        /* input exceeded a configured limit */
+    XPORTA_ENET = 6,           /* could not reach the server */
+    XPORTA_ETLS = 7,           /* TLS failed or the certificate is not valid */
+    XPORTA_EAUTH = 8,          /* the server rejected the credentials */
+    XPORTA_ESTANZA = 9,        /* the server answered with an error stanza */
+    XPORTA_ETIMEOUT = 10,      /* no answer before the deadline */
+    XPORTA_EUNSUPPORTED = 11,  /* the server or file lacks a needed feature */
+    XPORTA_ECANCELED = 12,     /* the operation was canceled */
+    XPORTA_ELOCKED = 13,       /* another process holds the job's lock */
+    XPORTA_ECONFLICT = 14,     /* data differs where it was expected equal */
+    XPORTA_ENOTFOUND = 15,     /* no such user, host, file or item */
+    XPORTA_EDISCONNECTED = 16, /* the connection was lost */
+} xporta_status;
+
+/* "XPORTA_ETIMEOUT" */
+XPORTA_API const char *xporta_status_name(xporta_status st);
+/* A generic sentence, e.g. "no answer before the deadline". */
+XPORTA_API const char *xporta_strerror(xporta_status st);
+
+XPORTA_API void xporta_free(void *p);
+XPORTA_API const char *xporta_version(void);
+
+/* ==== diagnostics ======================================================= */
+
+typedef enum xporta_severity {
+    XPORTA_NOTE = 0,
+    XPORTA_WARNING = 1,
+    XPORTA_ERROR = 2,
+} xporta_severity;
+
+/* A problem found in input, located in its file.  `file` is NULL when the
+ * input has no name; `line`/`col` are 1-based, 0 when unknown.  Valid only
+ * during the callback. */
+typedef struct xporta_diag {
+    xporta_severity severity;
+    const char *file;
+    unsigned long line;
+    unsigned long col;
+    const char *message;
+} xporta_diag;
+
+typedef void (*xporta_diag_cb)(const xporta_diag *diag, void *userdata);
+
+/* ==== XML elements ====================================================== */
+
+/* A read-only view of an XML element tree (a record's payload).  Text nodes
+ * are nodes whose name is NULL.  Namespaces are URIs, never prefixes. */
+typedef struct xporta_elem xporta_elem;
+
+/* NULL for a text node. */
+XPORTA_API const char *xporta_elem_name(const xporta_elem *e);
+/* "" when the element has no namespace. */
+XPORTA_API const char *xporta_elem_ns(const xporta_elem *e);
+/* The value of an attribute in no namespace, or NULL. */
+XPORTA_API const char *xporta_elem_attr(const xporta_elem *e, const char *name);
+/* Children in document order; text nodes included. */
+XPORTA_API const xporta_elem *xporta_elem_first(const xporta_elem *e);
+XPORTA_API const xporta_elem *xporta_elem_next(const xporta_elem *e);
+/* First child element with that name and namespace (ns NULL = any). */
+XPORTA_API const xporta_elem *
+xporta_elem_child(const xporta_elem *e, const char *ns, const char *name);
+/* The text of a text node, or the concatenated text children of an
+ * element (borrowed; "" when none). */
+XPORTA_API const char *xporta_elem_text(const xporta_elem *e);
+/* Serialises the tree (namespaces declared where they change).  *out must
+ * be released with xporta_free(). */
+XPORTA_API xporta_status xporta_elem_to_string(const xporta_elem *e, char **out,
+                                               size_t *len);
+
+/* ==== records =========================================================== */
+
+/* Every kind of data XEP-0227 1.1 carries, plus two documented extensions
+ * (blocklist, mam-prefs) and OTHER for anything unknown, which is kept
+ * verbatim and written back so that nothing is lost silently. */
+typedef enum xporta_kind {
+    XPORTA_KIND_CREDENTIALS = 0,   /* key: "PLAIN" or the SCRAM mechanism */
+    XPORTA_KIND_ROSTER,            /* key: contact bare JID */
+    XPORTA_KIND_PENDING,           /* key: requester bare JID */
+    XPORTA_KIND_VCARD,             /* key: "vcard" */
+    XPORTA_KIND_PRIVATE,           /* key: "{namespace}name" */
+    XPORTA_KIND_PRIVACY,           /* key: "list NAME", "default", "active" */
+    XPORTA_KIND_BLOCKLIST,         /* key: blocked JID */
+    XPORTA_KIND_OFFLINE,           /* key: sequence number "1", "2", ... */
+    XPORTA_KIND_PEP_NODE,          /* key: node; payload <configure> */
+    XPORTA_KIND_PEP_AFFILIATIONS,  /* key: node */
+    XPORTA_KIND_PEP_SUBSCRIPTIONS, /* key: node */
+    XPORTA_KIND_PEP_ITEM,          /* key: node, id: item id */
+    XPORTA_KIND_ARCHIVE,           /* key: archive id; oldest first */
+    XPORTA_KIND_MAM_PREFS,         /* key: "prefs" */
+    XPORTA_KIND_OTHER,             /* key: "{namespace}name" of the element */
+    XPORTA_KIND_COUNT
+} xporta_kind;
+
+/* "roster", "pep-item", "archive", ... */
+XPORTA_API const char *xporta_kind_name(xporta_kind k);
+/* Accepts the names above.  Returns XPORTA_EINVAL for unknown names. */
+XPORTA_API xporta_status xporta_kind_from_name(const char *name,
+                                               xporta_kind *out);
+/* Parses a comma-separated list of kind names into a bit set
+ * (1u << kind).  Group names: "pep" (all pep-*), "secrets" (credentials),
+ * "all".  On failure *bad points into `list` at the offending name. */
+XPORTA_API xporta_status xporta_kinds_parse(const char *list, uint32_t *set,
+                                            const char **bad);
+
+/* One unit of account data.  Borrowed from its producer: valid until the
+ * producer's next call. */
+typedef struct xporta_record {
+    xporta_kind kind;
+    const char *key;
+    const char *id;        /* PEP item id; NULL for other kinds */
+    const char *container; /* OTHER: "{ns}name" of the enclosing element, or
+                              NULL when it was a direct child of <user> */
+    xporta_elem *payload;
+    /* Where the record came from; file NULL when not from a file. */
+    const char *file;
+    unsigned long line;
+    unsigned long col;
+    uint64_t bytes; /* size of the element in its source */
+} xporta_record;
+
+/* ==== JIDs (RFC 7622) =================================================== */
+
+/* Checks the shape of a JID: localpart@domainpart/resourcepart with the
+ * RFC 7622 length limits and forbidden characters.  `why` (may be NULL)
+ * receives a static explanation on failure. */
+XPORTA_API bool xporta_jid_is_valid(const char *jid, const char **why);
+XPORTA_API bool xporta_jid_is_valid_domain(const char *domain,
+                                           const char **why);
+XPORTA_API bool xporta_jid_is_valid_local(const char *local, const char **why);
+
+/* ==== XEP-0227 reader =================================================== */
+
+typedef struct xporta_pie_reader xporta_pie_reader;
+
+typedef enum xporta_pie_event {
+    XPORTA_PIE_HOST = 1, /* a <host> begins: xporta_pie_reader_host */
+    XPORTA_PIE_USER,     /* a <user> begins: xporta_pie_reader_user */
+    XPORTA_PIE_RECORD,   /* xporta_pie_reader_record */
+    XPORTA_PIE_USER_END,
+    XPORTA_PIE_HOST_END,
+    XPORTA_PIE_EXTRA, /* an unknown element outside any <user>:
+                         xporta_pie_reader_record, kind OTHER */
+    XPORTA_PIE_END,   /* the document is complete */
+} xporta_pie_event;
+
+/* Returns a count of bytes read into buf (at most cap), 0 at the end, or
+ * -1 on error (errno set). */
+typedef long (*xporta_read_fn)(void *userdata, char *buf, size_t cap);
+/* Opens an XInclude target relative to the including document. */
+typedef xporta_status (*xporta_include_fn)(void *userdata, const char *base,
+                                           const char *href,
+                                           xporta_read_fn *read,
+                                           void **read_userdata, char **name);
+
+/* Opens a file.  One file per server, one per user (Prosody's layout) and
+ * ejabberd's XInclude layout are all accepted.  Nothing is read until the
+ * first xporta_pie_reader_next(). */
+XPORTA_API xporta_status xporta_pie_reader_open(xporta_pie_reader **out,
+                                                const char *path);
+/* Reads from a callback; `name` is used in error messages.  XIncludes are
+ * refused unless xporta_pie_reader_set_include() is called. */
+XPORTA_API xporta_status xporta_pie_reader_new(xporta_pie_reader **out,
+                                               const char *name,
+                                               xporta_read_fn read,
+                                               void *userdata);
+XPORTA_API void xporta_pie_reader_set_include(xporta_pie_reader *r,
+                                              xporta_include_fn fn,
+                                              void *userdata);
+/* Warnings about input that was accepted but repaired or is doubtful
+ * (ejabberd's double-base64 SCRAM, Prosody's namespace-less presence, ...). */
+XPORTA_API void xporta_pie_reader_set_diag(xporta_pie_reader *r,
+                                           xporta_diag_cb cb, void *userdata);
+/* Overrides the ceiling on one record's size (default 64 MiB). */
+XPORTA_API void xporta_pie_reader_set_max_record(xporta_pie_reader *r,
+                                                 size_t bytes);
+/* With `on`, an XInclude that cannot be read is reported through the
+ * diagnostic callback (as an error) and skipped instead of ending the read;
+ * for validation, which wants every problem listed. */
+XPORTA_API void xporta_pie_reader_set_keep_going(xporta_pie_reader *r, bool on);
+
+/* Advances to the next event.  Returns XPORTA_OK with *ev set, or an error
+ * (XPORTA_EFORMAT with "file:line:col: what was expected", XPORTA_EIO,
+ * XPORTA_ETOOBIG, XPORTA_ENOMEM).  After XPORTA_PIE_END or an error, further
+ * calls return the same result. */
+XPORTA_API xporta_status xporta_pie_reader_next(xporta_pie_reader *r,
+                                                xporta_pie_event *ev);
+XPORTA_API const char *xporta_pie_reader_host(const xporta_pie_reader *r);
+XPORTA_API const char *xporta_pie_reader_user(const xporta_pie_reader *r);
+/* The <user> element with its attributes (password removed: it is a
+ * credentials record), for writing it back verbatim. */
+XPORTA_API const xporta_elem *
+xporta_pie_reader_user_elem(const xporta_pie_reader *r);
+XPORTA_API xporta_record *xporta_pie_reader_record(xporta_pie_reader *r);
+/* Where the current event starts. */
+XPORTA_API void xporta_pie_reader_position(const xporta_pie_reader *r,
+                                           const char **file,
+                                           unsigned long *line,
+                                           unsigned long *col);
+/* Bytes consumed from the top-level input (for progress). */
+XPORTA_API uint64_t xporta_pie_reader_offset(const xporta_pie_reader *r);
+XPORTA_API const char *xporta_pie_reader_error(const xporta_pie_reader *r);
+XPORTA_API void xporta_pie_reader_free(xporta_pie_reader *r);
+
+/* ==== XEP-0227 writer =================================================== */
+
+typedef enum xporta_dialect {
+    /* Standard XEP-0227 1.1, one document. */
+    XPORTA_DIALECT_STANDARD = 0,
+    /* Prosody 0.12's migrator layout: a directory with one complete document
+     * per user named USER@HOST.xml, pending subscriptions in jabber:client,
+     * an <items/> for every configured PEP node. */
+    XPORTA_DIALECT_PROSODY,
+    /* ejabberd 23.01's import_piefxis: a main file including one file per
+     * host, SCRAM values base64-encoded twice, the blocklist as the
+     * "Blocked contacts" privacy list. */
+    XPORTA_DIALECT_EJABBERD,
+} xporta_dialect;
+
+XPORTA_API const char *xporta_dialect_name(xporta_dialect d);
+XPORTA_API xporta_status xporta_dialect_from_name(const char *name,
+                                                  xporta_dialect *out);
+
+/* Flags for xporta_pie_writer_open. */
+enum {
+    /* `path` is a directory to create; the standard dialect then uses the
+     * XInclude layout of XEP-0227 §5 (server-data.xml, HOST.xml,
+     * HOST/USER.xml). */
+    XPORTA_PIE_SPLIT = 1u << 0,
+    /* No line breaks or indentation between elements. */
+    XPORTA_PIE_COMPACT = 1u << 1,
+};
+
+typedef struct xporta_pie_writer xporta_pie_writer;
+
+/* Nothing appears under `path` until xporta_pie_writer_commit(): output goes
+ * to temporary names (a directory output to a temporary sibling directory)
+ * and is fsynced and renamed at commit.  Files holding credentials are
+ * mode 0600.  A directory output must not exist or be empty. */
+XPORTA_API xporta_status xporta_pie_writer_open(xporta_pie_writer **out,
+                                                const char *path,
+                                                xporta_dialect dialect,
+                                                unsigned flags);
+/* Notes about dialect conversions (credentials left out for ejabberd, the
+ * blocklist turned into a privacy list, ...). */
+XPORTA_API void xporta_pie_writer_set_diag(xporta_pie_writer *w,
+                                           xporta_diag_cb cb, void *userdata);
+XPORTA_API xporta_status xporta_pie_writer_begin_host(xporta_pie_writer *w,
+                                                      const char *jid);
+/* `user` (may be NULL) supplies extra attributes to keep; `name` wins. */
+XPORTA_API xporta_status xporta_pie_writer_begin_user(xporta_pie_writer *w,
+                                                      const char *name,
+                                                      const xporta_elem *user);
+XPORTA_API xporta_status xporta_pie_writer_write(xporta_pie_writer *w,
+                                                 const xporta_record *rec);
+/* An unknown element outside any user (XPORTA_PIE_EXTRA). */
+XPORTA_API xporta_status xporta_pie_writer_write_extra(xporta_pie_writer *w,
+                                                       const xporta_elem *e);
+XPORTA_API xporta_status xporta_pie_writer_end_user(xporta_pie_writer *w);
+XPORTA_API xporta_status xporta_pie_writer_end_host(xporta_pie_writer *w);
+XPORTA_API xporta_status xporta_pie_writer_commit(xporta_pie_writer *w);
+XPORTA_API const char *xporta_pie_writer_error(const xporta_pie_writer *w);
+/* Total bytes written so far. */
+XPORTA_API uint64_t xporta_pie_writer_bytes(const xporta_pie_writer *w);
+/* Without a commit, removes everything that was written. */
+XPORTA_API void xporta_pie_writer_free(xporta_pie_writer *w);
+
+/* ==== filter (the middle of `read -> filter -> write`) =================== */
+
+typedef struct xporta_filter xporta_filter;
+
+XPORTA_API xporta_status xporta_filter_new(xporta_filter **out);
+/* Keeps only these users ("name@host" or "name" for any host); may be
+ * called several times.  Without a call, every user is kept. */
+XPORTA_API xporta_status xporta_filter_add_user(xporta_filter *f,
+                                                const char *user);
+XPORTA_API void xporta_filter_exclude_kinds(xporta_filter *f, uint32_t set);
+/* Rewrites every JID of host `from` (the host itself, user@host and
+ * user@host/resource) to host `to`: hosts, roster items, pending
+ * subscriptions, blocklist, privacy items, archive and offline
+ * to/from/by, PEP affiliations, subscriptions and publishers. */
+XPORTA_API xporta_status xporta_filter_rename_host(xporta_filter *f,
+                                                   const char *from,
+                                                   const char *to);
+/* Drops credentials (passwords and SCRAM secrets). */
+XPORTA_API void xporta_filter_strip_secrets(xporta_filter *f, bool on);
+/* The name the host gets in the output. */
+XPORTA_API const char *xporta_filter_host(const xporta_filter *f,
+                                          const char *host);
+XPORTA_API bool xporta_filter_keep_user(const xporta_filter *f,
+                                        const char *host, const char *user);
+/* Applies kind exclusions and renames to one record in place; *keep says
+ * whether to write it.  The rewritten strings live until the next call. */
+XPORTA_API xporta_status xporta_filter_record(xporta_filter *f,
+                                              xporta_record *rec, bool *keep);
+/* Users named in add_user that were never seen (call at the end). */
+XPORTA_API const char *xporta_filter_unseen_user(const xporta_filter *f,
+                                                 size_t i);
+XPORTA_API const char *xporta_filter_error(const xporta_filter *f);
+XPORTA_API void xporta_filter_free(xporta_filter *f);
+
+/* ==== validation (`xporta check`) ======================================== */
+
+typedef struct xporta_checker xporta_checker;
+
+/* Validates a stream of reader events beyond what the reader needs to
+ * proceed: JID shapes, SCRAM fields, duplicate users and items, PEP items
+ * without a node configuration.  Problems go to `cb`. */
+XPORTA_API xporta_status xporta_checker_new(xporta_checker **out,
+                                            xporta_diag_cb cb, void *userdata);
+XPORTA_API xporta_status xporta_checker_event(xporta_checker *c,
+                                              xporta_pie_reader *r,
+                                              xporta_pie_event ev);
+XPORTA_API unsigned long xporta_checker_errors(const xporta_checker *c);
+XPORTA_API unsigned long xporta_checker_warnings(const xporta_checker *c);
+XPORTA_API void xporta_checker_free(xporta_checker *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

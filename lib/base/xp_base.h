@@ -1,0 +1,163 @@
+/*
+ * lib/base: dependency-free helpers shared by every other layer.
+ *
+ * Design note.  Everything here is small and boring on purpose: a status
+ * with a detail string that keeps the first failure (curl's failf), an arena
+ * for per-record allocations (one reset per record keeps the reader's memory
+ * flat however large the file), a growable buffer that refuses to grow past
+ * a named ceiling, base64, and the durable-file dance (write a temporary
+ * file, fsync, rename, fsync the directory).  Nothing here prints or exits.
+ */
+#ifndef XPORTA_BASE_XP_BASE_H
+#define XPORTA_BASE_XP_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xporta.h"
+
+#if defined(__GNUC__)
+#define XP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define XP_PRINTF(a, b)
+#endif
+
+/* Named ceilings.  Every buffer filled from a file or the network is bounded
+ * by one of these, so that hostile input fails cleanly instead of exhausting
+ * memory. */
+enum {
+    XP_MAX_DETAIL = 1024,               /* error detail string */
+    XP_MAX_RECORD_BYTES = 64 << 20,     /* one record's element tree */
+    XP_MAX_DEPTH = 256,                 /* element nesting */
+    XP_MAX_ATTRS = 256,                 /* attributes on one element */
+    XP_MAX_INCLUDE_DEPTH = 8,           /* nested XInclude files */
+    XP_MAX_USER_SMALL_BYTES = 16 << 20, /* buffered per-user small data */
+};
+
+/* ---- error detail ------------------------------------------------------ */
+
+/* The detail of the first failure on an object.  Later failures (cleanup
+ * errors, cascades) never overwrite it. */
+struct xp_err {
+    xporta_status status;
+    char msg[XP_MAX_DETAIL];
+};
+
+void xp_err_clear(struct xp_err *e);
+/* Records status and message unless an error is already recorded; returns
+ * the status that is recorded (the first one). */
+xporta_status xp_fail(struct xp_err *e, xporta_status st, const char *fmt, ...)
+    XP_PRINTF(3, 4);
+xporta_status xp_vfail(struct xp_err *e, xporta_status st, const char *fmt,
+                       va_list ap) XP_PRINTF(3, 0);
+const char *xp_err_msg(const struct xp_err *e);
+
+/* ---- arena ------------------------------------------------------------- */
+
+/* A bump allocator made of chunks.  xp_arena_reset keeps the first chunk so
+ * that a reader reusing one arena per record does no malloc in the steady
+ * state.  `limit` (0 = none) caps the bytes handed out between resets. */
+struct xp_arena_chunk;
+struct xp_arena {
+    struct xp_arena_chunk *head;
+    size_t used_total;
+    size_t limit;
+};
+
+void xp_arena_init(struct xp_arena *a, size_t limit);
+void xp_arena_reset(struct xp_arena *a);
+void xp_arena_cleanup(struct xp_arena *a);
+/* NULL when out of memory or over the limit (see xp_arena_over_limit). */
+void *xp_arena_alloc(struct xp_arena *a, size_t n);
+char *xp_arena_strndup(struct xp_arena *a, const char *s, size_t n);
+char *xp_arena_strdup(struct xp_arena *a, const char *s);
+char *xp_arena_printf(struct xp_arena *a, const char *fmt, ...) XP_PRINTF(2, 3);
+bool xp_arena_over_limit(const struct xp_arena *a, size_t more);
+
+/* ---- bounded growable buffer -------------------------------------------- */
+
+/* curl's dynbuf idea: `max` is mandatory; a failed append frees nothing the
+ * caller must track (the buffer stays valid, just not extended). */
+struct xp_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max;
+};
+
+void xp_buf_init(struct xp_buf *b, size_t max);
+void xp_buf_cleanup(struct xp_buf *b);
+void xp_buf_reset(struct xp_buf *b);
+/* XPORTA_ENOMEM or XPORTA_ETOOBIG on failure; the buffer is unchanged. */
+xporta_status xp_buf_add(struct xp_buf *b, const void *p, size_t n);
+xporta_status xp_buf_addc(struct xp_buf *b, char c);
+xporta_status xp_buf_adds(struct xp_buf *b, const char *s);
+xporta_status xp_buf_printf(struct xp_buf *b, const char *fmt, ...)
+    XP_PRINTF(2, 3);
+/* Always NUL-terminated (returns "" for an empty, never-grown buffer). */
+const char *xp_buf_str(const struct xp_buf *b);
+/* Hands the storage to the caller (must free()); the buffer becomes empty. */
+char *xp_buf_take(struct xp_buf *b);
+
+/* ---- strings ------------------------------------------------------------ */
+
+char *xp_strdup(const char *s);
+char *xp_strndup(const char *s, size_t n);
+bool xp_streq(const char *a, const char *b); /* NULL-safe */
+bool xp_is_blank(const char *s, size_t n);   /* only XML whitespace */
+/* Parses a non-negative decimal without sign or leading zeros ("0" is ok). */
+bool xp_parse_uint(const char *s, uint64_t *out);
+/* FNV-1a, for hashing keys. */
+uint64_t xp_hash(const void *p, size_t n, uint64_t seed);
+
+/* ---- base64 (RFC 4648, standard alphabet, padding required) -------------- */
+
+size_t xp_b64_encoded_len(size_t n);
+/* Writes NUL-terminated text into out (xp_b64_encoded_len(n) + 1 bytes). */
+void xp_b64_encode(const unsigned char *in, size_t n, char *out);
+/* Strict: whitespace is skipped, anything else outside the alphabet, bad
+ * padding or a length not a multiple of 4 fails.  out must hold n/4*3 bytes.
+ * Returns false on invalid input. */
+bool xp_b64_decode(const char *in, size_t n, unsigned char *out,
+                   size_t *outlen);
+
+/* ---- files -------------------------------------------------------------- */
+
+/* An output file written under a temporary name in the same directory and
+ * made visible only by xp_afile_commit (fsync, rename, fsync directory).
+ * Created 0600; at commit, `mode` is applied (0600 when the content holds
+ * secrets, else 0644 masked by the umask). */
+struct xp_afile {
+    int fd;
+    char *path;
+    char *tmp;
+    struct xp_buf out; /* write-behind buffer */
+    uint64_t written;
+};
+
+xporta_status xp_afile_open(struct xp_afile *f, const char *path,
+                            struct xp_err *err);
+xporta_status xp_afile_write(struct xp_afile *f, const void *p, size_t n,
+                             struct xp_err *err);
+xporta_status xp_afile_puts(struct xp_afile *f, const char *s,
+                            struct xp_err *err);
+xporta_status xp_afile_commit(struct xp_afile *f, bool secret,
+                              struct xp_err *err);
+/* The two halves of commit, for several files published together: finish
+ * flushes, sets the mode, fsyncs and closes; publish renames into place and
+ * fsyncs the directory. */
+xporta_status xp_afile_finish(struct xp_afile *f, bool secret,
+                              struct xp_err *err);
+xporta_status xp_afile_publish(struct xp_afile *f, struct xp_err *err);
+/* Removes the temporary file unless committed.  Safe to call twice. */
+void xp_afile_abort(struct xp_afile *f);
+
+/* fsync the directory that holds `path` (so a rename inside it is durable). */
+xporta_status xp_fsync_dir_of(const char *path, struct xp_err *err);
+/* dirname/basename without modifying the argument; caller frees. */
+char *xp_path_dir(const char *path);
+char *xp_path_join(const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * Durable output files.
+ *
+ * A file appears under its final name only when it is complete: we write to
+ * a temporary name in the same directory (rename is atomic only within one
+ * file system), fsync the data, rename, then fsync the directory so that the
+ * rename itself survives a crash (Redis' fsyncFileDir; isync forgets this).
+ * The temporary file is created 0600, so secrets never sit in a readable
+ * file even for a moment; a file without secrets is relaxed at commit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "xp_base.h"
+
+enum { AFILE_BUFFER = 256 * 1024 };
+
+char *xp_path_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xp_strdup(".");
+    if (slash == path)
+        return xp_strdup("/");
+    return xp_strndup(path, (size_t)(slash - path));
+}
+
+char *xp_path_join(const char *dir, const char *name)
+{
+    size_t dl = strlen(dir), nl = strlen(name);
+    bool slash = dl > 0 && dir[dl - 1] != '/';
+    char *p = malloc(dl + nl + 2);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, dl);
+    if (slash)
+        p[dl++] = '/';
+    memcpy(p + dl, name, nl + 1);
+    return p;
+}
+
+xporta_status xp_fsync_dir_of(const char *path, struct xp_err *err)
+{
+    char *dir = xp_path_dir(path);
+    if (!dir)
+        return xp_fail(err, XPORTA_ENOMEM, "out of memory");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        xporta_status st =
+            xp_fail(err, XPORTA_EIO, "%s: %s", dir, strerror(errno));
+        free(dir);
+        return st;
+    }
+    /* Some file systems refuse fsync on directories (EINVAL); the rename
+     * is then as durable as that file system makes it. */
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+        xporta_status st =
+            xp_fail(err, XPORTA_EIO, "%s: fsync: %s", dir, strerror(errno));
+        close(fd);
+        free(dir);
+        return st;
+    }
+    close(fd);
+    free(dir);
+    return XPORTA_OK;
+}
+
+xporta_status xp_afile_open(struct xp_afile *f, const char *path,
+                            struct xp_err *err)
+{
+    size_t n = strlen(path);
+    f->fd = -1;
+    f->tmp = NULL;
+    f->written = 0;
+    xp_buf_init(&f->out, AFILE_BUFFER * 2);
+    f->path = xp_strdup(path);
+    f->tmp = malloc(n + sizeof ".tmp-XXXXXX");
+    if (!f->path || !f->tmp) {
+        free(f->path);
+        free(f->tmp);
+        f->path = f->tmp = NULL;
+        return xp_fail(err, XPORTA_ENOMEM, "out of memory");
+    }
+    memcpy(f->tmp, path, n);
+    memcpy(f->tmp + n, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
+    /* mkstemp creates the file 0600. */
+    f->fd = mkstemp(f->tmp);
+    if (f->fd < 0) {
+        xporta_status st = xp_fail(err, XPORTA_EIO, "%s: cannot create: %s",
+                                   path, strerror(errno));
+        free(f->path);
+        free(f->tmp);
+        f->path = f->tmp = NULL;
+        return st;
+    }
+    return XPORTA_OK;
+}
+
+static xporta_status afile_flush(struct xp_afile *f, struct xp_err *err)
+{
+    size_t off = 0;
+    while (off < f->out.len) {
+        ssize_t w = write(f->fd, f->out.data + off, f->out.len - off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return xp_fail(err, XPORTA_EIO, "%s: write: %s", f->path,
+                           strerror(errno));
+        }
+        off += (size_t)w;
+    }
+    xp_buf_reset(&f->out);
+    return XPORTA_OK;
+}
+
+xporta_status xp_afile_write(struct xp_afile *f, const void *p, size_t n,
+                             struct xp_err *err)
+{
+    if (f->fd < 0)
+        return xp_fail(err, XPORTA_EINVAL, "write to a closed file");
+    f->written += n;
+    if (f->out.len + n > AFILE_BUFFER) {
+        xporta_status st = afile_flush(f, err);
+        if (st != XPORTA_OK)
+            return st;
+    }
+    if (n >= AFILE_BUFFER) {
+        /* Large payloads go straight to the file. */
+        const char *s = p;
+        while (n > 0) {
+            ssize_t w = write(f->fd, s, n);
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                return xp_fail(err, XPORTA_EIO, "%s: write: %s", f->path,
+                               strerror(errno));
+            }
+            s += w;
+            n -= (size_t)w;
+        }
+        return XPORTA_OK;
+    }
+    if (xp_buf_add(&f->out, p, n) != XPORTA_OK)
+        return xp_fail(err, XPORTA_ENOMEM, "out of memory");
+    return XPORTA_OK;
+}
+
+xporta_status xp_afile_puts(struct xp_afile *f, const char *s,
+                            struct xp_err *err)
+{
+    return xp_afile_write(f, s, strlen(s), err);
+}
+
+xporta_status xp_afile_finish(struct xp_afile *f, bool secret,
+                              struct xp_err *err)
+{
+    if (f->fd < 0)
+        return xp_fail(err, XPORTA_EINVAL, "finish of a closed file");
+    xporta_status st = afile_flush(f, err);
+    if (st != XPORTA_OK)
+        return st;
+    if (!secret) {
+        mode_t mask = umask(0);
+        umask(mask);
+        if (fchmod(f->fd, 0666 & ~mask) != 0)
+            return xp_fail(err, XPORTA_EIO, "%s: chmod: %s", f->tmp,
+                           strerror(errno));
+    }
+    if (fsync(f->fd) != 0)
+        return xp_fail(err, XPORTA_EIO, "%s: fsync: %s", f->tmp,
+                       strerror(errno));
+    int fd = f->fd;
+    f->fd = -1;
+    if (close(fd) != 0)
+        return xp_fail(err, XPORTA_EIO, "%s: close: %s", f->tmp,
+                       strerror(errno));
+    xp_buf_cleanup(&f->out);
+    return XPORTA_OK;
+}
+
+xporta_status xp_afile_publish(struct xp_afile *f, struct xp_err *err)
+{
+    if (!f->tmp || f->fd >= 0)
+        return xp_fail(err, XPORTA_EINVAL, "publish of an unfinished file");
+    if (rename(f->tmp, f->path) != 0)
+        return xp_fail(err, XPORTA_EIO, "%s: rename: %s", f->path,
+                       strerror(errno));
+    free(f->tmp);
+    f->tmp = NULL;
+    xporta_status st = xp_fsync_dir_of(f->path, err);
+    free(f->path);
+    f->path = NULL;
+    return st;
+}
+
+xporta_status xp_afile_commit(struct xp_afile *f, bool secret,
+                              struct xp_err *err)
+{
+    xporta_status st = xp_afile_finish(f, secret, err);
+    return st == XPORTA_OK ? xp_afile_publish(f, err) : st;
+}
+
+void xp_afile_abort(struct xp_afile *f)
+{
+    if (f->fd >= 0) {
+        close(f->fd);
+        f->fd = -1;
+    }
+    if (f->tmp) {
+        unlink(f->tmp);
+        free(f->tmp);
+        f->tmp = NULL;
+    }
+    free(f->path);
+    f->path = NULL;
+    xp_buf_cleanup(&f->out);
+}

@@ -1,0 +1,279 @@
+/*
+ * The middle of `read -> filter -> write`: user selection, kind exclusion,
+ * secret stripping and host renaming, applied one record at a time.
+ *
+ * Host renaming rewrites every JID that belongs to the host: the host itself,
+ * user@host and user@host/resource.  Which strings are JIDs is a table, not
+ * a guess: attributes that RFC 6120/6121 and the XEPs define as JIDs, plus
+ * the text of elements that hold one.  A subdomain (conference.HOST) is a
+ * different host; rename it with its own rule.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xp_model.h"
+
+/* Attributes holding a JID, in any element. */
+static const char *const jid_attrs[] = {
+    "jid", "from", "to", "by", "publisher", "with", NULL,
+};
+
+/* Elements whose text is a JID (XEP-0283 moved, MAM prefs, vCard). */
+static const char *const jid_texts[] = {
+    "jid", "new-jid", "old-jid", "JABBERID", NULL,
+};
+
+enum { MAX_RENAMES = 64, MAX_USERS = 1 << 16 };
+
+struct xporta_filter {
+    struct xp_err err;
+    uint32_t exclude;
+    bool strip;
+    struct {
+        char *from;
+        char *to;
+    } renames[MAX_RENAMES];
+    size_t nrenames;
+    char **users;
+    bool *seen;
+    size_t nusers, capusers;
+    struct xp_arena arena; /* rewritten strings, per record */
+    bool oom;
+};
+
+xporta_status xporta_filter_new(xporta_filter **out)
+{
+    if (!out)
+        return XPORTA_EINVAL;
+    xporta_filter *f = calloc(1, sizeof *f);
+    if (!f)
+        return XPORTA_ENOMEM;
+    xp_err_clear(&f->err);
+    xp_arena_init(&f->arena, 0);
+    *out = f;
+    return XPORTA_OK;
+}
+
+void xporta_filter_free(xporta_filter *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->nrenames; i++) {
+        free(f->renames[i].from);
+        free(f->renames[i].to);
+    }
+    for (size_t i = 0; i < f->nusers; i++)
+        free(f->users[i]);
+    free(f->users);
+    free(f->seen);
+    xp_arena_cleanup(&f->arena);
+    free(f);
+}
+
+const char *xporta_filter_error(const xporta_filter *f)
+{
+    return f ? xp_err_msg(&f->err) : "";
+}
+
+xporta_status xporta_filter_add_user(xporta_filter *f, const char *user)
+{
+    if (!f || !user || !*user)
+        return XPORTA_EINVAL;
+    if (f->nusers == f->capusers) {
+        size_t cap = f->capusers ? f->capusers * 2 : 8;
+        if (cap > MAX_USERS)
+            return xp_fail(&f->err, XPORTA_ETOOBIG, "too many users selected");
+        char **u = realloc(f->users, cap * sizeof *u);
+        if (!u)
+            return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");
+        f->users = u;
+        bool *s = realloc(f->seen, cap * sizeof *s);
+        if (!s)
+            return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");
+        f->seen = s;
+        f->capusers = cap;
+    }
+    f->users[f->nusers] = xp_strdup(user);
+    if (!f->users[f->nusers])
+        return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");
+    f->seen[f->nusers] = false;
+    f->nusers++;
+    return XPORTA_OK;
+}
+
+void xporta_filter_exclude_kinds(xporta_filter *f, uint32_t set)
+{
+    f->exclude |= set;
+}
+
+void xporta_filter_strip_secrets(xporta_filter *f, bool on)
+{
+    f->strip = on;
+}
+
+xporta_status xporta_filter_rename_host(xporta_filter *f, const char *from,
+                                        const char *to)
+{
+    const char *why;
+    if (!f || !from || !to)
+        return XPORTA_EINVAL;
+    if (!xporta_jid_is_valid_domain(from, &why) ||
+        !xporta_jid_is_valid_domain(to, &why))
+        return xp_fail(&f->err, XPORTA_EINVAL, "rename %s=%s: %s", from, to,
+                       why);
+    if (f->nrenames == MAX_RENAMES)
+        return xp_fail(&f->err, XPORTA_ETOOBIG, "too many host renames");
+    for (size_t i = 0; i < f->nrenames; i++)
+        if (xp_domain_eq(from, strlen(from), f->renames[i].from))
+            return xp_fail(&f->err, XPORTA_EINVAL, "host %s is renamed twice",
+                           from);
+    f->renames[f->nrenames].from = xp_strdup(from);
+    f->renames[f->nrenames].to = xp_strdup(to);
+    if (!f->renames[f->nrenames].from || !f->renames[f->nrenames].to)
+        return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");
+    f->nrenames++;
+    return XPORTA_OK;
+}
+
+const char *xporta_filter_host(const xporta_filter *f, const char *host)
+{
+    for (size_t i = 0; f && host && i < f->nrenames; i++)
+        if (xp_domain_eq(host, strlen(host), f->renames[i].from))
+            return f->renames[i].to;
+    return host;
+}
+
+bool xporta_filter_keep_user(const xporta_filter *f, const char *host,
+                             const char *user)
+{
+    if (!f || f->nusers == 0)
+        return true;
+    xporta_filter *mf = (xporta_filter *)f; /* `seen` is bookkeeping */
+    bool keep = false;
+    for (size_t i = 0; i < f->nusers; i++) {
+        const char *sel = f->users[i];
+        const char *at = strchr(sel, '@');
+        bool match;
+        if (at) {
+            size_t ul = (size_t)(at - sel);
+            match = strlen(user) == ul && strncmp(sel, user, ul) == 0 && host &&
+                    xp_domain_eq(at + 1, strlen(at + 1), host);
+        } else {
+            match = strcmp(sel, user) == 0;
+        }
+        if (match) {
+            mf->seen[i] = true;
+            keep = true;
+        }
+    }
+    return keep;
+}
+
+const char *xporta_filter_unseen_user(const xporta_filter *f, size_t i)
+{
+    for (size_t k = 0; f && k < f->nusers; k++) {
+        if (f->seen[k])
+            continue;
+        if (i-- == 0)
+            return f->users[k];
+    }
+    return NULL;
+}
+
+/* The new form of `jid` if its domain is renamed, else NULL. */
+static const char *rename_jid(xporta_filter *f, const char *jid)
+{
+    struct xp_jid_parts p;
+    if (!xp_jid_split(jid, &p))
+        return NULL;
+    for (size_t i = 0; i < f->nrenames; i++) {
+        if (!xp_domain_eq(p.domain, p.domain_len, f->renames[i].from))
+            continue;
+        const char *s =
+            xp_arena_printf(&f->arena, "%.*s%s%s%s%.*s", (int)p.local_len,
+                            p.local ? p.local : "", p.local ? "@" : "",
+                            f->renames[i].to, p.resource ? "/" : "",
+                            (int)p.resource_len, p.resource ? p.resource : "");
+        if (!s)
+            f->oom = true;
+        return s;
+    }
+    return NULL;
+}
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return true;
+    return false;
+}
+
+/* Walks the tree iteratively (input depth must not become stack depth). */
+static bool rename_tree(xporta_filter *f, xp_elem *root)
+{
+    xp_elem *n = root;
+    while (n) {
+        if (n->name) {
+            for (unsigned i = 0; i < n->nattrs; i++) {
+                struct xp_attr *a = &n->attrs[i];
+                bool is_jid =
+                    a->ns[0] == '\0' &&
+                    (in_list(a->name, jid_attrs) ||
+                     (strcmp(a->name, "value") == 0 &&
+                      xp_streq(xp_elem_attr_ns(n, "", "type"), "jid")));
+                if (!is_jid)
+                    continue;
+                const char *nv = rename_jid(f, a->value);
+                if (nv)
+                    a->value = nv;
+            }
+            if (in_list(n->name, jid_texts) && n->first && !n->first->name &&
+                !n->first->next) {
+                const char *nv = rename_jid(f, n->first->text);
+                if (nv) {
+                    n->first->text = nv;
+                    n->first->text_len = strlen(nv);
+                }
+            }
+        }
+        if (n->name && n->first) {
+            n = n->first;
+            continue;
+        }
+        while (n != root && !n->next)
+            n = n->parent;
+        if (n == root)
+            break;
+        n = n->next;
+    }
+    return !f->oom;
+}
+
+xporta_status xporta_filter_record(xporta_filter *f, xporta_record *rec,
+                                   bool *keep)
+{
+    if (!f || !rec || !keep)
+        return XPORTA_EINVAL;
+    xp_arena_reset(&f->arena);
+    f->oom = false;
+    *keep = false;
+    if (f->exclude & (1u << rec->kind))
+        return XPORTA_OK;
+    if (f->strip && rec->kind == XPORTA_KIND_CREDENTIALS)
+        return XPORTA_OK;
+    *keep = true;
+    if (f->nrenames == 0 || !rec->payload)
+        return XPORTA_OK;
+    if (!rename_tree(f, rec->payload))
+        return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");
+    /* Keys made of JIDs follow the rename. */
+    if (rec->kind == XPORTA_KIND_ROSTER || rec->kind == XPORTA_KIND_PENDING ||
+        rec->kind == XPORTA_KIND_BLOCKLIST) {
+        const char *id = rec->id;
+        if (!xp_record_derive_key(&f->arena, rec))
+            rec->key = "";
+        rec->id = id;
+    }
+    return XPORTA_OK;
+}

@@ -1,0 +1,1372 @@
+/*
+ * The streaming XEP-0227 reader.
+ *
+ * Design note.  expat pushes events; callers want to pull records one at a
+ * time.  The handlers therefore build at most one record (an element tree in
+ * an arena), queue the events it completes and suspend the parser
+ * (XML_StopParser, resumable).  xporta_pie_reader_next() hands out the queue
+ * and resumes the parser when it runs dry.  The arena is reset between
+ * records, so memory stays at one record plus expat's buffer whatever the
+ * size of the file.
+ *
+ * Documents nest through XInclude (XEP-0227 §5): a <server-data> may include
+ * files whose root is <host>, a <host> files whose root is <user>.  Each
+ * document has its own parser on a stack; the including parser stays
+ * suspended at its <xi:include/> until the included one ends.  The logical
+ * level of an element is the level of its document's root plus its depth in
+ * that document:
+ *
+ *   level 0 <server-data>   1 <host>   2 <user>   3 data or container
+ *   4 record in a container (or <items node> in a pubsub)   5 PEP <item>
+ *
+ * Dialects are fixed here, as records are finished: ejabberd's double-base64
+ * SCRAM, Prosody's <presence> without jabber:client, the roster's version
+ * attribute, MAM's queryid, ejabberd's blocklist kept as a privacy list.
+ */
+#include <errno.h>
+#include <expat.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pie_p.h"
+
+#define NS_SEP '\x01'
+
+enum { READ_CHUNK = 64 * 1024 };
+
+/* What the element at level 3 opened. */
+enum container {
+    C_NONE = 0,
+    C_ROSTER,
+    C_PRIVATE,
+    C_PRIVACY,
+    C_BLOCKLIST,
+    C_OFFLINE,
+    C_PEP_OWNER,
+    C_PEP_ITEMS,
+    C_ARCHIVE,
+};
+
+enum root { ROOT_SERVER = 0, ROOT_HOST = 1, ROOT_USER = 2 };
+
+struct doc {
+    XML_Parser parser;
+    char *name;
+    xporta_read_fn read;
+    void *read_ud;
+    int fd;    /* >= 0 when we opened the file */
+    int base;  /* logical level of this document's root */
+    int depth; /* open elements in this document */
+    bool suspended;
+    bool final_fed;
+    bool root_seen;
+    int saved_level; /* the including document's level, restored at end */
+    int skip_level;  /* >= 0: inside an <xi:include> (fallback content) */
+    unsigned long inc_line, inc_col; /* the include that opened it */
+    struct doc *outer;
+};
+
+struct qev {
+    xporta_pie_event ev;
+    xporta_record rec;
+    unsigned long line, col; /* where the event happened */
+};
+
+struct xporta_pie_reader {
+    struct doc *doc; /* top of the include stack */
+    int level;       /* open elements in the logical tree */
+    struct xp_err err;
+    bool ended;
+    bool keep_going;
+    uint64_t offset; /* bytes consumed from the top-level input */
+    size_t max_record;
+
+    xporta_include_fn include;
+    void *include_ud;
+    xporta_diag_cb diag;
+    void *diag_ud;
+
+    /* Pending include (set in a handler, opened by next()). */
+    char *inc_href;
+    int inc_base;
+    unsigned long inc_line, inc_col;
+
+    /* Logical state. */
+    char *host;
+    bool in_host;
+    bool in_user;
+    xp_elem *user_elem;
+    struct xp_arena user_arena;
+    enum container container;
+    const char *items_node; /* <items node> in a C_PEP_ITEMS, user_arena */
+    bool in_items;
+    unsigned long offline_seq;
+    bool warned_presence_ns, warned_scram, warned_version, warned_text;
+
+    /* Privacy <default>/<active> wait for the end of their <query>: they
+     * are dropped if the list they name became blocklist records. */
+    xp_elem *privacy_pending[8];
+    unsigned n_privacy_pending;
+    const char *blocklist_from_privacy; /* name of the list converted */
+
+    /* The record being built. */
+    xp_elem *build;      /* current element */
+    xp_elem *build_root; /* NULL when not building */
+    int build_level;     /* logical level of build_root */
+    xporta_kind build_kind;
+    const char *build_container;
+    bool build_extra;
+    unsigned long build_line, build_col;
+    int64_t build_start;
+    struct xp_arena arena; /* records (reset when the queue is empty) */
+
+    /* Event queue. */
+    struct qev *q;
+    size_t qhead, qlen, qcap;
+    struct qev cur;
+
+    /* Namespace interning: a few distinct URIs repeat millions of times. */
+    char **ns_slots;
+    size_t ns_cap, ns_n;
+};
+
+/* ---- small helpers --------------------------------------------------------
+ */
+
+static void position(const xporta_pie_reader *r, unsigned long *line,
+                     unsigned long *col)
+{
+    if (r->doc && r->doc->parser) {
+        *line = (unsigned long)XML_GetCurrentLineNumber(r->doc->parser);
+        *col = (unsigned long)XML_GetCurrentColumnNumber(r->doc->parser) + 1;
+    } else {
+        *line = 0;
+        *col = 0;
+    }
+}
+
+static const char *doc_name(const xporta_pie_reader *r)
+{
+    return r->doc && r->doc->name ? r->doc->name : "<input>";
+}
+
+/* Suspends (or aborts) the current parser if it is running: expat rejects
+ * a second stop within one callback. */
+static void stop_parser(xporta_pie_reader *r, bool resumable)
+{
+    XML_ParsingStatus ps;
+    if (!r->doc || !r->doc->parser)
+        return;
+    XML_GetParsingStatus(r->doc->parser, &ps);
+    if (ps.parsing == XML_PARSING ||
+        (!resumable && ps.parsing == XML_SUSPENDED))
+        XML_StopParser(r->doc->parser, resumable ? XML_TRUE : XML_FALSE);
+}
+
+/* Records a format error at the current position and stops the parser. */
+static void fail_here(xporta_pie_reader *r, xporta_status st, const char *fmt,
+                      ...) XP_PRINTF(3, 4);
+static void fail_here(xporta_pie_reader *r, xporta_status st, const char *fmt,
+                      ...)
+{
+    char msg[512];
+    unsigned long line, col;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    position(r, &line, &col);
+    xp_fail(&r->err, st, "%s:%lu:%lu: %s", doc_name(r), line, col, msg);
+    stop_parser(r, false);
+}
+
+static void diag_here(xporta_pie_reader *r, xporta_severity sev,
+                      unsigned long line, unsigned long col, const char *fmt,
+                      ...) XP_PRINTF(5, 6);
+static void diag_here(xporta_pie_reader *r, xporta_severity sev,
+                      unsigned long line, unsigned long col, const char *fmt,
+                      ...)
+{
+    char msg[512];
+    va_list ap;
+    if (!r->diag)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    xporta_diag d = {sev, doc_name(r), line, col, msg};
+    r->diag(&d, r->diag_ud);
+}
+
+static const char *intern_ns(xporta_pie_reader *r, const char *s, size_t n)
+{
+    if (n == 0)
+        return "";
+    uint64_t h = xp_hash(s, n, 0);
+    if (r->ns_n * 2 >= r->ns_cap) {
+        if (r->ns_cap >= 4096)
+            return xp_arena_strndup(&r->arena, s, n); /* many: stop caching */
+        size_t cap = r->ns_cap ? r->ns_cap * 2 : 32;
+        char **slots = calloc(cap, sizeof *slots);
+        if (!slots)
+            return NULL;
+        for (size_t i = 0; i < r->ns_cap; i++) {
+            char *v = r->ns_slots[i];
+            if (!v)
+                continue;
+            size_t j = xp_hash(v, strlen(v), 0) & (cap - 1);
+            while (slots[j])
+                j = (j + 1) & (cap - 1);
+            slots[j] = v;
+        }
+        free(r->ns_slots);
+        r->ns_slots = slots;
+        r->ns_cap = cap;
+    }
+    size_t i = h & (r->ns_cap - 1);
+    while (r->ns_slots[i]) {
+        const char *v = r->ns_slots[i];
+        if (strncmp(v, s, n) == 0 && v[n] == '\0')
+            return v;
+        i = (i + 1) & (r->ns_cap - 1);
+    }
+    r->ns_slots[i] = xp_strndup(s, n);
+    if (!r->ns_slots[i])
+        return NULL;
+    r->ns_n++;
+    return r->ns_slots[i];
+}
+
+/* Splits expat's "uri\1local" into an interned namespace and the local
+ * name (pointing into the expat string). */
+static const char *split_name(xporta_pie_reader *r, const char *full,
+                              const char **local)
+{
+    const char *sep = strchr(full, NS_SEP);
+    if (!sep) {
+        *local = full;
+        return "";
+    }
+    *local = sep + 1;
+    return intern_ns(r, full, (size_t)(sep - full));
+}
+
+static bool is_pie_ns(const char *ns)
+{
+    return strcmp(ns, XP_NS_PIE) == 0 || strcmp(ns, XP_NS_PIE_OLD) == 0;
+}
+
+static bool queue_push(xporta_pie_reader *r, xporta_pie_event ev,
+                       const xporta_record *rec)
+{
+    if (r->qhead + r->qlen == r->qcap) {
+        if (r->qhead > 0) {
+            memmove(r->q, r->q + r->qhead, r->qlen * sizeof *r->q);
+            r->qhead = 0;
+        } else {
+            size_t cap = r->qcap ? r->qcap * 2 : 16;
+            struct qev *q = realloc(r->q, cap * sizeof *q);
+            if (!q) {
+                fail_here(r, XPORTA_ENOMEM, "out of memory");
+                return false;
+            }
+            r->q = q;
+            r->qcap = cap;
+        }
+    }
+    struct qev *e = &r->q[r->qhead + r->qlen++];
+    memset(e, 0, sizeof *e);
+    e->ev = ev;
+    if (rec)
+        e->rec = *rec;
+    if (rec && rec->line) {
+        e->line = rec->line;
+        e->col = rec->col;
+    } else {
+        /* In a start handler expat points at the tag itself. */
+        position(r, &e->line, &e->col);
+    }
+    stop_parser(r, true);
+    return true;
+}
+
+/* ---- building records -----------------------------------------------------
+ */
+
+static xp_elem *new_elem(xporta_pie_reader *r, const char *full,
+                         const char **attrs)
+{
+    const char *local;
+    const char *ns = split_name(r, full, &local);
+    if (!ns)
+        return NULL;
+    const char *name = xp_arena_strdup(&r->arena, local);
+    xp_elem *e = name ? xp_elem_new(&r->arena, ns, name) : NULL;
+    if (!e)
+        return NULL;
+    for (size_t i = 0; attrs[i]; i += 2) {
+        const char *alocal;
+        const char *ans = split_name(r, attrs[i], &alocal);
+        const char *an = ans ? xp_arena_strdup(&r->arena, alocal) : NULL;
+        const char *av = xp_arena_strdup(&r->arena, attrs[i + 1]);
+        if (!an || !av || !xp_elem_set_attr_ref(&r->arena, e, ans, an, av))
+            return NULL;
+    }
+    return e;
+}
+
+static void fail_alloc(xporta_pie_reader *r)
+{
+    if (xp_arena_over_limit(&r->arena, 0) || r->arena.used_total > 0)
+        fail_here(r, XPORTA_ETOOBIG,
+                  "a single record is larger than %zu bytes (or memory ran "
+                  "out)",
+                  r->max_record);
+    else
+        fail_here(r, XPORTA_ENOMEM, "out of memory");
+}
+
+static void begin_build(xporta_pie_reader *r, xporta_kind kind,
+                        const char *container, bool extra, const char *full,
+                        const char **attrs)
+{
+    xp_elem *e = new_elem(r, full, attrs);
+    if (!e) {
+        fail_alloc(r);
+        return;
+    }
+    r->build = r->build_root = e;
+    r->build_level = r->level - 1; /* the logical level of e */
+    r->build_kind = kind;
+    r->build_container = container;
+    r->build_extra = extra;
+    position(r, &r->build_line, &r->build_col);
+    r->build_start = XML_GetCurrentByteIndex(r->doc->parser);
+}
+
+/* Converts ejabberd's blocklist-as-privacy-list into blocklist records when
+ * it means exactly "block these JIDs": every item is a deny on a JID that
+ * applies to all stanzas (no <message/>, <iq/>, ... children). */
+static bool privacy_is_blocklist(const xp_elem *list)
+{
+    const char *name = xp_elem_attr_ns(list, "", "name");
+    if (!xp_streq(name, XP_EJABBERD_BLOCKLIST))
+        return false;
+    for (const xp_elem *it = xp_elem_first_element(list); it;
+         it = xp_elem_next_element(it)) {
+        if (!xp_elem_is(it, XP_NS_PRIVACY, "item") ||
+            !xp_streq(xp_elem_attr_ns(it, "", "type"), "jid") ||
+            !xp_streq(xp_elem_attr_ns(it, "", "action"), "deny") ||
+            !xp_elem_attr_ns(it, "", "value") || xp_elem_first_element(it))
+            return false;
+    }
+    return true;
+}
+
+static void emit_record(xporta_pie_reader *r, xporta_record *rec)
+{
+    /* A record missing its key attribute keeps the data with key "": the
+     * checker reports it. */
+    xp_record_derive_key(&r->arena, rec);
+    queue_push(r, r->build_extra ? XPORTA_PIE_EXTRA : XPORTA_PIE_RECORD, rec);
+}
+
+static void finish_build(xporta_pie_reader *r)
+{
+    xp_elem *e = r->build_root;
+    xporta_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.kind = r->build_kind;
+    rec.container = r->build_container;
+    rec.payload = e;
+    rec.file = r->doc->name;
+    rec.line = r->build_line;
+    rec.col = r->build_col;
+    int64_t end = XML_GetCurrentByteIndex(r->doc->parser);
+    if (end >= r->build_start)
+        rec.bytes = (uint64_t)(end - r->build_start) +
+                    (uint64_t)XML_GetCurrentByteCount(r->doc->parser);
+    r->build = r->build_root = NULL;
+
+    switch (rec.kind) {
+    case XPORTA_KIND_CREDENTIALS:
+        if (pie_scram_normalize(&r->arena, e) && !r->warned_scram) {
+            r->warned_scram = true;
+            diag_here(r, XPORTA_NOTE, rec.line, rec.col,
+                      "SCRAM values were base64-encoded twice (ejabberd); "
+                      "decoded to the standard form");
+        }
+        break;
+    case XPORTA_KIND_PENDING:
+    case XPORTA_KIND_OFFLINE:
+        /* Prosody writes <presence> without xmlns='jabber:client', so it
+         * lands in the pie namespace; stanzas belong in jabber:client. */
+        if (is_pie_ns(e->ns) || e->ns[0] == '\0') {
+            const char *old = e->ns;
+            xp_elem_rename_ns(e, old, XP_NS_CLIENT);
+            if (!r->warned_presence_ns) {
+                r->warned_presence_ns = true;
+                diag_here(r, XPORTA_NOTE, rec.line, rec.col,
+                          "<%s> without xmlns='jabber:client' (Prosody) read "
+                          "as jabber:client",
+                          e->name);
+            }
+        }
+        if (rec.kind == XPORTA_KIND_PENDING) {
+            /* ejabberd adds to='the user': redundant, and a different
+             * account's JID after a move. */
+            const char *to = xp_elem_attr_ns(e, "", "to");
+            const char *user = xp_elem_attr_ns(r->user_elem, "", "name");
+            struct xp_jid_parts p;
+            if (to && user && r->host && xp_jid_split(to, &p) && p.local &&
+                p.local_len == strlen(user) &&
+                strncmp(p.local, user, p.local_len) == 0 &&
+                xp_domain_eq(p.domain, p.domain_len, r->host) && !p.resource)
+                xp_elem_remove_attr(e, "", "to");
+        }
+        if (rec.kind == XPORTA_KIND_OFFLINE) {
+            rec.key = xp_arena_printf(&r->arena, "%lu", ++r->offline_seq);
+            if (!rec.key) {
+                fail_alloc(r);
+                return;
+            }
+        }
+        break;
+    case XPORTA_KIND_ARCHIVE:
+        /* queryid belongs to the query that fetched it, not to the data. */
+        xp_elem_remove_attr(e, "", "queryid");
+        break;
+    case XPORTA_KIND_PEP_ITEM:
+        rec.key = r->items_node;
+        break;
+    case XPORTA_KIND_PRIVACY:
+        if (xp_elem_is(e, NULL, "list") && privacy_is_blocklist(e)) {
+            r->blocklist_from_privacy = XP_EJABBERD_BLOCKLIST;
+            diag_here(r, XPORTA_NOTE, rec.line, rec.col,
+                      "privacy list '%s' (ejabberd's blocklist) read as "
+                      "blocklist entries",
+                      XP_EJABBERD_BLOCKLIST);
+            for (xp_elem *it = xp_elem_first_element(e); it;
+                 it = xp_elem_next_element(it)) {
+                xporta_record b = rec;
+                xp_elem *item = xp_elem_new(&r->arena, XP_NS_BLOCKING, "item");
+                if (!item ||
+                    !xp_elem_set_attr_ref(&r->arena, item, "", "jid",
+                                          xp_elem_attr_ns(it, "", "value"))) {
+                    fail_alloc(r);
+                    return;
+                }
+                b.kind = XPORTA_KIND_BLOCKLIST;
+                b.payload = item;
+                b.bytes = 0;
+                emit_record(r, &b);
+            }
+            return;
+        }
+        if (!xp_elem_is(e, NULL, "list") && r->n_privacy_pending < 8) {
+            /* <default>/<active>: hold until the list kinds are known. */
+            xp_elem *copy = xp_elem_clone(&r->user_arena, e);
+            if (!copy) {
+                fail_alloc(r);
+                return;
+            }
+            r->privacy_pending[r->n_privacy_pending++] = copy;
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    emit_record(r, &rec);
+}
+
+static void flush_privacy(xporta_pie_reader *r)
+{
+    for (unsigned i = 0; i < r->n_privacy_pending; i++) {
+        xp_elem *e = r->privacy_pending[i];
+        const char *name = xp_elem_attr_ns(e, "", "name");
+        if (r->blocklist_from_privacy &&
+            xp_streq(name, r->blocklist_from_privacy))
+            continue;
+        xporta_record rec;
+        memset(&rec, 0, sizeof rec);
+        rec.kind = XPORTA_KIND_PRIVACY;
+        rec.payload = e;
+        rec.file = r->doc->name;
+        xp_record_derive_key(&r->arena, &rec);
+        queue_push(r, XPORTA_PIE_RECORD, &rec);
+    }
+    r->n_privacy_pending = 0;
+    r->blocklist_from_privacy = NULL;
+}
+
+/* ---- structure ----------------------------------------------------------- */
+
+static const char *attr_plain(const char **attrs, const char *name)
+{
+    for (size_t i = 0; attrs[i]; i += 2)
+        if (strcmp(attrs[i], name) == 0)
+            return attrs[i + 1];
+    return NULL;
+}
+
+static void start_include(xporta_pie_reader *r, const char **attrs,
+                          int child_level)
+{
+    const char *href = attr_plain(attrs, "href");
+    if (!href || !*href) {
+        fail_here(r, XPORTA_EFORMAT, "<xi:include> without href");
+        return;
+    }
+    if (attr_plain(attrs, "xpointer") ||
+        (attr_plain(attrs, "parse") &&
+         strcmp(attr_plain(attrs, "parse"), "xml") != 0)) {
+        fail_here(r, XPORTA_EUNSUPPORTED,
+                  "<xi:include> with parse or xpointer is not supported "
+                  "(XEP-0227 §5 allows neither)");
+        return;
+    }
+    r->inc_href = xp_strdup(href);
+    if (!r->inc_href) {
+        fail_here(r, XPORTA_ENOMEM, "out of memory");
+        return;
+    }
+    r->inc_base = child_level;
+    r->doc->skip_level = r->level - 1;
+    position(r, &r->inc_line, &r->inc_col);
+    stop_parser(r, true);
+}
+
+static void begin_host(xporta_pie_reader *r, const char **attrs)
+{
+    const char *jid = attr_plain(attrs, "jid");
+    if (!jid) {
+        fail_here(r, XPORTA_EFORMAT, "<host> without the jid attribute");
+        return;
+    }
+    free(r->host);
+    r->host = xp_strdup(jid);
+    if (!r->host) {
+        fail_here(r, XPORTA_ENOMEM, "out of memory");
+        return;
+    }
+    r->in_host = true;
+    queue_push(r, XPORTA_PIE_HOST, NULL);
+}
+
+static void begin_user(xporta_pie_reader *r, const char *full,
+                       const char **attrs)
+{
+    const char *name = attr_plain(attrs, "name");
+    if (!name) {
+        fail_here(r, XPORTA_EFORMAT, "<user> without the name attribute");
+        return;
+    }
+    if (!r->in_host) {
+        fail_here(r, XPORTA_EFORMAT,
+                  "<user> outside a <host>: give the file that includes "
+                  "this one");
+        return;
+    }
+    xp_arena_reset(&r->user_arena);
+    const char *local;
+    const char *ns = split_name(r, full, &local);
+    xp_elem *u = ns ? xp_elem_new(&r->user_arena, ns, "user") : NULL;
+    const char *password = NULL;
+    for (size_t i = 0; u && attrs[i]; i += 2) {
+        const char *alocal;
+        const char *ans = split_name(r, attrs[i], &alocal);
+        if (!ans) {
+            u = NULL;
+            break;
+        }
+        if (ans[0] == '\0' && strcmp(alocal, "password") == 0) {
+            password = attrs[i + 1];
+            continue;
+        }
+        if (!xp_elem_set_attr(&r->user_arena, u, ans, alocal, attrs[i + 1]))
+            u = NULL;
+    }
+    if (!u) {
+        fail_here(r, XPORTA_ENOMEM, "out of memory");
+        return;
+    }
+    r->user_elem = u;
+    r->in_user = true;
+    r->offline_seq = 0;
+    r->container = C_NONE;
+    r->warned_presence_ns = r->warned_scram = false;
+    queue_push(r, XPORTA_PIE_USER, NULL);
+    if (password) {
+        /* The plaintext password becomes a credentials record, so that
+         * filters and kind selection treat every secret alike. */
+        xp_elem *pw = xp_elem_new(&r->arena, XP_NS_PIE, "password");
+        xporta_record rec;
+        if (!pw ||
+            !xp_elem_add_text(&r->arena, pw, password, strlen(password))) {
+            fail_here(r, XPORTA_ENOMEM, "out of memory");
+            return;
+        }
+        memset(&rec, 0, sizeof rec);
+        rec.kind = XPORTA_KIND_CREDENTIALS;
+        rec.payload = pw;
+        rec.file = r->doc->name;
+        position(r, &rec.line, &rec.col);
+        xp_record_derive_key(&r->arena, &rec);
+        queue_push(r, XPORTA_PIE_RECORD, &rec);
+    }
+}
+
+/* Level 3: a child of <user>. */
+static void start_user_child(xporta_pie_reader *r, const char *ns,
+                             const char *local, const char *full,
+                             const char **attrs)
+{
+    static const struct {
+        const char *ns;
+        const char *name;
+        enum container c;
+    } containers[] = {
+        {XP_NS_ROSTER, "query", C_ROSTER},
+        {XP_NS_PRIVATE, "query", C_PRIVATE},
+        {XP_NS_PRIVACY, "query", C_PRIVACY},
+        {XP_NS_BLOCKING, "blocklist", C_BLOCKLIST},
+        {XP_NS_PIE, "offline-messages", C_OFFLINE},
+        {XP_NS_PIE_OLD, "offline-messages", C_OFFLINE},
+        {XP_NS_PUBSUB_OWNER, "pubsub", C_PEP_OWNER},
+        {XP_NS_PUBSUB, "pubsub", C_PEP_ITEMS},
+        {XP_NS_PIE_MAM, "archive", C_ARCHIVE},
+    };
+    static const struct {
+        const char *ns;
+        const char *name;
+        xporta_kind kind;
+    } singles[] = {
+        {XP_NS_PIE_SCRAM, "scram-credentials", XPORTA_KIND_CREDENTIALS},
+        {XP_NS_CLIENT, "presence", XPORTA_KIND_PENDING},
+        {XP_NS_PIE, "presence", XPORTA_KIND_PENDING},
+        {XP_NS_PIE_OLD, "presence", XPORTA_KIND_PENDING},
+        {"", "presence", XPORTA_KIND_PENDING},
+        {XP_NS_VCARD, "vCard", XPORTA_KIND_VCARD},
+        {XP_NS_MAM, "prefs", XPORTA_KIND_MAM_PREFS},
+    };
+    for (size_t i = 0; i < sizeof containers / sizeof containers[0]; i++) {
+        if (strcmp(ns, containers[i].ns) == 0 &&
+            strcmp(local, containers[i].name) == 0) {
+            r->container = containers[i].c;
+            if (r->container == C_ROSTER && !r->warned_version &&
+                (attr_plain(attrs, "version") || attr_plain(attrs, "ver"))) {
+                unsigned long line, col;
+                r->warned_version = true;
+                position(r, &line, &col);
+                diag_here(r, XPORTA_NOTE, line, col,
+                          "roster version attribute ignored (it is server "
+                          "state, meaningless elsewhere)");
+            }
+            return;
+        }
+    }
+    for (size_t i = 0; i < sizeof singles / sizeof singles[0]; i++) {
+        if (strcmp(ns, singles[i].ns) == 0 &&
+            strcmp(local, singles[i].name) == 0) {
+            begin_build(r, singles[i].kind, NULL, false, full, attrs);
+            return;
+        }
+    }
+    begin_build(r, XPORTA_KIND_OTHER, NULL, false, full, attrs);
+}
+
+static const char *container_clark(enum container c)
+{
+    switch (c) {
+    case C_ROSTER:
+        return "{" XP_NS_ROSTER "}query";
+    case C_PRIVATE:
+        return "{" XP_NS_PRIVATE "}query";
+    case C_PRIVACY:
+        return "{" XP_NS_PRIVACY "}query";
+    case C_BLOCKLIST:
+        return "{" XP_NS_BLOCKING "}blocklist";
+    case C_OFFLINE:
+        return "{" XP_NS_PIE "}offline-messages";
+    case C_PEP_OWNER:
+        return "{" XP_NS_PUBSUB_OWNER "}pubsub";
+    case C_PEP_ITEMS:
+        return "{" XP_NS_PUBSUB "}pubsub";
+    case C_ARCHIVE:
+        return "{" XP_NS_PIE_MAM "}archive";
+    case C_NONE:
+        break;
+    }
+    return NULL;
+}
+
+/* Level 4: a child of a container. */
+static void start_container_child(xporta_pie_reader *r, const char *ns,
+                                  const char *local, const char *full,
+                                  const char **attrs)
+{
+    xporta_kind kind = XPORTA_KIND_OTHER;
+    switch (r->container) {
+    case C_ROSTER:
+        if (strcmp(ns, XP_NS_ROSTER) == 0 && strcmp(local, "item") == 0)
+            kind = XPORTA_KIND_ROSTER;
+        break;
+    case C_PRIVATE:
+        kind = XPORTA_KIND_PRIVATE;
+        break;
+    case C_PRIVACY:
+        if (strcmp(ns, XP_NS_PRIVACY) == 0 &&
+            (strcmp(local, "list") == 0 || strcmp(local, "default") == 0 ||
+             strcmp(local, "active") == 0))
+            kind = XPORTA_KIND_PRIVACY;
+        break;
+    case C_BLOCKLIST:
+        if (strcmp(ns, XP_NS_BLOCKING) == 0 && strcmp(local, "item") == 0)
+            kind = XPORTA_KIND_BLOCKLIST;
+        break;
+    case C_OFFLINE:
+        if (strcmp(local, "message") == 0 &&
+            (strcmp(ns, XP_NS_CLIENT) == 0 || is_pie_ns(ns)))
+            kind = XPORTA_KIND_OFFLINE;
+        break;
+    case C_PEP_OWNER:
+        if (strcmp(ns, XP_NS_PUBSUB_OWNER) == 0) {
+            if (strcmp(local, "configure") == 0)
+                kind = XPORTA_KIND_PEP_NODE;
+            else if (strcmp(local, "affiliations") == 0)
+                kind = XPORTA_KIND_PEP_AFFILIATIONS;
+            else if (strcmp(local, "subscriptions") == 0)
+                kind = XPORTA_KIND_PEP_SUBSCRIPTIONS;
+        }
+        break;
+    case C_PEP_ITEMS:
+        if (strcmp(ns, XP_NS_PUBSUB) == 0 && strcmp(local, "items") == 0) {
+            const char *node = attr_plain(attrs, "node");
+            if (!node) {
+                fail_here(r, XPORTA_EFORMAT,
+                          "<items> without the node attribute");
+                return;
+            }
+            r->items_node = xp_arena_strdup(&r->user_arena, node);
+            if (!r->items_node) {
+                fail_here(r, XPORTA_ENOMEM, "out of memory");
+                return;
+            }
+            r->in_items = true;
+            return;
+        }
+        break;
+    case C_ARCHIVE:
+        if (strcmp(local, "result") == 0 &&
+            strncmp(ns, "urn:xmpp:mam:", 13) == 0)
+            kind = XPORTA_KIND_ARCHIVE;
+        break;
+    case C_NONE:
+        break;
+    }
+    begin_build(r, kind,
+                kind == XPORTA_KIND_OTHER ? container_clark(r->container)
+                                          : NULL,
+                false, full, attrs);
+}
+
+static void XMLCALL on_start(void *ud, const char *full, const char **attrs)
+{
+    xporta_pie_reader *r = ud;
+    struct doc *d = r->doc;
+    int level = r->level;
+    const char *local;
+    const char *ns;
+
+    d->depth++;
+    r->level++;
+    if (r->doc->skip_level >= 0)
+        return;
+    if (r->level > XP_MAX_DEPTH) {
+        fail_here(r, XPORTA_ETOOBIG, "elements nested deeper than %d",
+                  XP_MAX_DEPTH);
+        return;
+    }
+    if (r->build_root) {
+        xp_elem *e = new_elem(r, full, attrs);
+        if (!e) {
+            fail_alloc(r);
+            return;
+        }
+        xp_elem_append(r->build, e);
+        r->build = e;
+        return;
+    }
+    ns = split_name(r, full, &local);
+    if (!ns) {
+        fail_here(r, XPORTA_ENOMEM, "out of memory");
+        return;
+    }
+    if (d->depth == 1) {
+        /* The root of a document: it must match where it is included. */
+        static const char *const want[] = {"server-data", "host", "user"};
+        if (!d->outer && is_pie_ns(ns) && strcmp(local, "host") == 0) {
+            /* ejabberd's host file read on its own. */
+            d->base = ROOT_HOST;
+            level = ROOT_HOST;
+            r->level = level + 1;
+        }
+        if (!is_pie_ns(ns) || strcmp(local, want[d->base]) != 0) {
+            if (d->outer)
+                fail_here(r, XPORTA_EFORMAT,
+                          "expected <%s xmlns='urn:xmpp:pie:0'> as the root "
+                          "of an included file, found <%s>",
+                          want[d->base], local);
+            else
+                fail_here(r, XPORTA_EFORMAT,
+                          "expected <server-data xmlns='urn:xmpp:pie:0'> "
+                          "(or <host>), found <%s%s%s>",
+                          local, *ns ? " xmlns=" : "", ns);
+            return;
+        }
+        d->root_seen = true;
+    }
+    switch (level) {
+    case 0:
+        return; /* <server-data> */
+    case 1:
+        if (strcmp(ns, XP_NS_XINCLUDE) == 0 && strcmp(local, "include") == 0)
+            start_include(r, attrs, ROOT_HOST);
+        else if (is_pie_ns(ns) && strcmp(local, "host") == 0)
+            begin_host(r, attrs);
+        else
+            begin_build(r, XPORTA_KIND_OTHER, "server-data", true, full, attrs);
+        return;
+    case 2:
+        if (d->depth == 1) {
+            begin_user(r, full, attrs); /* root of an included user file */
+        } else if (strcmp(ns, XP_NS_XINCLUDE) == 0 &&
+                   strcmp(local, "include") == 0) {
+            start_include(r, attrs, ROOT_USER);
+        } else if (is_pie_ns(ns) && strcmp(local, "user") == 0) {
+            begin_user(r, full, attrs);
+        } else {
+            begin_build(r, XPORTA_KIND_OTHER, "host", true, full, attrs);
+        }
+        return;
+    case 3:
+        start_user_child(r, ns, local, full, attrs);
+        return;
+    case 4:
+        start_container_child(r, ns, local, full, attrs);
+        return;
+    case 5:
+        if (r->in_items) {
+            if (strcmp(ns, XP_NS_PUBSUB) == 0 && strcmp(local, "item") == 0) {
+                begin_build(r, XPORTA_KIND_PEP_ITEM, NULL, false, full, attrs);
+            } else {
+                /* Unknown content of <items>: keep it wrapped in its
+                 * <items node> so the writer can put it back. */
+                begin_build(r, XPORTA_KIND_OTHER, container_clark(C_PEP_ITEMS),
+                            false, "http://jabber.org/protocol/pubsub\x01items",
+                            (const char *[]){"node", r->items_node, NULL});
+                if (r->build_root) {
+                    xp_elem *e = new_elem(r, full, attrs);
+                    if (!e) {
+                        fail_alloc(r);
+                        return;
+                    }
+                    xp_elem_append(r->build_root, e);
+                    r->build = e; /* the record ends with e */
+                }
+            }
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    fail_here(r, XPORTA_EFORMAT, "unexpected <%s> at nesting level %d", local,
+              level);
+}
+
+static void XMLCALL on_end(void *ud, const char *full)
+{
+    xporta_pie_reader *r = ud;
+    struct doc *d = r->doc;
+    (void)full;
+    d->depth--;
+    r->level--;
+    int level = r->level; /* level of the element that ends */
+
+    if (r->doc->skip_level >= 0) {
+        if (level == r->doc->skip_level)
+            r->doc->skip_level = -1;
+        return;
+    }
+    if (r->build_root) {
+        if (level == r->build_level)
+            finish_build(r);
+        else if (r->build && r->build->parent)
+            r->build = r->build->parent;
+        return;
+    }
+    switch (level) {
+    case 1:
+        if (r->in_host) {
+            r->in_host = false;
+            queue_push(r, XPORTA_PIE_HOST_END, NULL);
+        }
+        break;
+    case 2:
+        if (r->in_user) {
+            r->in_user = false;
+            queue_push(r, XPORTA_PIE_USER_END, NULL);
+        }
+        break;
+    case 3:
+        if (r->container == C_PRIVACY)
+            flush_privacy(r);
+        r->container = C_NONE;
+        break;
+    case 4:
+        if (r->in_items) {
+            r->in_items = false;
+            r->items_node = NULL;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void XMLCALL on_text(void *ud, const char *s, int len)
+{
+    xporta_pie_reader *r = ud;
+    if (r->doc->skip_level >= 0)
+        return;
+    if (r->build) {
+        if (!xp_elem_add_text(&r->arena, r->build, s, (size_t)len))
+            fail_alloc(r);
+        return;
+    }
+    if (!r->warned_text && !xp_is_blank(s, (size_t)len)) {
+        unsigned long line, col;
+        r->warned_text = true;
+        position(r, &line, &col);
+        diag_here(r, XPORTA_WARNING, line, col,
+                  "text outside any record ignored");
+    }
+}
+
+static void XMLCALL on_doctype(void *ud, const char *name, const char *sysid,
+                               const char *pubid, int has_internal)
+{
+    (void)name;
+    (void)sysid;
+    (void)pubid;
+    (void)has_internal;
+    /* No DTDs: they bring entity expansion (and its attacks) and XEP-0227
+     * files never need one. */
+    fail_here(ud, XPORTA_EFORMAT, "a DOCTYPE is not allowed in XEP-0227 files");
+}
+
+static void XMLCALL on_entity(void *ud, const char *name, int is_param,
+                              const char *value, int value_len,
+                              const char *base, const char *sysid,
+                              const char *pubid, const char *notation)
+{
+    (void)name;
+    (void)is_param;
+    (void)value;
+    (void)value_len;
+    (void)base;
+    (void)sysid;
+    (void)pubid;
+    (void)notation;
+    fail_here(ud, XPORTA_EFORMAT, "entity declarations are not allowed");
+}
+
+/* ---- documents ------------------------------------------------------------
+ */
+
+static long read_fd(void *ud, char *buf, size_t cap)
+{
+    int fd = *(int *)ud;
+    for (;;) {
+        ssize_t n = read(fd, buf, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        return (long)n;
+    }
+}
+
+static struct doc *doc_new(xporta_pie_reader *r, const char *name,
+                           xporta_read_fn read, void *ud, int fd, int base)
+{
+    struct doc *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->fd = fd;
+    d->base = base;
+    d->skip_level = -1;
+    d->read = read;
+    d->read_ud = ud;
+    d->name = xp_strdup(name ? name : "<input>");
+    d->parser = XML_ParserCreateNS(NULL, NS_SEP);
+    if (!d->name || !d->parser) {
+        if (d->parser)
+            XML_ParserFree(d->parser);
+        free(d->name);
+        free(d);
+        return NULL;
+    }
+    if (fd >= 0) {
+        d->read = read_fd;
+        d->read_ud = &d->fd;
+    }
+    XML_SetUserData(d->parser, r);
+    XML_SetElementHandler(d->parser, on_start, on_end);
+    XML_SetCharacterDataHandler(d->parser, on_text);
+    XML_SetStartDoctypeDeclHandler(d->parser, on_doctype);
+    XML_SetEntityDeclHandler(d->parser, on_entity);
+    XML_SetParamEntityParsing(d->parser, XML_PARAM_ENTITY_PARSING_NEVER);
+    return d;
+}
+
+static void doc_free(struct doc *d)
+{
+    if (!d)
+        return;
+    if (d->parser)
+        XML_ParserFree(d->parser);
+    if (d->fd >= 0)
+        close(d->fd);
+    free(d->name);
+    free(d);
+}
+
+static xporta_status include_file(void *ud, const char *base, const char *href,
+                                  xporta_read_fn *read, void **read_ud,
+                                  char **name)
+{
+    (void)ud;
+    (void)read;
+    (void)read_ud;
+    if (href[0] == '/' || strstr(href, "://")) {
+        *name = NULL;
+        return XPORTA_EUNSUPPORTED;
+    }
+    char *dir = xp_path_dir(base);
+    *name = dir ? xp_path_join(dir, href) : NULL;
+    free(dir);
+    return *name ? XPORTA_OK : XPORTA_ENOMEM;
+}
+
+static xporta_status open_include(xporta_pie_reader *r)
+{
+    char *href = r->inc_href;
+    xporta_read_fn read = NULL;
+    void *read_ud = NULL;
+    char *name = NULL;
+    int fd = -1;
+    xporta_status st;
+    r->inc_href = NULL;
+
+    unsigned depth = 0;
+    for (struct doc *d = r->doc; d; d = d->outer)
+        depth++;
+    if (depth > XP_MAX_INCLUDE_DEPTH) {
+        free(href);
+        return xp_fail(&r->err, XPORTA_ETOOBIG,
+                       "%s:%lu:%lu: includes nested deeper than %d",
+                       doc_name(r), r->inc_line, r->inc_col,
+                       XP_MAX_INCLUDE_DEPTH);
+    }
+    if (r->include) {
+        st = r->include(r->include_ud, r->doc->name, href, &read, &read_ud,
+                        &name);
+    } else if (r->doc->fd >= 0 || r->doc->outer) {
+        st = include_file(NULL, r->doc->name, href, &read, &read_ud, &name);
+        if (st == XPORTA_OK) {
+            fd = open(name, O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                st = errno == ENOENT ? XPORTA_ENOTFOUND : XPORTA_EIO;
+        }
+    } else {
+        st = XPORTA_EUNSUPPORTED;
+    }
+    if (st != XPORTA_OK) {
+        const char *why = st == XPORTA_ENOTFOUND ? "no such file"
+                          : st == XPORTA_EUNSUPPORTED
+                              ? "only relative file names can be included"
+                              : strerror(errno);
+        if (r->keep_going && st != XPORTA_ENOMEM) {
+            diag_here(r, XPORTA_ERROR, r->inc_line, r->inc_col,
+                      "XInclude '%s' cannot be read: %s; skipped", href, why);
+            free(href);
+            free(name);
+            return XPORTA_OK;
+        }
+        st =
+            xp_fail(&r->err, st, "%s:%lu:%lu: XInclude '%s' cannot be read: %s",
+                    doc_name(r), r->inc_line, r->inc_col, href, why);
+        free(href);
+        free(name);
+        return st;
+    }
+    struct doc *d = doc_new(r, name, read, read_ud, fd, r->inc_base);
+    free(name);
+    free(href);
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return xp_fail(&r->err, XPORTA_ENOMEM, "out of memory");
+    }
+    d->inc_line = r->inc_line;
+    d->inc_col = r->inc_col;
+    d->outer = r->doc;
+    d->saved_level = r->level;
+    /* The included root sits where the include element was; the include
+     * element itself is not part of the logical tree. */
+    r->level = r->inc_base;
+    r->doc = d;
+    return XPORTA_OK;
+}
+
+static xporta_status expat_error(xporta_pie_reader *r)
+{
+    if (r->err.status != XPORTA_OK)
+        return r->err.status;
+    enum XML_Error code = XML_GetErrorCode(r->doc->parser);
+    unsigned long line, col;
+    position(r, &line, &col);
+    return xp_fail(&r->err, XPORTA_EFORMAT, "%s:%lu:%lu: %s", doc_name(r), line,
+                   col, XML_ErrorString(code));
+}
+
+/* The current document has been parsed completely. */
+static xporta_status doc_done(xporta_pie_reader *r)
+{
+    struct doc *d = r->doc;
+    if (!d->root_seen)
+        return xp_fail(&r->err, XPORTA_EFORMAT, "%s: empty document",
+                       doc_name(r));
+    if (!d->outer) {
+        r->ended = true;
+        return queue_push(r, XPORTA_PIE_END, NULL) ? XPORTA_OK : r->err.status;
+    }
+    r->doc = d->outer;
+    r->level = d->saved_level;
+    doc_free(d);
+    return XPORTA_OK;
+}
+
+/* Runs the parser until at least one event is queued or the input ends. */
+static xporta_status pump(xporta_pie_reader *r)
+{
+    while (r->qlen == 0 && !r->ended) {
+        struct doc *d = r->doc;
+        enum XML_Status xs;
+        if (r->err.status != XPORTA_OK)
+            return r->err.status;
+        if (r->inc_href) {
+            xporta_status st = open_include(r);
+            if (st != XPORTA_OK)
+                return st;
+            continue;
+        }
+        if (d->suspended) {
+            d->suspended = false;
+            xs = XML_ResumeParser(d->parser);
+        } else if (d->final_fed) {
+            xporta_status st = doc_done(r);
+            if (st != XPORTA_OK)
+                return st;
+            continue;
+        } else {
+            void *buf = XML_GetBuffer(d->parser, READ_CHUNK);
+            if (!buf)
+                return xp_fail(&r->err, XPORTA_ENOMEM, "out of memory");
+            long n = d->read(d->read_ud, buf, READ_CHUNK);
+            if (n < 0)
+                return xp_fail(&r->err, XPORTA_EIO, "%s: read: %s", doc_name(r),
+                               strerror(errno));
+            if (!d->outer)
+                r->offset += (uint64_t)n;
+            d->final_fed = n == 0;
+            xs = XML_ParseBuffer(d->parser, (int)n, n == 0);
+        }
+        if (xs == XML_STATUS_ERROR)
+            return expat_error(r);
+        if (r->err.status != XPORTA_OK)
+            return r->err.status;
+        if (xs == XML_STATUS_SUSPENDED)
+            d->suspended = true;
+    }
+    return r->err.status;
+}
+
+/* ---- public API -----------------------------------------------------------
+ */
+
+static xporta_pie_reader *reader_alloc(void)
+{
+    xporta_pie_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->max_record = XP_MAX_RECORD_BYTES;
+    xp_arena_init(&r->arena, r->max_record);
+    xp_arena_init(&r->user_arena, XP_MAX_USER_SMALL_BYTES);
+    xp_err_clear(&r->err);
+    return r;
+}
+
+xporta_status xporta_pie_reader_open(xporta_pie_reader **out, const char *path)
+{
+    if (!out || !path)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? XPORTA_ENOTFOUND : XPORTA_EIO;
+    xporta_pie_reader *r = reader_alloc();
+    struct doc *d = r ? doc_new(r, path, NULL, NULL, fd, ROOT_SERVER) : NULL;
+    if (!d) {
+        close(fd);
+        free(r);
+        return XPORTA_ENOMEM;
+    }
+    r->doc = d;
+    *out = r;
+    return XPORTA_OK;
+}
+
+xporta_status xporta_pie_reader_new(xporta_pie_reader **out, const char *name,
+                                    xporta_read_fn read, void *userdata)
+{
+    if (!out || !read)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_pie_reader *r = reader_alloc();
+    struct doc *d =
+        r ? doc_new(r, name, read, userdata, -1, ROOT_SERVER) : NULL;
+    if (!d) {
+        free(r);
+        return XPORTA_ENOMEM;
+    }
+    r->doc = d;
+    *out = r;
+    return XPORTA_OK;
+}
+
+void xporta_pie_reader_set_include(xporta_pie_reader *r, xporta_include_fn fn,
+                                   void *userdata)
+{
+    r->include = fn;
+    r->include_ud = userdata;
+}
+
+void xporta_pie_reader_set_diag(xporta_pie_reader *r, xporta_diag_cb cb,
+                                void *userdata)
+{
+    r->diag = cb;
+    r->diag_ud = userdata;
+}
+
+void xporta_pie_reader_set_max_record(xporta_pie_reader *r, size_t bytes)
+{
+    r->max_record = bytes;
+    r->arena.limit = bytes;
+}
+
+void xporta_pie_reader_set_keep_going(xporta_pie_reader *r, bool on)
+{
+    r->keep_going = on;
+}
+
+xporta_status xporta_pie_reader_next(xporta_pie_reader *r, xporta_pie_event *ev)
+{
+    if (!r || !ev)
+        return XPORTA_EINVAL;
+    if (r->err.status != XPORTA_OK)
+        return r->err.status;
+    if (r->qlen == 0 && r->ended) {
+        *ev = XPORTA_PIE_END;
+        return XPORTA_OK;
+    }
+    if (r->qlen == 0 && !r->build_root)
+        xp_arena_reset(&r->arena);
+    xporta_status st = pump(r);
+    if (r->qlen == 0)
+        return st != XPORTA_OK
+                   ? st
+                   : xp_fail(&r->err, XPORTA_EFORMAT,
+                             "%s: unexpected end of input", doc_name(r));
+    r->cur = r->q[r->qhead];
+    r->qhead++;
+    r->qlen--;
+    if (r->qlen == 0)
+        r->qhead = 0;
+    *ev = r->cur.ev;
+    return XPORTA_OK;
+}
+
+const char *xporta_pie_reader_host(const xporta_pie_reader *r)
+{
+    return r->host;
+}
+
+const char *xporta_pie_reader_user(const xporta_pie_reader *r)
+{
+    return r->user_elem ? xp_elem_attr_ns(r->user_elem, "", "name") : NULL;
+}
+
+const xporta_elem *xporta_pie_reader_user_elem(const xporta_pie_reader *r)
+{
+    return r->user_elem;
+}
+
+xporta_record *xporta_pie_reader_record(xporta_pie_reader *r)
+{
+    if (r->cur.ev != XPORTA_PIE_RECORD && r->cur.ev != XPORTA_PIE_EXTRA)
+        return NULL;
+    return &r->cur.rec;
+}
+
+void xporta_pie_reader_position(const xporta_pie_reader *r, const char **file,
+                                unsigned long *line, unsigned long *col)
+{
+    *file = r->cur.rec.file ? r->cur.rec.file : doc_name(r);
+    *line = r->cur.line;
+    *col = r->cur.col;
+}
+
+uint64_t xporta_pie_reader_offset(const xporta_pie_reader *r)
+{
+    return r->offset;
+}
+
+const char *xporta_pie_reader_error(const xporta_pie_reader *r)
+{
+    return r ? xp_err_msg(&r->err) : "";
+}
+
+void xporta_pie_reader_free(xporta_pie_reader *r)
+{
+    if (!r)
+        return;
+    while (r->doc) {
+        struct doc *outer = r->doc->outer;
+        doc_free(r->doc);
+        r->doc = outer;
+    }
+    for (size_t i = 0; i < r->ns_cap; i++)
+        free(r->ns_slots[i]);
+    free(r->ns_slots);
+    free(r->q);
+    free(r->host);
+    free(r->inc_href);
+    xp_arena_cleanup(&r->arena);
+    xp_arena_cleanup(&r->user_arena);
+    free(r);
+}

@@ -1,0 +1,197 @@
+#!/bin/sh
+# The xporta command, every command and every error path, as a user runs it.
+# Usage: test_cli.sh PATH/TO/xporta PATH/TO/tests/data
+set -u
+X=$1
+D=$2
+T=$(mktemp -d "${TMPDIR:-/tmp}/xporta-cli-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+n=0
+
+ok() { n=$((n + 1)); }
+bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $*" >&2; }
+
+# run EXPECTED_EXIT CMD...: runs, keeps stdout/stderr in $T/out $T/err
+run() {
+    want=$1
+    shift
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        bad "exit $got, want $want: $*"
+        sed 's/^/    err: /' "$T/err" | head -20 >&2
+        sed 's/^/    out: /' "$T/out" | head -20 >&2
+        return 1
+    fi
+    ok
+}
+has() { # has FILE PATTERN: grep -F
+    if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks: $2"; sed 's/^/    /' "$1" | head -30 >&2; fi
+}
+hasnt() {
+    if grep -qF -- "$2" "$1"; then bad "$1 has: $2"; else ok; fi
+}
+json() { # json FILE PYTHON-EXPR (evaluated with d = the parsed document)
+    if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"; then ok; else bad "json check failed: $2"; head -c 2000 "$1" >&2; fi
+}
+mode() { # mode FILE OCTAL
+    m=$(stat -c %a "$1" 2>/dev/null)
+    if [ "$m" = "$2" ]; then ok; else bad "$1 has mode $m, want $2"; fi
+}
+empty_dir() {
+    if [ -z "$(ls -A "$1")" ]; then ok; else bad "$1 is not empty: $(ls -A "$1")"; fi
+}
+
+# ---- the command itself ------------------------------------------------------
+run 2 "$X"
+has "$T/err" "Usage: xporta COMMAND"
+run 0 "$X" --help
+has "$T/out" "check"
+has "$T/out" "convert"
+run 0 "$X" --version
+has "$T/out" "xporta 0."
+run 2 "$X" frobnicate
+has "$T/err" "'frobnicate' is not a command"
+
+# ---- check ----------------------------------------------------------------------
+for f in prosody-export.xml prosody-export-bob.xml ejabberd-export-main.xml \
+         ejabberd-export.xml full.xml prosody-pending.xml split/server-data.xml; do
+    run 0 "$X" check "$D/$f"
+    has "$T/out" ": ok: "
+done
+run 0 "$X" check -v "$D/ejabberd-export-main.xml"
+has "$T/out" "note: SCRAM values were base64-encoded twice (ejabberd)"
+run 1 "$X" check "$D/bad/semantic.xml"
+has "$T/out" "semantic.xml:2:3: error: host 'bad host' is not a valid domain"
+has "$T/out" "semantic.xml:16:9: error: roster item 'bob@example.com' occurs twice"
+has "$T/out" "FAILED"
+run 1 "$X" check -q "$D/bad/semantic.xml"
+hasnt "$T/out" "warning:"
+hasnt "$T/out" "FAILED"
+run 3 "$X" check "$D/bad/malformed.xml"
+has "$T/out" "malformed.xml:6:"
+run 3 "$X" check "$D/nonexistent.xml"
+has "$T/out" "no such file"
+run 1 "$X" check "$D/bad/missing-include.xml"
+has "$T/out" "missing-include.xml:2:3: error: XInclude 'nowhere.xml' cannot be read"
+run 1 "$X" check --json "$D/full.xml" "$D/bad/semantic.xml"
+json "$T/out" "len(d['files']) == 2 and d['files'][0]['ok'] and not d['files'][1]['ok'] and d['files'][1]['errors'] == 21"
+json "$T/out" "any(x['line'] == 2 and x['col'] == 3 and 'bad host' in x['message'] for x in d['files'][1]['diagnostics'])"
+json "$T/out" "d['files'][0]['users'] == 2 and d['files'][0]['records'] == 33"
+run 2 "$X" check
+has "$T/err" "no FILE given"
+run 2 "$X" check --bogus "$D/full.xml"
+run 0 "$X" check --help
+has "$T/out" "FILE:LINE:COL"
+
+# ---- stats ----------------------------------------------------------------------
+run 0 "$X" stats "$D/prosody-export.xml" "$D/ejabberd-export-main.xml"
+has "$T/out" "alice@old.localhost: credentials 1, roster 1, private 1, pep-node 6, pep-affiliations 1, pep-item 6, archive 8"
+has "$T/out" "bob@new.localhost: credentials 1, roster 1, vcard 1, offline 2"
+has "$T/out" "total: 2 hosts, 3 users"
+run 0 "$X" stats --summary "$D/ejabberd-export-main.xml"
+hasnt "$T/out" "bob@new.localhost:"
+has "$T/out" "host new.localhost: 2 users"
+run 0 "$X" stats --json "$D/full.xml"
+json "$T/out" "d['user_count'] == 2 and d['kinds']['archive']['count'] == 2 and d['kinds']['roster']['count'] == 4"
+json "$T/out" "d['hosts'][0]['users'][0]['kinds']['credentials']['count'] == 3 and d['hosts'][0]['users'][0]['bytes'] > 5000"
+run 3 "$X" stats "$D/bad/malformed.xml"
+has "$T/err" "malformed.xml:6:"
+run 2 "$X" stats
+
+# ---- convert ----------------------------------------------------------------------
+umask 022
+run 0 "$X" convert "$D/ejabberd-export-main.xml" -o "$T/std.xml"
+has "$T/err" "wrote $T/std.xml (standard): 2 users"
+mode "$T/std.xml" 600
+run 0 "$X" check "$T/std.xml"
+run 2 "$X" convert "$D/full.xml" -o "$T/std.xml"
+has "$T/err" "exists; use --force"
+run 0 "$X" convert --force "$D/full.xml" -o "$T/std.xml"
+run 0 "$X" stats "$T/std.xml"
+has "$T/out" "juliet@capulet.com: credentials 3"
+
+# Prosody dialect: one file per user, as the migrator wants them.
+run 0 "$X" convert --dialect prosody "$D/ejabberd-export-main.xml" -o "$T/pro"
+mode "$T/pro/alice@new.localhost.xml" 600
+has "$T/pro/bob@new.localhost.xml" "<server-data xmlns='urn:xmpp:pie:0'><host jid='new.localhost'>"
+has "$T/pro/bob@new.localhost.xml" "<archive xmlns='urn:xmpp:pie:0#mam'/>"
+run 0 "$X" check "$T/pro/alice@new.localhost.xml" "$T/pro/bob@new.localhost.xml"
+run 2 "$X" convert --dialect prosody "$D/full.xml" -o "$T/pro"
+has "$T/err" "not empty"
+
+# ejabberd dialect: main file and host file, SCRAM encoded twice.
+run 0 "$X" convert --dialect ejabberd "$D/prosody-export.xml" -o "$T/ej.xml"
+has "$T/ej.xml" "<xi:include href='ej_old_localhost.xml'/>"
+has "$T/ej_old_localhost.xml" "<server-key>TUtkeHVSL1hwdDdybWp5bFJ1d1RzZHByRjhZPQ==</server-key>"
+mode "$T/ej_old_localhost.xml" 600
+run 0 "$X" check "$T/ej.xml"
+run 0 "$X" convert --dialect ejabberd "$D/ejabberd-export-main.xml" -o "$T/ej2.xml"
+has "$T/ej2_new_localhost.xml" "<list name='Blocked contacts'>"
+
+# The XInclude layout of XEP-0227 §5.
+run 0 "$X" convert --split "$D/full.xml" -o "$T/split"
+has "$T/split/server-data.xml" "<xi:include href='capulet.com.xml'/>"
+has "$T/split/capulet.com.xml" "<xi:include href='capulet.com/juliet.xml'/>"
+run 0 "$X" check "$T/split/server-data.xml"
+
+# Merging Prosody's per-user files into one host.
+run 0 "$X" convert "$D/prosody-export.xml" "$D/prosody-export-bob.xml" -o "$T/merged.xml"
+run 0 "$X" stats "$T/merged.xml"
+has "$T/out" "host old.localhost: 2 users"
+run 3 "$X" convert "$D/prosody-export.xml" "$D/prosody-export.xml" -o "$T/dup.xml"
+has "$T/err" "user alice@old.localhost would be written twice"
+has "$T/err" "while reading $D/prosody-export.xml:1:"
+[ -e "$T/dup.xml" ] && bad "dup.xml left behind" || ok
+
+# Selecting users and kinds.
+run 0 "$X" convert --users bob "$D/ejabberd-export-main.xml" -o "$T/bob.xml"
+run 0 "$X" stats "$T/bob.xml"
+has "$T/out" "1 users"
+hasnt "$T/out" "alice"
+run 3 "$X" convert --users bob,nobody@new.localhost "$D/ejabberd-export-main.xml" -o "$T/nobody.xml"
+has "$T/err" "user 'nobody@new.localhost' (from --users) is not in the input"
+[ -e "$T/nobody.xml" ] && bad "nobody.xml written" || ok
+run 0 "$X" convert --exclude-kinds archive,pep "$D/prosody-export.xml" -o "$T/noarch.xml"
+hasnt "$T/noarch.xml" "urn:xmpp:pie:0#mam"
+hasnt "$T/noarch.xml" "pubsub"
+has "$T/err" "records left out as asked"
+run 0 "$X" convert --only-kinds roster "$D/full.xml" -o "$T/roster.xml"
+run 0 "$X" stats --json "$T/roster.xml"
+json "$T/out" "list(d['kinds'].keys()) == ['roster']"
+run 2 "$X" convert --exclude-kinds roster,bogus "$D/full.xml" -o "$T/x.xml"
+has "$T/err" "unknown kind 'bogus'"
+run 0 "$X" convert --strip-secrets "$D/prosody-export.xml" -o "$T/nosecret.xml"
+hasnt "$T/nosecret.xml" "scram"
+mode "$T/nosecret.xml" 644
+
+# Renaming a host moves every JID of it, and only of it.
+run 0 "$X" convert --rename-host old.localhost=new.example "$D/prosody-export.xml" -o "$T/renamed.xml"
+has "$T/renamed.xml" "<host jid='new.example'>"
+has "$T/renamed.xml" "jid='bob@new.example'"
+has "$T/renamed.xml" "from='alice@new.example/populate'"
+hasnt "$T/renamed.xml" "@old.localhost"
+run 0 "$X" check "$T/renamed.xml"
+run 2 "$X" convert --rename-host nonsense "$D/full.xml" -o "$T/x.xml"
+has "$T/err" "want OLD=NEW"
+
+# Usage errors.
+run 2 "$X" convert "$D/full.xml"
+has "$T/err" "no output given"
+run 2 "$X" convert --dialect mongoose "$D/full.xml" -o "$T/x.xml"
+has "$T/err" "unknown dialect 'mongoose'"
+run 2 "$X" convert --split --dialect prosody "$D/full.xml" -o "$T/x"
+run 2 "$X" convert "$T/std.xml" -o "$T/std.xml"
+has "$T/err" "both input and output"
+
+# Bad input leaves nothing behind, not even a temporary file.
+mkdir "$T/clean"
+run 3 "$X" convert "$D/bad/malformed.xml" -o "$T/clean/out.xml"
+has "$T/err" "malformed.xml:6:"
+empty_dir "$T/clean"
+run 3 "$X" convert --dialect prosody "$D/full.xml" "$D/bad/malformed.xml" -o "$T/clean/dir"
+empty_dir "$T/clean"
+
+echo "$n checks, $fails failed"
+[ "$fails" -eq 0 ]

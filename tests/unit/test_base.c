@@ -1,0 +1,195 @@
+/* lib/base: arena, bounded buffer, base64, integers, durable files. */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/xp_base.h"
+
+static void arena_reuses_and_limits(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 1000);
+    char *p = xp_arena_strdup(&a, "hello");
+    assert_string_equal(p, "hello");
+    assert_null(xp_arena_alloc(&a, 2000)); /* over the limit */
+    xp_arena_reset(&a);
+    assert_int_equal(a.used_total, 0);
+    assert_non_null(xp_arena_alloc(&a, 900));
+    assert_null(xp_arena_alloc(&a, 200));
+    xp_arena_cleanup(&a);
+
+    /* Without a limit, big and small allocations interleave. */
+    xp_arena_init(&a, 0);
+    for (int i = 0; i < 100; i++) {
+        char *big = xp_arena_alloc(&a, 40000);
+        assert_non_null(big);
+        memset(big, 'x', 40000);
+        char *small = xp_arena_printf(&a, "n%d", i);
+        char want[16];
+        snprintf(want, sizeof want, "n%d", i);
+        assert_string_equal(small, want);
+        assert_int_equal(big[39999], 'x'); /* not overwritten by small */
+    }
+    xp_arena_cleanup(&a);
+}
+
+static void buf_has_a_ceiling(void **state)
+{
+    (void)state;
+    struct xp_buf b;
+    xp_buf_init(&b, 10);
+    assert_int_equal(xp_buf_adds(&b, "12345"), XPORTA_OK);
+    assert_int_equal(xp_buf_adds(&b, "67890"), XPORTA_OK);
+    assert_int_equal(xp_buf_addc(&b, 'x'), XPORTA_ETOOBIG);
+    assert_string_equal(xp_buf_str(&b), "1234567890"); /* unchanged */
+    assert_int_equal(xp_buf_printf(&b, "%d", 1), XPORTA_ETOOBIG);
+    xp_buf_reset(&b);
+    assert_int_equal(xp_buf_printf(&b, "%s-%d", "a", 42), XPORTA_OK);
+    assert_string_equal(xp_buf_str(&b), "a-42");
+    char *s = xp_buf_take(&b);
+    assert_string_equal(s, "a-42");
+    free(s);
+    assert_string_equal(xp_buf_str(&b), "");
+    xp_buf_cleanup(&b);
+}
+
+static void base64_rfc4648_vectors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *raw;
+        const char *b64;
+    } rows[] = {
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char enc[32];
+        unsigned char dec[32];
+        size_t n;
+        xp_b64_encode((const unsigned char *)rows[i].raw, strlen(rows[i].raw),
+                      enc);
+        assert_string_equal(enc, rows[i].b64);
+        assert_true(xp_b64_decode(rows[i].b64, strlen(rows[i].b64), dec, &n));
+        assert_int_equal(n, strlen(rows[i].raw));
+        assert_memory_equal(dec, rows[i].raw, n);
+    }
+    static const char *const bad[] = {
+        "Zg", "Zg=", "Z===", "Zm9v!", "Zg==Zg==", "=Zg="};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        unsigned char dec[32];
+        size_t n;
+        assert_false(xp_b64_decode(bad[i], strlen(bad[i]), dec, &n));
+    }
+    unsigned char dec[32];
+    size_t n;
+    assert_true(xp_b64_decode("Zm9v\nYmFy", 9, dec, &n)); /* whitespace ok */
+    assert_int_equal(n, 6);
+}
+
+static void uint_parsing(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_true(xp_parse_uint("0", &v));
+    assert_int_equal(v, 0);
+    assert_true(xp_parse_uint("4096", &v));
+    assert_int_equal(v, 4096);
+    assert_true(xp_parse_uint("18446744073709551615", &v));
+    assert_false(xp_parse_uint("18446744073709551616", &v));
+    assert_false(xp_parse_uint("0100", &v));
+    assert_false(xp_parse_uint("", &v));
+    assert_false(xp_parse_uint("-1", &v));
+    assert_false(xp_parse_uint("12a", &v));
+}
+
+static void first_error_wins(void **state)
+{
+    (void)state;
+    struct xp_err e;
+    xp_err_clear(&e);
+    assert_string_equal(xp_err_msg(&e), "");
+    assert_int_equal(xp_fail(&e, XPORTA_EIO, "first %d", 1), XPORTA_EIO);
+    assert_int_equal(xp_fail(&e, XPORTA_ENOMEM, "second"), XPORTA_EIO);
+    assert_string_equal(xp_err_msg(&e), "first 1");
+    assert_string_equal(xporta_status_name(XPORTA_ETIMEOUT), "XPORTA_ETIMEOUT");
+    assert_string_equal(xporta_status_name((xporta_status)999),
+                        "XPORTA_UNKNOWN");
+}
+
+static void durable_file_appears_only_at_commit(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/out.xml", dir);
+    struct xp_err err;
+    struct xp_afile f;
+    struct stat sb;
+    xp_err_clear(&err);
+
+    assert_int_equal(xp_afile_open(&f, path, &err), XPORTA_OK);
+    assert_int_equal(xp_afile_puts(&f, "secret", &err), XPORTA_OK);
+    assert_int_not_equal(stat(path, &sb), 0); /* not there yet */
+    assert_int_equal(xp_afile_commit(&f, true, &err), XPORTA_OK);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    size_t n;
+    char *text = slurp(path, &n);
+    assert_string_equal(text, "secret");
+    free(text);
+
+    /* Without secrets the file gets the usual mode; big writes go through. */
+    mode_t old = umask(022);
+    assert_int_equal(xp_afile_open(&f, path, &err), XPORTA_OK);
+    char *big = malloc(1 << 20);
+    memset(big, 'a', 1 << 20);
+    assert_int_equal(xp_afile_write(&f, big, 1 << 20, &err), XPORTA_OK);
+    assert_int_equal(xp_afile_commit(&f, false, &err), XPORTA_OK);
+    umask(old);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0644);
+    assert_int_equal(sb.st_size, 1 << 20);
+    free(big);
+
+    /* Abort leaves the previous version and no temporary behind. */
+    assert_int_equal(xp_afile_open(&f, path, &err), XPORTA_OK);
+    assert_int_equal(xp_afile_puts(&f, "half", &err), XPORTA_OK);
+    xp_afile_abort(&f);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 1 << 20);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", dir);
+    assert_int_equal(system(cmd), 0);
+
+    /* A directory that does not exist fails cleanly. */
+    snprintf(path, sizeof path, "%s/missing/out.xml", dir);
+    xp_err_clear(&err);
+    assert_int_equal(xp_afile_open(&f, path, &err), XPORTA_EIO);
+    assert_non_null(strstr(xp_err_msg(&err), "missing/out.xml"));
+    rm_rf(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(arena_reuses_and_limits),
+        cmocka_unit_test(buf_has_a_ceiling),
+        cmocka_unit_test(base64_rfc4648_vectors),
+        cmocka_unit_test(uint_parsing),
+        cmocka_unit_test(first_error_wins),
+        cmocka_unit_test(durable_file_appears_only_at_commit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,105 @@
+/* The checker: each rule reported once, where it happens. */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct diags check(const char *name)
+{
+    struct diags ds = {0};
+    xporta_pie_reader *r = NULL;
+    xporta_checker *c = NULL;
+    assert_int_equal(xporta_pie_reader_open(&r, data_path(name)), XPORTA_OK);
+    xporta_pie_reader_set_diag(r, diags_cb, &ds);
+    xporta_pie_reader_set_keep_going(r, true);
+    assert_int_equal(xporta_checker_new(&c, diags_cb, &ds), XPORTA_OK);
+    for (;;) {
+        xporta_pie_event ev;
+        xporta_status st = xporta_pie_reader_next(r, &ev);
+        if (st != XPORTA_OK)
+            fail_msg("%s: %s", name, xporta_pie_reader_error(r));
+        xporta_checker_event(c, r, ev);
+        if (ev == XPORTA_PIE_END)
+            break;
+    }
+    xporta_checker_free(c);
+    xporta_pie_reader_free(r);
+    return ds;
+}
+
+static void real_samples_are_clean(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {
+        "prosody-export.xml",       "prosody-export-bob.xml",
+        "ejabberd-export-main.xml", "full.xml",
+        "prosody-pending.xml",      "split/server-data.xml"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct diags ds = check(ok[i]);
+        if (ds.errors || ds.warnings) {
+            fprintf(stderr, "%s", ds.text);
+            fail_msg("%s has errors or warnings", ok[i]);
+        }
+        diags_free(&ds);
+    }
+}
+
+static void every_rule_fires_at_its_place(void **state)
+{
+    (void)state;
+    struct diags ds = check("bad/semantic.xml");
+    static const char *const want[] = {
+        "error 2:3 host 'bad host' is not a valid domain",
+        "error 3:5 user name 'al ice' is not a valid localpart",
+        "error 4:7 unknown SCRAM mechanism 'SCRAM-SHA-1-PLUS' (XEP-0227 names "
+        "it without -PLUS)",
+        "error 7:7 SCRAM-SHA-1: iter-count '0100' is not a positive integer",
+        "error 7:7 SCRAM salt is not valid base64",
+        "error 7:7 SCRAM server-key decodes to 3 bytes; SCRAM-SHA-1 needs 20",
+        "error 7:7 SCRAM-SHA-1: <stored-key> must occur exactly once (found 2)",
+        "error 15:9 roster item subscription 'sideways' is not none, to, from "
+        "or both",
+        "error 16:9 roster item 'bob@example.com' occurs twice",
+        "error 17:9 roster item jid '@nohost' is not a valid JID",
+        "error 17:9 roster item ask 'maybe' is not subscribe",
+        "error 18:9 item without a roster item jid",
+        "error 20:7 pending <presence> has type 'subscribed', not subscribe",
+        "error 21:40 private XML <plain> has no namespace of its own",
+        "error 23:44 PEP node 'orphan' item '1' occurs twice",
+        "warning 23:30 PEP node 'orphan' has items but no configuration",
+        "error 26:9 archived message without a <delay stamp>",
+        "error 26:9 archived message to 'bad jid'",
+        "error 27:9 archive id 'a' occurs twice",
+        "error 27:9 archived message without <forwarded",
+        "error 30:5 user 'al ice@bad host' occurs twice",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(ds.text, want[i])) {
+            fprintf(stderr, "%s", ds.text);
+            fail_msg("missing '%s'", want[i]);
+        }
+    assert_int_equal(ds.errors, 21);
+    assert_int_equal(ds.warnings, 1);
+    diags_free(&ds);
+}
+
+static void dangling_includes_are_listed(void **state)
+{
+    (void)state;
+    struct diags ds = check("bad/missing-include.xml");
+    assert_int_equal(ds.errors, 1);
+    assert_non_null(strstr(ds.text, "error 2:3 XInclude 'nowhere.xml' cannot "
+                                    "be read: no such file; skipped"));
+    diags_free(&ds);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(real_samples_are_clean),
+        cmocka_unit_test(every_rule_fires_at_its_place),
+        cmocka_unit_test(dangling_includes_are_listed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
