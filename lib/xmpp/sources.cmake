@@ -1,0 +1,1 @@
+set(XPORTA_XMPP_SOURCES)
