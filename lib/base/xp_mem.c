@@ -286,13 +286,22 @@ bool xp_parse_uint(const char *s, uint64_t *out)
 
 uint64_t xp_hash(const void *p, size_t n, uint64_t seed)
 {
+    /* Eight bytes per round (a multiply-xorshift mix): keys here are ids
+     * and JIDs hashed by the million, never stored on disk. */
     const unsigned char *s = p;
-    uint64_t h = 14695981039346656037ull ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ull;
+    uint64_t h = seed ^ 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
     }
-    return h;
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
 }
 
 /* ---- base64 ------------------------------------------------------------- */

@@ -54,6 +54,18 @@ bool xp_elem_set_attr_ref(struct xp_arena *a, xp_elem *e, const char *ns,
     return true;
 }
 
+bool xp_elem_add_attr_ref(struct xp_arena *a, xp_elem *e, const char *ns,
+                          const char *name, const char *value)
+{
+    if (!attr_room(a, e))
+        return false;
+    e->attrs[e->nattrs].ns = ns ? ns : "";
+    e->attrs[e->nattrs].name = name;
+    e->attrs[e->nattrs].value = value;
+    e->nattrs++;
+    return true;
+}
+
 bool xp_elem_set_attr(struct xp_arena *a, xp_elem *e, const char *ns,
                       const char *name, const char *value)
 {
@@ -194,10 +206,12 @@ const char *xp_elem_attr_ns(const xp_elem *e, const char *ns, const char *name)
         return NULL;
     if (!ns)
         ns = "";
-    for (unsigned i = 0; i < e->nattrs; i++)
-        if (strcmp(e->attrs[i].name, name) == 0 &&
-            strcmp(e->attrs[i].ns, ns) == 0)
-            return e->attrs[i].value;
+    for (unsigned i = 0; i < e->nattrs; i++) {
+        const struct xp_attr *at = &e->attrs[i];
+        if (at->name[0] == name[0] && strcmp(at->name, name) == 0 &&
+            at->ns[0] == ns[0] && strcmp(at->ns, ns) == 0)
+            return at->value;
+    }
     return NULL;
 }
 

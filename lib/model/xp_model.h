@@ -71,6 +71,10 @@ xp_elem *xp_elem_new(struct xp_arena *a, const char *ns, const char *name);
 /* Strings are copied into the arena. */
 bool xp_elem_set_attr(struct xp_arena *a, xp_elem *e, const char *ns,
                       const char *name, const char *value);
+/* Appends without looking for an existing attribute of that name (for
+ * parsers, which already refuse duplicates); strings are borrowed. */
+bool xp_elem_add_attr_ref(struct xp_arena *a, xp_elem *e, const char *ns,
+                          const char *name, const char *value);
 /* Borrowing variant: the strings must outlive the element. */
 bool xp_elem_set_attr_ref(struct xp_arena *a, xp_elem *e, const char *ns,
                           const char *name, const char *value);

@@ -15,7 +15,7 @@
 
 #include "pie_p.h"
 
-enum { MAX_ARCHIVE_IDS = 2 * 1000 * 1000 };
+enum { MAX_ARCHIVE_IDS = 2 * 1000 * 1000, RECENT_JIDS = 16 };
 
 struct xporta_checker {
     xporta_diag_cb cb;
@@ -29,6 +29,12 @@ struct xporta_checker {
     struct pie_set pep_items; /* nodes with items of the current user */
     bool archive_capped;
     struct xp_arena scratch;
+    /* The last JIDs found valid: an archive names the same few JIDs over
+     * and over, and validating each again is the checker's largest cost. */
+    struct {
+        char jid[96];
+    } recent[RECENT_JIDS];
+    unsigned next_recent;
     char *host;
     char *user;
     /* First place a node had items without configuration: reported at the
@@ -135,6 +141,21 @@ static void check_jid_attr(xporta_checker *c, const xporta_record *rec,
     if (bare && strchr(jid, '/'))
         report(c, XPORTA_WARNING, AT(rec),
                "%s '%s' has a resource; a bare JID was expected", what, jid);
+}
+
+static bool jid_valid(xporta_checker *c, const char *jid, const char **why)
+{
+    for (unsigned i = 0; i < RECENT_JIDS; i++)
+        if (c->recent[i].jid[0] == jid[0] && strcmp(c->recent[i].jid, jid) == 0)
+            return true;
+    if (!xporta_jid_is_valid(jid, why))
+        return false;
+    size_t n = strlen(jid);
+    if (n < sizeof c->recent[0].jid) {
+        memcpy(c->recent[c->next_recent].jid, jid, n + 1);
+        c->next_recent = (c->next_recent + 1) % RECENT_JIDS;
+    }
+    return true;
 }
 
 static void check_b64(xporta_checker *c, const xporta_record *rec,
@@ -317,10 +338,10 @@ static void check_archive(xporta_checker *c, const xporta_record *rec)
     const char *to = xp_elem_attr_ns(msg, "", "to");
     const char *from = xp_elem_attr_ns(msg, "", "from");
     const char *why;
-    if (to && !xporta_jid_is_valid(to, &why))
+    if (to && !jid_valid(c, to, &why))
         report(c, XPORTA_ERROR, AT(rec), "archived message to '%s': %s", to,
                why);
-    if (from && !xporta_jid_is_valid(from, &why))
+    if (from && !jid_valid(c, from, &why))
         report(c, XPORTA_ERROR, AT(rec), "archived message from '%s': %s", from,
                why);
 }

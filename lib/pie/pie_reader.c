@@ -33,8 +33,6 @@
 
 #include "pie_p.h"
 
-#define NS_SEP '\x01'
-
 enum { READ_CHUNK = 64 * 1024 };
 
 /* What the element at level 3 opened. */
@@ -52,6 +50,9 @@ enum container {
 
 enum root { ROOT_SERVER = 0, ROOT_HOST = 1, ROOT_USER = 2 };
 
+enum { ATTR_CACHE = 64 }; /* per-document attribute-name cache slots */
+enum { RECENT_NS = 8 };   /* namespaces remembered by declare_ns */
+
 struct doc {
     XML_Parser parser;
     char *name;
@@ -63,11 +64,34 @@ struct doc {
     bool suspended;
     bool final_fed;
     bool root_seen;
-    int saved_level; /* the including document's level, restored at end */
-    int skip_level;  /* >= 0: inside an <xi:include> (fallback content) */
+    int saved_level;   /* the including document's level, restored at end */
+    int skip_level;    /* >= 0: inside an <xi:include> (fallback content) */
+    struct nsdecl *ns; /* namespaces in scope */
+    size_t nns, capns;
+    struct {
+        const char *qname;  /* expat's pointer for the attribute name */
+        const char *prefix; /* interned strings (they never move) */
+        const char *local;
+    } attr_cache[ATTR_CACHE];
     unsigned long inc_line, inc_col; /* the include that opened it */
     struct doc *outer;
 };
+
+struct iname {
+    char *str;          /* the name as written (owns the allocation) */
+    const char *prefix; /* interned prefix, NULL without one */
+    const char *local;  /* the part after the colon */
+    uint64_t h;
+    size_t len;
+};
+
+struct nsdecl {
+    const char *prefix; /* interned; "" for the default namespace */
+    const char *uri;    /* interned */
+    int depth;          /* element depth that declared it */
+};
+
+enum { MAX_NAMES = 1 << 14 };
 
 struct qev {
     xporta_pie_event ev;
@@ -128,9 +152,11 @@ struct xporta_pie_reader {
     size_t qhead, qlen, qcap;
     struct qev cur;
 
-    /* Namespace interning: a few distinct URIs repeat millions of times. */
-    char **ns_slots;
-    size_t ns_cap, ns_n;
+    /* Interned names and namespaces (see intern). */
+    const char *recent_ns[RECENT_NS];
+    unsigned next_recent_ns;
+    struct iname *names;
+    size_t names_cap, names_n;
 };
 
 /* ---- small helpers --------------------------------------------------------
@@ -201,57 +227,261 @@ static void diag_here(xporta_pie_reader *r, xporta_severity sev,
     r->diag(&d, r->diag_ud);
 }
 
-static const char *intern_ns(xporta_pie_reader *r, const char *s, size_t n)
+static void fail_alloc(xporta_pie_reader *r);
+
+/* ---- names and namespaces --------------------------------------------------
+ *
+ * expat runs without namespace processing (it costs it about 8% more work to
+ * expand every name); we resolve prefixes ourselves, which is cheap because
+ * XEP-0227 files declare few namespaces and nearly all elements simply
+ * inherit the default one.  Names repeat millions of times while the
+ * distinct ones are few: each qualified name is interned once, already split
+ * into prefix and local part, and elements share the interned strings.
+ */
+
+static uint64_t name_hash(const char *s, size_t n)
 {
-    if (n == 0)
-        return "";
-    uint64_t h = xp_hash(s, n, 0);
-    if (r->ns_n * 2 >= r->ns_cap) {
-        if (r->ns_cap >= 4096)
-            return xp_arena_strndup(&r->arena, s, n); /* many: stop caching */
-        size_t cap = r->ns_cap ? r->ns_cap * 2 : 32;
-        char **slots = calloc(cap, sizeof *slots);
-        if (!slots)
-            return NULL;
-        for (size_t i = 0; i < r->ns_cap; i++) {
-            char *v = r->ns_slots[i];
-            if (!v)
-                continue;
-            size_t j = xp_hash(v, strlen(v), 0) & (cap - 1);
-            while (slots[j])
-                j = (j + 1) & (cap - 1);
-            slots[j] = v;
-        }
-        free(r->ns_slots);
-        r->ns_slots = slots;
-        r->ns_cap = cap;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
     }
-    size_t i = h & (r->ns_cap - 1);
-    while (r->ns_slots[i]) {
-        const char *v = r->ns_slots[i];
-        if (strncmp(v, s, n) == 0 && v[n] == '\0')
-            return v;
-        i = (i + 1) & (r->ns_cap - 1);
-    }
-    r->ns_slots[i] = xp_strndup(s, n);
-    if (!r->ns_slots[i])
-        return NULL;
-    r->ns_n++;
-    return r->ns_slots[i];
+    /* The tail byte by byte: a variable-length memcpy is a library call. */
+    uint64_t w = 0;
+    for (size_t i = 0; i < n; i++)
+        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
 }
 
-/* Splits expat's "uri\1local" into an interned namespace and the local
- * name (pointing into the expat string). */
-static const char *split_name(xporta_pie_reader *r, const char *full,
-                              const char **local)
+/* Returns the interned entry for s[0..n), or NULL when the table is full
+ * (callers fall back to copies) or memory ran out (*oom). */
+static struct iname *intern(xporta_pie_reader *r, const char *s, size_t n,
+                            bool *oom)
 {
-    const char *sep = strchr(full, NS_SEP);
-    if (!sep) {
-        *local = full;
-        return "";
+    uint64_t h = name_hash(s, n);
+    if (r->names_n * 2 >= r->names_cap) {
+        if (r->names_cap >= MAX_NAMES)
+            return NULL;
+        size_t cap = r->names_cap ? r->names_cap * 2 : 256;
+        struct iname *t = calloc(cap, sizeof *t);
+        if (!t) {
+            *oom = true;
+            return NULL;
+        }
+        for (size_t i = 0; i < r->names_cap; i++) {
+            if (!r->names[i].str)
+                continue;
+            size_t j = r->names[i].h & (cap - 1);
+            while (t[j].str)
+                j = (j + 1) & (cap - 1);
+            t[j] = r->names[i];
+        }
+        free(r->names);
+        r->names = t;
+        r->names_cap = cap;
     }
-    *local = sep + 1;
-    return intern_ns(r, full, (size_t)(sep - full));
+    size_t i = h & (r->names_cap - 1);
+    while (r->names[i].str) {
+        struct iname *e = &r->names[i];
+        if (e->h == h && e->len == n && memcmp(e->str, s, n) == 0)
+            return e;
+        i = (i + 1) & (r->names_cap - 1);
+    }
+    struct iname *e = &r->names[i];
+    /* "prefix:local" is kept twice: whole, and split as "prefix\0local". */
+    const char *colon = memchr(s, ':', n);
+    char *copy = malloc(colon ? 2 * n + 2 : n + 1);
+    if (!copy) {
+        *oom = true;
+        return NULL;
+    }
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    e->prefix = NULL;
+    e->local = copy;
+    if (colon) {
+        char *split = copy + n + 1;
+        memcpy(split, s, n + 1);
+        split[colon - s] = '\0';
+        e->local = split + (colon - s) + 1;
+        /* The prefix itself is interned too, so lookups compare pointers. */
+        e->str = copy; /* reserve the slot before recursing */
+        e->h = h;
+        e->len = n;
+        r->names_n++;
+        struct iname *p = intern(r, split, (size_t)(colon - s), oom);
+        e = &r->names[i]; /* the table may have grown: find ours again */
+        for (i = h & (r->names_cap - 1); r->names[i].str != copy;
+             i = (i + 1) & (r->names_cap - 1))
+            ;
+        e = &r->names[i];
+        e->prefix = p ? p->str : split;
+        return e;
+    }
+    e->str = copy;
+    e->h = h;
+    e->len = n;
+    r->names_n++;
+    return e;
+}
+
+static bool prefix_eq(const char *a, const char *b)
+{
+    return a == b || (a[0] == b[0] && strcmp(a, b) == 0);
+}
+
+/* The namespace bound to `prefix` ("" = the default) in the current
+ * document, or NULL when the prefix is not declared. */
+static const char *lookup_ns(const struct doc *d, const char *prefix)
+{
+    if (prefix[0] == 'x' && strcmp(prefix, "xml") == 0)
+        return XP_NS_XML;
+    for (size_t i = d->nns; i-- > 0;)
+        if (prefix_eq(d->ns[i].prefix, prefix))
+            return d->ns[i].uri;
+    return prefix[0] == '\0' ? "" : NULL;
+}
+
+static bool is_xmlns(const char *a)
+{
+    return a[0] == 'x' && a[1] == 'm' && a[2] == 'l' && a[3] == 'n' &&
+           a[4] == 's' && (a[5] == '\0' || a[5] == ':');
+}
+
+/* Records the xmlns declarations of an element (pushed at its depth). */
+static bool declare_ns(xporta_pie_reader *r, const char **attrs)
+{
+    struct doc *d = r->doc;
+    for (size_t i = 0; attrs[i]; i += 2) {
+        const char *a = attrs[i];
+        if (!is_xmlns(a))
+            continue;
+        bool oom = false;
+        const char *prefix = "";
+        if (a[5] == ':') {
+            struct iname *p = intern(r, a + 6, strlen(a + 6), &oom);
+            if (!p) {
+                fail_here(r, oom ? XPORTA_ENOMEM : XPORTA_ETOOBIG,
+                          "too many distinct names");
+                return false;
+            }
+            prefix = p->str;
+            if (attrs[i + 1][0] == '\0') {
+                fail_here(r, XPORTA_EFORMAT,
+                          "prefix '%s' bound to an empty namespace", prefix);
+                return false;
+            }
+        }
+        /* Records redeclare the same few namespaces each time (every
+         * archived message declares six): remember the last ones. */
+        const char *uri = NULL;
+        const char *v = attrs[i + 1];
+        for (unsigned k = 0; k < RECENT_NS; k++) {
+            const char *c = r->recent_ns[k];
+            if (c && c[0] == v[0] && strcmp(c, v) == 0) {
+                uri = c;
+                break;
+            }
+        }
+        if (!uri) {
+            struct iname *u = intern(r, v, strlen(v), &oom);
+            if (!u) {
+                fail_here(r, oom ? XPORTA_ENOMEM : XPORTA_ETOOBIG,
+                          "too many distinct namespaces");
+                return false;
+            }
+            uri = u->str;
+            r->recent_ns[r->next_recent_ns] = uri;
+            r->next_recent_ns = (r->next_recent_ns + 1) % RECENT_NS;
+        }
+        if (d->nns == d->capns) {
+            size_t cap = d->capns ? d->capns * 2 : 16;
+            if (cap > XP_MAX_DEPTH * 4) {
+                fail_here(r, XPORTA_ETOOBIG, "too many namespace declarations");
+                return false;
+            }
+            struct nsdecl *n = realloc(d->ns, cap * sizeof *n);
+            if (!n) {
+                fail_here(r, XPORTA_ENOMEM, "out of memory");
+                return false;
+            }
+            d->ns = n;
+            d->capns = cap;
+        }
+        d->ns[d->nns].prefix = prefix;
+        d->ns[d->nns].uri = uri;
+        d->ns[d->nns].depth = d->depth;
+        d->nns++;
+    }
+    return true;
+}
+
+static void undeclare_ns(struct doc *d)
+{
+    while (d->nns > 0 && d->ns[d->nns - 1].depth >= d->depth)
+        d->nns--;
+}
+
+/* Resolves a qualified name into namespace and local part.  `attr`: an
+ * unprefixed attribute is in no namespace, not the default one.
+ *
+ * expat hands attribute names out of its own table of attribute ids, so the
+ * same name arrives as the same pointer for the life of a parser: a small
+ * pointer-keyed cache skips hashing for them (element names, copied into
+ * expat's tag buffers, have no such identity). */
+static bool resolve(xporta_pie_reader *r, const char *qname, bool attr,
+                    const char **ns, const char **local)
+{
+    const char *prefix = "";
+    size_t slot = ((uintptr_t)qname >> 4) & (ATTR_CACHE - 1);
+    struct doc *d = r->doc;
+    if (attr && d->attr_cache[slot].qname == qname) {
+        prefix = d->attr_cache[slot].prefix;
+        *local = d->attr_cache[slot].local;
+    } else {
+        bool oom = false;
+        struct iname *e = intern(r, qname, strlen(qname), &oom);
+        if (e) {
+            *local = e->local;
+            if (e->prefix)
+                prefix = e->prefix;
+            if (attr) {
+                d->attr_cache[slot].qname = qname;
+                d->attr_cache[slot].prefix = prefix;
+                d->attr_cache[slot].local = *local;
+            }
+        } else if (oom) {
+            fail_here(r, XPORTA_ENOMEM, "out of memory");
+            return false;
+        } else {
+            /* Table full (hostile input): copies that live with the
+             * record. */
+            const char *colon = strchr(qname, ':');
+            *local = xp_arena_strdup(&r->arena, colon ? colon + 1 : qname);
+            if (colon)
+                prefix =
+                    xp_arena_strndup(&r->arena, qname, (size_t)(colon - qname));
+            if (!*local || !prefix) {
+                fail_alloc(r);
+                return false;
+            }
+        }
+    }
+    if (attr && prefix[0] == '\0') {
+        *ns = "";
+        return true;
+    }
+    *ns = lookup_ns(r->doc, prefix);
+    if (!*ns) {
+        fail_here(r, XPORTA_EFORMAT, "prefix '%s' is not declared", prefix);
+        return false;
+    }
+    return true;
 }
 
 static bool is_pie_ns(const char *ns)
@@ -296,24 +526,26 @@ static bool queue_push(xporta_pie_reader *r, xporta_pie_event ev,
 /* ---- building records -----------------------------------------------------
  */
 
-static xp_elem *new_elem(xporta_pie_reader *r, const char *full,
-                         const char **attrs)
+/* Builds an element of the current record; false after recording why. */
+static xp_elem *new_elem(xporta_pie_reader *r, const char *ns,
+                         const char *local, const char **attrs)
 {
-    const char *local;
-    const char *ns = split_name(r, full, &local);
-    if (!ns)
+    xp_elem *e = xp_elem_new(&r->arena, ns, local);
+    if (!e) {
+        fail_alloc(r);
         return NULL;
-    const char *name = xp_arena_strdup(&r->arena, local);
-    xp_elem *e = name ? xp_elem_new(&r->arena, ns, name) : NULL;
-    if (!e)
-        return NULL;
+    }
     for (size_t i = 0; attrs[i]; i += 2) {
-        const char *alocal;
-        const char *ans = split_name(r, attrs[i], &alocal);
-        const char *an = ans ? xp_arena_strdup(&r->arena, alocal) : NULL;
-        const char *av = xp_arena_strdup(&r->arena, attrs[i + 1]);
-        if (!an || !av || !xp_elem_set_attr_ref(&r->arena, e, ans, an, av))
+        const char *ans, *an;
+        if (is_xmlns(attrs[i]))
+            continue;
+        if (!resolve(r, attrs[i], true, &ans, &an))
             return NULL;
+        const char *av = xp_arena_strdup(&r->arena, attrs[i + 1]);
+        if (!av || !xp_elem_add_attr_ref(&r->arena, e, ans, an, av)) {
+            fail_alloc(r);
+            return NULL;
+        }
     }
     return e;
 }
@@ -330,14 +562,12 @@ static void fail_alloc(xporta_pie_reader *r)
 }
 
 static void begin_build(xporta_pie_reader *r, xporta_kind kind,
-                        const char *container, bool extra, const char *full,
-                        const char **attrs)
+                        const char *container, bool extra, const char *ns,
+                        const char *local, const char **attrs)
 {
-    xp_elem *e = new_elem(r, full, attrs);
-    if (!e) {
-        fail_alloc(r);
+    xp_elem *e = new_elem(r, ns, local, attrs);
+    if (!e)
         return;
-    }
     r->build = r->build_root = e;
     r->build_level = r->level - 1; /* the logical level of e */
     r->build_kind = kind;
@@ -557,8 +787,7 @@ static void begin_host(xporta_pie_reader *r, const char **attrs)
     queue_push(r, XPORTA_PIE_HOST, NULL);
 }
 
-static void begin_user(xporta_pie_reader *r, const char *full,
-                       const char **attrs)
+static void begin_user(xporta_pie_reader *r, const char *ns, const char **attrs)
 {
     const char *name = attr_plain(attrs, "name");
     if (!name) {
@@ -572,17 +801,14 @@ static void begin_user(xporta_pie_reader *r, const char *full,
         return;
     }
     xp_arena_reset(&r->user_arena);
-    const char *local;
-    const char *ns = split_name(r, full, &local);
-    xp_elem *u = ns ? xp_elem_new(&r->user_arena, ns, "user") : NULL;
+    xp_elem *u = xp_elem_new(&r->user_arena, ns, "user");
     const char *password = NULL;
     for (size_t i = 0; u && attrs[i]; i += 2) {
-        const char *alocal;
-        const char *ans = split_name(r, attrs[i], &alocal);
-        if (!ans) {
-            u = NULL;
-            break;
-        }
+        const char *ans, *alocal;
+        if (is_xmlns(attrs[i]))
+            continue;
+        if (!resolve(r, attrs[i], true, &ans, &alocal))
+            return;
         if (ans[0] == '\0' && strcmp(alocal, "password") == 0) {
             password = attrs[i + 1];
             continue;
@@ -622,8 +848,7 @@ static void begin_user(xporta_pie_reader *r, const char *full,
 
 /* Level 3: a child of <user>. */
 static void start_user_child(xporta_pie_reader *r, const char *ns,
-                             const char *local, const char *full,
-                             const char **attrs)
+                             const char *local, const char **attrs)
 {
     static const struct {
         const char *ns;
@@ -672,11 +897,11 @@ static void start_user_child(xporta_pie_reader *r, const char *ns,
     for (size_t i = 0; i < sizeof singles / sizeof singles[0]; i++) {
         if (strcmp(ns, singles[i].ns) == 0 &&
             strcmp(local, singles[i].name) == 0) {
-            begin_build(r, singles[i].kind, NULL, false, full, attrs);
+            begin_build(r, singles[i].kind, NULL, false, ns, local, attrs);
             return;
         }
     }
-    begin_build(r, XPORTA_KIND_OTHER, NULL, false, full, attrs);
+    begin_build(r, XPORTA_KIND_OTHER, NULL, false, ns, local, attrs);
 }
 
 static const char *container_clark(enum container c)
@@ -706,8 +931,7 @@ static const char *container_clark(enum container c)
 
 /* Level 4: a child of a container. */
 static void start_container_child(xporta_pie_reader *r, const char *ns,
-                                  const char *local, const char *full,
-                                  const char **attrs)
+                                  const char *local, const char **attrs)
 {
     xporta_kind kind = XPORTA_KIND_OTHER;
     switch (r->container) {
@@ -771,7 +995,7 @@ static void start_container_child(xporta_pie_reader *r, const char *ns,
     begin_build(r, kind,
                 kind == XPORTA_KIND_OTHER ? container_clark(r->container)
                                           : NULL,
-                false, full, attrs);
+                false, ns, local, attrs);
 }
 
 static void XMLCALL on_start(void *ud, const char *full, const char **attrs)
@@ -791,19 +1015,14 @@ static void XMLCALL on_start(void *ud, const char *full, const char **attrs)
                   XP_MAX_DEPTH);
         return;
     }
+    if (!declare_ns(r, attrs) || !resolve(r, full, false, &ns, &local))
+        return;
     if (r->build_root) {
-        xp_elem *e = new_elem(r, full, attrs);
-        if (!e) {
-            fail_alloc(r);
+        xp_elem *e = new_elem(r, ns, local, attrs);
+        if (!e)
             return;
-        }
         xp_elem_append(r->build, e);
         r->build = e;
-        return;
-    }
-    ns = split_name(r, full, &local);
-    if (!ns) {
-        fail_here(r, XPORTA_ENOMEM, "out of memory");
         return;
     }
     if (d->depth == 1) {
@@ -839,42 +1058,42 @@ static void XMLCALL on_start(void *ud, const char *full, const char **attrs)
         else if (is_pie_ns(ns) && strcmp(local, "host") == 0)
             begin_host(r, attrs);
         else
-            begin_build(r, XPORTA_KIND_OTHER, "server-data", true, full, attrs);
+            begin_build(r, XPORTA_KIND_OTHER, "server-data", true, ns, local,
+                        attrs);
         return;
     case 2:
         if (d->depth == 1) {
-            begin_user(r, full, attrs); /* root of an included user file */
+            begin_user(r, ns, attrs); /* root of an included user file */
         } else if (strcmp(ns, XP_NS_XINCLUDE) == 0 &&
                    strcmp(local, "include") == 0) {
             start_include(r, attrs, ROOT_USER);
         } else if (is_pie_ns(ns) && strcmp(local, "user") == 0) {
-            begin_user(r, full, attrs);
+            begin_user(r, ns, attrs);
         } else {
-            begin_build(r, XPORTA_KIND_OTHER, "host", true, full, attrs);
+            begin_build(r, XPORTA_KIND_OTHER, "host", true, ns, local, attrs);
         }
         return;
     case 3:
-        start_user_child(r, ns, local, full, attrs);
+        start_user_child(r, ns, local, attrs);
         return;
     case 4:
-        start_container_child(r, ns, local, full, attrs);
+        start_container_child(r, ns, local, attrs);
         return;
     case 5:
         if (r->in_items) {
             if (strcmp(ns, XP_NS_PUBSUB) == 0 && strcmp(local, "item") == 0) {
-                begin_build(r, XPORTA_KIND_PEP_ITEM, NULL, false, full, attrs);
+                begin_build(r, XPORTA_KIND_PEP_ITEM, NULL, false, ns, local,
+                            attrs);
             } else {
                 /* Unknown content of <items>: keep it wrapped in its
                  * <items node> so the writer can put it back. */
                 begin_build(r, XPORTA_KIND_OTHER, container_clark(C_PEP_ITEMS),
-                            false, "http://jabber.org/protocol/pubsub\x01items",
+                            false, XP_NS_PUBSUB, "items",
                             (const char *[]){"node", r->items_node, NULL});
                 if (r->build_root) {
-                    xp_elem *e = new_elem(r, full, attrs);
-                    if (!e) {
-                        fail_alloc(r);
+                    xp_elem *e = new_elem(r, ns, local, attrs);
+                    if (!e)
                         return;
-                    }
                     xp_elem_append(r->build_root, e);
                     r->build = e; /* the record ends with e */
                 }
@@ -894,6 +1113,7 @@ static void XMLCALL on_end(void *ud, const char *full)
     xporta_pie_reader *r = ud;
     struct doc *d = r->doc;
     (void)full;
+    undeclare_ns(d);
     d->depth--;
     r->level--;
     int level = r->level; /* level of the element that ends */
@@ -1012,7 +1232,7 @@ static struct doc *doc_new(xporta_pie_reader *r, const char *name,
     d->read = read;
     d->read_ud = ud;
     d->name = xp_strdup(name ? name : "<input>");
-    d->parser = XML_ParserCreateNS(NULL, NS_SEP);
+    d->parser = XML_ParserCreate(NULL);
     if (!d->name || !d->parser) {
         if (d->parser)
             XML_ParserFree(d->parser);
@@ -1041,6 +1261,7 @@ static void doc_free(struct doc *d)
         XML_ParserFree(d->parser);
     if (d->fd >= 0)
         close(d->fd);
+    free(d->ns);
     free(d->name);
     free(d);
 }
@@ -1360,9 +1581,9 @@ void xporta_pie_reader_free(xporta_pie_reader *r)
         doc_free(r->doc);
         r->doc = outer;
     }
-    for (size_t i = 0; i < r->ns_cap; i++)
-        free(r->ns_slots[i]);
-    free(r->ns_slots);
+    for (size_t i = 0; i < r->names_cap; i++)
+        free(r->names[i].str);
+    free(r->names);
     free(r->q);
     free(r->host);
     free(r->inc_href);

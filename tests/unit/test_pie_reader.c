@@ -350,6 +350,50 @@ static void truncated_input_is_an_error_at_every_cut(void **state)
     free(text);
 }
 
+/* Prefixes are resolved as namespaces (the reader does it, not expat). */
+static void namespaces_by_prefix(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "<p:server-data xmlns:p='urn:xmpp:pie:0' "
+        "xmlns:r='jabber:iq:roster'><p:host jid='x.example'>"
+        "<p:user name='a' xmlns:e='urn:ext' e:flag='1'>"
+        "<r:query><r:item jid='b@x.example' xml:lang='en'/></r:query>"
+        "<vCard xmlns='vcard-temp'><FN>A</FN><x xmlns=''>plain</x></vCard>"
+        "<other xmlns='urn:o' xmlns:q='urn:q'><q:deep q:attr='v'/></other>"
+        "</p:user></p:host></p:server-data>";
+    xporta_status st;
+    char err[512];
+    char *d = digest_mem("ns", doc, 3, &st, err, sizeof err);
+    if (!d)
+        fail_msg("%s", err);
+    count(d,
+          "user a <user xmlns='urn:xmpp:pie:0' name='a' xmlns:ns1='urn:ext' "
+          "ns1:flag='1'/>",
+          1);
+    count(d,
+          "record roster [b@x.example] id=- in=- <item "
+          "xmlns='jabber:iq:roster' jid='b@x.example' xml:lang='en'/>",
+          1);
+    count(d,
+          "<vCard xmlns='vcard-temp'><FN>A</FN><x xmlns=''>plain</x></vCard>",
+          1);
+    count(d,
+          "record other [{urn:o}other] id=- in=- <other xmlns='urn:o'><deep "
+          "xmlns='urn:q' xmlns:ns1='urn:q' ns1:attr='v'/></other>",
+          1);
+    free(d);
+
+    d = digest_mem("undeclared",
+                   "<server-data xmlns='urn:xmpp:pie:0'><host jid='x'>"
+                   "<user name='a'><z:thing/></user></host></server-data>",
+                   7, &st, err, sizeof err);
+    assert_null(d);
+    assert_int_equal(st, XPORTA_EFORMAT);
+    assert_non_null(strstr(err, "undeclared:1:"));
+    assert_non_null(strstr(err, "prefix 'z' is not declared"));
+}
+
 static void positions_point_at_records(void **state)
 {
     (void)state;
@@ -390,6 +434,7 @@ int main(void)
         cmocka_unit_test(keep_going_skips_a_missing_include),
         cmocka_unit_test(limits_hold),
         cmocka_unit_test(truncated_input_is_an_error_at_every_cut),
+        cmocka_unit_test(namespaces_by_prefix),
         cmocka_unit_test(positions_point_at_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
