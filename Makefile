@@ -20,6 +20,10 @@ check: deps
 	cmake -S . -B $(CHECKBUILD) -DCMAKE_BUILD_TYPE=Debug -DXPORTA_SANITIZE=ON >/dev/null
 	cmake --build $(CHECKBUILD) -j$(JOBS)
 	cd $(CHECKBUILD) && ctest --output-on-failure -j$(JOBS)
+	# The same unit tests and fuzz corpora once more under valgrind.
+	cmake -S . -B $(CHECKBUILD)-valgrind -DCMAKE_BUILD_TYPE=Debug -DXPORTA_VALGRIND=ON >/dev/null
+	cmake --build $(CHECKBUILD)-valgrind -j$(JOBS)
+	cd $(CHECKBUILD)-valgrind && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz'
 
 demo: build
 	sh scripts/demo.sh $(BUILD)/xporta

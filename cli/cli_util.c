@@ -41,6 +41,8 @@ int cli_exit_code(xporta_status st)
 }
 
 static void vmsg(const char *level, const char *fmt, va_list ap)
+    CLI_PRINTF(2, 0);
+static void vmsg(const char *level, const char *fmt, va_list ap)
 {
     fprintf(stderr, "%s: %s", cli_prog, level);
     vfprintf(stderr, fmt, ap);

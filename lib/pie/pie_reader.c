@@ -80,6 +80,7 @@ struct doc {
 struct iname {
     char *str;          /* the name as written (owns the allocation) */
     const char *prefix; /* interned prefix, NULL without one */
+    bool bad;           /* not a QName: ":x", "x:", "a:b:c" */
     const char *local;  /* the part after the colon */
     uint64_t h;
     size_t len;
@@ -260,6 +261,26 @@ static uint64_t name_hash(const char *s, size_t n)
 
 /* Returns the interned entry for s[0..n), or NULL when the table is full
  * (callers fall back to copies) or memory ran out (*oom). */
+/* expat (without namespace processing) has checked that a name is an XML
+ * Name; after a colon the local part must also start like one (XML
+ * Namespaces: an NCName), or it could not be written back as is. */
+static bool name_start_ok(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (u[0] < 0x80)
+        return (u[0] >= 'a' && u[0] <= 'z') || (u[0] >= 'A' && u[0] <= 'Z') ||
+               u[0] == '_';
+    unsigned cp = 0;
+    if ((u[0] & 0xe0) == 0xc0)
+        cp = (u[0] & 0x1fu) << 6 | (u[1] & 0x3fu);
+    else if ((u[0] & 0xf0) == 0xe0)
+        cp = (u[0] & 0x0fu) << 12 | (u[1] & 0x3fu) << 6 | (u[2] & 0x3fu);
+    else
+        return true; /* planes above the BMP are all NameStartChars */
+    return cp != 0xb7 && !(cp >= 0x300 && cp <= 0x36f) &&
+           !(cp >= 0x203f && cp <= 0x2040);
+}
+
 static struct iname *intern(xporta_pie_reader *r, const char *s, size_t n,
                             bool *oom)
 {
@@ -295,6 +316,9 @@ static struct iname *intern(xporta_pie_reader *r, const char *s, size_t n,
     struct iname *e = &r->names[i];
     /* "prefix:local" is kept twice: whole, and split as "prefix\0local". */
     const char *colon = memchr(s, ':', n);
+    bool bad = colon && (colon == s || colon == s + n - 1 ||
+                         memchr(colon + 1, ':', n - (size_t)(colon - s) - 1) ||
+                         !name_start_ok(colon + 1));
     char *copy = malloc(colon ? 2 * n + 2 : n + 1);
     if (!copy) {
         *oom = true;
@@ -304,6 +328,7 @@ static struct iname *intern(xporta_pie_reader *r, const char *s, size_t n,
     copy[n] = '\0';
     e->prefix = NULL;
     e->local = copy;
+    e->bad = bad;
     if (colon) {
         char *split = copy + n + 1;
         memcpy(split, s, n + 1);
@@ -446,6 +471,13 @@ static bool resolve(xporta_pie_reader *r, const char *qname, bool attr,
     } else {
         bool oom = false;
         struct iname *e = intern(r, qname, strlen(qname), &oom);
+        if (e && e->bad) {
+            fail_here(r, XPORTA_EFORMAT,
+                      "'%s' is not a valid qualified name (XML namespaces "
+                      "allow one colon, between a prefix and a name)",
+                      qname);
+            return false;
+        }
         if (e) {
             *local = e->local;
             if (e->prefix)
@@ -462,6 +494,13 @@ static bool resolve(xporta_pie_reader *r, const char *qname, bool attr,
             /* Table full (hostile input): copies that live with the
              * record. */
             const char *colon = strchr(qname, ':');
+            if (colon &&
+                (colon == qname || !colon[1] || strchr(colon + 1, ':') ||
+                 !name_start_ok(colon + 1))) {
+                fail_here(r, XPORTA_EFORMAT,
+                          "'%s' is not a valid qualified name", qname);
+                return false;
+            }
             *local = xp_arena_strdup(&r->arena, colon ? colon + 1 : qname);
             if (colon)
                 prefix =

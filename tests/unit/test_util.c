@@ -97,6 +97,8 @@ struct sbuf {
 };
 
 static void sadd(struct sbuf *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void sadd(struct sbuf *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
