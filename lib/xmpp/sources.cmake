@@ -1,1 +1,4 @@
-set(XPORTA_XMPP_SOURCES)
+# lib/xmpp: the session layer over libstrophe (paths from the repository root).
+set(XPORTA_XMPP_SOURCES
+  lib/xmpp/xmpp_session.c
+  lib/xmpp/xmpp_stanza.c)

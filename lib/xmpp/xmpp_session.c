@@ -1,0 +1,1059 @@
+/*
+ * lib/xmpp/xmpp_session.c: a live account over libstrophe 0.12.2.
+ *
+ * Design note.  One xmpp_ctx_t and one xmpp_conn_t per session, driven with
+ * xmpp_run_once() from xp_session_run(); nothing runs in the background.
+ *
+ * Requests.  Every stanza reaches one catch-all handler.  IQ replies are
+ * matched against a fixed table of XP_MAX_INFLIGHT pending requests (id
+ * and addressee), so a reply from anyone but the addressee (RFC 6120
+ * §8.1.2.1) is dropped like any unknown one.  Deadlines are checked by the
+ * loop itself, not by libstrophe timed handlers: a slot is freed before its
+ * callback runs, so each request completes exactly once and a late reply
+ * finds nothing to complete.
+ *
+ * Opening.  libstrophe 0.12.2 tells little about a failed login: the
+ * connection handler gets XMPP_CONN_DISCONNECT with error 0 for a refused
+ * connection, a rejected password and a server without TLS alike, and user
+ * handlers do not fire before authentication.  What it knows it writes to
+ * its logger, so while the stream is negotiated the session installs a
+ * log handler that reads what was received ("RECV: <failure ...>", the
+ * stream features, "connection failed, error 111") and libstrophe's error
+ * lines, and never looks at what was sent ("SENT: ..." carries the SASL
+ * exchange).  Certificate failures come from the certfail handler, which
+ * rejects and records OpenSSL's reason.  Once bound, the log handler is
+ * removed, so libstrophe formats no more log lines.  Stream features are
+ * recorded the same way: libstrophe keeps them to itself.
+ *
+ * libstrophe's certfail and sockopt callbacks carry no userdata; they run
+ * only inside xp_session_open() (TCP connect, TLS handshake), so the
+ * session being opened is found in a thread-local pointer, checked
+ * against the context (certfail) or connection (sockopt) the callback
+ * names.
+ *
+ * Caveats of libstrophe 0.12.2 that this layer cannot fix:
+ *  - its parser builds every incoming stanza whole, with no size or depth
+ *    limit (the server's stanza size limit is the real bound); this layer
+ *    bounds only its own copy (XP_MAX_RECORD_BYTES, XP_MAX_DEPTH);
+ *  - src/parser_expat.c routes expat's allocations through the first
+ *    context that ever creates a parser (a process-global); contexts here
+ *    use the default allocator, so that only matters to allocation-failure
+ *    tests, which need one process per test;
+ *  - it keeps the password in the connection; the session hands it over
+ *    once and wipes libstrophe's copy as soon as the login is over.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#ifdef __linux__
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#endif
+
+#include "xmpp_p.h"
+
+enum state { ST_CONNECTING, ST_ONLINE, ST_CLOSING, ST_CLOSED };
+
+/* How far the login got, for the detail of a failure or a timeout. */
+enum phase { PH_CONNECT, PH_STREAM, PH_TLS, PH_AUTH, PH_BIND };
+static const char *const phase_names[] = {"connecting", "opening the stream",
+                                          "negotiating TLS", "authenticating",
+                                          "binding a resource"};
+
+enum {
+    CLOSE_WAIT_MS = 2000,     /* for the server's </stream:stream> */
+    FEATURES_MAX = 64 * 1024, /* recorded stream features */
+    NOTE_MAX = 256,           /* one remembered log fact */
+};
+
+struct pending {
+    bool used;
+    char id[48];
+    char *to; /* addressee, NULL: the account */
+    uint64_t deadline;
+    xp_iq_cb cb;
+    void *userdata;
+};
+
+struct xp_session {
+    xmpp_ctx_t *ctx;
+    xmpp_conn_t *conn;
+    xmpp_log_t log; /* the context points here: handler NULL = silent */
+    enum state state;
+    struct xp_err err;
+
+    char *account; /* user@domain as given */
+    char *where;   /* "old.localhost (127.0.0.1:15222)", for details */
+    char *jid, *bare, *domain;
+
+    /* What the login taught (see the design note). */
+    enum phase phase;
+    struct xp_buf features; /* "{ns}name\n" lines */
+    bool no_tls;
+    bool sasl_failed;
+    char sasl_condition[NOTE_MAX];
+    char sasl_text[NOTE_MAX];
+    char cert_reason[2 * NOTE_MAX];
+    char lib_error[NOTE_MAX];
+    char tls_error[NOTE_MAX];
+    int connect_errno; /* from "connection failed, error N" */
+    int conn_error;    /* the connection handler's error */
+    bool stream_error;
+    char stream_condition[64];
+    char stream_text[NOTE_MAX];
+
+    struct pending pending[XP_MAX_INFLIGHT];
+    size_t inflight;
+    uint64_t seq;
+    char id_prefix[24];
+
+    struct xp_arena arena; /* one received stanza, reset after its callback */
+    xp_stanza_cb on_stanza;
+    void *on_stanza_ud;
+    const char *answering_id; /* the IQ request being shown to on_stanza */
+    bool answered;
+
+    int fd;
+    uint64_t bytes_in, bytes_out;
+};
+
+static _Thread_local struct xp_session *opening;
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void note(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src);
+}
+
+static void wipe(char *p, size_t n)
+{
+    volatile char *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
+static const char *errno_text(int e, char *buf, size_t cap)
+{
+    if (strerror_r(e, buf, cap) != 0)
+        snprintf(buf, cap, "error %d", e);
+    return buf;
+}
+
+/* Condition names in the order of libstrophe's xmpp_error_type_t. */
+static const char *const stream_conditions[] = {
+    "bad-format",
+    "bad-namespace-prefix",
+    "conflict",
+    "connection-timeout",
+    "host-gone",
+    "host-unknown",
+    "improper-addressing",
+    "internal-server-error",
+    "invalid-from",
+    "invalid-id",
+    "invalid-namespace",
+    "invalid-xml",
+    "not-authorized",
+    "policy-violation",
+    "remote-connection-failed",
+    "resource-constraint",
+    "restricted-xml",
+    "see-other-host",
+    "system-shutdown",
+    "undefined-condition",
+    "unsupported-encoding",
+    "unsupported-stanza-type",
+    "unsupported-version",
+    "xml-not-well-formed",
+};
+
+/* Reads the socket's byte counters (see xp_session_bytes_in). */
+static bool read_bytes(const struct xp_session *s, uint64_t *in, uint64_t *out)
+{
+#ifdef __linux__
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    if (s->fd < 0 || s->state != ST_ONLINE)
+        return false;
+    memset(&ti, 0, sizeof ti);
+    if (getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+        return false;
+    /* Kernels before 4.2 fill a shorter structure. */
+    if (len < offsetof(struct tcp_info, tcpi_bytes_received) +
+                  sizeof ti.tcpi_bytes_received)
+        return false;
+    *in = ti.tcpi_bytes_received;
+    *out = ti.tcpi_bytes_acked;
+    return true;
+#else
+    (void)s;
+    (void)in;
+    (void)out;
+    return false;
+#endif
+}
+
+/* Keeps the last reading: the socket is gone once the session closes. */
+static void poll_bytes(struct xp_session *s)
+{
+    read_bytes(s, &s->bytes_in, &s->bytes_out);
+}
+
+/* ---- pending requests --------------------------------------------------- */
+
+static void release_slot(struct xp_session *s, struct pending *p)
+{
+    free(p->to);
+    p->to = NULL;
+    p->used = false;
+    s->inflight--;
+}
+
+static struct pending *find_pending(struct xp_session *s, const char *id)
+{
+    for (size_t i = 0; i < XP_MAX_INFLIGHT; i++)
+        if (s->pending[i].used && strcmp(s->pending[i].id, id) == 0)
+            return &s->pending[i];
+    return NULL;
+}
+
+/* Completes p without a reply stanza (timeout, disconnect). */
+static void complete_empty(struct xp_session *s, struct pending *p,
+                           xporta_status st)
+{
+    xp_iq_cb cb = p->cb;
+    void *ud = p->userdata;
+    struct xp_iq_reply r;
+    memset(&r, 0, sizeof r);
+    r.status = st;
+    release_slot(s, p);
+    cb(s, &r, ud);
+}
+
+static void fail_all(struct xp_session *s, xporta_status st)
+{
+    for (size_t i = 0; i < XP_MAX_INFLIGHT && s->inflight; i++)
+        if (s->pending[i].used)
+            complete_empty(s, &s->pending[i], st);
+}
+
+static void expire(struct xp_session *s, uint64_t now)
+{
+    for (size_t i = 0; i < XP_MAX_INFLIGHT && s->inflight; i++)
+        if (s->pending[i].used && s->pending[i].deadline <= now)
+            complete_empty(s, &s->pending[i], XPORTA_ETIMEOUT);
+}
+
+static uint64_t next_deadline(const struct xp_session *s)
+{
+    uint64_t next = UINT64_MAX;
+    for (size_t i = 0; i < XP_MAX_INFLIGHT; i++)
+        if (s->pending[i].used && s->pending[i].deadline < next)
+            next = s->pending[i].deadline;
+    return next;
+}
+
+/* ---- what the login taught: libstrophe's log ---------------------------- */
+
+/* Features sent before TLS are not recorded: anyone on the path could
+ * have written them.  They only tell whether STARTTLS is offered. */
+static void note_features(struct xp_session *s, const char *xml)
+{
+    xmpp_stanza_t *st = xmpp_stanza_new_from_string(s->ctx, xml);
+    bool starttls = false, mechanisms = false, bind = false;
+    bool secure = s->phase >= PH_TLS;
+    if (!st)
+        return;
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c;
+         c = xmpp_stanza_get_next(c)) {
+        const char *name = xmpp_stanza_get_name(c);
+        const char *ns = xmpp_stanza_get_ns(c);
+        if (xmpp_stanza_is_text(c) || !name)
+            continue;
+        if (!ns)
+            ns = "";
+        if (secure && !xp_session_has_feature(s, ns, name))
+            (void)xp_buf_printf(&s->features, "{%s}%s\n", ns, name);
+        starttls |= strcmp(name, "starttls") == 0;
+        mechanisms |= strcmp(name, "mechanisms") == 0;
+        bind |= strcmp(name, "bind") == 0;
+    }
+    xmpp_stanza_release(st);
+    if (s->phase == PH_STREAM && !starttls)
+        s->no_tls = true;
+    if (mechanisms)
+        s->phase = PH_AUTH;
+    if (bind)
+        s->phase = PH_BIND;
+}
+
+static void note_sasl_failure(struct xp_session *s, const char *xml)
+{
+    xmpp_stanza_t *st = xmpp_stanza_new_from_string(s->ctx, xml);
+    s->sasl_failed = true;
+    if (!st)
+        return;
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c;
+         c = xmpp_stanza_get_next(c)) {
+        const char *name = xmpp_stanza_get_name(c);
+        if (xmpp_stanza_is_text(c) || !name)
+            continue;
+        if (strcmp(name, "text") == 0) {
+            const char *t = xmpp_stanza_get_text_ptr(
+                xmpp_stanza_get_children(c) ? xmpp_stanza_get_children(c) : c);
+            if (t && !s->sasl_text[0])
+                note(s->sasl_text, sizeof s->sasl_text, t);
+        } else if (!s->sasl_condition[0]) {
+            note(s->sasl_condition, sizeof s->sasl_condition, name);
+        }
+    }
+    xmpp_stanza_release(st);
+}
+
+static void note_received(struct xp_session *s, const char *xml)
+{
+    if (strncmp(xml, "<features", 9) == 0)
+        note_features(s, xml);
+    else if (strncmp(xml, "<proceed", 8) == 0)
+        s->phase = PH_TLS;
+    else if (strncmp(xml, "<success", 8) == 0)
+        s->phase = PH_BIND;
+    else if (strncmp(xml, "<failure", 8) == 0 &&
+             strstr(xml, "urn:ietf:params:xml:ns:xmpp-sasl"))
+        note_sasl_failure(s, xml);
+}
+
+static void on_log(void *ud, xmpp_log_level_t level, const char *area,
+                   const char *msg)
+{
+    struct xp_session *s = ud;
+    int e;
+    if (s->state != ST_CONNECTING)
+        return;
+    /* What we send carries the SASL exchange: never look at it. */
+    if (strncmp(msg, "SENT:", 5) == 0)
+        return;
+    if (strncmp(msg, "RECV: ", 6) == 0) {
+        note_received(s, msg + 6);
+        return;
+    }
+    if (strcmp(area, "xmpp") == 0) {
+        if (strcmp(msg, "connection successful") == 0)
+            s->phase = PH_STREAM;
+        else if (sscanf(msg, "connection failed, error %d", &e) == 1)
+            s->connect_errno = e;
+    }
+    if (strcmp(area, "tls") == 0 && strncmp(msg, "error:", 6) == 0 &&
+        !s->tls_error[0])
+        note(s->tls_error, sizeof s->tls_error, msg);
+    if (level == XMPP_LEVEL_ERROR && !s->lib_error[0]) {
+        note(s->lib_error, sizeof s->lib_error, msg);
+        if (strstr(msg, "TLS is not supported"))
+            s->no_tls = true;
+    }
+}
+
+static int on_certfail(const xmpp_tlscert_t *cert, const char *const errormsg)
+{
+    struct xp_session *s = opening;
+    /* 0.12.2 fills the certificate's context but not its connection. */
+    if (!s || xmpp_tlscert_get_ctx(cert) != s->ctx)
+        return 0;
+    if (!s->cert_reason[0]) {
+        const char *subject = xmpp_tlscert_get_string(cert, XMPP_CERT_SUBJECT);
+        struct xp_buf b;
+        xp_buf_init(&b, sizeof s->cert_reason - 1);
+        (void)xp_buf_printf(&b, "%s (certificate %s",
+                            errormsg ? errormsg : "verification failed",
+                            subject ? subject : "without subject");
+        for (size_t i = 0; i < 8; i++) {
+            const char *name = xmpp_tlscert_get_dnsname(cert, i);
+            if (!name)
+                break;
+            (void)xp_buf_printf(&b, "%s%s", i ? ", " : ", for ", name);
+        }
+        (void)xp_buf_addc(&b, ')');
+        note(s->cert_reason, sizeof s->cert_reason, xp_buf_str(&b));
+        xp_buf_cleanup(&b);
+    }
+    return 0; /* reject */
+}
+
+static int on_sockopt(xmpp_conn_t *conn, void *sock)
+{
+    struct xp_session *s = opening;
+    if (s && s->conn == conn)
+        s->fd = *(int *)sock;
+    return 0;
+}
+
+/* ---- connection events -------------------------------------------------- */
+
+/* The condition as sent: libstrophe's enum lacks some (RFC 6120's "reset",
+ * "not-well-formed"), so the element is read first. */
+static const char *stream_condition(const xmpp_stream_error_t *se)
+{
+    for (xmpp_stanza_t *c = se->stanza ? xmpp_stanza_get_children(se->stanza)
+                                       : NULL;
+         c; c = xmpp_stanza_get_next(c)) {
+        const char *name = xmpp_stanza_get_name(c);
+        const char *ns = xmpp_stanza_get_ns(c);
+        if (!xmpp_stanza_is_text(c) && name && ns &&
+            strcmp(ns, XMPP_NS_STREAMS_IETF) == 0 && strcmp(name, "text") != 0)
+            return name;
+    }
+    if ((unsigned)se->type <
+        sizeof stream_conditions / sizeof stream_conditions[0])
+        return stream_conditions[se->type];
+    return "undefined-condition";
+}
+
+static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
+                    xmpp_stream_error_t *se, void *ud)
+{
+    struct xp_session *s = ud;
+    char buf[128];
+    (void)conn;
+    if (ev == XMPP_CONN_CONNECT) {
+        if (s->state == ST_CONNECTING)
+            s->state = ST_ONLINE;
+        return;
+    }
+    if (ev == XMPP_CONN_RAW_CONNECT)
+        return;
+    enum state was = s->state;
+    s->state = ST_CLOSED;
+    if (se && !s->stream_error) {
+        s->stream_error = true;
+        note(s->stream_condition, sizeof s->stream_condition,
+             stream_condition(se));
+        if (se->text)
+            note(s->stream_text, sizeof s->stream_text, se->text);
+    }
+    if (error && !s->conn_error)
+        s->conn_error = error;
+    if (was != ST_ONLINE)
+        return;
+    if (s->stream_error)
+        xp_fail(&s->err, XPORTA_EDISCONNECTED, "%s closed the stream: %s%s%s%s",
+                s->where, s->stream_condition, s->stream_text[0] ? " (" : "",
+                s->stream_text, s->stream_text[0] ? ")" : "");
+    else if (s->conn_error)
+        xp_fail(&s->err, XPORTA_EDISCONNECTED, "connection to %s lost: %s",
+                s->where, errno_text(s->conn_error, buf, sizeof buf));
+    else
+        xp_fail(&s->err, XPORTA_EDISCONNECTED,
+                "connection to %s closed by the server", s->where);
+    fail_all(s, XPORTA_EDISCONNECTED);
+}
+
+/* Why the login failed, from what on_log, on_certfail and on_conn saw. */
+static void classify_failure(struct xp_session *s)
+{
+    char buf[128];
+    if (s->cert_reason[0])
+        xp_fail(&s->err, XPORTA_ETLS, "certificate of %s is not trusted: %s",
+                s->where, s->cert_reason);
+    else if (s->sasl_failed)
+        xp_fail(&s->err, XPORTA_EAUTH, "authentication failed for %s: %s%s%s%s",
+                s->account,
+                s->sasl_condition[0] ? s->sasl_condition : "failure",
+                s->sasl_text[0] ? " (" : "", s->sasl_text,
+                s->sasl_text[0] ? ")" : "");
+    else if (s->no_tls)
+        xp_fail(&s->err, XPORTA_ETLS,
+                "%s does not offer TLS (no STARTTLS in its stream features); "
+                "refusing to log in without it",
+                s->where);
+    else if (s->stream_error)
+        xp_fail(&s->err,
+                strcmp(s->stream_condition, "not-authorized") == 0
+                    ? XPORTA_EAUTH
+                    : XPORTA_ENET,
+                "%s closed the stream while %s: %s%s%s%s", s->where,
+                phase_names[s->phase], s->stream_condition,
+                s->stream_text[0] ? " (" : "", s->stream_text,
+                s->stream_text[0] ? ")" : "");
+    else if (s->connect_errno)
+        xp_fail(&s->err, XPORTA_ENET, "cannot connect to %s: %s", s->where,
+                errno_text(s->connect_errno, buf, sizeof buf));
+    else if (s->phase == PH_TLS)
+        xp_fail(&s->err, XPORTA_ETLS, "TLS handshake with %s failed: %s",
+                s->where,
+                s->tls_error[0]   ? s->tls_error
+                : s->lib_error[0] ? s->lib_error
+                                  : "connection closed");
+    else if (s->phase == PH_AUTH)
+        xp_fail(&s->err, XPORTA_EAUTH, "authentication failed for %s: %s",
+                s->account,
+                s->lib_error[0] ? s->lib_error : "connection closed");
+    else
+        xp_fail(&s->err, XPORTA_ENET, "connection to %s closed while %s%s%s",
+                s->where, phase_names[s->phase], s->lib_error[0] ? ": " : "",
+                s->lib_error);
+}
+
+/* xmpp_connect_client() failed at once: name resolution or socket(). */
+static void classify_connect_error(struct xp_session *s, const char *name)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = getaddrinfo(name, NULL, &hints, &res);
+    if (rc != 0)
+        xp_fail(&s->err, XPORTA_ENET, "cannot resolve %s: %s", name,
+                gai_strerror(rc));
+    else
+        xp_fail(&s->err, XPORTA_ENET, "cannot connect to %s", s->where);
+    if (res)
+        freeaddrinfo(res);
+}
+
+/* ---- received stanzas --------------------------------------------------- */
+
+static void send_iq_answer(struct xp_session *s, const char *id, const char *to,
+                           bool unavailable)
+{
+    xmpp_stanza_t *iq =
+        xmpp_iq_new(s->ctx, unavailable ? "error" : "result", id);
+    if (!iq)
+        return;
+    if (to)
+        xmpp_stanza_set_to(iq, to);
+    if (unavailable) {
+        xmpp_stanza_t *error = xmpp_stanza_new(s->ctx);
+        xmpp_stanza_t *cond = xmpp_stanza_new(s->ctx);
+        if (error && cond) {
+            xmpp_stanza_set_name(error, "error");
+            xmpp_stanza_set_type(error, "cancel");
+            xmpp_stanza_set_name(cond, "service-unavailable");
+            xmpp_stanza_set_ns(cond, XP_NS_STANZAS);
+            xmpp_stanza_add_child_ex(error, cond, 0);
+            xmpp_stanza_add_child_ex(iq, error, 0);
+        } else {
+            if (error)
+                xmpp_stanza_release(error);
+            if (cond)
+                xmpp_stanza_release(cond);
+            xmpp_stanza_release(iq);
+            return;
+        }
+    }
+    xmpp_send(s->conn, iq);
+    xmpp_stanza_release(iq);
+}
+
+static bool is_roster_query(xmpp_stanza_t *st)
+{
+    return xmpp_stanza_get_child_by_name_and_ns(st, "query", XP_NS_ROSTER) !=
+           NULL;
+}
+
+static void show(struct xp_session *s, xmpp_stanza_t *st)
+{
+    xp_elem *e = NULL;
+    if (!s->on_stanza)
+        return;
+    if (xp_stanza_to_elem(&s->arena, st, XP_NS_CLIENT, &e, NULL) == XPORTA_OK)
+        s->on_stanza(s, e, s->on_stanza_ud);
+    xp_arena_reset(&s->arena);
+}
+
+static void handle_request(struct xp_session *s, xmpp_stanza_t *st,
+                           const char *type, const char *id, const char *from)
+{
+    /* RFC 6121 §2.1.6: a roster push comes from the account (no 'from', or
+     * the bare JID); a roster set from anyone else is a spoof, not shown. */
+    bool roster = strcmp(type, "set") == 0 && is_roster_query(st);
+    bool push = roster && (!from || xp_jid_eq(from, s->bare));
+    if (!roster || push) {
+        s->answering_id = id;
+        s->answered = false;
+        show(s, st);
+        s->answering_id = NULL;
+    }
+    if (!id || s->answered || s->state != ST_ONLINE)
+        return;
+    /* RFC 6120 §8.2.3: every get or set is answered; one nobody handled
+     * gets service-unavailable (RFC 6120 §8.4), a roster push a result
+     * (RFC 6121 §2.1.6). */
+    send_iq_answer(s, id, from, !push);
+}
+
+static void handle_reply(struct xp_session *s, xmpp_stanza_t *st, bool is_error,
+                         const char *id, const char *from)
+{
+    struct pending *p = id ? find_pending(s, id) : NULL;
+    if (!p || !xp_iq_from_ok(p->to, from, s->jid, s->bare, s->domain))
+        return; /* unsolicited, late or spoofed: never answered (§8.2.3) */
+    xp_iq_cb cb = p->cb;
+    void *ud = p->userdata;
+    release_slot(s, p);
+
+    struct xp_iq_reply r;
+    struct xp_err cerr;
+    xp_elem *iq = NULL;
+    memset(&r, 0, sizeof r);
+    xp_err_clear(&cerr);
+    r.status = xp_stanza_to_elem(&s->arena, st, XP_NS_CLIENT, &iq, &cerr);
+    if (r.status != XPORTA_OK) {
+        r.text = cerr.msg;
+    } else {
+        r.iq = iq;
+        if (is_error) {
+            r.status = XPORTA_ESTANZA;
+            xp_iq_error_parse(iq, &r);
+        }
+    }
+    cb(s, &r, ud);
+    xp_arena_reset(&s->arena);
+}
+
+static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+    struct xp_session *s = ud;
+    const char *name = xmpp_stanza_get_name(st);
+    const char *ns = xmpp_stanza_get_ns(st);
+    (void)conn;
+    if (s->state != ST_ONLINE || !name || (ns && strcmp(ns, XP_NS_CLIENT)))
+        return 1; /* stream-level elements are libstrophe's business */
+    if (strcmp(name, "iq") != 0) {
+        if (strcmp(name, "message") == 0 || strcmp(name, "presence") == 0)
+            show(s, st);
+        return 1;
+    }
+    const char *type = xmpp_stanza_get_type(st);
+    const char *id = xmpp_stanza_get_id(st);
+    const char *from = xmpp_stanza_get_from(st);
+    if (!type)
+        return 1;
+    if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0)
+        handle_reply(s, st, type[0] == 'e', id, from);
+    else if (strcmp(type, "get") == 0 || strcmp(type, "set") == 0)
+        handle_request(s, st, type, id, from);
+    return 1;
+}
+
+/* ---- open and close ----------------------------------------------------- */
+
+static void destroy(struct xp_session *s)
+{
+    if (s->conn) {
+        /* libstrophe frees its copy of the password without wiping it. */
+        const char *pass = xmpp_conn_get_pass(s->conn);
+        if (pass)
+            wipe((char *)pass, strlen(pass));
+        xmpp_conn_release(s->conn);
+    }
+    if (s->ctx)
+        xmpp_ctx_free(s->ctx);
+    for (size_t i = 0; i < XP_MAX_INFLIGHT; i++)
+        free(s->pending[i].to);
+    free(s->account);
+    free(s->where);
+    free(s->jid);
+    free(s->bare);
+    free(s->domain);
+    xp_buf_cleanup(&s->features);
+    xp_arena_cleanup(&s->arena);
+    free(s);
+}
+
+static char *printf_alloc(const char *fmt, ...) XP_PRINTF(1, 2);
+static char *printf_alloc(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *p = malloc((size_t)n + 1);
+    if (!p)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+static void hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static xporta_status check_opts(const struct xp_session_opts *o,
+                                struct xp_jid_parts *p, struct xp_err *err)
+{
+    if (!o || !o->jid || !o->password)
+        return xp_fail(err, XPORTA_EINVAL, "jid and password are required");
+    if (!xp_jid_split(o->jid, p) || !p->local || !p->local_len || p->resource)
+        return xp_fail(err, XPORTA_EINVAL,
+                       "'%s' is not an account address (user@domain)", o->jid);
+    if (o->resource && (!o->resource[0] || strchr(o->resource, '/')))
+        return xp_fail(err, XPORTA_EINVAL, "bad resource '%s'", o->resource);
+    return XPORTA_OK;
+}
+
+/* Builds the session and its libstrophe objects, ready to connect. */
+static xporta_status prepare(struct xp_session *s,
+                             const struct xp_session_opts *o,
+                             const struct xp_jid_parts *p)
+{
+    unsigned char rnd[12];
+    char res_rnd[9];
+    s->account = xp_strdup(o->jid);
+    s->domain = xp_strndup(p->domain, p->domain_len);
+    s->where = o->host ? printf_alloc("%s (%s:%u)", s->domain, o->host,
+                                      o->port ? o->port : 5222u)
+                       : xp_strdup(s->domain);
+    if (!s->account || !s->domain || !s->where)
+        return XPORTA_ENOMEM;
+    s->log.handler = on_log;
+    s->log.userdata = s;
+    xmpp_initialize(); /* idempotent; xmpp_shutdown() is never called */
+    s->ctx = xmpp_ctx_new(NULL, &s->log);
+    s->conn = s->ctx ? xmpp_conn_new(s->ctx) : NULL;
+    if (!s->conn)
+        return XPORTA_ENOMEM;
+
+    xmpp_rand_t *r = xmpp_rand_new(s->ctx);
+    if (!r)
+        return XPORTA_ENOMEM;
+    xmpp_rand_bytes(r, rnd, sizeof rnd);
+    xmpp_rand_free(s->ctx, r);
+    hex(rnd, 8, s->id_prefix);
+    hex(rnd + 8, 4, res_rnd);
+    char *full = o->resource ? printf_alloc("%s/%s", o->jid, o->resource)
+                             : printf_alloc("%s/xporta-%s", o->jid, res_rnd);
+    if (!full)
+        return XPORTA_ENOMEM;
+    long flags = XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_DISABLE_SM;
+    if (o->insecure)
+        flags |= XMPP_CONN_FLAG_TRUST_TLS;
+    xmpp_conn_set_flags(s->conn, flags);
+    xmpp_conn_set_jid(s->conn, full);
+    free(full);
+    xmpp_conn_set_pass(s->conn, o->password);
+    if (o->cafile)
+        xmpp_conn_set_cafile(s->conn, o->cafile);
+    xmpp_conn_set_certfail_handler(s->conn, on_certfail);
+    xmpp_conn_set_sockopt_callback(s->conn, on_sockopt);
+    xmpp_handler_add(s->conn, on_stanza, NULL, NULL, NULL, s);
+    return XPORTA_OK;
+}
+
+static void run_until_closed(struct xp_session *s, unsigned ms)
+{
+    uint64_t end = now_ms() + ms;
+    while (s->state != ST_CLOSED && now_ms() < end)
+        xmpp_run_once(s->ctx, 50);
+}
+
+static xporta_status login(struct xp_session *s,
+                           const struct xp_session_opts *o)
+{
+    unsigned timeout = o->timeout_ms ? o->timeout_ms : XP_CONNECT_TIMEOUT_MS;
+    uint64_t end = now_ms() + timeout;
+    if (xmpp_connect_client(s->conn, o->host, o->port, on_conn, s) !=
+        XMPP_EOK) {
+        classify_connect_error(s, o->host ? o->host : s->domain);
+        return s->err.status;
+    }
+    while (s->state == ST_CONNECTING) {
+        uint64_t now = now_ms();
+        if (now >= end) {
+            /* No polite close: a peer this slow would not answer it.
+             * xmpp_conn_release() drops the socket. */
+            return xp_fail(&s->err, XPORTA_ETIMEOUT,
+                           "no answer from %s within %u ms while %s", s->where,
+                           timeout, phase_names[s->phase]);
+        }
+        xmpp_run_once(s->ctx, end - now < 100 ? end - now : 100);
+    }
+    if (s->state != ST_ONLINE) {
+        classify_failure(s);
+        return s->err.status;
+    }
+    const char *bound = xmpp_conn_get_bound_jid(s->conn);
+    struct xp_jid_parts p;
+    if (!bound || !xp_jid_split(bound, &p))
+        return xp_fail(&s->err, XPORTA_ENET, "%s bound no usable JID",
+                       s->where);
+    s->jid = xp_strdup(bound);
+    size_t bare_len =
+        p.resource ? (size_t)(p.resource - 1 - bound) : strlen(bound);
+    s->bare = xp_strndup(bound, bare_len);
+    free(s->domain);
+    s->domain = xp_strndup(p.domain, p.domain_len);
+    if (!s->jid || !s->bare || !s->domain)
+        return xp_fail(&s->err, XPORTA_ENOMEM, "out of memory");
+    return XPORTA_OK;
+}
+
+xporta_status xp_session_open(struct xp_session **out,
+                              const struct xp_session_opts *opts,
+                              struct xp_err *err)
+{
+    struct xp_jid_parts parts;
+    struct xp_err local;
+    if (!err) {
+        xp_err_clear(&local);
+        err = &local;
+    }
+    if (!out)
+        return xp_fail(err, XPORTA_EINVAL, "no place for the session");
+    *out = NULL;
+    xporta_status st = check_opts(opts, &parts, err);
+    if (st != XPORTA_OK)
+        return st;
+
+    struct xp_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return xp_fail(err, XPORTA_ENOMEM, "out of memory");
+    s->fd = -1;
+    s->state = ST_CONNECTING;
+    xp_err_clear(&s->err);
+    xp_arena_init(&s->arena, XP_MAX_RECORD_BYTES);
+    xp_buf_init(&s->features, FEATURES_MAX);
+
+    st = prepare(s, opts, &parts);
+    if (st == XPORTA_OK) {
+        opening = s;
+        st = login(s, opts);
+        opening = NULL;
+    } else {
+        xp_fail(&s->err, st, "out of memory");
+    }
+    /* The login is over either way: nothing needs the password again. */
+    if (s->conn) {
+        const char *pass = xmpp_conn_get_pass(s->conn);
+        if (pass)
+            wipe((char *)pass, strlen(pass));
+    }
+    if (st != XPORTA_OK) {
+        xp_fail(err, s->err.status, "%s", s->err.msg);
+        destroy(s);
+        return err->status;
+    }
+    s->log.handler = NULL; /* libstrophe formats no more log lines */
+    xp_err_clear(&s->err);
+    poll_bytes(s);
+    *out = s;
+    return XPORTA_OK;
+}
+
+void xp_session_close(struct xp_session *s)
+{
+    if (!s)
+        return;
+    if (s->state == ST_ONLINE) {
+        poll_bytes(s);
+        s->state = ST_CLOSING;
+        fail_all(s, XPORTA_EDISCONNECTED);
+        xmpp_disconnect(s->conn);
+        run_until_closed(s, CLOSE_WAIT_MS);
+    }
+    fail_all(s, XPORTA_EDISCONNECTED);
+    destroy(s);
+}
+
+/* ---- accessors ---------------------------------------------------------- */
+
+const char *xp_session_jid(const struct xp_session *s)
+{
+    return s->jid;
+}
+
+const char *xp_session_bare(const struct xp_session *s)
+{
+    return s->bare;
+}
+
+const char *xp_session_domain(const struct xp_session *s)
+{
+    return s->domain;
+}
+
+const char *xp_session_error(const struct xp_session *s)
+{
+    return xp_err_msg(&s->err);
+}
+
+size_t xp_session_inflight(const struct xp_session *s)
+{
+    return s->inflight;
+}
+
+bool xp_session_has_feature(const struct xp_session *s, const char *ns,
+                            const char *name)
+{
+    const char *lines = xp_buf_str(&s->features);
+    size_t nl = strlen(ns), nn = strlen(name);
+    for (const char *p = lines; *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        if (len == nl + nn + 2 && p[0] == '{' && memcmp(p + 1, ns, nl) == 0 &&
+            p[nl + 1] == '}' && memcmp(p + nl + 2, name, nn) == 0)
+            return true;
+        p += len + (eol != NULL);
+    }
+    return false;
+}
+
+uint64_t xp_session_bytes_in(const struct xp_session *s)
+{
+    uint64_t in, out;
+    return read_bytes(s, &in, &out) ? in : s->bytes_in;
+}
+
+uint64_t xp_session_bytes_out(const struct xp_session *s)
+{
+    uint64_t in, out;
+    return read_bytes(s, &in, &out) ? out : s->bytes_out;
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+xporta_status xp_session_iq(struct xp_session *s, const char *type,
+                            const char *to, const xp_elem *payload,
+                            unsigned timeout_ms, xp_iq_cb cb, void *userdata)
+{
+    if (!s || !type || !cb ||
+        (strcmp(type, "get") != 0 && strcmp(type, "set") != 0) ||
+        (payload && !payload->name))
+        return XPORTA_EINVAL;
+    if (s->state != ST_ONLINE)
+        return XPORTA_EDISCONNECTED;
+    if (s->inflight >= XP_MAX_INFLIGHT)
+        return XPORTA_ETOOBIG;
+    struct pending *p = NULL;
+    for (size_t i = 0; i < XP_MAX_INFLIGHT && !p; i++)
+        if (!s->pending[i].used)
+            p = &s->pending[i];
+
+    snprintf(p->id, sizeof p->id, "%s-%llu", s->id_prefix,
+             (unsigned long long)++s->seq);
+    xmpp_stanza_t *iq = xmpp_iq_new(s->ctx, type, p->id);
+    xmpp_stanza_t *child = NULL;
+    xporta_status st = iq ? XPORTA_OK : XPORTA_ENOMEM;
+    if (st == XPORTA_OK && to && xmpp_stanza_set_to(iq, to) != XMPP_EOK)
+        st = XPORTA_ENOMEM;
+    if (st == XPORTA_OK && payload) {
+        st = xp_stanza_from_elem(s->ctx, payload, XP_NS_CLIENT, &child);
+        if (st == XPORTA_OK &&
+            xmpp_stanza_add_child_ex(iq, child, 0) != XMPP_EOK) {
+            xmpp_stanza_release(child);
+            st = XPORTA_ENOMEM;
+        }
+    }
+    p->to = to ? xp_strdup(to) : NULL;
+    if (st == XPORTA_OK && to && !p->to)
+        st = XPORTA_ENOMEM;
+    if (st != XPORTA_OK) {
+        free(p->to);
+        p->to = NULL;
+        if (iq)
+            xmpp_stanza_release(iq);
+        return st;
+    }
+    p->used = true;
+    p->cb = cb;
+    p->userdata = userdata;
+    p->deadline = now_ms() + (timeout_ms ? timeout_ms : XP_IQ_TIMEOUT_MS);
+    s->inflight++;
+    xmpp_send(s->conn, iq);
+    xmpp_stanza_release(iq);
+    return XPORTA_OK;
+}
+
+xporta_status xp_session_send(struct xp_session *s, const xp_elem *stanza)
+{
+    xmpp_stanza_t *st = NULL;
+    if (!s || !stanza || !stanza->name)
+        return XPORTA_EINVAL;
+    if (s->state != ST_ONLINE)
+        return XPORTA_EDISCONNECTED;
+    xporta_status rc = xp_stanza_from_elem(s->ctx, stanza, XP_STREAM_NS, &st);
+    if (rc != XPORTA_OK)
+        return rc;
+    if (s->answering_id && strcmp(stanza->name, "iq") == 0) {
+        const char *type = xp_elem_attr_ns(stanza, "", "type");
+        const char *id = xp_elem_attr_ns(stanza, "", "id");
+        if (type && id && strcmp(id, s->answering_id) == 0 &&
+            (strcmp(type, "result") == 0 || strcmp(type, "error") == 0))
+            s->answered = true;
+    }
+    xmpp_send(s->conn, st);
+    xmpp_stanza_release(st);
+    return XPORTA_OK;
+}
+
+void xp_session_on_stanza(struct xp_session *s, xp_stanza_cb cb, void *userdata)
+{
+    s->on_stanza = cb;
+    s->on_stanza_ud = userdata;
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+/* Runs until `end` (CLOCK_MONOTONIC ms) or, with until_idle, until nothing
+ * is in flight.  One pass at least. */
+static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
+{
+    for (;;) {
+        uint64_t now = now_ms();
+        uint64_t wake = next_deadline(s);
+        if (wake > end)
+            wake = end;
+        xmpp_run_once(s->ctx, wake > now ? (unsigned long)(wake - now) : 0);
+        expire(s, now_ms());
+        if (s->state != ST_ONLINE)
+            return XPORTA_EDISCONNECTED;
+        if (until_idle && s->inflight == 0)
+            return XPORTA_OK;
+        if (now_ms() >= end)
+            return until_idle ? XPORTA_ETIMEOUT : XPORTA_OK;
+    }
+}
+
+xporta_status xp_session_run(struct xp_session *s, unsigned ms)
+{
+    if (!s)
+        return XPORTA_EINVAL;
+    if (s->state != ST_ONLINE)
+        return XPORTA_EDISCONNECTED;
+    xporta_status st = pump(s, now_ms() + ms, false);
+    poll_bytes(s);
+    return st;
+}
+
+xporta_status xp_session_drain(struct xp_session *s, unsigned ms)
+{
+    if (!s)
+        return XPORTA_EINVAL;
+    if (s->inflight == 0)
+        return XPORTA_OK;
+    if (s->state != ST_ONLINE)
+        return XPORTA_EDISCONNECTED;
+    xporta_status st = pump(s, now_ms() + ms, true);
+    poll_bytes(s);
+    return st;
+}

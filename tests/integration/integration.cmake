@@ -1,0 +1,34 @@
+# Tests against real servers: Prosody and ejabberd on loopback, started once
+# per test run by the CTest fixture "servers" (tests/servers/xporta-servers)
+# in a directory of the build tree.  Included from tests/CMakeLists.txt; a
+# test that needs the servers sets FIXTURES_REQUIRED servers and reads
+# ${XPORTA_SERVERS_DIR}/servers.env.  Everything exits 77 (skipped) when the
+# server packages are not installed.
+set(XPORTA_SERVERS_DIR ${CMAKE_BINARY_DIR}/servers)
+set(XPORTA_SERVERS_SCRIPT ${PROJECT_SOURCE_DIR}/tests/servers/xporta-servers)
+set(XPORTA_SMOKE_SH ${CMAKE_CURRENT_SOURCE_DIR}/integration/session_smoke.sh)
+
+add_test(NAME servers.start
+  COMMAND sh ${XPORTA_SMOKE_SH} start ${XPORTA_SERVERS_SCRIPT}
+          ${XPORTA_SERVERS_DIR})
+set_tests_properties(servers.start PROPERTIES FIXTURES_SETUP servers
+  SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS integration)
+add_test(NAME servers.stop
+  COMMAND sh ${XPORTA_SMOKE_SH} stop ${XPORTA_SERVERS_SCRIPT}
+          ${XPORTA_SERVERS_DIR})
+set_tests_properties(servers.stop PROPERTIES FIXTURES_CLEANUP servers
+  TIMEOUT 120 LABELS integration)
+
+# lib/xmpp on both servers: login, requests, pipelining, errors, failures.
+add_executable(session_smoke integration/session_smoke.c)
+target_include_directories(session_smoke PRIVATE ${PROJECT_SOURCE_DIR}/lib)
+# OpenSSL plays a server with a certificate for other names.
+pkg_check_modules(OPENSSL REQUIRED IMPORTED_TARGET openssl)
+target_link_libraries(session_smoke PRIVATE xporta PkgConfig::OPENSSL)
+target_compile_options(session_smoke PRIVATE ${XPORTA_WARNINGS})
+add_test(NAME integration.session_smoke
+  COMMAND sh ${XPORTA_SMOKE_SH} run ${XPORTA_SERVERS_SCRIPT}
+          ${XPORTA_SERVERS_DIR} $<TARGET_FILE:session_smoke>)
+set_tests_properties(integration.session_smoke PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300
+  LABELS integration)
