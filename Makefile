@@ -17,7 +17,7 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 check: deps
-	cmake -S . -B $(CHECKBUILD) -DCMAKE_BUILD_TYPE=Debug -DXPORTA_SANITIZE=ON >/dev/null
+	cmake -S . -B $(CHECKBUILD) -DCMAKE_BUILD_TYPE=Debug -DXPORTA_SANITIZE=ON -DXPORTA_TEST_HOOKS=ON >/dev/null
 	cmake --build $(CHECKBUILD) -j$(JOBS)
 	cd $(CHECKBUILD) && ctest --output-on-failure -j$(JOBS)
 	# The same unit tests and fuzz corpora once more under valgrind.

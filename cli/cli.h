@@ -75,9 +75,55 @@ double cli_now(void);
 /* Parses "a,b,c" kinds with a clear error; returns 0 or EXIT_USAGE. */
 int cli_parse_kinds(const char *cmd, const char *list, uint32_t *set);
 
+/* Account options (cli_account.c): --host, --port, --cafile, --insecure,
+ * --password-file.  Option codes for getopt_long tables: */
+enum {
+    CLI_OPT_HOST = 1000,
+    CLI_OPT_PORT,
+    CLI_OPT_CAFILE,
+    CLI_OPT_INSECURE,
+    CLI_OPT_PASSWORD_FILE,
+};
+#define CLI_ACCOUNT_OPTIONS                                             \
+    {"host", required_argument, NULL, CLI_OPT_HOST},                    \
+        {"port", required_argument, NULL, CLI_OPT_PORT},                \
+        {"cafile", required_argument, NULL, CLI_OPT_CAFILE},            \
+        {"insecure", no_argument, NULL, CLI_OPT_INSECURE},              \
+    {                                                                   \
+        "password-file", required_argument, NULL, CLI_OPT_PASSWORD_FILE \
+    }
+#define CLI_ACCOUNT_HELP                                                      \
+    "Connection:\n"                                                           \
+    "  --host HOST             connect to HOST instead of the domain's SRV\n" \
+    "                          records (for servers without DNS, or tests)\n" \
+    "  --port PORT             with --host; default 5222\n"                   \
+    "  --cafile FILE           also trust this CA certificate (PEM)\n"        \
+    "  --insecure              do not verify the server's certificate\n"      \
+    "                          (dangerous; a warning is printed)\n"           \
+    "  --password-file FILE    read the password from FILE's first line\n"    \
+    "The password comes from --password-file, else XPORTA_PASSWORD, else a\n" \
+    "prompt; never from the command line.  TLS is always required.\n"
+
+struct cli_account {
+    const char *host;
+    unsigned short port;
+    const char *cafile;
+    bool insecure;
+    const char *password_file;
+};
+void cli_account_init(struct cli_account *a);
+/* 1: the option was an account option; 0: not; -1: bad value (printed). */
+int cli_account_option(struct cli_account *a, const char *cmd, int opt,
+                       const char *arg);
+/* Builds the account and asks for its password; 0 or an exit code. */
+int cli_account_make(const struct cli_account *a, const char *cmd,
+                     const char *jid, xporta_account **out);
+
 /* Subcommands. */
 int cmd_check(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

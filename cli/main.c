@@ -19,6 +19,10 @@ static const struct command {
     {"stats", cmd_stats, "count what XEP-0227 files hold, per host and user"},
     {"convert", cmd_convert,
      "filter, merge, split and translate XEP-0227 files between dialects"},
+    {"diff", cmd_diff,
+     "compare two XEP-0227 files record by record (ignoring server noise)"},
+    {"export", cmd_export,
+     "copy a live account, history included, into a XEP-0227 file"},
 };
 
 static void usage(FILE *out)

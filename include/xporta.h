@@ -327,6 +327,12 @@ XPORTA_API void xporta_filter_exclude_kinds(xporta_filter *f, uint32_t set);
 XPORTA_API xporta_status xporta_filter_rename_host(xporta_filter *f,
                                                    const char *from,
                                                    const char *to);
+/* Rewrites the JIDs of one account (`from`, user@host, with any resource)
+ * to `to`, before host renames apply.  For moving one user: contacts on the
+ * old host stay where they are. */
+XPORTA_API xporta_status xporta_filter_rename_account(xporta_filter *f,
+                                                      const char *from,
+                                                      const char *to);
 /* Drops credentials (passwords and SCRAM secrets). */
 XPORTA_API void xporta_filter_strip_secrets(xporta_filter *f, bool on);
 /* The name the host gets in the output. */
@@ -359,6 +365,136 @@ XPORTA_API xporta_status xporta_checker_event(xporta_checker *c,
 XPORTA_API unsigned long xporta_checker_errors(const xporta_checker *c);
 XPORTA_API unsigned long xporta_checker_warnings(const xporta_checker *c);
 XPORTA_API void xporta_checker_free(xporta_checker *c);
+
+/* ==== comparing records (`xporta diff`, verify) =========================== */
+
+/* Records compare by identity (kind, key, id) and by what "the same data"
+ * means for their kind: a roster item's name and groups (not the
+ * subscription), a PEP node's access model, a PEP item's payload (not its
+ * publisher), a message without server annotations (stanza-id); the
+ * account's own JID (`owner`) reads the same on both sides. */
+typedef struct xporta_diff xporta_diff;
+typedef enum xporta_diff_delta {
+    XPORTA_DIFF_ONLY_A = 1,
+    XPORTA_DIFF_ONLY_B,
+    XPORTA_DIFF_DIFFERS,
+} xporta_diff_delta;
+/* key and id are NULL for archived messages only in A (not kept). */
+typedef void (*xporta_diff_cb)(void *userdata, xporta_diff_delta delta,
+                               xporta_kind kind, const char *key,
+                               const char *id);
+typedef struct xporta_diff_counts {
+    uint64_t same, differ, only_a, only_b;
+} xporta_diff_counts;
+
+XPORTA_API xporta_status xporta_diff_new(xporta_diff **out, xporta_diff_cb cb,
+                                         void *userdata);
+/* Every record of side A first, then side B.  `scope` keeps users of
+ * multi-user files apart ("" for one account against another); `owner` is
+ * the account's bare JID. */
+XPORTA_API xporta_status xporta_diff_add_a(xporta_diff *d, const char *scope,
+                                           const xporta_record *rec,
+                                           const char *owner);
+XPORTA_API xporta_status xporta_diff_add_b(xporta_diff *d, const char *scope,
+                                           const xporta_record *rec,
+                                           const char *owner);
+/* Reports what was only in A; then the counts are final. */
+XPORTA_API void xporta_diff_finish(xporta_diff *d);
+XPORTA_API void xporta_diff_get_counts(const xporta_diff *d, xporta_kind k,
+                                       xporta_diff_counts *out);
+XPORTA_API void xporta_diff_free(xporta_diff *d);
+
+/* ==== live accounts ======================================================= */
+
+/* How to reach and log in to an account.  Certificates are verified unless
+ * xporta_account_set_insecure() says otherwise. */
+typedef struct xporta_account xporta_account;
+
+/* `jid` is user@domain (a resource is ignored). */
+XPORTA_API xporta_status xporta_account_new(xporta_account **out,
+                                            const char *jid);
+/* Copied; wiped from memory when the account is freed. */
+XPORTA_API xporta_status xporta_account_set_password(xporta_account *a,
+                                                     const char *password);
+/* Connect to host:port instead of resolving the domain (port 0: 5222). */
+XPORTA_API xporta_status xporta_account_set_server(xporta_account *a,
+                                                   const char *host,
+                                                   unsigned short port);
+/* Trust this CA certificate (PEM file) in addition to the system's. */
+XPORTA_API xporta_status xporta_account_set_cafile(xporta_account *a,
+                                                   const char *path);
+/* Skip certificate verification.  For tests and emergencies only. */
+XPORTA_API void xporta_account_set_insecure(xporta_account *a, bool insecure);
+XPORTA_API const char *xporta_account_jid(const xporta_account *a);
+XPORTA_API void xporta_account_free(xporta_account *a);
+
+/* ==== jobs ==================================================================
+ */
+
+/* Long work (export, and later import, migrate, announce) is a job: set it
+ * up, run it, read its summary.  A job interrupted by cancel, a signal, a
+ * crash or a lost connection resumes when it is run again with the same
+ * arguments. */
+typedef struct xporta_job xporta_job;
+
+typedef struct xporta_progress {
+    const char *phase;   /* "connect", "discover", a kind name, "done" */
+    xporta_kind kind;    /* the kind, or XPORTA_KIND_COUNT */
+    uint64_t done;       /* items so far in this phase */
+    uint64_t total;      /* 0 when unknown */
+    double fraction;     /* 0..1 when it can be estimated, else -1 */
+    double rate;         /* items per second in this phase */
+    double elapsed;      /* seconds since the job started */
+    const char *message; /* a line for people, or NULL */
+} xporta_progress;
+
+typedef void (*xporta_progress_cb)(const xporta_progress *p, void *userdata);
+
+/* Exports a live account into a standard XEP-0227 file at `path`: every
+ * kind a client can read (roster, pending subscription requests, vCard,
+ * private XML, privacy lists, blocklist, PEP nodes with configuration,
+ * affiliations and items, MAM preferences and the whole MAM archive).
+ * Nothing appears at `path` until the export is complete; meanwhile it
+ * is built in PATH.part, and an interrupted export run again resumes from
+ * the last archive page written.  The account is borrowed. */
+XPORTA_API xporta_status xporta_export_new(xporta_job **out,
+                                           xporta_account *account,
+                                           const char *path);
+/* Which kinds to include (bit set of 1u << kind; default all). */
+XPORTA_API void xporta_job_set_kinds(xporta_job *j, uint32_t kinds);
+/* Also probe this private XML namespace ("ns" or "{ns}name"). */
+XPORTA_API xporta_status xporta_job_add_private_ns(xporta_job *j,
+                                                   const char *ns);
+/* Only archived messages from `since` to `until` (XEP-0082 date-times,
+ * either may be NULL). */
+XPORTA_API xporta_status xporta_job_set_range(xporta_job *j, const char *since,
+                                              const char *until);
+/* Archive queries in flight at once (1..16, default 4). */
+XPORTA_API void xporta_job_set_parallel(xporta_job *j, unsigned n);
+XPORTA_API void xporta_job_set_progress(xporta_job *j, xporta_progress_cb cb,
+                                        void *userdata);
+/* Runs to the end.  XPORTA_ECANCELED after xporta_job_cancel(); the
+ * detail is in xporta_job_error(). */
+XPORTA_API xporta_status xporta_job_run(xporta_job *j);
+/* Asks a running job to stop at the next safe point.  Async-signal-safe. */
+XPORTA_API void xporta_job_cancel(xporta_job *j);
+XPORTA_API const char *xporta_job_error(const xporta_job *j);
+
+/* After run: what happened to each kind. */
+typedef enum xporta_kind_state {
+    XPORTA_STATE_NOT_ASKED = 0, /* excluded by the caller */
+    XPORTA_STATE_DONE,          /* copied (count may be 0) */
+    XPORTA_STATE_UNAVAILABLE,   /* the server does not offer it */
+    XPORTA_STATE_FAILED,        /* an error; see the note */
+} xporta_kind_state;
+XPORTA_API xporta_kind_state xporta_job_state(const xporta_job *j,
+                                              xporta_kind k);
+XPORTA_API uint64_t xporta_job_count(const xporta_job *j, xporta_kind k);
+/* Why a kind is unavailable or failed, or other remarks; NULL if none. */
+XPORTA_API const char *xporta_job_note(const xporta_job *j, xporta_kind k);
+/* True when this run continued an interrupted one. */
+XPORTA_API bool xporta_job_resumed(const xporta_job *j);
+XPORTA_API void xporta_job_free(xporta_job *j);
 
 #ifdef __cplusplus
 }

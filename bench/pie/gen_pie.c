@@ -42,6 +42,23 @@ static void body(char *out, size_t cap)
     out[n] = '\0';
 }
 
+/* UTC seconds as XEP-0082 (civil_from_days, Howard Hinnant). */
+static void stamp_format(long long secs, char *buf, size_t cap)
+{
+    long long days = secs / 86400, rem = secs % 86400;
+    long long z = days + 719468;
+    long long era = z / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long y = (long long)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    snprintf(buf, cap, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", y + (m <= 2),
+             m, d, rem / 3600, rem / 60 % 60, rem % 60);
+}
+
 static void uuid(char *out)
 {
     uint64_t a = next(), b = next();
@@ -127,29 +144,28 @@ int main(int argc, char **argv)
                 "u%ld</nick></item></items></pubsub>\n",
                 u);
             printf("<archive xmlns='urn:xmpp:pie:0#mam'>\n");
-            long t = 1700000000 + u * 7;
+            long long t = 1700000000 + u * 7;
             for (long m = 0; m < messages; m++) {
                 long peer =
                     (u + 1 + (long)(next() % 5)) % (users > 1 ? users : 2);
                 bool out = next() & 1;
-                t += 1 + (long)(next() % 600);
-                long s = t % 86400;
-                long day = t / 86400 - 19675; /* days since 2023-11-14 */
+                t += 1 + (long long)(next() % 600);
+                char stamp[64];
+                stamp_format(t, stamp, sizeof stamp);
                 uuid(id);
                 body(text, sizeof text);
                 printf(
                     "<result xmlns='urn:xmpp:mam:2' id='%s'><forwarded "
                     "xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
-                    "stamp='2023-%02ld-%02ldT%02ld:%02ld:%02ldZ'/><message "
+                    "stamp='%s'/><message "
                     "xmlns='jabber:client' to='user%ld@h%ld.example' "
                     "from='user%ld@h%ld.example/phone' type='chat' "
                     "id='%.8s'><body>%s</body><origin-id "
                     "xmlns='urn:xmpp:sid:0' id='%.8s'/><request "
                     "xmlns='urn:xmpp:receipts'/></message></forwarded>"
                     "</result>\n",
-                    id, 11 + day / 31 % 2, 1 + day % 28, s / 3600, s / 60 % 60,
-                    s % 60, out ? peer : u, h, out ? u : peer, h, id + 24, text,
-                    id + 9);
+                    id, stamp, out ? peer : u, h, out ? u : peer, h, id + 24,
+                    text, id + 9);
             }
             printf("</archive></user>\n");
         }

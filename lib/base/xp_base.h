@@ -123,6 +123,25 @@ void xp_b64_encode(const unsigned char *in, size_t n, char *out);
 bool xp_b64_decode(const char *in, size_t n, unsigned char *out,
                    size_t *outlen);
 
+/* ---- sets of hashes (xp_set.c) ------------------------------------------- */
+
+/* A set of 64-bit hashes: memory for duplicate detection and "already
+ * done" checks without keeping the keys.  A 64-bit collision could make two
+ * keys look equal; with n keys the chance is about n^2 / 2^65. */
+struct xp_set {
+    uint64_t *slots;
+    size_t cap;
+    size_t n;
+    size_t max; /* 0 = unbounded */
+};
+void xp_set_init(struct xp_set *s, size_t max);
+void xp_set_clear(struct xp_set *s);
+void xp_set_cleanup(struct xp_set *s);
+/* 1 = added, 0 = already present, -1 = out of memory or over max. */
+int xp_set_add(struct xp_set *s, uint64_t h);
+bool xp_set_has(const struct xp_set *s, uint64_t h);
+uint64_t xp_key_hash(const char *a, const char *b);
+
 /* ---- files -------------------------------------------------------------- */
 
 /* An output file written under a temporary name in the same directory and
@@ -139,6 +158,18 @@ struct xp_afile {
 
 xporta_status xp_afile_open(struct xp_afile *f, const char *path,
                             struct xp_err *err);
+/* Like xp_afile_open, but the temporary file has a fixed name, `part`, so a
+ * later run can find it again: with resume_at >= 0 it is reopened and cut
+ * back to that length (what an earlier run synced), else created anew. */
+xporta_status xp_afile_open_part(struct xp_afile *f, const char *path,
+                                 const char *part, long long resume_at,
+                                 struct xp_err *err);
+/* Writes out what is buffered and fdatasyncs; *offset (may be NULL)
+ * receives the file's length, a point a later run can resume from. */
+xporta_status xp_afile_sync(struct xp_afile *f, uint64_t *offset,
+                            struct xp_err *err);
+/* Closes without removing a part file (it stays for a later run). */
+void xp_afile_keep(struct xp_afile *f);
 xporta_status xp_afile_write(struct xp_afile *f, const void *p, size_t n,
                              struct xp_err *err);
 xporta_status xp_afile_puts(struct xp_afile *f, const char *s,

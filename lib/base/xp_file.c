@@ -101,6 +101,61 @@ xporta_status xp_afile_open(struct xp_afile *f, const char *path,
     return XPORTA_OK;
 }
 
+xporta_status xp_afile_open_part(struct xp_afile *f, const char *path,
+                                 const char *part, long long resume_at,
+                                 struct xp_err *err)
+{
+    f->fd = -1;
+    f->written = 0;
+    xp_buf_init(&f->out, AFILE_BUFFER * 2);
+    f->path = xp_strdup(path);
+    f->tmp = xp_strdup(part);
+    if (!f->path || !f->tmp) {
+        free(f->path);
+        free(f->tmp);
+        f->path = f->tmp = NULL;
+        return xp_fail(err, XPORTA_ENOMEM, "out of memory");
+    }
+    int flags = O_WRONLY | O_CLOEXEC | O_CREAT | (resume_at < 0 ? O_TRUNC : 0);
+    f->fd = open(part, flags, 0600);
+    if (f->fd >= 0 && fchmod(f->fd, 0600) != 0) {
+        close(f->fd);
+        f->fd = -1;
+    }
+    if (f->fd >= 0 && resume_at >= 0) {
+        struct stat sb;
+        if (fstat(f->fd, &sb) != 0 || sb.st_size < resume_at ||
+            ftruncate(f->fd, (off_t)resume_at) != 0 ||
+            lseek(f->fd, (off_t)resume_at, SEEK_SET) != (off_t)resume_at) {
+            close(f->fd);
+            f->fd = -1;
+            errno = errno ? errno : EINVAL;
+        }
+        f->written = (uint64_t)resume_at;
+    }
+    if (f->fd < 0) {
+        xporta_status st = xp_fail(err, XPORTA_EIO, "%s: cannot open: %s", part,
+                                   strerror(errno));
+        free(f->path);
+        free(f->tmp);
+        f->path = f->tmp = NULL;
+        return st;
+    }
+    return XPORTA_OK;
+}
+
+void xp_afile_keep(struct xp_afile *f)
+{
+    if (f->fd >= 0) {
+        close(f->fd);
+        f->fd = -1;
+    }
+    free(f->tmp);
+    free(f->path);
+    f->tmp = f->path = NULL;
+    xp_buf_cleanup(&f->out);
+}
+
 static xporta_status afile_flush(struct xp_afile *f, struct xp_err *err)
 {
     size_t off = 0;
@@ -147,6 +202,22 @@ xporta_status xp_afile_write(struct xp_afile *f, const void *p, size_t n,
     }
     if (xp_buf_add(&f->out, p, n) != XPORTA_OK)
         return xp_fail(err, XPORTA_ENOMEM, "out of memory");
+    return XPORTA_OK;
+}
+
+xporta_status xp_afile_sync(struct xp_afile *f, uint64_t *offset,
+                            struct xp_err *err)
+{
+    if (f->fd < 0)
+        return xp_fail(err, XPORTA_EINVAL, "sync of a closed file");
+    xporta_status st = afile_flush(f, err);
+    if (st != XPORTA_OK)
+        return st;
+    if (fdatasync(f->fd) != 0)
+        return xp_fail(err, XPORTA_EIO, "%s: fdatasync: %s", f->tmp,
+                       strerror(errno));
+    if (offset)
+        *offset = f->written;
     return XPORTA_OK;
 }
 

@@ -34,6 +34,11 @@ struct xporta_filter {
         char *to;
     } renames[MAX_RENAMES];
     size_t nrenames;
+    struct {
+        char *from; /* user@host */
+        char *to;
+    } accounts[MAX_RENAMES];
+    size_t naccounts;
     char **users;
     bool *seen;
     size_t nusers, capusers;
@@ -61,6 +66,10 @@ void xporta_filter_free(xporta_filter *f)
     for (size_t i = 0; i < f->nrenames; i++) {
         free(f->renames[i].from);
         free(f->renames[i].to);
+    }
+    for (size_t i = 0; i < f->naccounts; i++) {
+        free(f->accounts[i].from);
+        free(f->accounts[i].to);
     }
     for (size_t i = 0; i < f->nusers; i++)
         free(f->users[i]);
@@ -135,6 +144,28 @@ xporta_status xporta_filter_rename_host(xporta_filter *f, const char *from,
     return XPORTA_OK;
 }
 
+xporta_status xporta_filter_rename_account(xporta_filter *f, const char *from,
+                                           const char *to)
+{
+    struct xp_jid_parts a, b;
+    if (!f || !from || !to || !xporta_jid_is_valid(from, NULL) ||
+        !xporta_jid_is_valid(to, NULL) || !xp_jid_split(from, &a) ||
+        !xp_jid_split(to, &b) || !a.local || !b.local || a.resource ||
+        b.resource)
+        return f ? xp_fail(&f->err, XPORTA_EINVAL,
+                           "rename %s=%s: both must be user@host",
+                           from ? from : "", to ? to : "")
+                 : XPORTA_EINVAL;
+    if (f->naccounts == MAX_RENAMES)
+        return xp_fail(&f->err, XPORTA_ETOOBIG, "too many account renames");
+    f->accounts[f->naccounts].from = xp_strdup(from);
+    f->accounts[f->naccounts].to = xp_strdup(to);
+    if (!f->accounts[f->naccounts].from || !f->accounts[f->naccounts].to)
+        return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");
+    f->naccounts++;
+    return XPORTA_OK;
+}
+
 const char *xporta_filter_host(const xporta_filter *f, const char *host)
 {
     for (size_t i = 0; f && host && i < f->nrenames; i++)
@@ -180,12 +211,34 @@ const char *xporta_filter_unseen_user(const xporta_filter *f, size_t i)
     return NULL;
 }
 
-/* The new form of `jid` if its domain is renamed, else NULL. */
+/* Case-insensitive (ASCII) comparison of n bytes with a NUL-terminated s. */
+static bool part_eq(const char *a, size_t n, const char *s)
+{
+    return xp_domain_eq(a, n, s);
+}
+
+/* The new form of `jid` if it is renamed, else NULL.  Account renames
+ * (user@host -> other@where) come first: the account's own JID, with any
+ * resource; then host renames. */
 static const char *rename_jid(xporta_filter *f, const char *jid)
 {
     struct xp_jid_parts p;
     if (!xp_jid_split(jid, &p))
         return NULL;
+    for (size_t i = 0; p.local && i < f->naccounts; i++) {
+        const char *from = f->accounts[i].from;
+        const char *at = strchr(from, '@');
+        if (!at || (size_t)(at - from) != p.local_len ||
+            strncmp(from, p.local, p.local_len) != 0 ||
+            !part_eq(p.domain, p.domain_len, at + 1))
+            continue;
+        const char *s = xp_arena_printf(
+            &f->arena, "%s%s%.*s", f->accounts[i].to, p.resource ? "/" : "",
+            (int)p.resource_len, p.resource ? p.resource : "");
+        if (!s)
+            f->oom = true;
+        return s;
+    }
     for (size_t i = 0; i < f->nrenames; i++) {
         if (!xp_domain_eq(p.domain, p.domain_len, f->renames[i].from))
             continue;
@@ -263,7 +316,7 @@ xporta_status xporta_filter_record(xporta_filter *f, xporta_record *rec,
     if (f->strip && rec->kind == XPORTA_KIND_CREDENTIALS)
         return XPORTA_OK;
     *keep = true;
-    if (f->nrenames == 0 || !rec->payload)
+    if ((f->nrenames == 0 && f->naccounts == 0) || !rec->payload)
         return XPORTA_OK;
     if (!rename_tree(f, rec->payload))
         return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");

@@ -21,12 +21,12 @@ struct xporta_checker {
     xporta_diag_cb cb;
     void *ud;
     unsigned long errors, warnings;
-    struct pie_set hosts;     /* host JIDs */
-    struct pie_set users;     /* user names of the current host */
-    struct pie_set keys;      /* (kind, key, id) of the current user */
-    struct pie_set archive;   /* archive ids of the current user */
-    struct pie_set pep_conf;  /* configured nodes of the current user */
-    struct pie_set pep_items; /* nodes with items of the current user */
+    struct xp_set hosts;     /* host JIDs */
+    struct xp_set users;     /* user names of the current host */
+    struct xp_set keys;      /* (kind, key, id) of the current user */
+    struct xp_set archive;   /* archive ids of the current user */
+    struct xp_set pep_conf;  /* configured nodes of the current user */
+    struct xp_set pep_items; /* nodes with items of the current user */
     bool archive_capped;
     struct xp_arena scratch;
     /* The last JIDs found valid: an archive names the same few JIDs over
@@ -80,12 +80,12 @@ xporta_status xporta_checker_new(xporta_checker **out, xporta_diag_cb cb,
         return XPORTA_ENOMEM;
     c->cb = cb;
     c->ud = userdata;
-    pie_set_init(&c->hosts, 0);
-    pie_set_init(&c->users, 0);
-    pie_set_init(&c->keys, 0);
-    pie_set_init(&c->archive, MAX_ARCHIVE_IDS);
-    pie_set_init(&c->pep_conf, 0);
-    pie_set_init(&c->pep_items, 0);
+    xp_set_init(&c->hosts, 0);
+    xp_set_init(&c->users, 0);
+    xp_set_init(&c->keys, 0);
+    xp_set_init(&c->archive, MAX_ARCHIVE_IDS);
+    xp_set_init(&c->pep_conf, 0);
+    xp_set_init(&c->pep_items, 0);
     xp_arena_init(&c->scratch, 0);
     *out = c;
     return XPORTA_OK;
@@ -95,12 +95,12 @@ void xporta_checker_free(xporta_checker *c)
 {
     if (!c)
         return;
-    pie_set_cleanup(&c->hosts);
-    pie_set_cleanup(&c->users);
-    pie_set_cleanup(&c->keys);
-    pie_set_cleanup(&c->archive);
-    pie_set_cleanup(&c->pep_conf);
-    pie_set_cleanup(&c->pep_items);
+    xp_set_cleanup(&c->hosts);
+    xp_set_cleanup(&c->users);
+    xp_set_cleanup(&c->keys);
+    xp_set_cleanup(&c->archive);
+    xp_set_cleanup(&c->pep_conf);
+    xp_set_cleanup(&c->pep_items);
     xp_arena_cleanup(&c->scratch);
     for (unsigned i = 0; i < c->norphan; i++) {
         free(c->orphan[i].node);
@@ -270,8 +270,8 @@ static void check_privacy(xporta_checker *c, const xporta_record *rec)
     }
     if (!xp_elem_is(e, NULL, "list"))
         return;
-    struct pie_set orders;
-    pie_set_init(&orders, 0);
+    struct xp_set orders;
+    xp_set_init(&orders, 0);
     for (const xp_elem *it = xp_elem_first_element(e); it;
          it = xp_elem_next_element(it)) {
         const char *type = xp_elem_attr_ns(it, "", "type");
@@ -288,14 +288,14 @@ static void check_privacy(xporta_checker *c, const xporta_record *rec)
             report(c, XPORTA_ERROR, AT(rec),
                    "privacy item order '%s' is not an unsigned integer",
                    order ? order : "");
-        else if (pie_set_add(&orders, o + 1) == 0)
+        else if (xp_set_add(&orders, o + 1) == 0)
             report(c, XPORTA_ERROR, AT(rec), "privacy item order %s used twice",
                    order);
         if (type && strcmp(type, "jid") == 0)
             check_jid_attr(c, rec, "privacy item value",
                            xp_elem_attr_ns(it, "", "value"), false);
     }
-    pie_set_cleanup(&orders);
+    xp_set_cleanup(&orders);
 }
 
 static void check_archive(xporta_checker *c, const xporta_record *rec)
@@ -306,7 +306,7 @@ static void check_archive(xporta_checker *c, const xporta_record *rec)
         report(c, XPORTA_ERROR, AT(rec), "archived message without an id");
     const char *id = xp_elem_attr_ns(e, "", "id");
     if (id && !c->archive_capped) {
-        int added = pie_set_add(&c->archive, pie_key_hash(id, NULL));
+        int added = xp_set_add(&c->archive, xp_key_hash(id, NULL));
         if (added == 0)
             report(c, XPORTA_ERROR, AT(rec), "archive id '%s' occurs twice",
                    id);
@@ -350,10 +350,10 @@ static void check_unique(xporta_checker *c, const xporta_record *rec,
                          const char *what)
 {
     char kind[4] = {(char)('A' + rec->kind), 0, 0, 0};
-    uint64_t h = pie_key_hash(kind, rec->key);
+    uint64_t h = xp_key_hash(kind, rec->key);
     if (rec->id)
         h = xp_hash(rec->id, strlen(rec->id), h ^ 0x5bd1e995u);
-    if (pie_set_add(&c->keys, h) == 0) {
+    if (xp_set_add(&c->keys, h) == 0) {
         if (rec->id)
             report(c, XPORTA_ERROR, AT(rec), "%s '%s' item '%s' occurs twice",
                    what, rec->key, rec->id);
@@ -429,7 +429,7 @@ static void check_record(xporta_checker *c, const xporta_record *rec)
             break;
         }
         if (rec->kind == XPORTA_KIND_PEP_NODE)
-            pie_set_add(&c->pep_conf, pie_key_hash(rec->key, NULL));
+            xp_set_add(&c->pep_conf, xp_key_hash(rec->key, NULL));
         check_unique(c, rec, xporta_kind_name(rec->kind));
         break;
     case XPORTA_KIND_PEP_ITEM:
@@ -439,7 +439,7 @@ static void check_record(xporta_checker *c, const xporta_record *rec)
             break;
         }
         check_unique(c, rec, "PEP node");
-        if (pie_set_add(&c->pep_items, pie_key_hash(rec->key, NULL)) == 1 &&
+        if (xp_set_add(&c->pep_items, xp_key_hash(rec->key, NULL)) == 1 &&
             c->norphan < 16) {
             unsigned i = c->norphan++;
             c->orphan[i].node = xp_strdup(rec->key);
@@ -473,7 +473,7 @@ static void check_record(xporta_checker *c, const xporta_record *rec)
 static void end_user(xporta_checker *c)
 {
     for (unsigned i = 0; i < c->norphan; i++) {
-        if (!pie_set_has(&c->pep_conf, pie_key_hash(c->orphan[i].node, NULL)))
+        if (!xp_set_has(&c->pep_conf, xp_key_hash(c->orphan[i].node, NULL)))
             report(c, XPORTA_WARNING, c->orphan[i].file, c->orphan[i].line,
                    c->orphan[i].col,
                    "PEP node '%s' has items but no configuration (XEP-0227 "
@@ -501,13 +501,13 @@ xporta_status xporta_checker_event(xporta_checker *c, xporta_pie_reader *r,
         if (!xporta_jid_is_valid_domain(host, &why))
             report(c, XPORTA_ERROR, file, line, col,
                    "host '%s' is not a valid domain: %s", host, why);
-        if (pie_set_add(&c->hosts, pie_key_hash(host, NULL)) == 0)
+        if (xp_set_add(&c->hosts, xp_key_hash(host, NULL)) == 0)
             report(c, XPORTA_WARNING, file, line, col,
                    "host '%s' appears a second time; its users are checked "
                    "as part of one host",
                    host);
         else
-            pie_set_clear(&c->users);
+            xp_set_clear(&c->users);
         free(c->host);
         c->host = xp_strdup(host);
         break;
@@ -518,13 +518,13 @@ xporta_status xporta_checker_event(xporta_checker *c, xporta_pie_reader *r,
         if (!xporta_jid_is_valid_local(user, &why))
             report(c, XPORTA_ERROR, file, line, col,
                    "user name '%s' is not a valid localpart: %s", user, why);
-        if (pie_set_add(&c->users, pie_key_hash(user, NULL)) == 0)
+        if (xp_set_add(&c->users, xp_key_hash(user, NULL)) == 0)
             report(c, XPORTA_ERROR, file, line, col,
                    "user '%s@%s' occurs twice", user, c->host ? c->host : "");
-        pie_set_clear(&c->keys);
-        pie_set_clear(&c->archive);
-        pie_set_clear(&c->pep_conf);
-        pie_set_clear(&c->pep_items);
+        xp_set_clear(&c->keys);
+        xp_set_clear(&c->archive);
+        xp_set_clear(&c->pep_conf);
+        xp_set_clear(&c->pep_items);
         c->archive_capped = false;
         free(c->user);
         c->user = xp_strdup(user);

@@ -20,21 +20,4 @@ bool pie_scram_normalize(struct xp_arena *a, xp_elem *scram);
  * ejabberd's importer, into a new element. */
 xp_elem *pie_scram_double(struct xp_arena *a, const xp_elem *scram);
 
-/* A set of 64-bit hashes (pie_set.c): the checker's memory for duplicate
- * detection.  Exact strings are not kept, so a 64-bit collision could report
- * a false duplicate; with n keys the chance is about n^2 / 2^65. */
-struct pie_set {
-    uint64_t *slots;
-    size_t cap;
-    size_t n;
-    size_t max; /* 0 = unbounded */
-};
-void pie_set_init(struct pie_set *s, size_t max);
-void pie_set_clear(struct pie_set *s);
-void pie_set_cleanup(struct pie_set *s);
-/* 1 = added, 0 = already present, -1 = out of memory or over max. */
-int pie_set_add(struct pie_set *s, uint64_t h);
-bool pie_set_has(const struct pie_set *s, uint64_t h);
-uint64_t pie_key_hash(const char *a, const char *b);
-
 #endif

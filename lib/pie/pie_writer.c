@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pie.h"
 #include "pie_p.h"
 
 enum { MAX_PENDING_FILES = 4096 };
@@ -79,7 +80,8 @@ struct xporta_pie_writer {
     uint32_t closed_kinds;
     xporta_kind cont_kind;
 
-    struct pie_set users; /* names in the current host: no duplicates */
+    struct xp_set users; /* names in the current host: no duplicates */
+    bool keep_part;      /* pie_writer_keep_part */
 
     xporta_diag_cb diag;
     void *diag_ud;
@@ -429,15 +431,14 @@ static xporta_status make_workdir(xporta_pie_writer *w)
     return XPORTA_OK;
 }
 
-xporta_status xporta_pie_writer_open(xporta_pie_writer **out, const char *path,
-                                     xporta_dialect dialect, unsigned flags)
+static xporta_status check_ok(xporta_pie_writer *w);
+
+static xporta_pie_writer *writer_alloc(const char *path, xporta_dialect dialect,
+                                       unsigned flags)
 {
-    if (!out || !path || !*path)
-        return XPORTA_EINVAL;
-    *out = NULL;
     xporta_pie_writer *w = calloc(1, sizeof *w);
     if (!w)
-        return XPORTA_ENOMEM;
+        return NULL;
     w->dialect = dialect;
     w->flags = flags;
     xp_err_clear(&w->err);
@@ -450,12 +451,105 @@ xporta_status xporta_pie_writer_open(xporta_pie_writer **out, const char *path,
     w->creds_tail = &w->creds;
     w->pep_tail = &w->pep;
     w->blocks_tail = &w->blocks;
-    pie_set_init(&w->users, 0);
+    xp_set_init(&w->users, 0);
     w->path = xp_strdup(path);
     if (!w->path) {
         free(w);
-        return XPORTA_ENOMEM;
+        return NULL;
     }
+    return w;
+}
+
+xporta_status pie_writer_open_part(xporta_pie_writer **out, const char *path,
+                                   const char *part, unsigned flags,
+                                   const struct pie_resume *resume)
+{
+    if (!out || !path || !part)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_pie_writer *w =
+        writer_alloc(path, XPORTA_DIALECT_STANDARD, flags & ~XPORTA_PIE_SPLIT);
+    if (!w)
+        return XPORTA_ENOMEM;
+    *out = w;
+    xporta_status st = xp_afile_open_part(
+        &w->main, path, part, resume ? (long long)resume->offset : -1, &w->err);
+    if (st != XPORTA_OK)
+        return st;
+    if (!resume)
+        return emit(w, &w->main,
+                    "<?xml version='1.0' encoding='UTF-8'?>\n<server-data "
+                    "xmlns='" XP_NS_PIE "'>");
+    /* Continue where the earlier run synced: inside <archive> of the user. */
+    w->bytes = resume->offset;
+    w->host_jid = xp_strdup(resume->host);
+    w->user_name = xp_arena_strdup(&w->user_arena, resume->user);
+    if (!w->host_jid || !w->user_name)
+        return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    w->in_host = w->in_user = w->user_started = true;
+    w->out = &w->main;
+    const struct xp_kind_info *ki = xp_kind_info(XPORTA_KIND_ARCHIVE);
+    w->cont_ns = ki->container_ns;
+    w->cont_name = ki->container_name;
+    w->cont_kind = XPORTA_KIND_ARCHIVE;
+    xp_set_add(&w->users, xp_key_hash(resume->user, NULL));
+    return XPORTA_OK;
+}
+
+xporta_status pie_writer_sync(xporta_pie_writer *w, uint64_t *offset)
+{
+    xporta_status st = check_ok(w);
+    if (st != XPORTA_OK)
+        return st;
+    return xp_afile_sync(w->out ? w->out : &w->main, offset, &w->err);
+}
+
+xporta_status pie_writer_format(const xporta_pie_writer *w, struct xp_buf *out,
+                                const xporta_record *rec)
+{
+    const struct xp_kind_info *ki = xp_kind_info(rec->kind);
+    if (!ki || !ki->container_ns || rec->kind == XPORTA_KIND_PEP_ITEM)
+        return XPORTA_EINVAL;
+    xporta_status st = xp_buf_adds(out, indent(w, 4));
+    return st == XPORTA_OK
+               ? xp_elem_serialize(out, rec->payload, ki->container_ns)
+               : st;
+}
+
+xporta_status pie_writer_write_raw(xporta_pie_writer *w, xporta_kind kind,
+                                   const char *bytes, size_t n)
+{
+    xporta_status st = check_ok(w);
+    if (st != XPORTA_OK)
+        return st;
+    const struct xp_kind_info *ki = xp_kind_info(kind);
+    if (!w->in_user || !ki || !ki->container_ns)
+        return xp_fail(&w->err, XPORTA_EINVAL, "raw records outside a user");
+    st = start_user_tag(w);
+    if (st == XPORTA_OK)
+        st = open_container(w, kind, ki->container_ns, ki->container_name);
+    if (st == XPORTA_OK)
+        st = close_items(w);
+    if (st != XPORTA_OK)
+        return st;
+    w->bytes += n;
+    return xp_afile_write(w->out, bytes, n, &w->err);
+}
+
+void pie_writer_keep_part(xporta_pie_writer *w, bool keep)
+{
+    w->keep_part = keep;
+}
+
+xporta_status xporta_pie_writer_open(xporta_pie_writer **out, const char *path,
+                                     xporta_dialect dialect, unsigned flags)
+{
+    if (!out || !path || !*path)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_pie_writer *w = writer_alloc(path, dialect, flags);
+    if (!w)
+        return XPORTA_ENOMEM;
     *out = w;
 
     bool dir =
@@ -522,7 +616,7 @@ xporta_status xporta_pie_writer_begin_host(xporta_pie_writer *w,
     if (!w->host_jid)
         return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
     w->in_host = true;
-    pie_set_clear(&w->users);
+    xp_set_clear(&w->users);
 
     switch (w->dialect) {
     case XPORTA_DIALECT_PROSODY:
@@ -600,7 +694,7 @@ xporta_status xporta_pie_writer_begin_user(xporta_pie_writer *w,
     if (!w->in_host || w->in_user || !name)
         return xp_fail(&w->err, XPORTA_EINVAL, "user %s outside a host",
                        name ? name : "(unnamed)");
-    int fresh = pie_set_add(&w->users, pie_key_hash(name, NULL));
+    int fresh = xp_set_add(&w->users, xp_key_hash(name, NULL));
     if (fresh == 0)
         return xp_fail(&w->err, XPORTA_EINVAL,
                        "user %s@%s would be written twice (it is in more than "
@@ -1067,8 +1161,10 @@ xporta_status xporta_pie_writer_commit(xporta_pie_writer *w)
         if (st != XPORTA_OK)
             return st;
         /* The main file of a layout holds no secrets itself. */
-        bool secret = w->main_secret &&
-                      !(w->dialect == XPORTA_DIALECT_EJABBERD || w->workdir);
+        bool secret =
+            (w->main_secret &&
+             !(w->dialect == XPORTA_DIALECT_EJABBERD || w->workdir)) ||
+            (w->flags & XPORTA_PIE_PRIVATE);
         st = xp_afile_finish(&w->main, secret, &w->err);
         if (st != XPORTA_OK)
             return st;
@@ -1136,7 +1232,10 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
 {
     if (!w)
         return;
-    xp_afile_abort(&w->main);
+    if (w->keep_part && !w->committed)
+        xp_afile_keep(&w->main);
+    else
+        xp_afile_abort(&w->main);
     xp_afile_abort(&w->host);
     xp_afile_abort(&w->user);
     for (size_t i = 0; i < w->ndone; i++) {
@@ -1154,6 +1253,6 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
     xp_buf_cleanup(&w->buf);
     xp_arena_cleanup(&w->arena);
     xp_arena_cleanup(&w->user_arena);
-    pie_set_cleanup(&w->users);
+    xp_set_cleanup(&w->users);
     free(w);
 }

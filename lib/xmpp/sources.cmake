@@ -1,4 +1,7 @@
-# lib/xmpp: the session layer over libstrophe (paths from the repository root).
+# lib/xmpp: the session layer over libstrophe and the request/reply codecs
+# of each kind of account data (paths from the repository root).
 set(XPORTA_XMPP_SOURCES
   lib/xmpp/xmpp_session.c
-  lib/xmpp/xmpp_stanza.c)
+  lib/xmpp/xmpp_stanza.c
+  lib/xmpp/xmpp_kinds.c
+  lib/xmpp/xmpp_mam.c)

@@ -119,6 +119,7 @@ struct xp_session {
 
     int fd;
     uint64_t bytes_in, bytes_out;
+    unsigned long handled; /* stanzas seen (the loop's progress) */
 };
 
 static _Thread_local struct xp_session *opening;
@@ -627,6 +628,7 @@ static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
     const char *name = xmpp_stanza_get_name(st);
     const char *ns = xmpp_stanza_get_ns(st);
     (void)conn;
+    s->handled++;
     if (s->state != ST_ONLINE || !name || (ns && strcmp(ns, XP_NS_CLIENT)))
         return 1; /* stream-level elements are libstrophe's business */
     if (strcmp(name, "iq") != 0) {
@@ -1015,15 +1017,29 @@ void xp_session_on_stanza(struct xp_session *s, xp_stanza_cb cb, void *userdata)
 /* ---- the loop ----------------------------------------------------------- */
 
 /* Runs until `end` (CLOCK_MONOTONIC ms) or, with until_idle, until nothing
- * is in flight.  One pass at least. */
+ * is in flight.  One pass at least.
+ *
+ * libstrophe 0.12.2 reads the socket once per xmpp_run_once() and waits in
+ * select(), which cannot see what OpenSSL has already decrypted into its
+ * own buffer: the tail of a burst (the last results of a MAM page and its
+ * <fin>) could sit there until the wait ends.  So after a pass that handled
+ * stanzas we go round again without waiting, and never wait long. */
+enum { PUMP_MAX_WAIT_MS = 10 };
 static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
 {
+    unsigned long before = s->handled - 1; /* the first pass never waits */
     for (;;) {
         uint64_t now = now_ms();
         uint64_t wake = next_deadline(s);
         if (wake > end)
             wake = end;
-        xmpp_run_once(s->ctx, wake > now ? (unsigned long)(wake - now) : 0);
+        unsigned long wait = wake > now ? (unsigned long)(wake - now) : 0;
+        if (s->handled != before)
+            wait = 0;
+        else if (wait > PUMP_MAX_WAIT_MS)
+            wait = PUMP_MAX_WAIT_MS;
+        before = s->handled;
+        xmpp_run_once(s->ctx, wait);
         expire(s, now_ms());
         if (s->state != ST_ONLINE)
             return XPORTA_EDISCONNECTED;

@@ -4,6 +4,8 @@
 # test that needs the servers sets FIXTURES_REQUIRED servers and reads
 # ${XPORTA_SERVERS_DIR}/servers.env.  Everything exits 77 (skipped) when the
 # server packages are not installed.
+include(tools/tools.cmake)
+
 set(XPORTA_SERVERS_DIR ${CMAKE_BINARY_DIR}/servers)
 set(XPORTA_SERVERS_SCRIPT ${PROJECT_SOURCE_DIR}/tests/servers/xporta-servers)
 set(XPORTA_SMOKE_SH ${CMAKE_CURRENT_SOURCE_DIR}/integration/session_smoke.sh)
@@ -31,4 +33,20 @@ add_test(NAME integration.session_smoke
           ${XPORTA_SERVERS_DIR} $<TARGET_FILE:session_smoke>)
 set_tests_properties(integration.session_smoke PROPERTIES
   FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300
+  LABELS integration)
+
+# The kind codecs (lib/xmpp/xmpp_kinds.h) on both servers: fresh accounts
+# filled by xp_populate (tests/data/scenarios/fill-*.xml), read back and
+# checked.  Serial: it subscribes and chats between accounts, and
+# ejabberd's mod_pres_counter counts per session.
+add_executable(kinds_live integration/kinds_live.c)
+target_include_directories(kinds_live PRIVATE ${PROJECT_SOURCE_DIR}/lib)
+target_link_libraries(kinds_live PRIVATE xporta xporta_tools
+  PkgConfig::STROPHE)
+target_compile_options(kinds_live PRIVATE ${XPORTA_WARNINGS})
+add_test(NAME integration.kinds_live
+  COMMAND kinds_live ${XPORTA_SERVERS_SCRIPT} ${XPORTA_SERVERS_DIR}
+          $<TARGET_FILE:xp_populate> ${XPORTA_TEST_DATA}/scenarios)
+set_tests_properties(integration.kinds_live PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300 RUN_SERIAL TRUE
   LABELS integration)

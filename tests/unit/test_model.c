@@ -273,6 +273,32 @@ static void filter_renames_every_jid_of_the_host(void **state)
     xp_arena_cleanup(&a);
 }
 
+static void filter_renames_one_account(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    xporta_filter *f = NULL;
+    assert_int_equal(xporta_filter_new(&f), XPORTA_OK);
+    assert_int_equal(xporta_filter_rename_account(f, "alice@old.example",
+                                                  "alice2@new.example"),
+                     XPORTA_OK);
+    assert_int_equal(xporta_filter_rename_account(f, "old.example", "x@y"),
+                     XPORTA_EINVAL);
+    xp_elem *m = xp_elem_new(&a, XP_NS_CLIENT, "message");
+    xp_elem_set_attr(&a, m, "", "from", "alice@old.example/phone");
+    xp_elem_set_attr(&a, m, "", "to", "bob@old.example");
+    xporta_record r = {.kind = XPORTA_KIND_OFFLINE, .key = "1", .payload = m};
+    bool keep;
+    assert_int_equal(xporta_filter_record(f, &r, &keep), XPORTA_OK);
+    /* The account moves; its contact on the old host stays there. */
+    assert_string_equal(xp_elem_attr_ns(m, "", "from"),
+                        "alice2@new.example/phone");
+    assert_string_equal(xp_elem_attr_ns(m, "", "to"), "bob@old.example");
+    xporta_filter_free(f);
+    xp_arena_cleanup(&a);
+}
+
 static void filter_selects_users(void **state)
 {
     (void)state;
@@ -301,6 +327,7 @@ int main(void)
         cmocka_unit_test(kinds_and_groups),
         cmocka_unit_test(keys_per_kind),
         cmocka_unit_test(filter_renames_every_jid_of_the_host),
+        cmocka_unit_test(filter_renames_one_account),
         cmocka_unit_test(filter_selects_users),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

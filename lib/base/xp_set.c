@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pie_p.h"
+#include "xp_base.h"
 
-void pie_set_init(struct pie_set *s, size_t max)
+void xp_set_init(struct xp_set *s, size_t max)
 {
     s->slots = NULL;
     s->cap = 0;
@@ -12,7 +12,7 @@ void pie_set_init(struct pie_set *s, size_t max)
     s->max = max;
 }
 
-void pie_set_clear(struct pie_set *s)
+void xp_set_clear(struct xp_set *s)
 {
     /* Shrink big tables so one huge user does not pin memory for the next. */
     if (s->cap > 1024) {
@@ -25,7 +25,7 @@ void pie_set_clear(struct pie_set *s)
     s->n = 0;
 }
 
-void pie_set_cleanup(struct pie_set *s)
+void xp_set_cleanup(struct xp_set *s)
 {
     free(s->slots);
     s->slots = NULL;
@@ -41,11 +41,11 @@ static void put(uint64_t *slots, size_t cap, uint64_t h)
     slots[i] = h;
 }
 
-int pie_set_add(struct pie_set *s, uint64_t h)
+int xp_set_add(struct xp_set *s, uint64_t h)
 {
     if (h == 0)
         h = 1;
-    if (pie_set_has(s, h))
+    if (xp_set_has(s, h))
         return 0;
     if (s->max && s->n >= s->max)
         return -1;
@@ -66,7 +66,7 @@ int pie_set_add(struct pie_set *s, uint64_t h)
     return 1;
 }
 
-bool pie_set_has(const struct pie_set *s, uint64_t h)
+bool xp_set_has(const struct xp_set *s, uint64_t h)
 {
     if (h == 0)
         h = 1;
@@ -81,7 +81,7 @@ bool pie_set_has(const struct pie_set *s, uint64_t h)
     return false;
 }
 
-uint64_t pie_key_hash(const char *a, const char *b)
+uint64_t xp_key_hash(const char *a, const char *b)
 {
     uint64_t h = xp_hash(a ? a : "", a ? strlen(a) : 0, 0x9e3779b97f4a7c15ull);
     h = xp_hash("\0", 1, h);

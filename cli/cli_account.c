@@ -1,0 +1,164 @@
+/*
+ * Account options shared by the commands that talk to servers, and the
+ * password, which never comes from the command line: a prompt without echo,
+ * --password-file, or the XPORTA_PASSWORD environment variable.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum { MAX_PASSWORD = 1024 };
+
+void cli_account_init(struct cli_account *a)
+{
+    memset(a, 0, sizeof *a);
+}
+
+int cli_account_option(struct cli_account *a, const char *cmd, int opt,
+                       const char *arg)
+{
+    switch (opt) {
+    case CLI_OPT_HOST:
+        a->host = arg;
+        return 1;
+    case CLI_OPT_PORT: {
+        char *end;
+        long p = strtol(arg, &end, 10);
+        if (*end || p < 1 || p > 65535) {
+            cli_usage_error(cmd, "bad --port '%s'", arg);
+            return -1;
+        }
+        a->port = (unsigned short)p;
+        return 1;
+    }
+    case CLI_OPT_CAFILE:
+        a->cafile = arg;
+        return 1;
+    case CLI_OPT_INSECURE:
+        a->insecure = true;
+        return 1;
+    case CLI_OPT_PASSWORD_FILE:
+        a->password_file = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void wipe(char *s, size_t n)
+{
+    volatile char *p = s;
+    while (n--)
+        *p++ = '\0';
+}
+
+/* Reads one line without echo from the terminal. */
+static int prompt(const char *jid, char *buf, size_t cap)
+{
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty)
+        return -1;
+    struct termios old, quiet;
+    int fd = fileno(tty);
+    bool restore = tcgetattr(fd, &old) == 0;
+    if (restore) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL;
+        tcsetattr(fd, TCSAFLUSH, &quiet);
+    }
+    fprintf(tty, "Password for %s: ", jid);
+    fflush(tty);
+    char *got = fgets(buf, (int)cap, tty);
+    if (restore)
+        tcsetattr(fd, TCSAFLUSH, &old);
+    fclose(tty);
+    if (!got)
+        return -1;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
+}
+
+static int read_password(const struct cli_account *a, const char *jid,
+                         char *buf, size_t cap)
+{
+    if (a->password_file) {
+        FILE *f = fopen(a->password_file, "r");
+        if (!f) {
+            cli_error("%s: %s", a->password_file, strerror(errno));
+            return EXIT_IO;
+        }
+        if (!fgets(buf, (int)cap, f))
+            buf[0] = '\0';
+        fclose(f);
+        buf[strcspn(buf, "\r\n")] = '\0';
+        return 0;
+    }
+    const char *env = getenv("XPORTA_PASSWORD");
+    if (env) {
+        if (strlen(env) >= cap) {
+            cli_error("XPORTA_PASSWORD is longer than %d bytes", MAX_PASSWORD);
+            return EXIT_USAGE;
+        }
+        strcpy(buf, env);
+        return 0;
+    }
+    if (!isatty(STDIN_FILENO) && !isatty(STDERR_FILENO)) {
+        cli_error("no password for %s: use --password-file or XPORTA_PASSWORD "
+                  "(passwords are never taken from the command line)",
+                  jid);
+        return EXIT_USAGE;
+    }
+    if (prompt(jid, buf, cap) != 0) {
+        cli_error("no password for %s", jid);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+int cli_account_make(const struct cli_account *a, const char *cmd,
+                     const char *jid, xporta_account **out)
+{
+    *out = NULL;
+    if (xporta_account_new(out, jid) != XPORTA_OK) {
+        return cli_usage_error(cmd, "'%s' is not an account (user@domain)",
+                               jid);
+    }
+    char pw[MAX_PASSWORD];
+    int rc = read_password(a, jid, pw, sizeof pw);
+    if (rc) {
+        xporta_account_free(*out);
+        *out = NULL;
+        return rc;
+    }
+    xporta_status st = xporta_account_set_password(*out, pw);
+    wipe(pw, sizeof pw);
+    if (st == XPORTA_OK && a->host)
+        st = xporta_account_set_server(*out, a->host, a->port);
+    if (st == XPORTA_OK && a->cafile) {
+        if (access(a->cafile, R_OK) != 0) {
+            cli_error("--cafile %s: %s", a->cafile, strerror(errno));
+            xporta_account_free(*out);
+            *out = NULL;
+            return EXIT_IO;
+        }
+        st = xporta_account_set_cafile(*out, a->cafile);
+    }
+    if (st != XPORTA_OK) {
+        xporta_account_free(*out);
+        *out = NULL;
+        return EXIT_INTERNAL;
+    }
+    if (a->insecure) {
+        xporta_account_set_insecure(*out, true);
+        cli_warn("--insecure: the server's certificate is NOT verified; "
+                 "anyone on the path can read %s's data and password",
+                 jid);
+    }
+    return 0;
+}

@@ -1,0 +1,249 @@
+/* xporta diff: compare two XEP-0227 files by records. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "Usage: xporta diff [OPTIONS] A B\n"
+    "\n"
+    "Compare two XEP-0227 files record by record, ignoring order and what\n"
+    "servers add on their own: roster items by name and groups (not the\n"
+    "subscription, which a client cannot restore), PEP nodes by access model,\n"
+    "PEP items by payload (not the publisher), messages without stanza-ids.\n"
+    "The account's own JID counts as the same on both sides, so an export\n"
+    "from the old server and one from the new can be compared; when each\n"
+    "file holds one user, they are compared whatever their names.\n"
+    "\n"
+    "Options:\n"
+    "  --kinds LIST            compare only these kinds\n"
+    "  --exclude-kinds LIST    leave these kinds out (e.g. archive,pending)\n"
+    "  --rename-host OLD=NEW   read A's host OLD as NEW (a server move)\n"
+    "  --json                  one JSON document on stdout\n"
+    "  --max-lines N           list at most N differences per kind (50)\n"
+    "  -q, --quiet             only the exit status\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Exit status: 0 when the records are the same, 1 when they differ, 3 when\n"
+    "a file cannot be read.\n";
+
+struct side {
+    char *first_user; /* user@host of the first user */
+    unsigned users;
+};
+
+struct ctx {
+    xporta_diff *d;
+    xporta_filter *f;
+    uint32_t kinds;
+    bool json;
+    bool first_line;
+    unsigned max_lines;
+    unsigned shown[XPORTA_KIND_COUNT];
+    unsigned long differences;
+};
+
+static void on_delta(void *ud, xporta_diff_delta delta, xporta_kind kind,
+                     const char *key, const char *id)
+{
+    struct ctx *c = ud;
+    static const char *const what[] = {"", "only in A", "only in B", "differs"};
+    c->differences++;
+    if (cli_verbose < 0 || c->shown[kind]++ >= c->max_lines)
+        return;
+    if (c->json) {
+        printf("%s\n    {\"kind\": \"%s\", \"delta\": \"%s\", \"key\": ",
+               c->first_line ? "" : ",", xporta_kind_name(kind),
+               delta == XPORTA_DIFF_ONLY_A   ? "only-a"
+               : delta == XPORTA_DIFF_ONLY_B ? "only-b"
+                                             : "differs");
+        cli_json_str(stdout, key ? key : "");
+        printf(", \"id\": ");
+        cli_json_str(stdout, id ? id : "");
+        printf("}");
+        c->first_line = false;
+        return;
+    }
+    printf("%-9s %s %s%s%s%s\n", what[delta], xporta_kind_name(kind),
+           key ? key : "(archived message)", id ? " [" : "", id ? id : "",
+           id ? "]" : "");
+}
+
+/* Reads a file into one side of the diff. */
+static int read_side(struct ctx *c, const char *path, bool side_a,
+                     struct side *me, const struct side *other)
+{
+    xporta_pie_reader *r = NULL;
+    xporta_status st = xporta_pie_reader_open(&r, path);
+    if (st != XPORTA_OK) {
+        cli_error("%s: %s", path,
+                  st == XPORTA_ENOTFOUND ? "no such file" : "cannot open");
+        return cli_exit_code(st);
+    }
+    char scope[1100] = "";
+    char owner[1100] = "";
+    int rc = 0;
+    for (;;) {
+        xporta_pie_event ev;
+        st = xporta_pie_reader_next(r, &ev);
+        if (st != XPORTA_OK) {
+            rc = cli_fail(st, xporta_pie_reader_error(r));
+            break;
+        }
+        if (ev == XPORTA_PIE_END)
+            break;
+        if (ev == XPORTA_PIE_USER) {
+            const char *host = xporta_pie_reader_host(r);
+            if (side_a)
+                host = xporta_filter_host(c->f, host);
+            snprintf(owner, sizeof owner, "%s@%s", xporta_pie_reader_user(r),
+                     host);
+            snprintf(scope, sizeof scope, "%s", owner);
+            me->users++;
+            if (me->users == 1)
+                me->first_user = strdup(owner);
+            /* One user against one user: the same account. */
+            if (!side_a && me->users == 1 && other->users == 1)
+                snprintf(scope, sizeof scope, "%s", other->first_user);
+            continue;
+        }
+        if (ev != XPORTA_PIE_RECORD)
+            continue;
+        xporta_record *rec = xporta_pie_reader_record(r);
+        if (!(c->kinds & (1u << rec->kind)))
+            continue;
+        if (side_a) {
+            bool keep;
+            if (xporta_filter_record(c->f, rec, &keep) != XPORTA_OK || !keep)
+                continue;
+        }
+        st = side_a ? xporta_diff_add_a(c->d, scope, rec, owner)
+                    : xporta_diff_add_b(c->d, scope, rec, owner);
+        if (st != XPORTA_OK) {
+            rc = cli_fail(st, "out of memory");
+            break;
+        }
+    }
+    xporta_pie_reader_free(r);
+    return rc;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+    enum { O_KINDS = 256, O_EXCLUDE, O_RENAME, O_JSON, O_MAX };
+    static const struct option opts[] = {
+        {"kinds", required_argument, NULL, O_KINDS},
+        {"exclude-kinds", required_argument, NULL, O_EXCLUDE},
+        {"rename-host", required_argument, NULL, O_RENAME},
+        {"json", no_argument, NULL, O_JSON},
+        {"max-lines", required_argument, NULL, O_MAX},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct ctx c;
+    memset(&c, 0, sizeof c);
+    c.kinds = (1u << XPORTA_KIND_COUNT) - 1;
+    c.max_lines = 50;
+    c.first_line = true;
+    uint32_t exclude = 0;
+    int opt, rc = 0;
+    if (xporta_filter_new(&c.f) != XPORTA_OK)
+        return EXIT_INTERNAL;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (opt) {
+        case O_KINDS:
+            rc = cli_parse_kinds("diff", optarg, &c.kinds);
+            break;
+        case O_EXCLUDE:
+            rc = cli_parse_kinds("diff", optarg, &exclude);
+            break;
+        case O_RENAME: {
+            const char *eq = strchr(optarg, '=');
+            char *from = eq ? strndup(optarg, (size_t)(eq - optarg)) : NULL;
+            if (!eq || !from ||
+                xporta_filter_rename_host(c.f, from, eq + 1) != XPORTA_OK)
+                rc = cli_usage_error("diff", "bad --rename-host '%s'", optarg);
+            free(from);
+            break;
+        }
+        case O_JSON:
+            c.json = true;
+            break;
+        case O_MAX:
+            c.max_lines = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'q':
+            cli_verbose = -1;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            xporta_filter_free(c.f);
+            return EXIT_OK;
+        default:
+            rc = cli_usage_error("diff", "unknown option");
+        }
+        if (rc) {
+            xporta_filter_free(c.f);
+            return rc;
+        }
+    }
+    c.kinds &= ~exclude;
+    if (argc - optind != 2) {
+        xporta_filter_free(c.f);
+        return cli_usage_error("diff", "give two files, A and B");
+    }
+    if (xporta_diff_new(&c.d, on_delta, &c) != XPORTA_OK) {
+        xporta_filter_free(c.f);
+        return EXIT_INTERNAL;
+    }
+    struct side a = {0}, b = {0};
+    if (c.json)
+        printf("{\"differences\": [");
+    rc = read_side(&c, argv[optind], true, &a, &b);
+    if (!rc)
+        rc = read_side(&c, argv[optind + 1], false, &b, &a);
+    if (!rc)
+        xporta_diff_finish(c.d);
+    if (!rc && c.json) {
+        printf("\n], \"kinds\": {");
+        bool first = true;
+        for (int k = 0; k < XPORTA_KIND_COUNT; k++) {
+            xporta_diff_counts n;
+            xporta_diff_get_counts(c.d, (xporta_kind)k, &n);
+            if (!n.same && !n.differ && !n.only_a && !n.only_b)
+                continue;
+            printf("%s\"%s\": {\"same\": %llu, \"differ\": %llu, \"only_a\": "
+                   "%llu, \"only_b\": %llu}",
+                   first ? "" : ", ", xporta_kind_name((xporta_kind)k),
+                   (unsigned long long)n.same, (unsigned long long)n.differ,
+                   (unsigned long long)n.only_a, (unsigned long long)n.only_b);
+            first = false;
+        }
+        printf("}, \"same\": %s}\n", c.differences ? "false" : "true");
+    } else if (!rc && cli_verbose >= 0) {
+        printf("%-18s %10s %10s %10s %10s\n", "kind", "same", "differ",
+               "only in A", "only in B");
+        for (int k = 0; k < XPORTA_KIND_COUNT; k++) {
+            xporta_diff_counts n;
+            xporta_diff_get_counts(c.d, (xporta_kind)k, &n);
+            if (!n.same && !n.differ && !n.only_a && !n.only_b)
+                continue;
+            printf("%-18s %10llu %10llu %10llu %10llu\n",
+                   xporta_kind_name((xporta_kind)k), (unsigned long long)n.same,
+                   (unsigned long long)n.differ, (unsigned long long)n.only_a,
+                   (unsigned long long)n.only_b);
+        }
+        printf("%s\n", c.differences ? "the files differ" : "same records");
+    }
+    xporta_diff_free(c.d);
+    xporta_filter_free(c.f);
+    free(a.first_user);
+    free(b.first_user);
+    if (rc)
+        return rc;
+    return c.differences ? EXIT_PROBLEMS : EXIT_OK;
+}

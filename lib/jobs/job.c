@@ -1,0 +1,310 @@
+/* Accounts and what every job has in common. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../xmpp/xmpp_kinds.h"
+#include "jobs_p.h"
+
+/* ---- accounts ----------------------------------------------------------- */
+
+static void wipe(char *s)
+{
+    if (!s)
+        return;
+    volatile char *p = s;
+    while (*p)
+        *p++ = '\0';
+}
+
+xporta_status xporta_account_new(xporta_account **out, const char *jid)
+{
+    const char *why;
+    if (!out || !jid)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    struct xp_jid_parts p;
+    if (!xporta_jid_is_valid(jid, &why) || !xp_jid_split(jid, &p) || !p.local)
+        return XPORTA_EINVAL;
+    xporta_account *a = calloc(1, sizeof *a);
+    if (!a)
+        return XPORTA_ENOMEM;
+    /* The bare JID: a resource is the session's business. */
+    a->jid = xp_strndup(jid, p.local_len + 1 + p.domain_len);
+    if (!a->jid) {
+        free(a);
+        return XPORTA_ENOMEM;
+    }
+    *out = a;
+    return XPORTA_OK;
+}
+
+static xporta_status replace(char **dst, const char *src)
+{
+    char *copy = src ? xp_strdup(src) : NULL;
+    if (src && !copy)
+        return XPORTA_ENOMEM;
+    free(*dst);
+    *dst = copy;
+    return XPORTA_OK;
+}
+
+xporta_status xporta_account_set_password(xporta_account *a,
+                                          const char *password)
+{
+    if (!a)
+        return XPORTA_EINVAL;
+    wipe(a->password);
+    return replace(&a->password, password);
+}
+
+xporta_status xporta_account_set_server(xporta_account *a, const char *host,
+                                        unsigned short port)
+{
+    if (!a)
+        return XPORTA_EINVAL;
+    a->port = port;
+    return replace(&a->host, host);
+}
+
+xporta_status xporta_account_set_cafile(xporta_account *a, const char *path)
+{
+    return a ? replace(&a->cafile, path) : XPORTA_EINVAL;
+}
+
+void xporta_account_set_insecure(xporta_account *a, bool insecure)
+{
+    a->insecure = insecure;
+}
+
+const char *xporta_account_jid(const xporta_account *a)
+{
+    return a ? a->jid : NULL;
+}
+
+void xporta_account_free(xporta_account *a)
+{
+    if (!a)
+        return;
+    wipe(a->password);
+    free(a->password);
+    free(a->jid);
+    free(a->host);
+    free(a->cafile);
+    free(a);
+}
+
+/* ---- jobs -----------------------------------------------------------------
+ */
+
+double job_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void job_progress(xporta_job *j, const char *phase, xporta_kind kind,
+                  uint64_t done, uint64_t total, double fraction, double rate,
+                  const char *message, bool force)
+{
+    if (!j->progress)
+        return;
+    double now = job_now();
+    if (!force && now - j->last_progress < 0.25)
+        return;
+    j->last_progress = now;
+    xporta_progress p = {phase,    kind, done,        total,
+                         fraction, rate, now - j->t0, message};
+    j->progress(&p, j->progress_ud);
+}
+
+void job_note(xporta_job *j, xporta_kind k, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    free(j->kind[k].note);
+    j->kind[k].note = xp_strdup(buf);
+}
+
+void job_set_state(xporta_job *j, xporta_kind k, xporta_kind_state st)
+{
+    j->kind[k].state = st;
+}
+
+xporta_status job_connect(xporta_job *j, struct xp_session **out)
+{
+    const xporta_account *a = j->account;
+    struct xp_session_opts o;
+    memset(&o, 0, sizeof o);
+    o.jid = a->jid;
+    o.password = a->password ? a->password : "";
+    o.host = a->host;
+    o.port = a->port;
+    o.cafile = a->cafile;
+    o.insecure = a->insecure;
+    return xp_session_open(out, &o, &j->err);
+}
+
+static xporta_job *job_alloc(enum job_type type)
+{
+    xporta_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->type = type;
+    xp_err_clear(&j->err);
+    j->kinds = (1u << XPORTA_KIND_COUNT) - 1;
+    j->parallel = 4;
+    return j;
+}
+
+xporta_status xporta_export_new(xporta_job **out, xporta_account *account,
+                                const char *path)
+{
+    if (!out || !account || !path || !*path)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_job *j = job_alloc(JOB_EXPORT);
+    if (!j)
+        return XPORTA_ENOMEM;
+    j->account = account;
+    j->path = xp_strdup(path);
+    if (!j->path) {
+        free(j);
+        return XPORTA_ENOMEM;
+    }
+    *out = j;
+    return XPORTA_OK;
+}
+
+void xporta_job_set_kinds(xporta_job *j, uint32_t kinds)
+{
+    j->kinds = kinds & ((1u << XPORTA_KIND_COUNT) - 1);
+}
+
+xporta_status xporta_job_add_private_ns(xporta_job *j, const char *ns)
+{
+    if (!j || !ns || !*ns)
+        return XPORTA_EINVAL;
+    char *key;
+    if (ns[0] == '{') {
+        const char *close = strchr(ns, '}');
+        if (!close || close == ns + 1 || !close[1])
+            return XPORTA_EINVAL;
+        key = xp_strdup(ns);
+    } else {
+        /* Without an element name, "query" is XEP-0049's usual choice;
+         * servers store by namespace, so the name rarely matters. */
+        size_t n = strlen(ns);
+        key = malloc(n + sizeof "{}query");
+        if (key)
+            snprintf(key, n + sizeof "{}query", "{%s}query", ns);
+    }
+    if (!key)
+        return XPORTA_ENOMEM;
+    char **list = realloc(j->private_ns, (j->nprivate + 1) * sizeof *list);
+    if (!list) {
+        free(key);
+        return XPORTA_ENOMEM;
+    }
+    j->private_ns = list;
+    j->private_ns[j->nprivate++] = key;
+    return XPORTA_OK;
+}
+
+xporta_status xporta_job_set_range(xporta_job *j, const char *since,
+                                   const char *until)
+{
+    long long s;
+    if (!j)
+        return XPORTA_EINVAL;
+    if ((since && !xp_datetime_parse(since, &s, NULL)) ||
+        (until && !xp_datetime_parse(until, &s, NULL)))
+        return XPORTA_EINVAL;
+    if (replace(&j->since, since) != XPORTA_OK ||
+        replace(&j->until, until) != XPORTA_OK)
+        return XPORTA_ENOMEM;
+    return XPORTA_OK;
+}
+
+void xporta_job_set_parallel(xporta_job *j, unsigned n)
+{
+    j->parallel = n < 1 ? 1 : n > 16 ? 16 : n;
+}
+
+void xporta_job_set_progress(xporta_job *j, xporta_progress_cb cb,
+                             void *userdata)
+{
+    j->progress = cb;
+    j->progress_ud = userdata;
+}
+
+xporta_status xporta_job_run(xporta_job *j)
+{
+    if (!j)
+        return XPORTA_EINVAL;
+    j->t0 = job_now();
+    j->cancel = 0;
+    switch (j->type) {
+    case JOB_EXPORT:
+        return export_run(j);
+    }
+    return XPORTA_EINVAL;
+}
+
+void xporta_job_cancel(xporta_job *j)
+{
+    if (j)
+        j->cancel = 1;
+}
+
+const char *xporta_job_error(const xporta_job *j)
+{
+    return j ? xp_err_msg(&j->err) : "";
+}
+
+xporta_kind_state xporta_job_state(const xporta_job *j, xporta_kind k)
+{
+    if (!j || (unsigned)k >= XPORTA_KIND_COUNT)
+        return XPORTA_STATE_NOT_ASKED;
+    return j->kind[k].state;
+}
+
+uint64_t xporta_job_count(const xporta_job *j, xporta_kind k)
+{
+    if (!j || (unsigned)k >= XPORTA_KIND_COUNT)
+        return 0;
+    return j->kind[k].count;
+}
+
+const char *xporta_job_note(const xporta_job *j, xporta_kind k)
+{
+    if (!j || (unsigned)k >= XPORTA_KIND_COUNT)
+        return NULL;
+    return j->kind[k].note;
+}
+
+bool xporta_job_resumed(const xporta_job *j)
+{
+    return j && j->resumed;
+}
+
+void xporta_job_free(xporta_job *j)
+{
+    if (!j)
+        return;
+    for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++)
+        free(j->kind[k].note);
+    for (size_t i = 0; i < j->nprivate; i++)
+        free(j->private_ns[i]);
+    free(j->private_ns);
+    free(j->path);
+    free(j->since);
+    free(j->until);
+    free(j);
+}

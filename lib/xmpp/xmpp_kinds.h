@@ -1,0 +1,149 @@
+/*
+ * lib/xmpp: requests and replies for each kind of account data.
+ *
+ * Design note.  These are pure functions: a *_query() builds the payload of
+ * an IQ (for xp_session_iq), a *_decode() turns a reply into records.  They
+ * never touch the session, so unit tests feed them replies captured from the
+ * real servers, and the jobs (export, import) decide the order of requests,
+ * how many are in flight and where records go.
+ *
+ * Records handed to an xp_record_fn are valid only during the call; their
+ * payloads live in the arena passed to the decoder or in the reply itself.
+ * Keys follow xp_record_derive_key (lib/model), so records from a live
+ * account and from a XEP-0227 file compare equal when the data is equal.
+ */
+#ifndef XPORTA_XMPP_XMPP_KINDS_H
+#define XPORTA_XMPP_XMPP_KINDS_H
+
+#include "../model/xp_model.h"
+
+typedef void (*xp_record_fn)(void *userdata, xporta_record *rec);
+
+/* ---- service discovery (XEP-0030) ---------------------------------------- */
+
+xp_elem *xp_disco_info_query(struct xp_arena *a, const char *node);
+xp_elem *xp_disco_items_query(struct xp_arena *a, const char *node);
+/* True when the disco#info reply <iq> lists <feature var=VAR/>. */
+bool xp_disco_has_feature(const xp_elem *iq, const char *var);
+/* Calls fn for every <item node=.../> of a disco#items reply whose jid is
+ * `owner` (the account's bare JID): the PEP nodes of the account.  Items
+ * without a node (ejabberd lists connected resources) are skipped. */
+xporta_status xp_disco_pep_nodes(const xp_elem *iq, const char *owner,
+                                 void (*fn)(void *ud, const char *node),
+                                 void *ud);
+
+/* ---- roster (RFC 6121) and pending subscriptions ----------------------- */
+
+xp_elem *xp_roster_query(struct xp_arena *a);
+/* One ROSTER record per <item> (name, groups, subscription, ask and
+ * approved kept as the server sent them). */
+xporta_status xp_roster_decode(struct xp_arena *a, const xp_elem *iq,
+                               xp_record_fn fn, void *ud);
+/* A received <presence type='subscribe'> as a PENDING record (bare from,
+ * payload such as <nick/> or <status/> kept, to/id dropped).  False for any
+ * other stanza. */
+bool xp_pending_decode(struct xp_arena *a, const xp_elem *presence,
+                       xporta_record *out);
+
+/* ---- vCard-temp (XEP-0054) ---------------------------------------------- */
+
+xp_elem *xp_vcard_query(struct xp_arena *a);
+/* A VCARD record unless the vCard is empty (no child elements), which
+ * servers return for "no vCard". */
+xporta_status xp_vcard_decode(struct xp_arena *a, const xp_elem *iq,
+                              xp_record_fn fn, void *ud);
+
+/* ---- private XML storage (XEP-0049) -------------------------------------- */
+
+/* <query xmlns='jabber:iq:private'><NAME xmlns='NS'/></query> */
+xp_elem *xp_private_query(struct xp_arena *a, const char *ns, const char *name);
+/* A PRIVATE record when the stored element has content (an empty element
+ * means nothing is stored). */
+xporta_status xp_private_decode(struct xp_arena *a, const xp_elem *iq,
+                                xp_record_fn fn, void *ud);
+/* The namespaces probed by default: storage:bookmarks, storage:rosternotes,
+ * storage:metacontacts, exodus:prefs, storage:imprefs, gajim:prefs (each
+ * with its conventional element name), NULL-terminated pairs {ns, name}. */
+extern const char *const xp_private_known[][2];
+
+/* ---- blocking (XEP-0191) and privacy lists (XEP-0016) ------------------- */
+
+xp_elem *xp_blocklist_query(struct xp_arena *a);
+xporta_status xp_blocklist_decode(struct xp_arena *a, const xp_elem *iq,
+                                  xp_record_fn fn, void *ud);
+/* The list of lists: PRIVACY records for <default name/> and <active
+ * name/> (when set), and list_fn for each list name. */
+xp_elem *xp_privacy_names_query(struct xp_arena *a);
+xporta_status
+xp_privacy_names_decode(struct xp_arena *a, const xp_elem *iq, xp_record_fn fn,
+                        void (*list_fn)(void *ud, const char *name), void *ud);
+xp_elem *xp_privacy_list_query(struct xp_arena *a, const char *name);
+xporta_status xp_privacy_list_decode(struct xp_arena *a, const xp_elem *iq,
+                                     xp_record_fn fn, void *ud);
+
+/* ---- PEP (XEP-0163 on XEP-0060) ------------------------------------------ */
+
+/* <pubsub xmlns='...#owner'><configure node=NODE/></pubsub> */
+xp_elem *xp_pep_configure_query(struct xp_arena *a, const char *node);
+/* A PEP_NODE record: <configure node> with the server's form. */
+xporta_status xp_pep_configure_decode(struct xp_arena *a, const xp_elem *iq,
+                                      const char *node, xp_record_fn fn,
+                                      void *ud);
+xp_elem *xp_pep_affiliations_query(struct xp_arena *a, const char *node);
+xporta_status xp_pep_affiliations_decode(struct xp_arena *a, const xp_elem *iq,
+                                         const char *node, xp_record_fn fn,
+                                         void *ud);
+/* Items of a node, paged with RSM when `after` is set or max > 0
+ * (XEP-0060 §6.5.4 + XEP-0059). */
+xp_elem *xp_pep_items_query(struct xp_arena *a, const char *node, unsigned max,
+                            const char *after);
+/* PEP_ITEM records (key: node, id: item id).  *last receives the RSM
+ * <last/> (arena string) or NULL; *complete is true when the server says
+ * so or sent no RSM set (no paging). */
+xporta_status xp_pep_items_decode(struct xp_arena *a, const xp_elem *iq,
+                                  const char *node, xp_record_fn fn, void *ud,
+                                  const char **last, bool *complete);
+
+/* ---- MAM (XEP-0313, urn:xmpp:mam:2) ---------------------------------------
+ */
+
+xp_elem *xp_mam_prefs_query(struct xp_arena *a);
+xporta_status xp_mam_prefs_decode(struct xp_arena *a, const xp_elem *iq,
+                                  xp_record_fn fn, void *ud);
+
+struct xp_mam_range {
+    const char *start; /* XEP-0082 date-time or NULL */
+    const char *end;   /* inclusive, or NULL */
+    const char *after; /* RSM: continue after this archive id, or NULL */
+    bool before_last;  /* RSM <before/>: the last page (newest) instead */
+    unsigned max;      /* page size asked for */
+};
+/* <query xmlns='urn:xmpp:mam:2' queryid=QID> with a data form for the
+ * range and an RSM set. */
+xp_elem *xp_mam_query(struct xp_arena *a, const char *queryid,
+                      const struct xp_mam_range *range);
+/* A result <message> of query QID as an ARCHIVE record (the <result>
+ * without its queryid); false when the stanza is anything else. */
+bool xp_mam_result_decode(struct xp_arena *a, const xp_elem *message,
+                          const char *queryid, xporta_record *out);
+struct xp_mam_fin {
+    bool complete;
+    const char *first; /* RSM ids, or NULL */
+    const char *last;
+    long long count; /* RSM <count/>, -1 when absent (Prosody) */
+};
+/* Reads the <fin/> of the final IQ result. */
+xporta_status xp_mam_fin_decode(const xp_elem *iq, struct xp_mam_fin *fin);
+/* The <delay stamp> of an ARCHIVE record's payload, as seconds since the
+ * epoch and microseconds; false when missing or unparsable. */
+bool xp_mam_stamp(const xp_elem *result, long long *secs, long *usecs);
+
+/* ---- dates (XEP-0082) ------------------------------------------------------
+ */
+
+/* Parses "YYYY-MM-DDThh:mm:ss[.frac](Z|±hh:mm)". */
+bool xp_datetime_parse(const char *s, long long *secs, long *usecs);
+/* Formats UTC seconds as "YYYY-MM-DDThh:mm:ssZ" into buf (>= 21 bytes). */
+void xp_datetime_format(long long secs, char *buf, size_t cap);
+
+#endif
