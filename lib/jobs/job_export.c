@@ -373,17 +373,29 @@ static xporta_status fetch_pending(struct exp *e)
         return XPORTA_OK;
     phase(e, XPORTA_KIND_PENDING);
     /* The server replays pending requests when the account sends initial
-     * presence (RFC 6121 §3.1.3).  Priority -1 keeps offline messages
-     * where they are (both servers deliver them only to priority >= 0) and
-     * messages to the bare JID away from us. */
+     * presence (RFC 6121 §3.1.3), and would deliver (and so remove) stored
+     * offline messages to a priority >= 0 resource.  Prosody replays at
+     * priority -1 too; ejabberd only at >= 0 — but once a session has
+     * asked for the XEP-0013 offline node, ejabberd leaves offline
+     * messages where they are.  So: ask; where that works, priority 0,
+     * elsewhere -1. */
+    xp_elem *probe = xp_disco_items_query(&e->arena, XP_NS_OFFLINE);
+    struct call *oc = call_send(e, "get", e->bare, probe, 0);
+    xporta_status st = call_wait(e, oc);
+    if (st != XPORTA_OK)
+        return st;
+    if (fatal(oc))
+        return fatal_error(e, oc, "pending");
+    const char *priority = oc->status == XPORTA_OK ? "0" : "-1";
     xp_elem *p = xp_elem_new(&e->arena, XP_NS_CLIENT, "presence");
     if (!p ||
-        !xp_elem_add_text_child(&e->arena, p, XP_NS_CLIENT, "priority", "-1") ||
+        !xp_elem_add_text_child(&e->arena, p, XP_NS_CLIENT, "priority",
+                                priority) ||
         !xp_elem_add_text_child(&e->arena, p, XP_NS_CLIENT, "status",
                                 "xporta export"))
         return xp_fail(&e->j->err, XPORTA_ENOMEM, "out of memory");
     e->collecting = true;
-    xporta_status st = xp_session_send(e->s, p);
+    st = xp_session_send(e->s, p);
     if (st != XPORTA_OK)
         return xp_fail(&e->j->err, st, "pending: cannot send presence");
     /* A ping behind the presence: once it is answered the server has
@@ -675,8 +687,11 @@ static xporta_status fetch_pep(struct exp *e)
             bool complete = true;
             xp_pep_items_decode(&e->arena, x->iq, nodes.v[i], put, e, &last,
                                 &complete);
+            /* A server that ignores <after/> would send the same page
+             * forever: a repeated <last/> ends the node. */
+            bool repeated = after && last && strcmp(after, last) == 0;
             free(after);
-            after = !complete && last ? xp_strdup(last) : NULL;
+            after = !complete && last && !repeated ? xp_strdup(last) : NULL;
             xp_arena_reset(&e->arena);
             if (!after || ++pages > 100000)
                 break;
@@ -893,6 +908,7 @@ static void drain_spool(struct exp *e, struct range *r)
     }
     e->archived += r->spooled;
     e->j->kind[XPORTA_KIND_ARCHIVE].count += r->spooled;
+    hook_crash(e->archived);
     fclose(r->spool);
     r->spool = NULL;
     unlink(r->spool_path);

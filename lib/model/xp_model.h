@@ -39,6 +39,7 @@
 #define XP_NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define XP_NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 #define XP_NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define XP_NS_OFFLINE "http://jabber.org/protocol/offline"
 
 /* The blocklist's privacy-list form, as ejabberd's mod_blocking keeps it. */
 #define XP_EJABBERD_BLOCKLIST "Blocked contacts"

@@ -50,3 +50,13 @@ add_test(NAME integration.kinds_live
 set_tests_properties(integration.kinds_live PROPERTIES
   FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300 RUN_SERIAL TRUE
   LABELS integration)
+
+# xporta export on both servers: every kind, error paths, resume, oracle.
+add_test(NAME integration.export_live
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/export_live.sh
+          ${XPORTA_SERVERS_SCRIPT} ${XPORTA_SERVERS_DIR}
+          $<TARGET_FILE:xporta-cli> $<TARGET_FILE:xp_populate>
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/scenarios)
+set_tests_properties(integration.export_live PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL TRUE
+  LABELS integration)
