@@ -137,9 +137,9 @@ void job_set_state(xporta_job *j, xporta_kind k, xporta_kind_state st)
     j->kind[k].state = st;
 }
 
-xporta_status job_connect(xporta_job *j, struct xp_session **out)
+xporta_status job_connect_account(xporta_job *j, const xporta_account *a,
+                                  struct xp_session **out)
 {
-    const xporta_account *a = j->account;
     struct xp_session_opts o;
     memset(&o, 0, sizeof o);
     o.jid = a->jid;

@@ -56,7 +56,71 @@ void job_note(xporta_job *j, xporta_kind k, const char *fmt, ...)
     XP_PRINTF(3, 4);
 void job_set_state(xporta_job *j, xporta_kind k, xporta_kind_state st);
 /* Opens a session for the account (detail of failures in j->err). */
-xporta_status job_connect(xporta_job *j, struct xp_session **out);
+xporta_status job_connect_account(xporta_job *j, const xporta_account *a,
+                                  struct xp_session **out);
+
+/* ---- reading a live account (job_live.c) --------------------------------
+ * One session on one account, with the requests that read its small kinds.
+ * Records go to `sink`; messages that are not replies (MAM results) go to
+ * `on_message`. */
+struct live;
+
+struct call {
+    struct live *e;
+    bool done;
+    xporta_status status;
+    xp_elem *iq; /* the reply, in e->arena */
+    const char *cond, *text;
+};
+
+struct live {
+    xporta_job *j;
+    struct xp_session *s;
+    struct xp_arena arena; /* replies and records of the current phase */
+    struct xp_arena calls; /* struct call, alive until close */
+    char *bare;
+    const char *domain;
+    char *local;
+    bool f_mam;       /* the account offers urn:xmpp:mam:2 */
+    bool failed_kind; /* a kind was refused by the server */
+    uint32_t kinds;
+    xporta_status (*sink)(void *ud, xporta_record *rec);
+    void *sink_ud;
+    void (*on_message)(void *ud, const xp_elem *msg);
+    void *on_message_ud;
+    /* pending subscription requests, collected after initial presence */
+    bool collecting;
+    xp_elem **pending;
+    size_t npending;
+};
+
+typedef xporta_status (*live_decode_fn)(struct xp_arena *a, const xp_elem *iq,
+                                        xp_record_fn fn, void *ud);
+
+xporta_status live_open(struct live *e, xporta_job *j,
+                        const xporta_account *account, uint32_t kinds);
+void live_close(struct live *e);
+/* Reads every wanted kind but the archive, in file order, into the sink. */
+xporta_status live_read_small(struct live *e);
+
+bool live_cancelled(struct live *e);
+bool live_want(struct live *e, xporta_kind k);
+struct call *live_call(struct live *e, const char *type, const char *to,
+                       const xp_elem *payload, unsigned timeout);
+xporta_status live_wait(struct live *e, struct call **c, size_t n);
+xporta_status live_wait1(struct live *e, struct call *c);
+bool live_not_offered(const struct call *c);
+bool live_fatal(const struct call *c);
+xporta_status live_fatal_error(struct live *e, const struct call *c,
+                               const char *what);
+void live_kind_failed(struct live *e, xporta_kind k, const struct call *c);
+void live_kind_unavailable(struct live *e, xporta_kind k, const char *why);
+void live_put(void *ud, xporta_record *rec);
+void live_phase(struct live *e, xporta_kind k);
+void live_phase_done(struct live *e, xporta_kind k);
+xporta_status live_fetch_simple(struct live *e, xporta_kind k,
+                                const xp_elem *query, live_decode_fn decode,
+                                bool not_found_is_empty);
 
 xporta_status export_run(xporta_job *j);
 
