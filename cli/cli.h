@@ -105,6 +105,7 @@ enum {
     "prompt; never from the command line.  TLS is always required.\n"
 
 struct cli_account {
+    const char *env; /* where a password may come from (XPORTA_PASSWORD) */
     const char *host;
     unsigned short port;
     const char *cafile;
@@ -125,5 +126,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 #endif

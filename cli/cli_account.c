@@ -17,6 +17,7 @@ enum { MAX_PASSWORD = 1024 };
 void cli_account_init(struct cli_account *a)
 {
     memset(a, 0, sizeof *a);
+    a->env = "XPORTA_PASSWORD";
 }
 
 int cli_account_option(struct cli_account *a, const char *cmd, int opt,
@@ -99,19 +100,19 @@ static int read_password(const struct cli_account *a, const char *jid,
         buf[strcspn(buf, "\r\n")] = '\0';
         return 0;
     }
-    const char *env = getenv("XPORTA_PASSWORD");
+    const char *env = getenv(a->env);
     if (env) {
         if (strlen(env) >= cap) {
-            cli_error("XPORTA_PASSWORD is longer than %d bytes", MAX_PASSWORD);
+            cli_error("%s is longer than %d bytes", a->env, MAX_PASSWORD);
             return EXIT_USAGE;
         }
         strcpy(buf, env);
         return 0;
     }
     if (!isatty(STDIN_FILENO) && !isatty(STDERR_FILENO)) {
-        cli_error("no password for %s: use --password-file or XPORTA_PASSWORD "
+        cli_error("no password for %s: use a password file or %s "
                   "(passwords are never taken from the command line)",
-                  jid);
+                  jid, a->env);
         return EXIT_USAGE;
     }
     if (prompt(jid, buf, cap) != 0) {

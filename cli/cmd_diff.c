@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -17,8 +18,13 @@ static const char help[] =
     "from the old server and one from the new can be compared; when each\n"
     "file holds one user, they are compared whatever their names.\n"
     "\n"
+    "A or B may also be a live account (user@domain, read over the client\n"
+    "protocol with the connection options below): everything an export\n"
+    "reads but the archive and pending requests.  For example, after a\n"
+    "move: xporta diff backup.xml me@new.example\n"
+    "\n"
     "Options:\n"
-    "  --kinds LIST            compare only these kinds\n"
+    "  --only-kinds LIST       compare only these kinds\n"
     "  --exclude-kinds LIST    leave these kinds out (e.g. archive,pending)\n"
     "  --rename-host OLD=NEW   read A's host OLD as NEW (a server move)\n"
     "  --json                  one JSON document on stdout\n"
@@ -26,8 +32,9 @@ static const char help[] =
     "  -q, --quiet             only the exit status\n"
     "  -h, --help              this text\n"
     "\n"
+    "\n" CLI_ACCOUNT_HELP "\n"
     "Exit status: 0 when the records are the same, 1 when they differ, 3 when\n"
-    "a file cannot be read.\n";
+    "a file cannot be read, 5-7 when an account cannot be read.\n";
 
 struct side {
     char *first_user; /* user@host of the first user */
@@ -69,6 +76,59 @@ static void on_delta(void *ud, xporta_diff_delta delta, xporta_kind kind,
     printf("%-9s %s %s%s%s%s\n", what[delta], xporta_kind_name(kind),
            key ? key : "(archived message)", id ? " [" : "", id ? id : "",
            id ? "]" : "");
+}
+
+struct live_side {
+    struct ctx *c;
+    bool side_a;
+    const char *owner;
+    const char *scope;
+};
+
+static xporta_status live_record(void *ud, const xporta_record *rec)
+{
+    struct live_side *ls = ud;
+    if (!(ls->c->kinds & (1u << rec->kind)))
+        return XPORTA_OK;
+    return ls->side_a ? xporta_diff_add_a(ls->c->d, ls->scope, rec, ls->owner)
+                      : xporta_diff_add_b(ls->c->d, ls->scope, rec, ls->owner);
+}
+
+/* Reads a live account into one side of the diff. */
+static int read_account(struct ctx *c, const struct cli_account *acct,
+                        const char *jid, bool side_a, struct side *me,
+                        const struct side *other)
+{
+    xporta_account *account = NULL;
+    int rc = cli_account_make(acct, "diff", jid, &account);
+    if (rc)
+        return rc;
+    const char *bare = xporta_account_jid(account);
+    me->users = 1;
+    me->first_user = strdup(bare);
+    struct live_side ls = {c, side_a, bare, bare};
+    if (!side_a && other->users == 1)
+        ls.scope = other->first_user; /* one user against one account */
+    xporta_job *job = NULL;
+    xporta_status st = xporta_read_new(&job, account, live_record, &ls);
+    if (st == XPORTA_OK) {
+        if (cli_verbose >= 0 && !c->json)
+            fprintf(stderr, "reading %s...\n", bare);
+        st = xporta_job_run(job);
+        if (st != XPORTA_OK)
+            cli_error("%s: %s", bare, xporta_job_error(job));
+    }
+    rc = cli_exit_code(st);
+    xporta_job_free(job);
+    xporta_account_free(account);
+    return rc;
+}
+
+/* An argument that is no file but looks like user@domain is an account. */
+static bool is_account(const char *arg)
+{
+    struct stat sb;
+    return stat(arg, &sb) != 0 && strchr(arg, '@') && !strchr(arg, '/');
 }
 
 /* Reads a file into one side of the diff. */
@@ -134,15 +194,19 @@ int cmd_diff(int argc, char **argv)
 {
     enum { O_KINDS = 256, O_EXCLUDE, O_RENAME, O_JSON, O_MAX };
     static const struct option opts[] = {
-        {"kinds", required_argument, NULL, O_KINDS},
+        {"only-kinds", required_argument, NULL, O_KINDS},
+        {"kinds", required_argument, NULL, O_KINDS}, /* old name */
         {"exclude-kinds", required_argument, NULL, O_EXCLUDE},
         {"rename-host", required_argument, NULL, O_RENAME},
         {"json", no_argument, NULL, O_JSON},
         {"max-lines", required_argument, NULL, O_MAX},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        CLI_ACCOUNT_OPTIONS,
         {NULL, 0, NULL, 0},
     };
+    struct cli_account acct;
+    cli_account_init(&acct);
     struct ctx c;
     memset(&c, 0, sizeof c);
     c.kinds = (1u << XPORTA_KIND_COUNT) - 1;
@@ -154,6 +218,13 @@ int cmd_diff(int argc, char **argv)
         return EXIT_INTERNAL;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        int ar = cli_account_option(&acct, "diff", opt, optarg);
+        if (ar < 0) {
+            xporta_filter_free(c.f);
+            return EXIT_USAGE;
+        }
+        if (ar > 0)
+            continue;
         switch (opt) {
         case O_KINDS:
             rc = cli_parse_kinds("diff", optarg, &c.kinds);
@@ -196,6 +267,13 @@ int cmd_diff(int argc, char **argv)
         xporta_filter_free(c.f);
         return cli_usage_error("diff", "give two files, A and B");
     }
+    bool live_a = is_account(argv[optind]);
+    bool live_b = is_account(argv[optind + 1]);
+    if (live_a && live_b) {
+        xporta_filter_free(c.f);
+        return cli_usage_error("diff", "compare an account with a file, not "
+                                       "two accounts (export one first)");
+    }
     if (xporta_diff_new(&c.d, on_delta, &c) != XPORTA_OK) {
         xporta_filter_free(c.f);
         return EXIT_INTERNAL;
@@ -203,9 +281,11 @@ int cmd_diff(int argc, char **argv)
     struct side a = {0}, b = {0};
     if (c.json)
         printf("{\"differences\": [");
-    rc = read_side(&c, argv[optind], true, &a, &b);
+    rc = live_a ? read_account(&c, &acct, argv[optind], true, &a, &b)
+                : read_side(&c, argv[optind], true, &a, &b);
     if (!rc)
-        rc = read_side(&c, argv[optind + 1], false, &b, &a);
+        rc = live_b ? read_account(&c, &acct, argv[optind + 1], false, &b, &a)
+                    : read_side(&c, argv[optind + 1], false, &b, &a);
     if (!rc)
         xporta_diff_finish(c.d);
     if (!rc && c.json) {
@@ -237,7 +317,7 @@ int cmd_diff(int argc, char **argv)
                    (unsigned long long)n.differ, (unsigned long long)n.only_a,
                    (unsigned long long)n.only_b);
         }
-        printf("%s\n", c.differences ? "the files differ" : "same records");
+        printf("%s\n", c.differences ? "they differ" : "same records");
     }
     xporta_diff_free(c.d);
     xporta_filter_free(c.f);

@@ -26,8 +26,8 @@ static const char help[] =
     "\n"
     "Options:\n"
     "  -o, --output FILE       where to write (required)\n"
-    "  --only KINDS            export only these kinds (comma-separated)\n"
-    "  --exclude KINDS         leave these kinds out (e.g. archive)\n"
+    "  --only-kinds KINDS      export only these kinds (comma-separated)\n"
+    "  --exclude-kinds KINDS   leave these kinds out (e.g. archive)\n"
     "  --since DATE            archive: messages from DATE on\n"
     "  --until DATE            archive: messages up to DATE\n"
     "                          (DATE as 2026-01-31T00:00:00Z)\n"
@@ -137,8 +137,8 @@ int cmd_export(int argc, char **argv)
     enum { O_ONLY = 256, O_EXCLUDE, O_SINCE, O_UNTIL, O_PRIVATE, O_PARALLEL };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
-        {"only", required_argument, NULL, O_ONLY},
-        {"exclude", required_argument, NULL, O_EXCLUDE},
+        {"only-kinds", required_argument, NULL, O_ONLY},
+        {"exclude-kinds", required_argument, NULL, O_EXCLUDE},
         {"since", required_argument, NULL, O_SINCE},
         {"until", required_argument, NULL, O_UNTIL},
         {"private-ns", required_argument, NULL, O_PRIVATE},

@@ -23,6 +23,10 @@ static const struct command {
      "compare two XEP-0227 files record by record (ignoring server noise)"},
     {"export", cmd_export,
      "copy a live account, history included, into a XEP-0227 file"},
+    {"import", cmd_import,
+     "put a XEP-0227 file's data into a live account (plan, resume, verify)"},
+    {"migrate", cmd_migrate,
+     "copy a live account into another in one step, verified"},
 };
 
 static void usage(FILE *out)

@@ -438,7 +438,9 @@ XPORTA_API void xporta_account_free(xporta_account *a);
 typedef struct xporta_job xporta_job;
 
 typedef struct xporta_progress {
-    const char *phase;   /* "connect", "discover", a kind name, "done" */
+    const char *step;    /* "export", "import" (migrate runs both) */
+    const char *phase;   /* "connect", "discover", a kind name, "read",
+                            "target", "plan", "write", "verify", "done" */
     xporta_kind kind;    /* the kind, or XPORTA_KIND_COUNT */
     uint64_t done;       /* items so far in this phase */
     uint64_t total;      /* 0 when unknown */
@@ -480,12 +482,129 @@ XPORTA_API xporta_status xporta_job_run(xporta_job *j);
 XPORTA_API void xporta_job_cancel(xporta_job *j);
 XPORTA_API const char *xporta_job_error(const xporta_job *j);
 
+/* ---- import and migrate ----------------------------------------------------
+ *
+ * Import puts one user's records from a XEP-0227 file into a live account;
+ * migrate exports a live account and imports it into another in one job.
+ * Both plan first: they read the target, compare it with the source record
+ * by record (as xporta_diff does) and decide an action per record:
+ *   ADD       the target lacks it: written;
+ *   SAME      the target has the same data: nothing to do;
+ *   CONFLICT  the target has other data under the same key: kept as it is
+ *             (XPORTA_CONFLICT_KEEP, the default) or replaced;
+ *   SKIP      left out on purpose (OMEMO and moved:1 PEP nodes belong to
+ *             the old account's devices and identity; a privacy list's
+ *             "active" marker belongs to a session);
+ * and kinds a client cannot restore (credentials, pending requests, PEP
+ * subscriptions, offline messages, the archive, unknown elements) are
+ * counted and stay in the file for a server-side import.  Nothing on the
+ * target that the source does not mention is ever deleted or changed.
+ * A dry run stops after the plan.  Otherwise the writes are pipelined, each
+ * is journaled once the server confirmed it, and a job interrupted at any
+ * point resumes from its journal when run again with the same arguments.
+ * Afterwards the target is read back and compared with the source
+ * (verify). */
+typedef enum xporta_conflict {
+    XPORTA_CONFLICT_KEEP = 0,
+    XPORTA_CONFLICT_REPLACE,
+} xporta_conflict;
+
+typedef enum xporta_action {
+    XPORTA_ACTION_ADD = 1,
+    XPORTA_ACTION_REPLACE, /* a conflict resolved in the source's favour */
+    XPORTA_ACTION_SAME,
+    XPORTA_ACTION_CONFLICT, /* kept as the target has it */
+    XPORTA_ACTION_SKIP,
+    XPORTA_ACTION_FAILED,  /* the server refused the write: `why` says why */
+    XPORTA_ACTION_MISSING, /* verify: not on the target afterwards */
+    XPORTA_ACTION_DIFFERS, /* verify: on the target, with other data */
+} xporta_action;
+
+/* Called for each planned action (the plan, for dry runs and reports), each
+ * refused write, and each problem verify finds.  `id` is the PEP item id or
+ * NULL; `why` a short explanation or NULL.  Valid during the call only. */
+typedef void (*xporta_action_cb)(void *userdata, xporta_action action,
+                                 xporta_kind kind, const char *key,
+                                 const char *id, const char *why);
+
+/* Per kind, after xporta_job_run(). */
+typedef struct xporta_import_counts {
+    uint64_t source; /* records of the kind in the source */
+    uint64_t add, replace, same, conflict, skip; /* the plan */
+    uint64_t not_restorable; /* records a client cannot write */
+    uint64_t written;        /* confirmed by the server (this run and the
+                                interrupted ones before it) */
+    uint64_t failed;         /* refused by the server */
+    /* verify */
+    uint64_t verified;    /* on the target as in the source */
+    uint64_t kept;        /* different on purpose (conflicts kept) */
+    uint64_t missing;     /* not on the target */
+    uint64_t differs;     /* on the target, unexpectedly different */
+    uint64_t target_only; /* the target's own records, left alone */
+} xporta_import_counts;
+
+/* Imports the records of one user of the file at `path` into `target`
+ * (borrowed).  The user's own JID is rewritten to the target's wherever it
+ * appears; contacts keep theirs. */
+XPORTA_API xporta_status xporta_import_new(xporta_job **out, const char *path,
+                                           xporta_account *target);
+/* Copies `from` into `to` (both borrowed): export, import, verify. */
+XPORTA_API xporta_status xporta_migrate_new(xporta_job **out,
+                                            xporta_account *from,
+                                            xporta_account *to);
+/* Import: which user of a file holding several (user@host). */
+XPORTA_API xporta_status xporta_job_set_user(xporta_job *j, const char *jid);
+/* Import: also rewrite the JIDs of host `from` to host `to` (for moving a
+ * whole server, where the contacts move too). */
+XPORTA_API xporta_status xporta_job_rename_host(xporta_job *j, const char *from,
+                                                const char *to);
+/* Migrate: keep the export as a XEP-0227 file at `path` (every kind, the
+ * archive included) instead of a temporary one.  An existing file is an
+ * error unless `replace` (or it is this job's own, from an interrupted
+ * run). */
+XPORTA_API xporta_status xporta_job_set_backup(xporta_job *j, const char *path,
+                                               bool replace);
+/* Reads a live account as records, as export would but without the
+ * archive and the pending requests (which change the account's state: an
+ * export reads them), into `cb`; for comparing an account with a file
+ * (xporta diff).  Records are valid during the call; a non-OK return stops
+ * the job with that status. */
+typedef xporta_status (*xporta_record_cb)(void *userdata,
+                                          const xporta_record *rec);
+XPORTA_API xporta_status xporta_read_new(xporta_job **out,
+                                         xporta_account *account,
+                                         xporta_record_cb cb, void *userdata);
+/* Plan only: read both sides, report the actions, change nothing. */
+XPORTA_API void xporta_job_set_dry_run(xporta_job *j, bool on);
+XPORTA_API void xporta_job_set_on_conflict(xporta_job *j, xporta_conflict c);
+enum {
+    XPORTA_INCLUDE_OMEMO = 1u << 0, /* OMEMO device lists and bundles */
+    XPORTA_INCLUDE_MOVED = 1u << 1, /* the urn:xmpp:moved:1 node */
+};
+XPORTA_API void xporta_job_set_include(xporta_job *j, unsigned flags);
+/* Where the job keeps its journal (default: a directory under
+ * $XDG_STATE_HOME/xporta/jobs named after the job's arguments). */
+XPORTA_API xporta_status xporta_job_set_state_dir(xporta_job *j,
+                                                  const char *dir);
+/* The state directory in use (after run; NULL for a dry run). */
+XPORTA_API const char *xporta_job_state_dir(const xporta_job *j);
+/* Skip the read-back at the end (default: verify). */
+XPORTA_API void xporta_job_set_verify(xporta_job *j, bool on);
+XPORTA_API void xporta_job_set_action_cb(xporta_job *j, xporta_action_cb cb,
+                                         void *userdata);
+XPORTA_API void xporta_job_import_counts(const xporta_job *j, xporta_kind k,
+                                         xporta_import_counts *out);
+/* True when verify ran and found every written or unchanged record on the
+ * target as planned. */
+XPORTA_API bool xporta_job_verified(const xporta_job *j);
+
 /* After run: what happened to each kind. */
 typedef enum xporta_kind_state {
-    XPORTA_STATE_NOT_ASKED = 0, /* excluded by the caller */
-    XPORTA_STATE_DONE,          /* copied (count may be 0) */
-    XPORTA_STATE_UNAVAILABLE,   /* the server does not offer it */
-    XPORTA_STATE_FAILED,        /* an error; see the note */
+    XPORTA_STATE_NOT_ASKED = 0,  /* excluded by the caller */
+    XPORTA_STATE_DONE,           /* copied (count may be 0) */
+    XPORTA_STATE_UNAVAILABLE,    /* the server does not offer it */
+    XPORTA_STATE_FAILED,         /* an error; see the note */
+    XPORTA_STATE_NOT_RESTORABLE, /* import: a client cannot write it */
 } xporta_kind_state;
 XPORTA_API xporta_kind_state xporta_job_state(const xporta_job *j,
                                               xporta_kind k);

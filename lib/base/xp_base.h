@@ -142,6 +142,20 @@ int xp_set_add(struct xp_set *s, uint64_t h);
 bool xp_set_has(const struct xp_set *s, uint64_t h);
 uint64_t xp_key_hash(const char *a, const char *b);
 
+/* A map from 64-bit hashes to 64-bit values (the same table as xp_set,
+ * with a value per slot). */
+struct xp_map {
+    uint64_t *keys;
+    uint64_t *vals;
+    size_t cap;
+    size_t n;
+};
+void xp_map_init(struct xp_map *m);
+void xp_map_cleanup(struct xp_map *m);
+/* 1 = added, 0 = replaced the value, -1 = out of memory. */
+int xp_map_put(struct xp_map *m, uint64_t key, uint64_t val);
+bool xp_map_get(const struct xp_map *m, uint64_t key, uint64_t *val);
+
 /* ---- files -------------------------------------------------------------- */
 
 /* An output file written under a temporary name in the same directory and

@@ -89,3 +89,74 @@ uint64_t xp_key_hash(const char *a, const char *b)
         h = xp_hash(b, strlen(b), h);
     return h;
 }
+
+/* ---- maps ------------------------------------------------------------------
+ */
+
+void xp_map_init(struct xp_map *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void xp_map_cleanup(struct xp_map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+static size_t map_slot(const struct xp_map *m, uint64_t key)
+{
+    size_t i = (size_t)key & (m->cap - 1);
+    while (m->keys[i] && m->keys[i] != key)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+bool xp_map_get(const struct xp_map *m, uint64_t key, uint64_t *val)
+{
+    if (key == 0)
+        key = 1;
+    if (!m->cap)
+        return false;
+    size_t i = map_slot(m, key);
+    if (!m->keys[i])
+        return false;
+    if (val)
+        *val = m->vals[i];
+    return true;
+}
+
+int xp_map_put(struct xp_map *m, uint64_t key, uint64_t val)
+{
+    if (key == 0)
+        key = 1;
+    if ((m->n + 1) * 2 > m->cap) {
+        struct xp_map g;
+        g.cap = m->cap ? m->cap * 2 : 64;
+        g.n = 0;
+        g.keys = calloc(g.cap, sizeof *g.keys);
+        g.vals = calloc(g.cap, sizeof *g.vals);
+        if (!g.keys || !g.vals) {
+            free(g.keys);
+            free(g.vals);
+            return -1;
+        }
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->keys[i]) {
+                size_t s = map_slot(&g, m->keys[i]);
+                g.keys[s] = m->keys[i];
+                g.vals[s] = m->vals[i];
+                g.n++;
+            }
+        free(m->keys);
+        free(m->vals);
+        *m = g;
+    }
+    size_t i = map_slot(m, key);
+    int added = m->keys[i] == 0;
+    m->keys[i] = key;
+    m->vals[i] = val;
+    m->n += (size_t)added;
+    return added;
+}

@@ -1,9 +1,12 @@
 /* Accounts and what every job has in common. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../xmpp/xmpp_kinds.h"
 #include "jobs_p.h"
@@ -76,7 +79,8 @@ xporta_status xporta_account_set_cafile(xporta_account *a, const char *path)
 
 void xporta_account_set_insecure(xporta_account *a, bool insecure)
 {
-    a->insecure = insecure;
+    if (a)
+        a->insecure = insecure;
 }
 
 const char *xporta_account_jid(const xporta_account *a)
@@ -116,8 +120,8 @@ void job_progress(xporta_job *j, const char *phase, xporta_kind kind,
     if (!force && now - j->last_progress < 0.25)
         return;
     j->last_progress = now;
-    xporta_progress p = {phase,    kind, done,        total,
-                         fraction, rate, now - j->t0, message};
+    xporta_progress p = {j->step,  phase, kind,        done,   total,
+                         fraction, rate,  now - j->t0, message};
     j->progress(&p, j->progress_ud);
 }
 
@@ -160,7 +164,215 @@ static xporta_job *job_alloc(enum job_type type)
     xp_err_clear(&j->err);
     j->kinds = (1u << XPORTA_KIND_COUNT) - 1;
     j->parallel = 4;
+    j->verify = true;
     return j;
+}
+
+xporta_status xporta_import_new(xporta_job **out, const char *path,
+                                xporta_account *target)
+{
+    if (!out || !target || !path || !*path)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_job *j = job_alloc(JOB_IMPORT);
+    if (!j)
+        return XPORTA_ENOMEM;
+    j->target = target;
+    j->path = xp_strdup(path);
+    if (!j->path) {
+        free(j);
+        return XPORTA_ENOMEM;
+    }
+    *out = j;
+    return XPORTA_OK;
+}
+
+xporta_status xporta_migrate_new(xporta_job **out, xporta_account *from,
+                                 xporta_account *to)
+{
+    if (!out || !from || !to)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_job *j = job_alloc(JOB_MIGRATE);
+    if (!j)
+        return XPORTA_ENOMEM;
+    j->account = from;
+    j->target = to;
+    *out = j;
+    return XPORTA_OK;
+}
+
+xporta_status xporta_read_new(xporta_job **out, xporta_account *account,
+                              xporta_record_cb cb, void *userdata)
+{
+    if (!out || !account || !cb)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_job *j = job_alloc(JOB_READ);
+    if (!j)
+        return XPORTA_ENOMEM;
+    j->account = account;
+    j->record_cb = cb;
+    j->record_ud = userdata;
+    *out = j;
+    return XPORTA_OK;
+}
+
+static xporta_status read_sink(void *ud, xporta_record *rec)
+{
+    xporta_job *j = ud;
+    xporta_status st = j->record_cb(j->record_ud, rec);
+    return st == XPORTA_OK ? st
+                           : xp_fail(&j->err, st, "stopped by the caller: %s",
+                                     xporta_strerror(st));
+}
+
+static xporta_status read_run(xporta_job *j)
+{
+    struct live l;
+    uint32_t kinds =
+        j->kinds & ~((1u << XPORTA_KIND_ARCHIVE) | (1u << XPORTA_KIND_PENDING));
+    xporta_status st = live_open(&l, j, j->account, kinds);
+    if (st == XPORTA_OK) {
+        l.sink = read_sink;
+        l.sink_ud = j;
+        st = live_read_small(&l);
+    }
+    live_close(&l);
+    if (st == XPORTA_OK && l.failed_kind)
+        st = xp_fail(&j->err, XPORTA_ESTANZA,
+                     "the server refused some kinds (see the summary)");
+    return st;
+}
+
+xporta_status xporta_job_set_user(xporta_job *j, const char *jid)
+{
+    if (!j || (jid && !xporta_jid_is_valid(jid, NULL)))
+        return XPORTA_EINVAL;
+    return replace(&j->user, jid);
+}
+
+xporta_status xporta_job_rename_host(xporta_job *j, const char *from,
+                                     const char *to)
+{
+    if (!j || !from || !to || !xporta_jid_is_valid_domain(from, NULL) ||
+        !xporta_jid_is_valid_domain(to, NULL))
+        return XPORTA_EINVAL;
+    char **list = realloc(j->renames, (j->nrenames + 2) * sizeof *list);
+    if (!list)
+        return XPORTA_ENOMEM;
+    j->renames = list;
+    list[j->nrenames] = xp_strdup(from);
+    list[j->nrenames + 1] = xp_strdup(to);
+    if (!list[j->nrenames] || !list[j->nrenames + 1]) {
+        free(list[j->nrenames]);
+        free(list[j->nrenames + 1]);
+        return XPORTA_ENOMEM;
+    }
+    j->nrenames += 2;
+    return XPORTA_OK;
+}
+
+xporta_status xporta_job_set_backup(xporta_job *j, const char *path,
+                                    bool replace_file)
+{
+    if (!j)
+        return XPORTA_EINVAL;
+    j->backup_replace = replace_file;
+    return replace(&j->backup, path);
+}
+
+void xporta_job_set_dry_run(xporta_job *j, bool on)
+{
+    if (j)
+        j->dry_run = on;
+}
+
+void xporta_job_set_on_conflict(xporta_job *j, xporta_conflict c)
+{
+    if (j)
+        j->conflict = c;
+}
+
+void xporta_job_set_include(xporta_job *j, unsigned flags)
+{
+    if (j)
+        j->include = flags;
+}
+
+xporta_status xporta_job_set_state_dir(xporta_job *j, const char *dir)
+{
+    return j ? replace(&j->state_dir, dir) : XPORTA_EINVAL;
+}
+
+const char *xporta_job_state_dir(const xporta_job *j)
+{
+    return j ? j->state_dir_used : NULL;
+}
+
+void xporta_job_set_verify(xporta_job *j, bool on)
+{
+    if (j)
+        j->verify = on;
+}
+
+void xporta_job_set_action_cb(xporta_job *j, xporta_action_cb cb,
+                              void *userdata)
+{
+    if (!j)
+        return;
+    j->action = cb;
+    j->action_ud = userdata;
+}
+
+void xporta_job_import_counts(const xporta_job *j, xporta_kind k,
+                              xporta_import_counts *out)
+{
+    if (!out)
+        return;
+    memset(out, 0, sizeof *out);
+    if (j && (unsigned)k < XPORTA_KIND_COUNT)
+        *out = j->ic[k];
+}
+
+bool xporta_job_verified(const xporta_job *j)
+{
+    return j && j->verified;
+}
+
+char *job_private_tmpdir(xporta_job *j)
+{
+    const char *base = getenv("TMPDIR");
+    char *t = xp_path_join(base && *base ? base : "/tmp", "xporta-XXXXXX");
+    if (!t) {
+        xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (!mkdtemp(t)) { /* mode 0700 */
+        xp_fail(&j->err, XPORTA_EIO, "%s: %s", t, strerror(errno));
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* Removes a directory the job made and the plain files in it. */
+void job_remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *p = xp_path_join(dir, e->d_name);
+            if (p)
+                unlink(p);
+            free(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
 }
 
 xporta_status xporta_export_new(xporta_job **out, xporta_account *account,
@@ -184,6 +396,8 @@ xporta_status xporta_export_new(xporta_job **out, xporta_account *account,
 
 void xporta_job_set_kinds(xporta_job *j, uint32_t kinds)
 {
+    if (!j)
+        return;
     j->kinds = kinds & ((1u << XPORTA_KIND_COUNT) - 1);
 }
 
@@ -207,6 +421,11 @@ xporta_status xporta_job_add_private_ns(xporta_job *j, const char *ns)
     }
     if (!key)
         return XPORTA_ENOMEM;
+    for (size_t i = 0; i < j->nprivate; i++)
+        if (strcmp(j->private_ns[i], key) == 0) {
+            free(key);
+            return XPORTA_OK;
+        }
     char **list = realloc(j->private_ns, (j->nprivate + 1) * sizeof *list);
     if (!list) {
         free(key);
@@ -234,12 +453,16 @@ xporta_status xporta_job_set_range(xporta_job *j, const char *since,
 
 void xporta_job_set_parallel(xporta_job *j, unsigned n)
 {
+    if (!j)
+        return;
     j->parallel = n < 1 ? 1 : n > 16 ? 16 : n;
 }
 
 void xporta_job_set_progress(xporta_job *j, xporta_progress_cb cb,
                              void *userdata)
 {
+    if (!j)
+        return;
     j->progress = cb;
     j->progress_ud = userdata;
 }
@@ -250,9 +473,23 @@ xporta_status xporta_job_run(xporta_job *j)
         return XPORTA_EINVAL;
     j->t0 = job_now();
     j->cancel = 0;
+    /* A job object may be run again (after an interruption). */
+    xp_err_clear(&j->err);
+    j->verified = false;
+    j->resumed = false;
+    free(j->export_refused);
+    j->export_refused = NULL;
     switch (j->type) {
     case JOB_EXPORT:
+        j->step = "export";
         return export_run(j);
+    case JOB_IMPORT:
+        return import_run(j);
+    case JOB_MIGRATE:
+        return migrate_run(j);
+    case JOB_READ:
+        j->step = "read";
+        return read_run(j);
     }
     return XPORTA_EINVAL;
 }
@@ -306,5 +543,13 @@ void xporta_job_free(xporta_job *j)
     free(j->path);
     free(j->since);
     free(j->until);
+    free(j->user);
+    for (size_t i = 0; i < j->nrenames; i++)
+        free(j->renames[i]);
+    free(j->renames);
+    free(j->backup);
+    free(j->state_dir);
+    free(j->state_dir_used);
+    free(j->export_refused);
     free(j);
 }

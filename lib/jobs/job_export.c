@@ -724,6 +724,7 @@ xporta_status export_run(xporta_job *j)
     e.part = with_suffix(j->path, ".part");
     e.state_path = with_suffix(j->path, ".part.state");
     xporta_status st = XPORTA_OK;
+    j->export_committed = false;
     struct saved sv;
     memset(&sv, 0, sizeof sv);
     for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++) {
@@ -775,6 +776,7 @@ xporta_status export_run(xporta_job *j)
     }
     unlink(e.state_path);
     job_progress(j, "done", XPORTA_KIND_COUNT, 0, 0, 1, 0, NULL, true);
+    j->export_committed = true;
     if (e.l.failed_kind)
         st = xp_fail(&j->err, XPORTA_ESTANZA,
                      "the file is complete, but the server refused some "

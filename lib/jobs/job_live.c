@@ -29,6 +29,11 @@ bool live_cancelled(struct live *e)
     return e->j->cancel != 0;
 }
 
+uint64_t live_node_key(const char *node)
+{
+    return xp_key_hash("\x01node", node);
+}
+
 bool live_want(struct live *e, xporta_kind k)
 {
     return (e->kinds & (1u << k)) != 0;
@@ -228,6 +233,12 @@ static xporta_status discover(struct live *e)
      * list it on the domain. */
     e->f_mam = (c[0]->iq && xp_disco_has_feature(c[0]->iq, XP_NS_MAM)) ||
                (c[1]->iq && xp_disco_has_feature(c[1]->iq, XP_NS_MAM));
+    /* XEP-0398: the server keeps vCard-temp and the PEP vCard4/avatar
+     * nodes as one (Prosody's mod_vcard_legacy). */
+    for (int i = 0; i < 2; i++)
+        if (c[i]->iq &&
+            xp_disco_has_feature(c[i]->iq, "urn:xmpp:pep-vcard-conversion:0"))
+            e->f_vcard_conversion = true;
     xp_arena_reset(&e->arena);
     return XPORTA_OK;
 }
@@ -513,6 +524,7 @@ static xporta_status fetch_pep(struct live *e)
                      * stop the others; it is reported. */
                     job_note(e->j, kind, "node %s: %s", node,
                              x->cond ? x->cond : "error");
+                    xp_set_add(&e->bad_nodes, live_node_key(node));
                 }
             }
         }
@@ -549,9 +561,11 @@ static xporta_status fetch_pep(struct live *e)
                 break;
             }
             if (x->status != XPORTA_OK) {
-                if (!xp_streq(x->cond, "item-not-found"))
+                if (!xp_streq(x->cond, "item-not-found")) {
                     job_note(e->j, XPORTA_KIND_PEP_ITEM, "node %s: %s",
                              nodes.v[i], x->cond ? x->cond : "error");
+                    xp_set_add(&e->bad_nodes, live_node_key(nodes.v[i]));
+                }
                 break;
             }
             const char *last = NULL;
@@ -671,6 +685,7 @@ xporta_status live_open(struct live *e, xporta_job *j,
     e->kinds = kinds;
     xp_arena_init(&e->arena, (size_t)XP_MAX_RECORD_BYTES * 4);
     xp_arena_init(&e->calls, 0);
+    xp_set_init(&e->bad_nodes, 0);
     e->bare = xp_strdup(account->jid);
     if (!e->bare)
         return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
@@ -700,4 +715,5 @@ void live_close(struct live *e)
     e->bare = e->local = NULL;
     xp_arena_cleanup(&e->arena);
     xp_arena_cleanup(&e->calls);
+    xp_set_cleanup(&e->bad_nodes);
 }

@@ -10,6 +10,7 @@
 
 #include "../model/xp_model.h"
 #include "../xmpp/xmpp.h"
+#include "../xmpp/xmpp_kinds.h"
 
 struct xporta_account {
     char *jid;
@@ -20,7 +21,7 @@ struct xporta_account {
     bool insecure;
 };
 
-enum job_type { JOB_EXPORT = 1 };
+enum job_type { JOB_EXPORT = 1, JOB_IMPORT, JOB_MIGRATE, JOB_READ };
 
 struct xporta_job {
     enum job_type type;
@@ -45,6 +46,30 @@ struct xporta_job {
     size_t nprivate;
     char *since, *until;
     unsigned parallel;
+    bool export_committed; /* the export's file is complete at `path` */
+    char *export_refused;  /* migrate: kinds the old server refused */
+    const char *step;      /* for progress: "export", "import" */
+
+    /* import, migrate */
+    xporta_account *target;
+    char *user;
+    char **renames; /* from, to, from, to, ... */
+    size_t nrenames;
+    char *backup;
+    bool backup_replace;
+    bool dry_run;
+    bool verify;
+    bool verified;
+    xporta_conflict conflict;
+    unsigned include;
+    char *state_dir;      /* asked for */
+    char *state_dir_used; /* in use */
+    xporta_action_cb action;
+    void *action_ud;
+    /* read */
+    xporta_record_cb record_cb;
+    void *record_ud;
+    xporta_import_counts ic[XPORTA_KIND_COUNT];
 };
 
 double job_now(void);
@@ -81,13 +106,17 @@ struct live {
     char *bare;
     const char *domain;
     char *local;
-    bool f_mam;       /* the account offers urn:xmpp:mam:2 */
-    bool failed_kind; /* a kind was refused by the server */
+    bool f_mam;              /* the account offers urn:xmpp:mam:2 */
+    bool f_vcard_conversion; /* vCard-temp and PEP vCard4 are one (0398) */
+    bool failed_kind;        /* a kind was refused by the server */
     uint32_t kinds;
     xporta_status (*sink)(void *ud, xporta_record *rec);
     void *sink_ud;
     void (*on_message)(void *ud, const xp_elem *msg);
     void *on_message_ud;
+    /* PEP nodes whose configuration or items could not be read
+     * (live_node_key) */
+    struct xp_set bad_nodes;
     /* pending subscription requests, collected after initial presence */
     bool collecting;
     xp_elem **pending;
@@ -104,6 +133,7 @@ void live_close(struct live *e);
 xporta_status live_read_small(struct live *e);
 
 bool live_cancelled(struct live *e);
+uint64_t live_node_key(const char *node);
 bool live_want(struct live *e, xporta_kind k);
 struct call *live_call(struct live *e, const char *type, const char *to,
                        const xp_elem *payload, unsigned timeout);
@@ -123,5 +153,24 @@ xporta_status live_fetch_simple(struct live *e, xporta_kind k,
                                 bool not_found_is_empty);
 
 xporta_status export_run(xporta_job *j);
+
+/* ---- import (job_import.c) and migrate (job_migrate.c) ------------------ */
+struct xfer_journal;
+/* What a client can write back, as a kind set. */
+uint32_t import_restorable(void);
+/* Imports the chosen user of `source` into j->target.  With a journal, the
+ * plan is kept and the writes journaled in its directory, `spool` being a
+ * file there; without, only the plan is made (dry run). */
+xporta_status import_into(xporta_job *j, const char *source,
+                          struct xfer_journal *jr, const char *spool);
+/* Removes the files import_into keeps in the state directory. */
+void import_forget(xporta_job *j);
+/* A private temporary directory for a dry run's spool (caller frees). */
+char *job_private_tmpdir(xporta_job *j);
+void job_remove_tree(const char *dir);
+/* After import_into: failures and verify problems as the job's status. */
+xporta_status import_outcome(xporta_job *j);
+xporta_status import_run(xporta_job *j);
+xporta_status migrate_run(xporta_job *j);
 
 #endif

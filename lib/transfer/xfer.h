@@ -49,11 +49,16 @@ xporta_status xfer_journal_start(struct xfer_journal *j, const char *kind,
 /* Journals a step as done (synced in batches, or by xfer_journal_sync). */
 xporta_status xfer_journal_done(struct xfer_journal *j, const char *kind,
                                 const char *key, const char *id);
+/* The same, synced before it returns (for milestones such as "the plan is
+ * saved"). */
+xporta_status xfer_journal_done_sync(struct xfer_journal *j, const char *kind,
+                                     const char *key, const char *id);
 xporta_status xfer_journal_sync(struct xfer_journal *j);
 /* Folds the journal into a new snapshot (write new, fsync, rename, fsync
  * the directory, then drop the journal). */
 xporta_status xfer_journal_compact(struct xfer_journal *j);
-/* The job is complete: removes the state directory. */
+/* The job is complete: removes the journal's files and the state
+ * directory (unless other files are in it). */
 xporta_status xfer_journal_finish(struct xfer_journal *j);
 /* Steps recorded so far (done or started), for reports and tests. */
 uint64_t xfer_journal_steps(const struct xfer_journal *j);

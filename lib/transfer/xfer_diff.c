@@ -62,9 +62,26 @@ static bool significant(const xp_elem *n)
 }
 
 /* Order-insensitive for attributes, whitespace-insensitive for text
- * between elements; noise elements skipped.  Recursion is bounded by the
- * reader's and session's depth ceilings. */
-static uint64_t hash_tree(const xp_elem *e, const char *owner)
+ * between elements; noise elements skipped; with `unordered`, children are
+ * a multiset (vCard-temp fields, which servers reorder: Prosody keeps
+ * vCards as vCard4 and writes them back in its own order).  Recursion is
+ * bounded by the reader's and session's depth ceilings. */
+enum {
+    UNORDERED = 1,  /* children as a multiset */
+    SKIP_EMPTY = 2, /* elements without attributes or content do not count */
+};
+
+static bool empty_elem(const xp_elem *e)
+{
+    if (!e->name || e->nattrs)
+        return false;
+    for (const xp_elem *c = e->first; c; c = c->next)
+        if (significant(c))
+            return false;
+    return true;
+}
+
+static uint64_t hash_tree(const xp_elem *e, const char *owner, unsigned mode)
 {
     if (!e->name)
         return xp_hash(e->text, e->text_len, 7);
@@ -86,14 +103,19 @@ static uint64_t hash_tree(const xp_elem *e, const char *owner)
     bool jid_text = strcmp(e->name, "jid") == 0 ||
                     strcmp(e->name, "new-jid") == 0 ||
                     strcmp(e->name, "old-jid") == 0;
+    uint64_t set = 0;
     for (const xp_elem *c = e->first; c; c = c->next) {
-        if (!significant(c) || noise(c))
+        if (!significant(c) || noise(c) ||
+            ((mode & SKIP_EMPTY) && empty_elem(c)))
             continue;
         uint64_t ch = !c->name && jid_text ? hash_jid(c->text, owner, 7)
-                                           : hash_tree(c, owner);
-        h = h * 1099511628211ull ^ ch;
+                                           : hash_tree(c, owner, mode);
+        if (mode & UNORDERED)
+            set += xp_hash(&ch, sizeof ch, 19);
+        else
+            h = h * 1099511628211ull ^ ch;
     }
-    return h;
+    return (mode & UNORDERED) ? h ^ (set * 0x9e3779b97f4a7c15ull) : h;
 }
 
 /* XEP-0004 field value of a node configuration. */
@@ -141,20 +163,40 @@ uint64_t xfer_value_hash(const xporta_record *rec, const char *owner)
         const char *am = form_value(p, "pubsub#access_model");
         return hash_str(am ? am : "", 13);
     }
-    case XPORTA_KIND_PEP_AFFILIATIONS:
-        /* The owner is the account itself on either side; others name the
-         * old account's contacts: compared as trees with "self". */
-        return hash_tree(p, owner);
+    case XPORTA_KIND_PEP_AFFILIATIONS: {
+        /* A set of (jid, affiliation), the account's own "owner" entry
+         * left out: ejabberd lists it for every node, Prosody for none. */
+        uint64_t set = 0;
+        for (const xp_elem *a = xp_elem_first_element(p); a;
+             a = xp_elem_next_element(a)) {
+            const char *jid = xp_elem_attr_ns(a, "", "jid");
+            const char *aff = xp_elem_attr_ns(a, "", "affiliation");
+            if (xp_streq(aff, "owner") && jid && owner &&
+                hash_jid(jid, owner, 0) == hash_jid(owner, owner, 0))
+                continue;
+            uint64_t x = hash_tree(a, owner, 0);
+            set += xp_hash(&x, sizeof x, 23);
+        }
+        return set;
+    }
+    case XPORTA_KIND_VCARD:
+        /* vCard-temp fields in any order, empty ones not counted (Prosody
+         * rebuilds vCards from vCard4 and adds empty N parts). */
+        return hash_tree(p, owner, UNORDERED | SKIP_EMPTY);
+    case XPORTA_KIND_PRIVATE:
+        /* Prosody returns the rooms of storage:bookmarks in a different
+         * order from one read to the next. */
+        return hash_tree(p, owner, UNORDERED);
     case XPORTA_KIND_PEP_ITEM: {
         /* The item's payload, not who published it. */
         uint64_t h = 17;
         for (const xp_elem *c = p->first; c; c = c->next)
             if (significant(c))
-                h = h * 1099511628211ull ^ hash_tree(c, owner);
+                h = h * 1099511628211ull ^ hash_tree(c, owner, 0);
         return h;
     }
     default:
-        return hash_tree(p, owner);
+        return hash_tree(p, owner, 0);
     }
 }
 
@@ -171,7 +213,9 @@ uint64_t xfer_key_hash(const xporta_record *rec)
 struct entry {
     uint64_t key;
     uint64_t value;
-    char *label; /* "kind key [id]" (NULL for archived messages) */
+    char *label; /* "[scope: ]key" NUL "id" or "" NUL (NULL for archived
+                    messages) */
+    bool has_id;
     xporta_kind kind;
     bool seen;
 };
@@ -209,18 +253,21 @@ void xporta_diff_free(xporta_diff *d)
     free(d);
 }
 
+/* The key (with the scope of multi-user files in front) and the id, as
+ * two strings in one allocation. */
 static char *label_of(const char *scope, const xporta_record *rec)
 {
     if (rec->kind == XPORTA_KIND_ARCHIVE)
         return NULL;
     const char *sc = scope && *scope ? scope : "";
-    size_t n = strlen(sc) + 2 + strlen(rec->key ? rec->key : "") +
-               (rec->id ? strlen(rec->id) + 3 : 0) + 1;
+    const char *key = rec->key ? rec->key : "";
+    const char *id = rec->id ? rec->id : "";
+    size_t n = strlen(sc) + 2 + strlen(key) + 1 + strlen(id) + 1;
     char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s%s%s%s%s%s", sc, *sc ? ": " : "",
-                 rec->key ? rec->key : "", rec->id ? " [" : "",
-                 rec->id ? rec->id : "", rec->id ? "]" : "");
+    if (s) {
+        int k = snprintf(s, n, "%s%s%s", sc, *sc ? ": " : "", key);
+        memcpy(s + k + 1, id, strlen(id) + 1);
+    }
     return s;
 }
 
@@ -265,9 +312,28 @@ static uint64_t scoped_key(const char *scope, const xporta_record *rec)
     return h | 1; /* 0 marks an empty slot */
 }
 
+/* Records that say nothing: PEP affiliations naming only the account as
+ * the owner of its node (ejabberd lists them for every node, Prosody for
+ * none). */
+static bool no_data(const xporta_record *rec, const char *owner)
+{
+    if (rec->kind != XPORTA_KIND_PEP_AFFILIATIONS || !rec->payload)
+        return false;
+    for (const xp_elem *a = xp_elem_first_element(rec->payload); a;
+         a = xp_elem_next_element(a)) {
+        const char *jid = xp_elem_attr_ns(a, "", "jid");
+        if (!xp_streq(xp_elem_attr_ns(a, "", "affiliation"), "owner") || !jid ||
+            !owner || hash_jid(jid, owner, 0) != hash_jid(owner, owner, 0))
+            return false;
+    }
+    return true;
+}
+
 xporta_status xporta_diff_add_a(xporta_diff *d, const char *scope,
                                 const xporta_record *rec, const char *owner)
 {
+    if (no_data(rec, owner))
+        return XPORTA_OK;
     uint64_t key = scoped_key(scope, rec);
     struct entry *e = find(d, key);
     if (e) {
@@ -285,22 +351,35 @@ xporta_status xporta_diff_add_a(xporta_diff *d, const char *scope,
     e->value = xfer_value_hash(rec, owner);
     e->kind = rec->kind;
     e->label = label_of(scope, rec);
+    e->has_id = rec->id != NULL;
     if (rec->kind != XPORTA_KIND_ARCHIVE && !e->label)
         return XPORTA_ENOMEM;
     d->n++;
     return XPORTA_OK;
 }
 
+/* Reports a record of side B, its key scoped as side A's are. */
+static void report_b(xporta_diff *d, xporta_diff_delta delta, const char *scope,
+                     const xporta_record *rec)
+{
+    if (!d->fn)
+        return;
+    char *label = scope && *scope ? label_of(scope, rec) : NULL;
+    d->fn(d->ud, delta, rec->kind, label ? label : rec->key, rec->id);
+    free(label);
+}
+
 xporta_status xporta_diff_add_b(xporta_diff *d, const char *scope,
                                 const xporta_record *rec, const char *owner)
 {
+    if (no_data(rec, owner))
+        return XPORTA_OK;
     uint64_t key = scoped_key(scope, rec);
     struct entry *e = find(d, key);
     xporta_diff_counts *c = &d->counts[rec->kind];
     if (!e) {
         c->only_b++;
-        if (d->fn)
-            d->fn(d->ud, XPORTA_DIFF_ONLY_B, rec->kind, rec->key, rec->id);
+        report_b(d, XPORTA_DIFF_ONLY_B, scope, rec);
         return XPORTA_OK;
     }
     if (e->seen)
@@ -310,8 +389,7 @@ xporta_status xporta_diff_add_b(xporta_diff *d, const char *scope,
         c->same++;
     } else {
         c->differ++;
-        if (d->fn)
-            d->fn(d->ud, XPORTA_DIFF_DIFFERS, rec->kind, rec->key, rec->id);
+        report_b(d, XPORTA_DIFF_DIFFERS, scope, rec);
     }
     return XPORTA_OK;
 }
@@ -324,7 +402,9 @@ void xporta_diff_finish(xporta_diff *d)
             continue;
         d->counts[e->kind].only_a++;
         if (d->fn)
-            d->fn(d->ud, XPORTA_DIFF_ONLY_A, e->kind, e->label, NULL);
+            d->fn(d->ud, XPORTA_DIFF_ONLY_A, e->kind, e->label,
+                  e->label && e->has_id ? e->label + strlen(e->label) + 1
+                                        : NULL);
     }
 }
 

@@ -411,18 +411,30 @@ xporta_status xfer_journal_start(struct xfer_journal *j, const char *kind,
     return st;
 }
 
-xporta_status xfer_journal_done(struct xfer_journal *j, const char *kind,
-                                const char *key, const char *id)
+static xporta_status mark_done(struct xfer_journal *j, const char *kind,
+                               const char *key, const char *id, bool sync)
 {
     uint64_t h = step_hash(kind, key, id);
     if (xp_set_has(&j->done, h))
         return XPORTA_OK;
-    xporta_status st = append(j, '=', kind, key, id, false);
+    xporta_status st = append(j, '=', kind, key, id, sync);
     if (st == XPORTA_OK && xp_set_add(&j->done, h) == 1)
         j->steps++;
     if (st == XPORTA_OK)
         hook_step();
     return st;
+}
+
+xporta_status xfer_journal_done(struct xfer_journal *j, const char *kind,
+                                const char *key, const char *id)
+{
+    return mark_done(j, kind, key, id, false);
+}
+
+xporta_status xfer_journal_done_sync(struct xfer_journal *j, const char *kind,
+                                     const char *key, const char *id)
+{
+    return mark_done(j, kind, key, id, true);
 }
 
 xporta_status xfer_journal_sync(struct xfer_journal *j)
@@ -455,7 +467,9 @@ xporta_status xfer_journal_finish(struct xfer_journal *j)
             unlink(p);
         free(p);
     }
-    if (rmdir(j->dir) != 0 && errno != ENOENT)
+    /* A --state-dir the user named may hold files of their own: it stays. */
+    if (rmdir(j->dir) != 0 && errno != ENOENT && errno != ENOTEMPTY &&
+        errno != EEXIST)
         return xp_fail(&j->err, XPORTA_EIO, "%s: %s", j->dir, strerror(errno));
     return XPORTA_OK;
 }

@@ -1,6 +1,6 @@
 /*
  * Requests and replies for each kind of account data (xmpp_kinds.h), except
- * MAM and dates (xmpp_mam.c).
+ * MAM and dates (xmpp_mam.c), and the restore builders (at the end).
  *
  * Design note.  A decoder turns a reply into the records the XEP-0227
  * reader (lib/pie) makes of the same data, so that a live account and a
@@ -566,4 +566,380 @@ xporta_status xp_pep_items_decode(struct xp_arena *a, const xp_elem *iq,
         index <= count && n >= count - index)
         *complete = true;
     return XPORTA_OK;
+}
+
+/* ==== restoring (import) ===================================================
+ *
+ * Design note.  A restore builder turns a record's payload (from a file or
+ * from the decoders above) into the payload of the IQ set that puts it into
+ * another account.  It copies only what a client may set and what the
+ * protocol lets it set without side effects the record did not ask for:
+ *  - a roster item keeps jid, name and its groups; subscription, ask and
+ *    approved are negotiated with presence (RFC 6121 §2.1.2), and empty or
+ *    repeated groups would make the server refuse the set (§2.3.3);
+ *  - a privacy list without items would remove the list (XEP-0016 §2.6),
+ *    so such a list gives NULL, as does a block of nobody (XEP-0191 §3.3);
+ *  - an empty private element stores nothing (and an empty XEP-0048
+ *    storage:bookmarks makes Prosody's mod_bookmarks purge the XEP-0402
+ *    node): NULL;
+ *  - a PEP item loses its publisher (the server stamps its own);
+ *  - a node configuration keeps the fields of the level asked for that
+ *    have a value, as the source had them ('max' included).
+ * Every copy is a fresh tree in the caller's arena (clone_tree: no
+ * recursion on the input's depth); NULL means "nothing to send" or out of
+ * memory (the arena tells which).
+ *
+ * Which of these each server takes, and in which order an import sends
+ * them, is measured by tests/integration/restore_live.c: in short, PEP
+ * nodes are created with their configuration (or configured, when the
+ * server made the node itself) and filled without publish-options, since
+ * ejabberd 23.01 refuses every publish-option but access_model and
+ * persist_items and Prosody refuses options that differ from an existing
+ * node's configuration. */
+
+/* Element children of `from` (no whitespace-only text between them)
+ * appended to `to` as deep copies. */
+static bool clone_significant_children(struct xp_arena *a, xp_elem *to,
+                                       const xp_elem *from)
+{
+    for (const xp_elem *c = from->first; c; c = c->next) {
+        if (!c->name && xp_is_blank(c->text, c->text_len))
+            continue;
+        xp_elem *k = clone_tree(a, c);
+        if (!k)
+            return false;
+        xp_elem_append(to, k);
+    }
+    return true;
+}
+
+xp_elem *xp_roster_set(struct xp_arena *a, const xp_elem *item)
+{
+    const char *jid = item && xp_elem_is(item, XP_NS_ROSTER, "item")
+                          ? attr_set(item, "jid")
+                          : NULL;
+    if (!jid)
+        return NULL;
+    xp_elem *q = xp_elem_new(a, XP_NS_ROSTER, "query");
+    xp_elem *it = q ? xp_elem_add_child(a, q, XP_NS_ROSTER, "item") : NULL;
+    if (!it || !xp_elem_set_attr(a, it, "", "jid", jid))
+        return NULL;
+    const char *name = attr_set(item, "name");
+    if (name && !xp_elem_set_attr(a, it, "", "name", name))
+        return NULL;
+    /* Duplicates by hash: a roster item may carry any number of groups,
+     * and the work stays linear (a 64-bit collision would drop a group;
+     * see xp_set). */
+    struct xp_set seen;
+    xp_set_init(&seen, 0);
+    bool ok = true;
+    for (const xp_elem *g = xp_elem_first_element(item); g && ok;
+         g = xp_elem_next_element(g)) {
+        if (!xp_elem_is(g, XP_NS_ROSTER, "group"))
+            continue;
+        const char *text = xp_elem_text(g);
+        if (!*text)
+            continue;
+        int added = xp_set_add(&seen, xp_hash(text, strlen(text), 0x9e37));
+        if (added == 0)
+            continue;
+        ok = added > 0 &&
+             xp_elem_add_text_child(a, it, XP_NS_ROSTER, "group", text);
+    }
+    xp_set_cleanup(&seen);
+    return ok ? q : NULL;
+}
+
+xp_elem *xp_vcard_set(struct xp_arena *a, const xp_elem *vcard)
+{
+    if (!xp_elem_is(vcard, XP_NS_VCARD, "vCard"))
+        return NULL;
+    return clone_tree(a, vcard);
+}
+
+xp_elem *xp_private_set(struct xp_arena *a, const xp_elem *stored)
+{
+    /* XEP-0049 §2: one child, namespaced, not jabber:iq:private itself.
+     * An empty element stores nothing, but on Prosody an empty
+     * storage:bookmarks would purge the XEP-0402 bookmarks (mod_bookmarks
+     * synchronises): nothing to send. */
+    if (!stored || !stored->name || !stored->ns[0] ||
+        strcmp(stored->ns, XP_NS_PRIVATE) == 0 || !has_content(stored))
+        return NULL;
+    xp_elem *q = xp_elem_new(a, XP_NS_PRIVATE, "query");
+    xp_elem *c = q ? clone_tree(a, stored) : NULL;
+    if (!c)
+        return NULL;
+    xp_elem_append(q, c);
+    return q;
+}
+
+xp_elem *xp_block_set(struct xp_arena *a, const char *const *jids, size_t n)
+{
+    xp_elem *b = xp_elem_new(a, XP_NS_BLOCKING, "block");
+    if (!b || !jids)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!jids[i] || !*jids[i])
+            continue;
+        xp_elem *it = xp_elem_add_child(a, b, XP_NS_BLOCKING, "item");
+        if (!it || !xp_elem_set_attr(a, it, "", "jid", jids[i]))
+            return NULL;
+    }
+    return b->first ? b : NULL;
+}
+
+xp_elem *xp_privacy_list_set(struct xp_arena *a, const xp_elem *list)
+{
+    const char *name =
+        xp_elem_is(list, XP_NS_PRIVACY, "list") ? attr_set(list, "name") : NULL;
+    if (!name)
+        return NULL;
+    xp_elem *q = xp_elem_new(a, XP_NS_PRIVACY, "query");
+    xp_elem *l = q ? xp_elem_add_child(a, q, XP_NS_PRIVACY, "list") : NULL;
+    if (!l || !xp_elem_set_attr(a, l, "", "name", name))
+        return NULL;
+    for (const xp_elem *it = xp_elem_first_element(list); it;
+         it = xp_elem_next_element(it)) {
+        if (!privacy_item_ok(it))
+            continue;
+        xp_elem *c = xp_elem_add_child(a, l, XP_NS_PRIVACY, "item");
+        if (!c)
+            return NULL;
+        static const char *const keep[] = {"type", "value", "action", "order"};
+        for (size_t k = 0; k < 4; k++) {
+            const char *v = attr(it, keep[k]);
+            if (v && !xp_elem_set_attr(a, c, "", keep[k], v))
+                return NULL;
+        }
+        /* The stanza kinds the item applies to (XEP-0016 §2.1). */
+        for (const xp_elem *s = xp_elem_first_element(it); s;
+             s = xp_elem_next_element(s)) {
+            static const char *const kinds[] = {"message", "iq", "presence-in",
+                                                "presence-out"};
+            for (size_t k = 0; k < 4; k++)
+                if (xp_elem_is(s, XP_NS_PRIVACY, kinds[k]) &&
+                    !xp_elem_add_child(a, c, XP_NS_PRIVACY, kinds[k]))
+                    return NULL;
+        }
+    }
+    /* An empty list in a set removes the list. */
+    return l->first ? q : NULL;
+}
+
+xp_elem *xp_privacy_default_set(struct xp_arena *a, const char *name,
+                                bool active)
+{
+    if (!name || !*name)
+        return NULL;
+    xp_elem *q = xp_elem_new(a, XP_NS_PRIVACY, "query");
+    xp_elem *d = q ? xp_elem_add_child(a, q, XP_NS_PRIVACY,
+                                       active ? "active" : "default")
+                   : NULL;
+    if (!d || !xp_elem_set_attr(a, d, "", "name", name))
+        return NULL;
+    return q;
+}
+
+xp_elem *xp_mam_prefs_set(struct xp_arena *a, const xp_elem *prefs)
+{
+    const char *def = xp_elem_is(prefs, XP_NS_MAM, "prefs")
+                          ? attr_set(prefs, "default")
+                          : NULL;
+    if (!def)
+        return NULL;
+    xp_elem *p = xp_elem_new(a, XP_NS_MAM, "prefs");
+    if (!p || !xp_elem_set_attr(a, p, "", "default", def))
+        return NULL;
+    /* Both lists, always: a set replaces them, and servers answer with
+     * both. */
+    static const char *const lists[] = {"always", "never"};
+    for (size_t i = 0; i < 2; i++) {
+        xp_elem *to = xp_elem_add_child(a, p, XP_NS_MAM, lists[i]);
+        if (!to)
+            return NULL;
+        for (const xp_elem *l = xp_elem_first_element(prefs); l;
+             l = xp_elem_next_element(l)) {
+            if (!xp_elem_is(l, XP_NS_MAM, lists[i]))
+                continue;
+            for (const xp_elem *j = xp_elem_first_element(l); j;
+                 j = xp_elem_next_element(j)) {
+                const char *jid = xp_elem_text(j);
+                if (xp_elem_is(j, XP_NS_MAM, "jid") && *jid &&
+                    !xp_elem_add_text_child(a, to, XP_NS_MAM, "jid", jid))
+                    return NULL;
+            }
+        }
+    }
+    return p;
+}
+
+/* The node configuration fields carried over, by level (the FULL list in
+ * the order XEP-0060 §16.4.4 registers them; SAFE and ACCESS are its
+ * first three and first one). */
+static const char *const pep_config_vars[] = {
+    "pubsub#access_model",     "pubsub#max_items",
+    "pubsub#persist_items",    "pubsub#send_last_published_item",
+    "pubsub#publish_model",    "pubsub#notify_config",
+    "pubsub#notify_delete",    "pubsub#notify_retract",
+    "pubsub#notify_sub",       "pubsub#deliver_notifications",
+    "pubsub#deliver_payloads", "pubsub#title",
+    "pubsub#description",
+};
+
+static size_t pep_config_count(enum xp_pep_config level)
+{
+    switch (level) {
+    case XP_PEP_CONFIG_FULL:
+        return sizeof pep_config_vars / sizeof pep_config_vars[0];
+    case XP_PEP_CONFIG_SAFE:
+        return 3;
+    case XP_PEP_CONFIG_ACCESS:
+        return 1;
+    }
+    return 0;
+}
+
+/* Does a form field carry at least one non-empty <value>? */
+static bool field_has_value(const xp_elem *f)
+{
+    for (const xp_elem *v = xp_elem_first_element(f); v;
+         v = xp_elem_next_element(v))
+        if (xp_elem_is(v, XP_NS_DATA, "value") && *xp_elem_text(v))
+            return true;
+    return false;
+}
+
+xp_elem *xp_pep_config_form(struct xp_arena *a, const xp_elem *configure,
+                            enum xp_pep_config level, const char *form_type)
+{
+    const xp_elem *src = xp_elem_child(configure, XP_NS_DATA, "x");
+    size_t nvars = pep_config_count(level);
+    if (!src || !form_type || !*form_type || nvars == 0)
+        return NULL;
+    xp_elem *x = xp_elem_new(a, XP_NS_DATA, "x");
+    xp_elem *ft = x ? xp_elem_add_child(a, x, XP_NS_DATA, "field") : NULL;
+    if (!ft || !xp_elem_set_attr(a, x, "", "type", "submit") ||
+        !xp_elem_set_attr(a, ft, "", "var", "FORM_TYPE") ||
+        !xp_elem_set_attr(a, ft, "", "type", "hidden") ||
+        !xp_elem_add_text_child(a, ft, XP_NS_DATA, "value", form_type))
+        return NULL;
+    /* A fixed number of passes over the fields: the first field of each
+     * name that has a value wins (a repeated field is not a form). */
+    bool any = false;
+    for (size_t i = 0; i < nvars; i++) {
+        const xp_elem *f = xp_elem_first_element(src);
+        while (f && !(xp_elem_is(f, XP_NS_DATA, "field") &&
+                      xp_streq(attr(f, "var"), pep_config_vars[i])))
+            f = xp_elem_next_element(f);
+        if (!f || !field_has_value(f))
+            continue;
+        xp_elem *out = xp_elem_add_child(a, x, XP_NS_DATA, "field");
+        if (!out || !xp_elem_set_attr(a, out, "", "var", pep_config_vars[i]))
+            return NULL;
+        for (const xp_elem *v = xp_elem_first_element(f); v;
+             v = xp_elem_next_element(v)) {
+            const char *text = xp_elem_text(v);
+            if (xp_elem_is(v, XP_NS_DATA, "value") && *text &&
+                !xp_elem_add_text_child(a, out, XP_NS_DATA, "value", text))
+                return NULL;
+        }
+        any = true;
+    }
+    return any ? x : NULL;
+}
+
+/* A data form to embed: an <x xmlns='jabber:x:data'> (copied). */
+static xp_elem *clone_form(struct xp_arena *a, const xp_elem *form)
+{
+    if (!xp_elem_is(form, XP_NS_DATA, "x"))
+        return NULL;
+    return clone_tree(a, form);
+}
+
+xp_elem *xp_pep_create(struct xp_arena *a, const char *node,
+                       const xp_elem *form)
+{
+    if (!node || !*node || (form && !xp_elem_is(form, XP_NS_DATA, "x")))
+        return NULL;
+    xp_elem *p = new_with_node(a, XP_NS_PUBSUB, "pubsub", "create", node, NULL);
+    if (!p || !form)
+        return p;
+    xp_elem *c = xp_elem_add_child(a, p, XP_NS_PUBSUB, "configure");
+    xp_elem *x = c ? clone_form(a, form) : NULL;
+    if (!x)
+        return NULL;
+    xp_elem_append(c, x);
+    return p;
+}
+
+xp_elem *xp_pep_configure_set(struct xp_arena *a, const char *node,
+                              const xp_elem *form)
+{
+    xp_elem *c = NULL;
+    if (!node || !*node || !xp_elem_is(form, XP_NS_DATA, "x"))
+        return NULL;
+    xp_elem *p =
+        new_with_node(a, XP_NS_PUBSUB_OWNER, "pubsub", "configure", node, &c);
+    xp_elem *x = p ? clone_form(a, form) : NULL;
+    if (!x)
+        return NULL;
+    xp_elem_append(c, x);
+    return p;
+}
+
+xp_elem *xp_pep_publish(struct xp_arena *a, const char *node,
+                        const xp_elem *item, const xp_elem *options)
+{
+    xp_elem *pub = NULL;
+    if (!node || !*node || !item ||
+        (!xp_elem_is(item, XP_NS_PUBSUB, "item") &&
+         !xp_elem_is(item, XP_NS_PUBSUB_EVENT, "item")) ||
+        (options && !xp_elem_is(options, XP_NS_DATA, "x")))
+        return NULL;
+    xp_elem *p =
+        new_with_node(a, XP_NS_PUBSUB, "pubsub", "publish", node, &pub);
+    xp_elem *it = p ? xp_elem_add_child(a, pub, XP_NS_PUBSUB, "item") : NULL;
+    if (!it)
+        return NULL;
+    /* The id is the item's identity (a bookmark's room, an avatar's
+     * hash); publisher and anything else are the old server's. */
+    const char *id = attr_set(item, "id");
+    if ((id && !xp_elem_set_attr(a, it, "", "id", id)) ||
+        !clone_significant_children(a, it, item))
+        return NULL;
+    if (options) {
+        xp_elem *po = xp_elem_add_child(a, p, XP_NS_PUBSUB, "publish-options");
+        xp_elem *x = po ? clone_form(a, options) : NULL;
+        if (!x)
+            return NULL;
+        xp_elem_append(po, x);
+    }
+    return p;
+}
+
+xp_elem *xp_pep_affiliations_set(struct xp_arena *a, const char *node,
+                                 const xp_elem *affiliations)
+{
+    xp_elem *out = NULL;
+    if (!node || !*node || !affiliations)
+        return NULL;
+    xp_elem *p = new_with_node(a, XP_NS_PUBSUB_OWNER, "pubsub", "affiliations",
+                               node, &out);
+    if (!p)
+        return NULL;
+    for (const xp_elem *it = xp_elem_first_element(affiliations); it;
+         it = xp_elem_next_element(it)) {
+        const char *jid = attr_set(it, "jid");
+        const char *aff = attr_set(it, "affiliation");
+        if (!xp_elem_is(it, XP_NS_PUBSUB_OWNER, "affiliation") || !jid ||
+            !aff || strcmp(aff, "owner") == 0)
+            continue;
+        xp_elem *c =
+            xp_elem_add_child(a, out, XP_NS_PUBSUB_OWNER, "affiliation");
+        if (!c || !xp_elem_set_attr(a, c, "", "jid", jid) ||
+            !xp_elem_set_attr(a, c, "", "affiliation", aff))
+            return NULL;
+    }
+    return out->first ? p : NULL;
 }

@@ -138,6 +138,74 @@ xporta_status xp_mam_fin_decode(const xp_elem *iq, struct xp_mam_fin *fin);
  * epoch and microseconds; false when missing or unparsable. */
 bool xp_mam_stamp(const xp_elem *result, long long *secs, long *usecs);
 
+/* Restoring (import): payloads for the IQ sets that put a record into an
+ * account.  Each takes a record's payload as the reader (file) or the
+ * decoders (live) produce it.  What a client cannot set is left out: a
+ * roster item's subscription, ask and approved (RFC 6121: presence
+ * negotiates them); PEP publishers. */
+
+/* <query xmlns='jabber:iq:roster'><item jid name><group/>...</item></query>
+ * An empty name, empty groups and repeated groups are dropped. */
+xp_elem *xp_roster_set(struct xp_arena *a, const xp_elem *item);
+/* <vCard xmlns='vcard-temp'> as is (a set replaces the whole vCard). */
+xp_elem *xp_vcard_set(struct xp_arena *a, const xp_elem *vcard);
+/* <query xmlns='jabber:iq:private'>STORED</query>; NULL for an element
+ * without content or namespace (an empty storage:bookmarks would make
+ * Prosody purge the XEP-0402 bookmarks). */
+xp_elem *xp_private_set(struct xp_arena *a, const xp_elem *stored);
+/* <block xmlns='urn:xmpp:blocking'><item jid/>...</block> */
+xp_elem *xp_block_set(struct xp_arena *a, const char *const *jids, size_t n);
+/* <query xmlns='jabber:iq:privacy'><list .../></query> */
+xp_elem *xp_privacy_list_set(struct xp_arena *a, const xp_elem *list);
+/* <query xmlns='jabber:iq:privacy'><default name/></query>, or <active/>;
+ * NULL for a NULL or empty name (declining the default is not offered). */
+xp_elem *xp_privacy_default_set(struct xp_arena *a, const char *name,
+                                bool active);
+/* <prefs xmlns='urn:xmpp:mam:2' default><always/><never/></prefs>: the
+ * default kept, both lists present, holding the non-empty <jid/>s. */
+xp_elem *xp_mam_prefs_set(struct xp_arena *a, const xp_elem *prefs);
+
+/* PEP node configuration to carry over, from a PEP_NODE record's form.
+ * Servers accept different subsets (ejabberd 23.01 refuses unknown
+ * publish-options; forms differ between servers), so callers step down:
+ *   XP_PEP_CONFIG_FULL   the fields a node's protection and size depend on:
+ *                        access_model, max_items, persist_items,
+ *                        send_last_published_item, publish_model,
+ *                        notify_*, deliver_*, title, description;
+ *   XP_PEP_CONFIG_SAFE   access_model, max_items, persist_items;
+ *   XP_PEP_CONFIG_ACCESS access_model only.
+ * Fields come in the order of the FULL list; the first field of a name
+ * wins; several values are kept, empty values dropped.  Fields without a
+ * value in the record are left out.  Returns a
+ * <x xmlns='jabber:x:data' type='submit'> with FORM_TYPE `form_type`
+ * (pubsub#node_config or pubsub#publish-options), or NULL when the record
+ * has none of the fields or the level is unknown. */
+enum xp_pep_config {
+    XP_PEP_CONFIG_FULL,
+    XP_PEP_CONFIG_SAFE,
+    XP_PEP_CONFIG_ACCESS
+};
+xp_elem *xp_pep_config_form(struct xp_arena *a, const xp_elem *configure,
+                            enum xp_pep_config level, const char *form_type);
+/* <pubsub><create node/><configure>FORM</configure></pubsub>; with form
+ * NULL a bare <create/> (the server's defaults). */
+xp_elem *xp_pep_create(struct xp_arena *a, const char *node,
+                       const xp_elem *form);
+/* <pubsub xmlns='...#owner'><configure node>FORM</configure></pubsub> */
+xp_elem *xp_pep_configure_set(struct xp_arena *a, const char *node,
+                              const xp_elem *form);
+/* <pubsub><publish node><item id>PAYLOAD</item></publish>
+ * [<publish-options>OPTIONS</publish-options>]</pubsub>, the item being a
+ * PEP_ITEM record's payload (pubsub or pubsub#event namespace); only its id
+ * attribute is kept (not the publisher). */
+xp_elem *xp_pep_publish(struct xp_arena *a, const char *node,
+                        const xp_elem *item, const xp_elem *options);
+/* <pubsub xmlns='...#owner'><affiliations node><affiliation/>...</...>
+ * with the affiliations of a PEP_AFFILIATIONS record except owners (the
+ * account owns its nodes on any server); NULL when none are left. */
+xp_elem *xp_pep_affiliations_set(struct xp_arena *a, const char *node,
+                                 const xp_elem *affiliations);
+
 /* ---- dates (XEP-0082) ------------------------------------------------------
  */
 

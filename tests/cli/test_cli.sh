@@ -193,5 +193,47 @@ empty_dir "$T/clean"
 run 3 "$X" convert --dialect prosody "$D/full.xml" "$D/bad/malformed.xml" -o "$T/clean/dir"
 empty_dir "$T/clean"
 
+# ---- diff ------------------------------------------------------------------
+run 0 "$X" diff "$D/full.xml" "$D/full.xml"
+has "$T/out" "same records"
+# The same data written again (no indentation): the same records.
+"$X" convert -q --compact "$D/full.xml" -o "$T/compact.xml" || bad "convert compact"
+run 0 "$X" diff "$D/full.xml" "$T/compact.xml"
+# A contact renamed is a difference, named with its key.
+sed "s/name='Nurse'/name='Someone Else'/" "$D/full.xml" >"$T/renamed.xml"
+run 1 "$X" diff "$D/full.xml" "$T/renamed.xml"
+has "$T/out" "differs   roster"
+has "$T/out" "they differ"
+run 1 "$X" diff --json "$D/full.xml" "$T/renamed.xml"
+json "$T/out" "d['same'] is False and d['kinds']['roster']['differ'] == 1"
+run 0 "$X" diff -q --exclude-kinds roster "$D/full.xml" "$T/renamed.xml"
+run 3 "$X" diff "$D/full.xml" "$D/bad/malformed.xml"
+run 2 "$X" diff "$D/full.xml"
+run 2 "$X" diff a@example.org b@example.org
+has "$T/err" "not two accounts"
+
+# ---- export, import, migrate: usage (the live paths are in tests/integration)
+for cmd in export import migrate; do
+    run 0 "$X" $cmd --help
+    has "$T/out" "never from the command line"
+done
+run 2 "$X" export
+run 2 "$X" export me@example.org
+has "$T/err" "no output given"
+run 2 "$X" import "$D/full.xml"
+has "$T/err" "expected FILE ACCOUNT"
+run 3 "$X" import "$T/nonexistent.xml" me@example.org
+run 2 "$X" import --on-conflict maybe "$D/full.xml" me@example.org
+has "$T/err" "keep or replace"
+run 2 "$X" import --parallel 99 "$D/full.xml" me@example.org
+run 2 "$X" import "$D/full.xml" not-an-account
+has "$T/err" "is not an account"
+run 2 env -u XPORTA_PASSWORD "$X" import "$D/full.xml" me@example.org
+has "$T/err" "never taken from the command line"
+run 2 "$X" migrate me@example.org
+has "$T/err" "two accounts"
+run 2 env -u XPORTA_OLD_PASSWORD "$X" migrate a@example.org b@example.org
+has "$T/err" "XPORTA_OLD_PASSWORD"
+
 echo "$n checks, $fails failed"
 [ "$fails" -eq 0 ]

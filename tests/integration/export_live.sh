@@ -95,7 +95,8 @@ for server in prosody ejabberd; do
     has "$F" "jid='$P-bob@$D'"
     has "$F" "subscription='both'"
     has "$F" "name='Bob Example'"
-    has "$F" "<group>Friends</group><group>Work</group>"
+    # (Prosody returns groups in no particular order.)
+    item_has "$F" "$P-bob@$D" "<group>Friends</group>" "<group>Work</group>"
     item_has "$F" "$P-carol@$D" "subscription='to'" "name='Carol C'" "<group>Work</group>"
     item_has "$F" "$P-dave@$D" "subscription='from'" "name='Dave D'" "<group>Family</group>"
     item_has "$F" "$P-erin@$D" "subscription='none'" "name='Erin E'"
@@ -143,7 +144,7 @@ run 6 "$X" export "$A" -o "$T/e.xml" $C --cafile "$XPORTA_TEST_CAFILE" --passwor
 has "$T/err" "authentication failed for $A"
 run 5 "$X" export "$A" -o "$T/e.xml" $C --password-file "$T/pw"
 has "$T/err" "is not trusted"
-run 0 "$X" export "$A" -o "$T/e.xml" $C --insecure --password-file "$T/pw" --only roster
+run 0 "$X" export "$A" -o "$T/e.xml" $C --insecure --password-file "$T/pw" --only-kinds roster
 has "$T/err" "--insecure: the server's certificate is NOT verified"
 run 5 "$X" export "$A" -o "$T/e2.xml" --host 127.0.0.1 --port 1 --cafile "$XPORTA_TEST_CAFILE" --password-file "$T/pw"
 has "$T/err" "cannot connect"
@@ -152,8 +153,8 @@ run 2 env -u XPORTA_PASSWORD "$X" export "$A" -o "$T/e3.xml" $C --cafile "$XPORT
 has "$T/err" "passwords are never taken from the command line"
 run 2 "$X" export "$A" -o "$T/e.xml" $C --cafile "$XPORTA_TEST_CAFILE" --password-file "$T/pw"
 has "$T/err" "exists; use --force"
-XPORTA_PASSWORD=$PASS run 0 "$X" export "$A" -o "$T/e4.xml" $C --cafile "$XPORTA_TEST_CAFILE" --only vcard
-run 2 "$X" export "$A" -o "$T/e5.xml" --only bogus
+XPORTA_PASSWORD=$PASS run 0 "$X" export "$A" -o "$T/e4.xml" $C --cafile "$XPORTA_TEST_CAFILE" --only-kinds vcard
+run 2 "$X" export "$A" -o "$T/e5.xml" --only-kinds bogus
 has "$T/err" "unknown kind 'bogus'"
 
 # ---- resume after crashes (test builds crash on request) -------------------
@@ -196,9 +197,9 @@ if [ -f "$O/servers.env" ]; then
     # What the server itself stored, read by xporta, against the export.
     # Prosody's mod_bookmarks shows private storage:bookmarks made from
     # the XEP-0402 node; the private store itself does not hold it.
-    run 1 "$X" diff --kinds roster,private,pep-node "$ODATA/$OP-alice@$XPORTA_PROSODY_DOMAIN.xml" "$T/oracle-export.xml"
+    run 1 "$X" diff --only-kinds roster,private,pep-node "$ODATA/$OP-alice@$XPORTA_PROSODY_DOMAIN.xml" "$T/oracle-export.xml"
     grep -E "^(only in A|differs|only in B)" "$T/out" >"$T/deltas"
-    if [ "$(cat "$T/deltas")" = "only in B private {storage:bookmarks}storage" ]; then ok; else
+    if [ "$(sed 's/ [^ ]*@[^ ]*: / /' "$T/deltas")" = "only in B private {storage:bookmarks}storage" ]; then ok; else
         bad "export and the server's own files differ:"
         cat "$T/out" >&2
     fi

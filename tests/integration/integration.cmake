@@ -60,3 +60,33 @@ add_test(NAME integration.export_live
 set_tests_properties(integration.export_live PROPERTIES
   FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL TRUE
   LABELS integration)
+
+# The restore builders (xmpp_kinds.h, "Restoring") on both servers: a
+# source filled by xp_populate is read, restored into fresh accounts on the
+# other vhost by several plans (the import recipe, publish-options, the
+# bookmark and blocklist interplays) and read back; every restored record
+# must have the same xfer_value_hash.  Serial, like kinds_live.
+add_executable(restore_live integration/restore_live.c)
+target_include_directories(restore_live PRIVATE ${PROJECT_SOURCE_DIR}/lib)
+target_link_libraries(restore_live PRIVATE xporta xporta_tools
+  PkgConfig::STROPHE)
+target_compile_options(restore_live PRIVATE ${XPORTA_WARNINGS})
+add_test(NAME integration.restore_live
+  COMMAND restore_live ${XPORTA_SERVERS_SCRIPT} ${XPORTA_SERVERS_DIR}
+          $<TARGET_FILE:xp_populate> ${XPORTA_TEST_DATA}/scenarios)
+set_tests_properties(integration.restore_live PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE
+  LABELS integration)
+
+# xporta import and migrate on both servers: every restorable kind arrives
+# (Prosody->ejabberd, ejabberd->Prosody, Prosody->Prosody), idempotence, a
+# target's own data kept, dry runs, bad input, resume after a stop at every
+# journal step and after kill -9 at random moments.
+add_test(NAME integration.import_live
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/import_live.sh
+          ${XPORTA_SERVERS_SCRIPT} ${XPORTA_SERVERS_DIR}
+          $<TARGET_FILE:xporta-cli> $<TARGET_FILE:xp_populate>
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/scenarios)
+set_tests_properties(integration.import_live PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 1200 RUN_SERIAL TRUE
+  LABELS integration)

@@ -181,6 +181,29 @@ static void durable_file_appears_only_at_commit(void **state)
     free(dir);
 }
 
+static void map_keeps_values_across_growth(void **state)
+{
+    (void)state;
+    struct xp_map m;
+    xp_map_init(&m);
+    uint64_t v = 99;
+    assert_false(xp_map_get(&m, 5, &v));
+    assert_int_equal(v, 99);
+    /* Key 0 is legal (it shares a slot marker with 1 by design). */
+    for (uint64_t k = 1; k <= 5000; k++)
+        assert_int_equal(xp_map_put(&m, k * 0x9e3779b97f4a7c15ull, k), 1);
+    assert_int_equal(m.n, 5000);
+    assert_int_equal(xp_map_put(&m, 7 * 0x9e3779b97f4a7c15ull, 70), 0);
+    assert_int_equal(m.n, 5000);
+    for (uint64_t k = 1; k <= 5000; k++) {
+        assert_true(xp_map_get(&m, k * 0x9e3779b97f4a7c15ull, &v));
+        assert_int_equal(v, k == 7 ? 70 : k);
+    }
+    assert_false(xp_map_get(&m, 12345, NULL));
+    xp_map_cleanup(&m);
+    assert_false(xp_map_get(&m, 1, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +213,7 @@ int main(void)
         cmocka_unit_test(uint_parsing),
         cmocka_unit_test(first_error_wins),
         cmocka_unit_test(durable_file_appears_only_at_commit),
+        cmocka_unit_test(map_keeps_values_across_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

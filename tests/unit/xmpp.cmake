@@ -16,3 +16,13 @@ target_compile_options(test_xmpp_kinds PRIVATE ${XPORTA_WARNINGS})
 xporta_test_emulator(test_xmpp_kinds)
 add_test(NAME unit.test_xmpp_kinds COMMAND test_xmpp_kinds)
 set_tests_properties(unit.test_xmpp_kinds PROPERTIES LABELS unit)
+
+# lib/xmpp restore builders (xmpp_kinds.h, "Restoring"): exact payloads of
+# the IQ sets an import sends, from records of the captured replies.
+add_executable(test_xmpp_restore unit/test_xmpp_restore.c)
+target_link_libraries(test_xmpp_restore PRIVATE xporta_testutil
+  PkgConfig::STROPHE)
+target_compile_options(test_xmpp_restore PRIVATE ${XPORTA_WARNINGS})
+xporta_test_emulator(test_xmpp_restore)
+add_test(NAME unit.test_xmpp_restore COMMAND test_xmpp_restore)
+set_tests_properties(unit.test_xmpp_restore PROPERTIES LABELS unit)

@@ -1,0 +1,185 @@
+/*
+ * The migrate job: a live account into another, in one resumable job.
+ *
+ *   export   the old account into a XEP-0227 file: the --backup file
+ *            (every selected kind, the archive included) or, without one,
+ *            STATE/export.xml with only the kinds a client can restore.
+ *            The export resumes by itself (PATH.part, PATH.part.state).
+ *   import   that file into the new account (job_import.c), journaled in
+ *            the same state directory, then verified.
+ *
+ * The journal marks the export as done only once its file is complete, so
+ * a crash anywhere resumes in the right half.  A dry run exports into a
+ * private temporary directory and stops after the import's plan.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../transfer/xfer.h"
+#include "jobs_p.h"
+
+static char *migrate_header(const xporta_job *j)
+{
+    struct xp_buf b;
+    xp_buf_init(&b, 64 * 1024);
+    xporta_status st = xp_buf_printf(
+        &b, "migrate 1 from=%s to=%s conflict=%d include=%u kinds=%x backup=%s",
+        j->account->jid, j->target->jid, (int)j->conflict, j->include, j->kinds,
+        j->backup ? j->backup : "-");
+    if (st != XPORTA_OK) {
+        xp_buf_cleanup(&b);
+        return NULL;
+    }
+    for (size_t i = 0; i < b.len; i++)
+        if (b.data[i] == '\n')
+            b.data[i] = ' ';
+    return b.data;
+}
+
+/* Exports j->account into `path`; kinds as migrate needs them. */
+static xporta_status migrate_export(xporta_job *j, const char *path,
+                                    bool everything)
+{
+    uint32_t kinds = j->kinds;
+    char *saved_path = j->path;
+    j->step = "export";
+    j->path = (char *)path;
+    if (!everything)
+        j->kinds = kinds & import_restorable();
+    xporta_status st = export_run(j);
+    if (st == XPORTA_ESTANZA && j->export_committed) {
+        /* The file is complete; the old server refused some kinds (their
+         * notes say which).  What it gave is still worth importing, and the
+         * job ends saying what is missing. */
+        xp_err_clear(&j->err);
+        st = XPORTA_OK;
+        char *p = j->export_refused;
+        size_t n = p ? strlen(p) : 0;
+        for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++) {
+            if (j->kind[k].state != XPORTA_STATE_FAILED)
+                continue;
+            const char *name = xporta_kind_name((xporta_kind)k);
+            char *q = realloc(p, n + strlen(name) + 3);
+            if (!q)
+                break;
+            p = q;
+            n += (size_t)sprintf(p + n, "%s%s", n ? ", " : "", name);
+        }
+        j->export_refused = p;
+    }
+    j->path = saved_path;
+    j->kinds = kinds;
+    return st;
+}
+
+/* The export's per-kind states belong to the report of the export; the
+ * import starts from a clean slate and keeps the export's notes only. */
+static void reset_kinds(xporta_job *j)
+{
+    for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++) {
+        j->kind[k].state = XPORTA_STATE_NOT_ASKED;
+        j->kind[k].count = 0;
+        free(j->kind[k].note);
+        j->kind[k].note = NULL;
+    }
+}
+
+xporta_status migrate_run(xporta_job *j)
+{
+    xporta_status st;
+    if (strcmp(j->account->jid, j->target->jid) == 0 &&
+        xp_streq(j->account->host, j->target->host) &&
+        j->account->port == j->target->port)
+        return xp_fail(&j->err, XPORTA_EINVAL,
+                       "the old and the new account are the same (%s)",
+                       j->account->jid);
+    if (j->dry_run) {
+        char *dir = job_private_tmpdir(j);
+        if (!dir)
+            return j->err.status;
+        char *file = xp_path_join(dir, "export.xml");
+        char *spool = xp_path_join(dir, "source.xml");
+        if (!file || !spool)
+            st = xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+        else
+            st = migrate_export(j, file, false);
+        if (st == XPORTA_OK) {
+            reset_kinds(j);
+            j->step = "import";
+            st = import_into(j, file, NULL, spool);
+        }
+        free(file);
+        free(spool);
+        job_remove_tree(dir);
+        free(dir);
+        return st;
+    }
+
+    char *header = migrate_header(j);
+    if (!header)
+        return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+    free(j->state_dir_used);
+    j->state_dir_used =
+        j->state_dir ? xp_strdup(j->state_dir) : xfer_state_dir(header);
+    char *file = NULL, *spool = NULL;
+    struct xfer_journal *jr = NULL;
+    st = j->state_dir_used ? XPORTA_OK
+                           : xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+    if (st == XPORTA_OK)
+        st = xfer_journal_open(&jr, j->state_dir_used, header, NULL, &j->err);
+    if (st == XPORTA_OK) {
+        file = j->backup ? xp_strdup(j->backup)
+                         : xp_path_join(j->state_dir_used, "export.xml");
+        spool = xp_path_join(j->state_dir_used, "source.xml");
+        if (!file || !spool)
+            st = xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+    }
+    bool exported = st == XPORTA_OK &&
+                    xfer_journal_is_done(jr, "phase", "export", NULL) &&
+                    access(file, R_OK) == 0;
+    /* An existing backup is the user's, unless this job began writing it
+     * (journaled before the export started). */
+    if (st == XPORTA_OK && !exported && j->backup && !j->backup_replace &&
+        !xfer_journal_is_started(jr, "phase", "export", NULL) &&
+        access(file, F_OK) == 0)
+        st = xp_fail(&j->err, XPORTA_EINVAL,
+                     "%s exists; use --force to replace it", file);
+    if (st == XPORTA_OK && !exported &&
+        xfer_journal_start(jr, "phase", "export", NULL) != XPORTA_OK)
+        st = xp_fail(&j->err, XPORTA_EIO, "%s", xfer_journal_error(jr));
+    if (st == XPORTA_OK && !exported) {
+        st = migrate_export(j, file, j->backup != NULL);
+        if (st == XPORTA_OK &&
+            xfer_journal_done_sync(jr, "phase", "export", NULL) != XPORTA_OK)
+            st = xp_fail(&j->err, XPORTA_EIO, "%s", xfer_journal_error(jr));
+    } else if (st == XPORTA_OK) {
+        j->resumed = true;
+    }
+    if (st == XPORTA_OK) {
+        reset_kinds(j);
+        j->step = "import";
+        st = import_into(j, file, jr, spool);
+    }
+    if (st == XPORTA_OK)
+        st = import_outcome(j);
+    if (st == XPORTA_OK) {
+        import_forget(j);
+        if (!j->backup)
+            unlink(file);
+
+        if (xfer_journal_finish(jr) != XPORTA_OK)
+            st = xp_fail(&j->err, XPORTA_EIO, "%s", xfer_journal_error(jr));
+    }
+    xfer_journal_close(jr);
+    free(file);
+    free(spool);
+    free(header);
+    if (st == XPORTA_OK && j->export_refused)
+        st = xp_fail(&j->err, XPORTA_ESTANZA,
+                     "moved and verified, except what the old server "
+                     "refused to give: %s (see the export's lines above)",
+                     j->export_refused);
+    return st;
+}
