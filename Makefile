@@ -26,7 +26,7 @@ check: deps
 	cd $(CHECKBUILD)-valgrind && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz'
 
 demo: build
-	sh scripts/demo.sh $(BUILD)/xporta
+	sh scripts/demo.sh $(BUILD)
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,10 +75,16 @@ static const char migrate_help[] =
     "Copy a live account (OLD, user@domain) into another (NEW) in one step:\n"
     "export OLD, import into NEW, verify.  With --backup FILE, the export\n"
     "is also kept as a complete XEP-0227 file (history included), for a\n"
-    "server-side import or your records.\n"
+    "server-side import or your records.  With --announce, once the copy\n"
+    "is verified, the move is announced (see xporta announce --help).\n"
     "\n" PLAN_HELP "\n"
     "Options:\n"
     "  --backup FILE           keep the export of OLD in FILE (mode 0600)\n"
+    "  --announce              then announce the move (XEP-0283): OLD says\n"
+    "                          where it went, NEW asks the contacts\n"
+    "  --moved-access WHO      contacts (default), presence or open; see\n"
+    "                          xporta announce --help\n"
+    "  --rate N                subscription stanzas per minute (30)\n"
     "  -f, --force             with --backup: replace FILE if it "
     "exists\n" PLAN_OPTIONS "\n"
     "Connection (OLD and NEW each):\n"
@@ -94,6 +101,7 @@ static const char migrate_help[] =
     "Exit status as for xporta import.\n";
 
 static xporta_job *running_job;
+static void verify_table(xporta_job *job);
 
 static void on_signal(int sig)
 {
@@ -107,6 +115,8 @@ struct ui {
     bool live;       /* a \r progress line is on screen */
     bool plan_shown; /* the plan table was printed */
     bool dry_run;
+    bool verify_due;       /* the verify table is to be shown */
+    bool verify_shown;     /* ... and was, before migrate --announce began */
     xporta_kind last_kind; /* the export's last kind line */
     unsigned max_lines;
     unsigned shown[XPORTA_KIND_COUNT][XPORTA_ACTION_DIFFERS + 1];
@@ -214,9 +224,27 @@ static void on_progress(const xporta_progress *p, void *ud)
     if (cli_verbose < 0)
         return;
     bool export = p->step && strcmp(p->step, "export") == 0;
+    if (u->verify_due && p->step && strcmp(p->step, "announce") == 0) {
+        /* migrate --announce: the copy's verification comes first. */
+        clear_live(u);
+        verify_table(u->job);
+        u->verify_due = false;
+        u->verify_shown = true;
+    }
     if (strcmp(p->phase, "connect") == 0) {
         clear_live(u);
         fprintf(stderr, "connecting to %s...\n", p->message ? p->message : "");
+        return;
+    }
+    if (strcmp(p->phase, "watch") == 0 || strcmp(p->phase, "statement") == 0) {
+        clear_live(u);
+        if (strcmp(p->phase, "statement") == 0)
+            fprintf(stderr,
+                    "publishing the moved statement (new address "
+                    "%s)...\n",
+                    p->message ? p->message : "");
+        else
+            fprintf(stderr, "%s\n", p->message ? p->message : "");
         return;
     }
     if (export) {
@@ -329,6 +357,11 @@ enum {
     O_USER,
     O_RENAME,
     O_BACKUP,
+    O_ANNOUNCE,
+    O_ACCESS,
+    O_RATE,
+    O_WATCH,
+    O_REMOVE_OLD,
     /* migrate: the account options of OLD (base + CLI_OPT_x - CLI_OPT_HOST)
      * and NEW */
     O_OLD_BASE = 1100,
@@ -421,6 +454,178 @@ static void common_apply(const struct common *c, xporta_job *job)
     xporta_job_set_parallel(job, c->parallel);
 }
 
+/* OLD and NEW name one account (JIDs compare case-insensitively, as
+ * servers fold them). */
+static bool same_account(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+/* The connection options of two accounts (migrate, announce). */
+#define ACCOUNT_PAIR(prefix, base)                                \
+    {prefix "host", required_argument, NULL, base},               \
+        {prefix "port", required_argument, NULL, base + 1},       \
+        {prefix "cafile", required_argument, NULL, base + 2},     \
+    {                                                             \
+        prefix "password-file", required_argument, NULL, base + 4 \
+    }
+#define PAIR_OPTIONS                                       \
+    {"cafile", required_argument, NULL, CLI_OPT_CAFILE},   \
+        {"insecure", no_argument, NULL, CLI_OPT_INSECURE}, \
+        ACCOUNT_PAIR("old-", O_OLD_BASE), ACCOUNT_PAIR("new-", O_NEW_BASE)
+#define PAIR_HELP                                                            \
+    "Connection (OLD and NEW each):\n"                                       \
+    "  --old-host HOST, --new-host HOST    connect there instead of SRV\n"   \
+    "  --old-port PORT, --new-port PORT    with the host; default 5222\n"    \
+    "  --old-cafile FILE, --new-cafile FILE  also trust this CA (PEM)\n"     \
+    "  --cafile FILE           the same CA for both\n"                       \
+    "  --old-password-file FILE, --new-password-file FILE\n"                 \
+    "  --insecure              do not verify certificates (dangerous)\n"     \
+    "Passwords come from the password files, else XPORTA_OLD_PASSWORD and\n" \
+    "XPORTA_NEW_PASSWORD, else prompts; never from the command line.  TLS\n" \
+    "is always required.\n"
+
+/* 1: an option of the pair; 0: not; -1: bad value (printed). */
+static int pair_option(struct cli_account *old_acct,
+                       struct cli_account *new_acct, const char *cmd, int opt,
+                       const char *arg)
+{
+    if (opt == CLI_OPT_CAFILE || opt == CLI_OPT_INSECURE) {
+        cli_account_option(old_acct, cmd, opt, arg);
+        cli_account_option(new_acct, cmd, opt, arg);
+        return 1;
+    }
+    if (opt >= O_OLD_BASE && opt < O_OLD_BASE + 5)
+        return cli_account_option(old_acct, cmd,
+                                  opt - O_OLD_BASE + CLI_OPT_HOST, arg);
+    if (opt >= O_NEW_BASE && opt < O_NEW_BASE + 5)
+        return cli_account_option(new_acct, cmd,
+                                  opt - O_NEW_BASE + CLI_OPT_HOST, arg);
+    return 0;
+}
+
+static void pair_init(struct cli_account *old_acct,
+                      struct cli_account *new_acct)
+{
+    cli_account_init(old_acct);
+    cli_account_init(new_acct);
+    old_acct->env = "XPORTA_OLD_PASSWORD";
+    new_acct->env = "XPORTA_NEW_PASSWORD";
+}
+
+struct moved_opts {
+    bool announce;
+    xporta_moved_access access;
+    unsigned rate;
+};
+
+static int moved_option(struct moved_opts *m, const char *cmd, int opt,
+                        const char *arg)
+{
+    char *end;
+    long n;
+    switch (opt) {
+    case O_ANNOUNCE:
+        m->announce = true;
+        return 1;
+    case O_ACCESS:
+        if (strcmp(arg, "contacts") == 0)
+            m->access = XPORTA_MOVED_CONTACTS;
+        else if (strcmp(arg, "presence") == 0)
+            m->access = XPORTA_MOVED_PRESENCE;
+        else if (strcmp(arg, "open") == 0)
+            m->access = XPORTA_MOVED_OPEN;
+        else
+            return cli_usage_error(cmd, "--moved-access takes contacts, "
+                                        "presence or open"),
+                   -1;
+        return 1;
+    case O_RATE:
+        n = strtol(arg, &end, 10);
+        if (*end || n < 1 || n > 6000)
+            return cli_usage_error(cmd, "--rate takes 1 to 6000 (requests "
+                                        "per minute)"),
+                   -1;
+        m->rate = (unsigned)n;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+#define MOVED_HELP                                                            \
+    "  --moved-access WHO      who may read where you went: contacts\n"       \
+    "                          (default: the contacts who had approved the\n" \
+    "                          old address, the ones who verify), presence\n" \
+    "                          (XEP-0283's advice; on ejabberd 23.01 the\n"   \
+    "                          contacts you did not follow back cannot\n"     \
+    "                          verify) or open (for servers that verify\n"    \
+    "                          moves themselves: Prosody's mod_auto_moved)\n" \
+    "  --rate N                subscription stanzas per minute (default\n"    \
+    "                          30; after a bounce for sending too fast,\n"    \
+    "                          4: ejabberd allows 5 a minute by default)\n"
+
+static const char *outcome_name(xporta_contact_outcome o)
+{
+    switch (o) {
+    case XPORTA_CONTACT_MOVED:
+        return "moved";
+    case XPORTA_CONTACT_ASKED:
+        return "asked";
+    case XPORTA_CONTACT_ALREADY:
+        return "already";
+    case XPORTA_CONTACT_SKIPPED:
+        return "skipped";
+    case XPORTA_CONTACT_EARLIER:
+        return "earlier";
+    case XPORTA_CONTACT_BOUNCED:
+        return "BOUNCED";
+    case XPORTA_CONTACT_FOLLOWED:
+        return "followed";
+    case XPORTA_CONTACT_LEFT:
+        return "left";
+    case XPORTA_CONTACT_AGAIN:
+        return "again";
+    case XPORTA_CONTACT_APPROVED:
+        return "approved";
+    }
+    return "?";
+}
+
+static void on_contact(void *ud, const char *jid, xporta_contact_outcome o,
+                       const char *why)
+{
+    struct ui *u = ud;
+    if (cli_verbose < 0 && o != XPORTA_CONTACT_BOUNCED)
+        return;
+    clear_live(u);
+    fprintf(stderr, "  %-8s %s: %s\n", outcome_name(o), jid, why);
+}
+
+static void moved_summary(xporta_job *job)
+{
+    if (cli_verbose < 0)
+        return;
+    xporta_moved_counts m;
+    xporta_job_moved_counts(job, &m);
+    if (m.followed || m.left)
+        fprintf(stderr,
+                "%s: %llu move(s) followed, %llu request(s) left for "
+                "you\n",
+                cli_prog, (unsigned long long)m.followed,
+                (unsigned long long)m.left);
+    else
+        fprintf(stderr,
+                "%s: contacts asked: %llu with the moved notice, %llu "
+                "without; %llu already asked or subscribed, %llu "
+                "asked earlier, %llu with nothing to ask, %llu bounced; "
+                "followers approved: %llu\n",
+                cli_prog, (unsigned long long)m.moved,
+                (unsigned long long)m.asked, (unsigned long long)m.already,
+                (unsigned long long)m.earlier, (unsigned long long)m.skipped,
+                (unsigned long long)m.bounced, (unsigned long long)m.approved);
+}
+
 /* Runs a prepared import or migrate job and reports; returns the exit
  * code. */
 static int run_job(xporta_job *job, const struct common *c, const char *what)
@@ -430,10 +635,12 @@ static int run_job(xporta_job *job, const struct common *c, const char *what)
     u.job = job;
     u.tty = isatty(STDERR_FILENO) != 0;
     u.dry_run = c->dry_run;
+    u.verify_due = !c->dry_run && !c->no_verify;
     u.max_lines = c->max_lines;
     u.last_kind = XPORTA_KIND_COUNT;
     xporta_job_set_progress(job, on_progress, &u);
     xporta_job_set_action_cb(job, on_action, &u);
+    xporta_job_set_contact_cb(job, on_contact, &u);
     if (c->state_dir && xporta_job_set_state_dir(job, c->state_dir))
         return EXIT_INTERNAL;
 
@@ -460,8 +667,12 @@ static int run_job(xporta_job *job, const struct common *c, const char *what)
     } else if (ran) {
         if (!u.plan_shown)
             plan_table(&u);
-        if (!c->no_verify)
+        if (!c->no_verify && !u.verify_shown)
             verify_table(job);
+        xporta_moved_counts m;
+        xporta_job_moved_counts(job, &m);
+        if (m.moved + m.asked + m.already + m.skipped + m.earlier + m.bounced)
+            moved_summary(job);
         if (cli_verbose >= 0)
             fprintf(stderr, "%s: %s %s in %.1f s%s%s\n", cli_prog, what,
                     st == XPORTA_OK ? "done" : "finished with problems",
@@ -571,48 +782,32 @@ int cmd_import(int argc, char **argv)
 
 int cmd_migrate(int argc, char **argv)
 {
-#define ACCOUNT_PAIR(prefix, base)                                \
-    {prefix "host", required_argument, NULL, base},               \
-        {prefix "port", required_argument, NULL, base + 1},       \
-        {prefix "cafile", required_argument, NULL, base + 2},     \
-    {                                                             \
-        prefix "password-file", required_argument, NULL, base + 4 \
-    }
     static const struct option opts[] = {
         COMMON_OPTIONS,
         {"backup", required_argument, NULL, O_BACKUP},
         {"force", no_argument, NULL, 'f'},
         {"cafile", required_argument, NULL, CLI_OPT_CAFILE},
         {"insecure", no_argument, NULL, CLI_OPT_INSECURE},
-        ACCOUNT_PAIR("old-", O_OLD_BASE),
-        ACCOUNT_PAIR("new-", O_NEW_BASE),
+        PAIR_OPTIONS,
+        {"announce", no_argument, NULL, O_ANNOUNCE},
+        {"moved-access", required_argument, NULL, O_ACCESS},
+        {"rate", required_argument, NULL, O_RATE},
         {NULL, 0, NULL, 0},
     };
-#undef ACCOUNT_PAIR
     struct cli_account old_acct, new_acct;
     struct common c;
+    struct moved_opts mo = {false, XPORTA_MOVED_CONTACTS, 0};
     const char *backup = NULL;
     bool force = false;
     int opt, rc;
-    cli_account_init(&old_acct);
-    cli_account_init(&new_acct);
-    old_acct.env = "XPORTA_OLD_PASSWORD";
-    new_acct.env = "XPORTA_NEW_PASSWORD";
+    pair_init(&old_acct, &new_acct);
     common_init(&c);
     optind = 1;
     while ((opt = getopt_long(argc, argv, "nfqvh", opts, NULL)) != -1) {
-        if (opt == CLI_OPT_CAFILE || opt == CLI_OPT_INSECURE) {
-            cli_account_option(&old_acct, "migrate", opt, optarg);
-            cli_account_option(&new_acct, "migrate", opt, optarg);
-            continue;
-        }
-        if (opt >= O_OLD_BASE && opt < O_OLD_BASE + 5)
-            rc = cli_account_option(&old_acct, "migrate",
-                                    opt - O_OLD_BASE + CLI_OPT_HOST, optarg);
-        else if (opt >= O_NEW_BASE && opt < O_NEW_BASE + 5)
-            rc = cli_account_option(&new_acct, "migrate",
-                                    opt - O_NEW_BASE + CLI_OPT_HOST, optarg);
-        else
+        rc = pair_option(&old_acct, &new_acct, "migrate", opt, optarg);
+        if (rc == 0)
+            rc = moved_option(&mo, "migrate", opt, optarg);
+        if (rc == 0)
             rc = common_option(&c, "migrate", opt, optarg);
         if (rc < 0)
             return EXIT_USAGE;
@@ -635,6 +830,8 @@ int cmd_migrate(int argc, char **argv)
     if (argc - optind != 2)
         return cli_usage_error("migrate", "expected OLD NEW (two accounts)");
     const char *old_jid = argv[optind], *new_jid = argv[optind + 1];
+    if (same_account(old_jid, new_jid))
+        return cli_usage_error("migrate", "OLD and NEW are the same account");
     xporta_account *from = NULL, *to = NULL;
     rc = cli_account_make(&old_acct, "migrate", old_jid, &from);
     if (rc)
@@ -651,6 +848,9 @@ int cmd_migrate(int argc, char **argv)
         return EXIT_INTERNAL;
     }
     common_apply(&c, job);
+    xporta_job_set_announce(job, mo.announce);
+    xporta_job_set_moved_access(job, mo.access);
+    xporta_job_set_rate(job, mo.rate);
     if (backup && !c.dry_run && xporta_job_set_backup(job, backup, force))
         rc = EXIT_INTERNAL;
     if (!rc)
@@ -658,5 +858,236 @@ int cmd_migrate(int argc, char **argv)
     xporta_job_free(job);
     xporta_account_free(from);
     xporta_account_free(to);
+    return rc;
+}
+
+static const char announce_help[] =
+    "Usage: xporta announce [OPTIONS] OLD NEW\n"
+    "\n"
+    "Tell your contacts that OLD moved to NEW (XEP-0283 Moved), after the\n"
+    "data was copied (xporta migrate, which can also do this with\n"
+    "--announce):\n"
+    "  1. OLD publishes a moved statement naming NEW (PEP node\n"
+    "     urn:xmpp:moved:1).  Keep OLD alive until your contacts followed.\n"
+    "  2. NEW asks each contact of OLD for a subscription, as OLD had it:\n"
+    "     contacts who had approved OLD (subscription to or both) get the\n"
+    "     request with the moved notice, which their server or client can\n"
+    "     verify against the statement and accept by itself (xporta\n"
+    "     follow-moves does it for servers that do not); contacts who only\n"
+    "     followed OLD (from) get a plain request;\n"
+    "     contacts OLD had asked get a plain request.  Names and groups\n"
+    "     come along.  What NEW already has is not asked again.\n"
+    "  3. Contacts who followed OLD (from, both) and ask to follow NEW are\n"
+    "     approved.  They ask when they accept the move, so run announce\n"
+    "     again later (a day, a week): it approves those who asked since,\n"
+    "     and asks nobody twice.\n"
+    "Each contact is asked at most once: requests are journaled before\n"
+    "they are sent, so an interrupted or repeated run never sends one\n"
+    "twice.  Requests go out at --rate per minute; servers limit them\n"
+    "(ejabberd: 5 a minute by default), and a request bounced for going\n"
+    "too fast is sent again after a pause, slower.\n"
+    "\n"
+    "Options:\n" MOVED_HELP
+    "  --state-dir DIR         where the journal is kept\n"
+    "  -q, --quiet             only errors and bounces\n"
+    "  -h, --help              this text\n"
+    "\n" PAIR_HELP "\n"
+    "Exit status: 0 done; 7 a server refused the statement or some requests\n"
+    "bounced (listed; run again to retry them); 10 interrupted.\n";
+
+int cmd_announce(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"moved-access", required_argument, NULL, O_ACCESS},
+        {"rate", required_argument, NULL, O_RATE},
+        {"state-dir", required_argument, NULL, O_STATE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        PAIR_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    struct cli_account old_acct, new_acct;
+    struct moved_opts mo = {true, XPORTA_MOVED_CONTACTS, 0};
+    const char *state_dir = NULL;
+    int opt, rc;
+    pair_init(&old_acct, &new_acct);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
+        rc = pair_option(&old_acct, &new_acct, "announce", opt, optarg);
+        if (rc == 0)
+            rc = moved_option(&mo, "announce", opt, optarg);
+        if (rc < 0)
+            return EXIT_USAGE;
+        if (rc > 0)
+            continue;
+        switch (opt) {
+        case O_STATE:
+            state_dir = optarg;
+            break;
+        case 'q':
+            cli_verbose = -1;
+            break;
+        case 'v':
+            cli_verbose = 1;
+            break;
+        case 'h':
+            fputs(announce_help, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("announce", "unknown option");
+        }
+    }
+    if (argc - optind != 2)
+        return cli_usage_error("announce", "expected OLD NEW (two accounts)");
+    if (same_account(argv[optind], argv[optind + 1]))
+        return cli_usage_error("announce", "OLD and NEW are the same account");
+    xporta_account *from = NULL, *to = NULL;
+    rc = cli_account_make(&old_acct, "announce", argv[optind], &from);
+    if (rc)
+        return rc;
+    rc = cli_account_make(&new_acct, "announce", argv[optind + 1], &to);
+    if (rc) {
+        xporta_account_free(from);
+        return rc;
+    }
+    xporta_job *job = NULL;
+    if (xporta_announce_new(&job, from, to) != XPORTA_OK) {
+        xporta_account_free(from);
+        xporta_account_free(to);
+        return EXIT_INTERNAL;
+    }
+    xporta_job_set_moved_access(job, mo.access);
+    xporta_job_set_rate(job, mo.rate);
+    if (state_dir)
+        xporta_job_set_state_dir(job, state_dir);
+    struct ui u;
+    memset(&u, 0, sizeof u);
+    u.job = job;
+    u.tty = isatty(STDERR_FILENO) != 0;
+    xporta_job_set_progress(job, on_progress, &u);
+    xporta_job_set_contact_cb(job, on_contact, &u);
+    running_job = job;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    xporta_status st = xporta_job_run(job);
+    running_job = NULL;
+    clear_live(&u);
+    moved_summary(job);
+    if (st != XPORTA_OK)
+        cli_error("%s", xporta_job_error(job));
+    rc = cli_exit_code(st);
+    xporta_job_free(job);
+    xporta_account_free(from);
+    xporta_account_free(to);
+    return rc;
+}
+
+static const char follow_help[] =
+    "Usage: xporta follow-moves [OPTIONS] ACCOUNT\n"
+    "\n"
+    "Follow your contacts who moved to a new address (XEP-0283 Moved), for\n"
+    "servers that do not do it themselves.  For each pending subscription\n"
+    "request (and, with --watch, each one that arrives), xporta checks:\n"
+    "  - the request names an old address (<moved/>), or one of your\n"
+    "    contacts has published a moved statement naming the requester\n"
+    "    (ejabberd drops the notice from requests stored while you were\n"
+    "    offline);\n"
+    "  - you had approved the old address (subscription from or both);\n"
+    "  - the old address's statement, fetched now, names the requester.\n"
+    "Only then is the new address approved, added with the old name and\n"
+    "groups, and asked back if you were subscribed to the old one.\n"
+    "Anything unverified stays pending for you to answer, and the reason\n"
+    "is printed: nothing is accepted on an unverified claim.\n"
+    "\n"
+    "Options:\n"
+    "  --watch                 keep running and handle requests as they\n"
+    "                          arrive (Ctrl-C ends)\n"
+    "  --remove-old            remove the old address from the roster once\n"
+    "                          followed\n"
+    "  -q, --quiet             only errors\n"
+    "  -h, --help              this text\n"
+    "\n" CLI_ACCOUNT_HELP;
+
+int cmd_follow(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"watch", no_argument, NULL, O_WATCH},
+        {"remove-old", no_argument, NULL, O_REMOVE_OLD},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_ACCOUNT_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    struct cli_account acct;
+    bool watch = false, remove_old = false;
+    int opt, rc;
+    cli_account_init(&acct);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        rc = cli_account_option(&acct, "follow-moves", opt, optarg);
+        if (rc < 0)
+            return EXIT_USAGE;
+        if (rc > 0)
+            continue;
+        switch (opt) {
+        case O_WATCH:
+            watch = true;
+            break;
+        case O_REMOVE_OLD:
+            remove_old = true;
+            break;
+        case 'q':
+            cli_verbose = -1;
+            break;
+        case 'h':
+            fputs(follow_help, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("follow-moves", "unknown option");
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("follow-moves", "expected one ACCOUNT");
+    xporta_account *account = NULL;
+    rc = cli_account_make(&acct, "follow-moves", argv[optind], &account);
+    if (rc)
+        return rc;
+    xporta_job *job = NULL;
+    if (xporta_follow_new(&job, account) != XPORTA_OK) {
+        xporta_account_free(account);
+        return EXIT_INTERNAL;
+    }
+    xporta_job_set_watch(job, watch);
+    xporta_job_set_remove_old(job, remove_old);
+    struct ui u;
+    memset(&u, 0, sizeof u);
+    u.job = job;
+    u.tty = isatty(STDERR_FILENO) != 0;
+    xporta_job_set_progress(job, on_progress, &u);
+    xporta_job_set_contact_cb(job, on_contact, &u);
+    running_job = job;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    xporta_status st = xporta_job_run(job);
+    running_job = NULL;
+    clear_live(&u);
+    moved_summary(job);
+    /* --watch ends with Ctrl-C: that is its normal end. */
+    if (st == XPORTA_ECANCELED && watch)
+        st = XPORTA_OK;
+    if (st != XPORTA_OK)
+        cli_error("%s", xporta_job_error(job));
+    rc = cli_exit_code(st);
+    xporta_job_free(job);
+    xporta_account_free(account);
     return rc;
 }

@@ -27,6 +27,10 @@ static const struct command {
      "put a XEP-0227 file's data into a live account (plan, resume, verify)"},
     {"migrate", cmd_migrate,
      "copy a live account into another in one step, verified"},
+    {"announce", cmd_announce,
+     "tell your contacts you moved (XEP-0283): they can follow"},
+    {"follow-moves", cmd_follow,
+     "follow contacts who moved, after checking their statement"},
 };
 
 static void usage(FILE *out)
@@ -40,7 +44,7 @@ static void usage(FILE *out)
             "Commands:\n",
             cli_prog);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
             "'%s COMMAND --help' explains a command; 'man xporta' has it all.\n"

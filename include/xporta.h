@@ -598,6 +598,73 @@ XPORTA_API void xporta_job_import_counts(const xporta_job *j, xporta_kind k,
  * target as planned. */
 XPORTA_API bool xporta_job_verified(const xporta_job *j);
 
+/* ---- XEP-0283 Moved ------------------------------------------------------
+ *
+ * Announce: the old account publishes where it moved (a PEP statement,
+ * node urn:xmpp:moved:1), then the new account asks each old contact for a
+ * subscription, with the <moved/> notice where the contact had approved the
+ * old address, so that their server or client can verify and follow.
+ * Each contact is asked at most once, across interruptions and reruns.
+ * Follow: the contact's side; a request from a new address is approved
+ * only after the old address's statement confirms it. */
+typedef enum xporta_contact_outcome {
+    XPORTA_CONTACT_MOVED = 1, /* asked with the moved notice */
+    XPORTA_CONTACT_ASKED,     /* asked without it */
+    XPORTA_CONTACT_ALREADY,   /* the new address has the subscription */
+    XPORTA_CONTACT_SKIPPED,   /* nothing to ask (no subscription either way) */
+    XPORTA_CONTACT_EARLIER,   /* asked by an earlier run */
+    XPORTA_CONTACT_BOUNCED,   /* the request came back with an error */
+    XPORTA_CONTACT_FOLLOWED,  /* follow: a verified move, approved */
+    XPORTA_CONTACT_LEFT,      /* follow: not verified, left for the user */
+    XPORTA_CONTACT_AGAIN,     /* asked again after a rate-limit bounce */
+    XPORTA_CONTACT_APPROVED,  /* announce: their request to follow the new
+                                 address approved (they followed the old) */
+} xporta_contact_outcome;
+typedef void (*xporta_contact_cb)(void *userdata, const char *jid,
+                                  xporta_contact_outcome outcome,
+                                  const char *why);
+typedef struct xporta_moved_counts {
+    uint64_t moved, asked, already, skipped, earlier, bounced;
+    uint64_t approved;
+    uint64_t followed, left;
+} xporta_moved_counts;
+
+/* Announces the move of `old` to `new_` (both borrowed). */
+XPORTA_API xporta_status xporta_announce_new(xporta_job **out,
+                                             xporta_account *old,
+                                             xporta_account *new_);
+/* Migrate: announce after a verified import. */
+XPORTA_API void xporta_job_set_announce(xporta_job *j, bool on);
+/* Who may read the moved statement.  XEP-0283 advises the presence access
+ * model so that only contacts learn the new address; but the contacts who
+ * verify a move are those who had approved the old address, and with
+ * "presence" the ones not also followed back cannot read it (measured:
+ * ejabberd 23.01 not-authorized, Prosody 0.12 forbidden).  CONTACTS (the
+ * default) makes exactly them members of a whitelist node. */
+typedef enum xporta_moved_access {
+    XPORTA_MOVED_CONTACTS = 0, /* whitelist: the contacts who verify */
+    XPORTA_MOVED_PRESENCE,     /* presence, those contacts as members */
+    XPORTA_MOVED_OPEN,         /* anyone (servers that verify moves
+                                  themselves, e.g. Prosody's mod_auto_moved) */
+} xporta_moved_access;
+XPORTA_API void xporta_job_set_moved_access(xporta_job *j,
+                                            xporta_moved_access access);
+/* Subscription stanzas per minute (default 30; after a bounce for sending
+ * too fast, 4). */
+XPORTA_API void xporta_job_set_rate(xporta_job *j, unsigned per_minute);
+XPORTA_API void xporta_job_set_contact_cb(xporta_job *j, xporta_contact_cb cb,
+                                          void *userdata);
+XPORTA_API void xporta_job_moved_counts(const xporta_job *j,
+                                        xporta_moved_counts *out);
+/* Follows verified moves of `account`'s contacts (borrowed). */
+XPORTA_API xporta_status xporta_follow_new(xporta_job **out,
+                                           xporta_account *account);
+/* Follow: keep running and handle requests as they arrive, until
+ * xporta_job_cancel(). */
+XPORTA_API void xporta_job_set_watch(xporta_job *j, bool on);
+/* Follow: remove the old address from the roster once followed. */
+XPORTA_API void xporta_job_set_remove_old(xporta_job *j, bool on);
+
 /* After run: what happened to each kind. */
 typedef enum xporta_kind_state {
     XPORTA_STATE_NOT_ASKED = 0,  /* excluded by the caller */

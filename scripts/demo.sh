@@ -8,8 +8,12 @@
 # own CA; fills alice@old.localhost with what a real account holds (contacts
 # in every subscription state with names and groups, a vCard with an avatar,
 # bookmarks, private XML, a blocklist, PEP nodes, OMEMO keys, chat history);
-# then shows the plan of the move, makes it, verifies it, and compares the
-# two accounts.  Everything is removed at the end (KEEP=1 keeps it).
+# then shows the plan of the move, makes it, verifies it, announces it
+# (XEP-0283 Moved), lets two contacts follow with follow-moves, and compares
+# the two accounts.  The servers talk to each other over server-to-server
+# connections on loopback (XPORTA_S2S=1), so that the contacts on Prosody
+# get the requests of alice's new address on ejabberd.  Everything is
+# removed at the end (KEEP=1 keeps it).
 set -eu
 B=$(cd "${1:-build}" && pwd)
 X=$B/xporta
@@ -24,6 +28,7 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/xporta-demo-XXXXXX")
 export XPORTA_SERVERS_DIR="$W/servers"
 export XDG_STATE_HOME="$W/state" # the jobs' journals
+export XPORTA_S2S=1
 cleanup() {
     if [ "${KEEP:-0}" = 1 ]; then
         echo "kept: $W (stop the servers with: XPORTA_SERVERS_DIR=$XPORTA_SERVERS_DIR bash $SERVERS stop)"
@@ -49,6 +54,9 @@ chmod 600 "$W/pw"
 for u in alice bob carol dave erin frank grace; do
     bash "$SERVERS" adduser prosody "$u" "$PASS" >/dev/null
 done
+# alice's contacts, as her roster on old.localhost will say: bob both
+# ways, carol (alice sees her presence), dave (he sees alice's), erin
+# none, frank none (alice asked him).
 bash "$SERVERS" adduser ejabberd alice "$PASS" >/dev/null
 
 step "alice@old.localhost gets a life: contacts, vCard, avatar, bookmarks, OMEMO keys, history"
@@ -63,14 +71,28 @@ show xporta migrate alice@old.localhost alice@new.localhost --dry-run
 # shellcheck disable=SC2086
 "$X" migrate alice@old.localhost alice@new.localhost --dry-run $OLD $NEW $CA
 
-step "Move it, keeping a complete backup (history included)"
-show xporta migrate alice@old.localhost alice@new.localhost --backup alice-backup.xml
+step "Move it, keeping a complete backup (history included), and tell the contacts"
+show xporta migrate alice@old.localhost alice@new.localhost --backup alice-backup.xml --announce
 # shellcheck disable=SC2086
-"$X" migrate alice@old.localhost alice@new.localhost --backup "$W/alice-backup.xml" $OLD $NEW $CA
+"$X" migrate alice@old.localhost alice@new.localhost --backup "$W/alice-backup.xml" \
+    --announce $OLD $NEW $CA
 
 step "Running it again changes nothing (the import is idempotent)"
 # shellcheck disable=SC2086
 "$X" migrate -q alice@old.localhost alice@new.localhost $OLD $NEW $CA && echo "nothing left to do"
+
+step "bob and carol follow alice's move (their server lacks mod_auto_moved)"
+for u in bob carol; do
+    show xporta follow-moves $u@old.localhost
+    # shellcheck disable=SC2086
+    "$X" follow-moves $u@old.localhost --host 127.0.0.1 --port "$XPORTA_PROSODY_PORT" \
+        $CA --password-file "$W/pw"
+done
+
+step "Later, announce again: alice's new address approves bob, who asked back"
+show xporta announce alice@old.localhost alice@new.localhost
+# shellcheck disable=SC2086
+"$X" announce alice@old.localhost alice@new.localhost $OLD $NEW $CA
 
 step "The backup: a standard XEP-0227 file, checked"
 show xporta check alice-backup.xml
@@ -91,5 +113,8 @@ cat <<EOF
 What a client cannot write (the message archive, pending subscription
 requests, stored credentials) is in alice-backup.xml, for a server-side
 import ('xporta convert --dialect ejabberd' prepares it for ejabberd).
-Contacts following alice to her new address is XEP-0283 Moved: next.
+bob and carol now have alice@new.localhost in their rosters, with the name
+and groups they gave her; dave, who never let alice see his presence, was
+asked plainly, and decides himself.  A contact whose server runs
+mod_auto_moved would have followed without running anything.
 EOF

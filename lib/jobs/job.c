@@ -245,6 +245,82 @@ static xporta_status read_run(xporta_job *j)
     return st;
 }
 
+xporta_status xporta_announce_new(xporta_job **out, xporta_account *old,
+                                  xporta_account *new_)
+{
+    if (!out || !old || !new_)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_job *j = job_alloc(JOB_ANNOUNCE);
+    if (!j)
+        return XPORTA_ENOMEM;
+    j->account = old;
+    j->target = new_;
+    *out = j;
+    return XPORTA_OK;
+}
+
+xporta_status xporta_follow_new(xporta_job **out, xporta_account *account)
+{
+    if (!out || !account)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_job *j = job_alloc(JOB_FOLLOW);
+    if (!j)
+        return XPORTA_ENOMEM;
+    j->account = account;
+    *out = j;
+    return XPORTA_OK;
+}
+
+void xporta_job_set_announce(xporta_job *j, bool on)
+{
+    if (j)
+        j->announce = on;
+}
+
+void xporta_job_set_moved_access(xporta_job *j, xporta_moved_access access)
+{
+    if (j && (unsigned)access <= XPORTA_MOVED_OPEN)
+        j->moved_access = access;
+}
+
+void xporta_job_set_rate(xporta_job *j, unsigned per_minute)
+{
+    if (j)
+        j->rate = per_minute;
+}
+
+void xporta_job_set_contact_cb(xporta_job *j, xporta_contact_cb cb,
+                               void *userdata)
+{
+    if (!j)
+        return;
+    j->contact_cb = cb;
+    j->contact_ud = userdata;
+}
+
+void xporta_job_moved_counts(const xporta_job *j, xporta_moved_counts *out)
+{
+    if (!out)
+        return;
+    memset(out, 0, sizeof *out);
+    if (j)
+        *out = j->mc;
+}
+
+void xporta_job_set_watch(xporta_job *j, bool on)
+{
+    if (j)
+        j->watch = on;
+}
+
+void xporta_job_set_remove_old(xporta_job *j, bool on)
+{
+    if (j)
+        j->remove_old = on;
+}
+
 xporta_status xporta_job_set_user(xporta_job *j, const char *jid)
 {
     if (!j || (jid && !xporta_jid_is_valid(jid, NULL)))
@@ -490,6 +566,10 @@ xporta_status xporta_job_run(xporta_job *j)
     case JOB_READ:
         j->step = "read";
         return read_run(j);
+    case JOB_ANNOUNCE:
+        return announce_run(j);
+    case JOB_FOLLOW:
+        return follow_run(j);
     }
     return XPORTA_EINVAL;
 }

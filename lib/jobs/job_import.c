@@ -89,8 +89,9 @@ struct imp {
     xporta_kind_state tstate[XPORTA_KIND_COUNT];
     char *tnote[XPORTA_KIND_COUNT]; /* why, for kinds that failed */
     /* pass 3 */
-    struct xp_map todo; /* key hash -> XPORTA_ACTION_ADD or _REPLACE */
-    struct xp_set kept; /* conflicts left as the target has them */
+    struct xp_map todo;    /* key hash -> XPORTA_ACTION_ADD or _REPLACE */
+    struct xp_set kept;    /* conflicts left as the target has them */
+    struct xp_set scanned; /* key hashes of the records spooled */
     struct xp_set failed;
     struct xp_set failed_nodes; /* live_node_key of nodes not created */
     /* pass 4 */
@@ -187,7 +188,7 @@ static const char *not_restorable_reason(xporta_kind k)
     case XPORTA_KIND_OTHER:
         return "unknown to xporta; kept in the file";
     default:
-        return NULL;
+        return "a client cannot write this kind";
     }
 }
 
@@ -300,6 +301,20 @@ static xporta_status scan_record(struct scan *sc, xporta_record *rec)
     if (why) {
         c->skip++;
         act(m, XPORTA_ACTION_SKIP, rec->kind, rec->key, rec->id, why);
+        return XPORTA_OK;
+    }
+    /* Two records under one key: a file that lists a contact twice, or a
+     * host rename that maps two JIDs onto one (zed@old and zed@new, after
+     * --rename-host old=new).  The target can hold one: the first is
+     * written, the second reported, never silently dropped. */
+    int fresh = xp_set_add(&m->scanned, xfer_key_hash(rec));
+    if (fresh < 0)
+        return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+    if (fresh == 0) {
+        c->skip++;
+        act(m, XPORTA_ACTION_SKIP, rec->kind, rec->key, rec->id,
+            "the source has an earlier record under this key (after "
+            "renaming), which is imported");
         return XPORTA_OK;
     }
     if (rec->kind == XPORTA_KIND_PRIVATE &&
@@ -1258,6 +1273,7 @@ static void imp_init(struct imp *m, xporta_job *j, const char *spool)
     xp_map_init(&m->nodes);
     xp_map_init(&m->todo);
     xp_set_init(&m->kept, 0);
+    xp_set_init(&m->scanned, 0);
     xp_set_init(&m->failed, 0);
     xp_set_init(&m->failed_nodes, 0);
 }
@@ -1272,6 +1288,7 @@ static void imp_cleanup(struct imp *m)
     xp_map_cleanup(&m->nodes);
     xp_map_cleanup(&m->todo);
     xp_set_cleanup(&m->kept);
+    xp_set_cleanup(&m->scanned);
     xp_set_cleanup(&m->failed);
     xp_set_cleanup(&m->failed_nodes);
     for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++)
@@ -1477,7 +1494,11 @@ xporta_status import_run(xporta_job *j)
                       ? xp_path_join(j->state_dir_used, "source.xml")
                       : NULL;
     struct xfer_journal *jr = NULL;
-    if (!spool) {
+    if (!j->state_dir_used) {
+        st = xp_fail(
+            &j->err, XPORTA_EINVAL,
+            "no state directory: set HOME or give one with --state-dir");
+    } else if (!spool) {
         st = xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
     } else {
         st = xfer_journal_open(&jr, j->state_dir_used, header, NULL, &j->err);

@@ -272,7 +272,8 @@ static xporta_status fetch_pending(struct live *e)
         !xp_elem_add_text_child(&e->arena, p, XP_NS_CLIENT, "priority",
                                 priority) ||
         !xp_elem_add_text_child(&e->arena, p, XP_NS_CLIENT, "status",
-                                "xporta export"))
+                                e->presence_status ? e->presence_status
+                                                   : "xporta export"))
         return xp_fail(&e->j->err, XPORTA_ENOMEM, "out of memory");
     e->collecting = true;
     st = xp_session_send(e->s, p);
@@ -324,7 +325,6 @@ static xporta_status fetch_private(struct live *e)
         return xp_fail(&e->j->err, XPORTA_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         const char *ns, *name;
-        char buf[1024];
         if (i < nknown) {
             ns = xp_private_known[i][0];
             name = xp_private_known[i][1];
@@ -332,12 +332,14 @@ static xporta_status fetch_private(struct live *e)
             /* "{ns}name" */
             const char *key = e->j->private_ns[i - nknown];
             const char *close = strchr(key, '}');
-            snprintf(buf, sizeof buf, "%.*s", (int)(close - key - 1), key + 1);
-            ns = buf;
+            ns =
+                xp_arena_strndup(&e->arena, key + 1, (size_t)(close - key - 1));
             name = close + 1;
         }
-        c[i] =
-            live_call(e, "get", NULL, xp_private_query(&e->arena, ns, name), 0);
+        xp_elem *q = ns ? xp_private_query(&e->arena, ns, name) : NULL;
+        c[i] = q ? live_call(e, "get", NULL, q, 0) : NULL;
+        if (!q)
+            xp_fail(&e->j->err, XPORTA_ENOMEM, "out of memory");
         if (!c[i]) {
             free(c);
             return e->j->err.status;
@@ -598,8 +600,12 @@ static void on_stanza(struct xp_session *s, const xp_elem *stanza, void *ud)
     (void)s;
     const char *from = xp_elem_attr_ns(stanza, "", "from");
     if (xp_elem_is(stanza, NULL, "presence")) {
-        if (!e->collecting ||
-            !xp_streq(xp_elem_attr_ns(stanza, "", "type"), "subscribe"))
+        if (!e->collecting) {
+            if (e->on_presence)
+                e->on_presence(e->on_presence_ud, stanza);
+            return;
+        }
+        if (!xp_streq(xp_elem_attr_ns(stanza, "", "type"), "subscribe"))
             return;
         xporta_record rec;
         if (!xp_pending_decode(&e->arena, stanza, &rec))

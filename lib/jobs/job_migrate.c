@@ -125,8 +125,11 @@ xporta_status migrate_run(xporta_job *j)
         j->state_dir ? xp_strdup(j->state_dir) : xfer_state_dir(header);
     char *file = NULL, *spool = NULL;
     struct xfer_journal *jr = NULL;
-    st = j->state_dir_used ? XPORTA_OK
-                           : xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+    st = j->state_dir_used
+             ? XPORTA_OK
+             : xp_fail(
+                   &j->err, XPORTA_EINVAL,
+                   "no state directory: set HOME or give one with --state-dir");
     if (st == XPORTA_OK)
         st = xfer_journal_open(&jr, j->state_dir_used, header, NULL, &j->err);
     if (st == XPORTA_OK) {
@@ -164,6 +167,8 @@ xporta_status migrate_run(xporta_job *j)
     }
     if (st == XPORTA_OK)
         st = import_outcome(j);
+    if (st == XPORTA_OK && j->announce)
+        st = announce_into(j, jr);
     if (st == XPORTA_OK) {
         import_forget(j);
         if (!j->backup)

@@ -21,7 +21,14 @@ struct xporta_account {
     bool insecure;
 };
 
-enum job_type { JOB_EXPORT = 1, JOB_IMPORT, JOB_MIGRATE, JOB_READ };
+enum job_type {
+    JOB_EXPORT = 1,
+    JOB_IMPORT,
+    JOB_MIGRATE,
+    JOB_READ,
+    JOB_ANNOUNCE,
+    JOB_FOLLOW
+};
 
 struct xporta_job {
     enum job_type type;
@@ -69,6 +76,15 @@ struct xporta_job {
     /* read */
     xporta_record_cb record_cb;
     void *record_ud;
+    /* announce, follow */
+    bool announce; /* migrate: announce after import */
+    xporta_moved_access moved_access;
+    unsigned rate;
+    bool watch;
+    bool remove_old;
+    xporta_contact_cb contact_cb;
+    void *contact_ud;
+    xporta_moved_counts mc;
     xporta_import_counts ic[XPORTA_KIND_COUNT];
 };
 
@@ -114,6 +130,10 @@ struct live {
     void *sink_ud;
     void (*on_message)(void *ud, const xp_elem *msg);
     void *on_message_ud;
+    /* every presence received outside the pending collection */
+    void (*on_presence)(void *ud, const xp_elem *presence);
+    void *on_presence_ud;
+    const char *presence_status; /* the status of our initial presence */
     /* PEP nodes whose configuration or items could not be read
      * (live_node_key) */
     struct xp_set bad_nodes;
@@ -171,6 +191,10 @@ void job_remove_tree(const char *dir);
 /* After import_into: failures and verify problems as the job's status. */
 xporta_status import_outcome(xporta_job *j);
 xporta_status import_run(xporta_job *j);
+/* job_moved.c: announce with a journal (announce's own or migrate's). */
+xporta_status announce_into(xporta_job *j, struct xfer_journal *jr);
+xporta_status announce_run(xporta_job *j);
+xporta_status follow_run(xporta_job *j);
 xporta_status migrate_run(xporta_job *j);
 
 #endif

@@ -1,6 +1,7 @@
 /* The job journal: see xfer.h for the design. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,6 +303,19 @@ xporta_status xfer_journal_open(struct xfer_journal **out, const char *dir,
             break;
         *s = '/';
     }
+    /* Ours alone: the journal and spool name accounts and hold their data,
+     * and a directory others can write to could be swapped under us. */
+    struct stat dsb;
+    if (lstat(j->dir, &dsb) != 0 || !S_ISDIR(dsb.st_mode) ||
+        dsb.st_uid != geteuid() || (dsb.st_mode & 022) != 0) {
+        xporta_status st =
+            xp_fail(err, XPORTA_EIO,
+                    "%s: the state directory must be a directory of yours that "
+                    "others cannot write to (chmod 700)",
+                    dir);
+        xfer_journal_close(j);
+        return st;
+    }
     char *lock = path_in(j, "lock");
     j->lock_fd = lock ? open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
     free(lock);
@@ -508,10 +522,16 @@ char *xfer_state_dir(const char *what)
     char root[4096];
     if (base && *base == '/')
         snprintf(root, sizeof root, "%s/xporta/jobs", base);
-    else if (home && *home)
+    else {
+        /* No shared /tmp fallback: another user could have made it first. */
+        if (!home || !*home) {
+            const struct passwd *pw = getpwuid(getuid());
+            home = pw && pw->pw_dir && *pw->pw_dir == '/' ? pw->pw_dir : NULL;
+        }
+        if (!home)
+            return NULL;
         snprintf(root, sizeof root, "%s/.local/state/xporta/jobs", home);
-    else
-        snprintf(root, sizeof root, "/tmp/xporta-%d/jobs", (int)getuid());
+    }
     char id[32];
     snprintf(id, sizeof id, "%016llx",
              (unsigned long long)xp_hash(what, strlen(what), 0x1234567u));

@@ -943,3 +943,133 @@ xp_elem *xp_pep_affiliations_set(struct xp_arena *a, const char *node,
     }
     return out->first ? p : NULL;
 }
+
+/* ---- XEP-0283 Moved --------------------------------------------------------
+ */
+
+xp_elem *xp_moved_item(struct xp_arena *a, const char *new_jid)
+{
+    xp_elem *item = xp_elem_new(a, XP_NS_PUBSUB, "item");
+    if (!item || !xp_elem_set_attr(a, item, "", "id", "current"))
+        return NULL;
+    xp_elem *m = xp_elem_add_child(a, item, XP_NS_MOVED, "moved");
+    if (!m || !xp_elem_add_text_child(a, m, XP_NS_MOVED, "new-jid", new_jid))
+        return NULL;
+    return item;
+}
+
+static xp_elem *moved_form(struct xp_arena *a, const char *access_model)
+{
+    static const char *const fields[][2] = {
+        {"FORM_TYPE", "http://jabber.org/protocol/pubsub#node_config"},
+        {"pubsub#access_model", NULL},
+        {"pubsub#persist_items", "true"},
+        {"pubsub#max_items", "1"},
+    };
+    xp_elem *x = xp_elem_new(a, XP_NS_DATA, "x");
+    if (!x || !xp_elem_set_attr(a, x, "", "type", "submit"))
+        return NULL;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        xp_elem *f = xp_elem_add_child(a, x, XP_NS_DATA, "field");
+        if (!f || !xp_elem_set_attr(a, f, "", "var", fields[i][0]) ||
+            (i == 0 && !xp_elem_set_attr(a, f, "", "type", "hidden")) ||
+            !xp_elem_add_text_child(a, f, XP_NS_DATA, "value",
+                                    fields[i][1] ? fields[i][1] : access_model))
+            return NULL;
+    }
+    return x;
+}
+
+xp_elem *xp_moved_create(struct xp_arena *a, const char *access_model)
+{
+    xp_elem *form = moved_form(a, access_model);
+    return form ? xp_pep_create(a, XP_NS_MOVED, form) : NULL;
+}
+
+xp_elem *xp_moved_configure(struct xp_arena *a, const char *access_model)
+{
+    xp_elem *form = moved_form(a, access_model);
+    return form ? xp_pep_configure_set(a, XP_NS_MOVED, form) : NULL;
+}
+
+xp_elem *xp_moved_query(struct xp_arena *a)
+{
+    xp_elem *items = NULL;
+    xp_elem *p =
+        new_with_node(a, XP_NS_PUBSUB, "pubsub", "items", XP_NS_MOVED, &items);
+    xp_elem *item =
+        p ? xp_elem_add_child(a, items, XP_NS_PUBSUB, "item") : NULL;
+    if (!item || !xp_elem_set_attr(a, item, "", "id", "current"))
+        return NULL;
+    return p;
+}
+
+/* A bare JID from user@domain[/resource], or NULL. */
+static const char *bare_or_null(struct xp_arena *a, const char *jid)
+{
+    if (!jid || !xporta_jid_is_valid(jid, NULL))
+        return NULL;
+    return xp_jid_bare(a, jid);
+}
+
+const char *xp_moved_new_jid(struct xp_arena *a, const xp_elem *iq)
+{
+    if (!iq)
+        return NULL;
+    if (xp_streq(attr(iq, "type"), "error")) {
+        /* <gone xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>xmpp:JID</gone> */
+        const xp_elem *err = xp_elem_child(iq, NULL, "error");
+        const xp_elem *gone =
+            err ? xp_elem_child(err, XP_NS_STANZAS, "gone") : NULL;
+        const char *uri = gone ? xp_elem_text(gone) : NULL;
+        if (!uri || strncmp(uri, "xmpp:", 5) != 0)
+            return NULL;
+        char buf[3100];
+        size_t n = strcspn(uri + 5, "?#");
+        if (n >= sizeof buf)
+            return NULL;
+        memcpy(buf, uri + 5, n);
+        buf[n] = '\0';
+        return bare_or_null(a, buf);
+    }
+    const xp_elem *p = xp_elem_child(iq, XP_NS_PUBSUB, "pubsub");
+    const xp_elem *items = p ? xp_elem_child(p, XP_NS_PUBSUB, "items") : NULL;
+    if (!items || !xp_streq(attr(items, "node"), XP_NS_MOVED))
+        return NULL;
+    for (const xp_elem *item = xp_elem_first_element(items); item;
+         item = xp_elem_next_element(item)) {
+        const xp_elem *m = xp_elem_child(item, XP_NS_MOVED, "moved");
+        const char *nj =
+            m ? xp_elem_child_text(m, XP_NS_MOVED, "new-jid") : NULL;
+        if (nj)
+            return bare_or_null(a, nj);
+    }
+    return NULL;
+}
+
+xp_elem *xp_presence(struct xp_arena *a, const char *type, const char *to,
+                     const char *old_jid)
+{
+    xp_elem *p = xp_elem_new(a, XP_NS_CLIENT, "presence");
+    if (!p || (type && !xp_elem_set_attr(a, p, "", "type", type)) ||
+        (to && !xp_elem_set_attr(a, p, "", "to", to)))
+        return NULL;
+    if (old_jid) {
+        xp_elem *m = xp_elem_add_child(a, p, XP_NS_MOVED, "moved");
+        if (!m ||
+            !xp_elem_add_text_child(a, m, XP_NS_MOVED, "old-jid", old_jid))
+            return NULL;
+    }
+    return p;
+}
+
+const char *xp_moved_old_jid(struct xp_arena *a, const xp_elem *presence)
+{
+    const xp_elem *m =
+        presence ? xp_elem_child(presence, XP_NS_MOVED, "moved") : NULL;
+    const char *old = m ? xp_elem_child_text(m, XP_NS_MOVED, "old-jid") : NULL;
+    /* The old JID MUST be bare (§4.2); anything else is not a move. */
+    if (!old || strchr(old, '/'))
+        return NULL;
+    return bare_or_null(a, old);
+}

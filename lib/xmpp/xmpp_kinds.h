@@ -206,6 +206,31 @@ xp_elem *xp_pep_publish(struct xp_arena *a, const char *node,
 xp_elem *xp_pep_affiliations_set(struct xp_arena *a, const char *node,
                                  const xp_elem *affiliations);
 
+/* ---- XEP-0283 Moved (urn:xmpp:moved:1) --------------------------------------
+ */
+
+/* The statement the old account publishes: a PEP_ITEM payload
+ * <item id='current'><moved><new-jid>NEW</new-jid></moved></item>. */
+xp_elem *xp_moved_item(struct xp_arena *a, const char *new_jid);
+/* <pubsub><create node='urn:xmpp:moved:1'/><configure>{access_model,
+ * persist_items, max_items 1}</configure></pubsub>, and the owner's
+ * configure set of the same form (for a node that exists). */
+xp_elem *xp_moved_create(struct xp_arena *a, const char *access_model);
+xp_elem *xp_moved_configure(struct xp_arena *a, const char *access_model);
+/* <pubsub><items node='urn:xmpp:moved:1'><item id='current'/></items>. */
+xp_elem *xp_moved_query(struct xp_arena *a);
+/* The new JID of a statement: from a result of xp_moved_query (the
+ * <new-jid> text, bare) or from a <gone/> error whose text is an xmpp: URI
+ * (XEP-0283 §4.3).  NULL when the reply says neither. */
+const char *xp_moved_new_jid(struct xp_arena *a, const xp_elem *iq);
+/* <presence type='TYPE' to='TO'> with, for a subscribe, the
+ * <moved><old-jid>OLD</old-jid></moved> notification when old_jid is set. */
+xp_elem *xp_presence(struct xp_arena *a, const char *type, const char *to,
+                     const char *old_jid);
+/* The <old-jid> of a subscription request's <moved/>, bare; NULL when it
+ * has none or it is not a JID. */
+const char *xp_moved_old_jid(struct xp_arena *a, const xp_elem *presence);
+
 /* ---- dates (XEP-0082) ------------------------------------------------------
  */
 

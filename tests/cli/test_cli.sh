@@ -234,6 +234,33 @@ run 2 "$X" migrate me@example.org
 has "$T/err" "two accounts"
 run 2 env -u XPORTA_OLD_PASSWORD "$X" migrate a@example.org b@example.org
 has "$T/err" "XPORTA_OLD_PASSWORD"
+run 2 "$X" migrate a@example.org A@Example.org
+has "$T/err" "the same account"
+
+# ---- announce, follow-moves: usage
+for cmd in announce follow-moves; do
+    run 0 "$X" $cmd --help
+    has "$T/out" "never from the command line"
+done
+has "$T/out" "nothing is accepted on an unverified claim"
+run 2 "$X" announce a@example.org
+has "$T/err" "expected OLD NEW"
+run 2 "$X" announce a@example.org a@example.org
+has "$T/err" "the same account"
+run 2 "$X" announce --moved-access everyone a@example.org b@example.net
+has "$T/err" "contacts, presence or open"
+run 2 "$X" announce --rate 0 a@example.org b@example.net
+has "$T/err" "--rate takes 1 to 6000"
+run 2 "$X" migrate --announce --moved-access world a@example.org b@example.net
+run 2 env -u XPORTA_NEW_PASSWORD XPORTA_OLD_PASSWORD=x "$X" announce a@example.org b@example.net
+has "$T/err" "XPORTA_NEW_PASSWORD"
+run 2 "$X" follow-moves
+has "$T/err" "expected one ACCOUNT"
+run 2 "$X" follow-moves a@example.org b@example.net
+run 2 "$X" follow-moves not-an-account
+has "$T/err" "is not an account"
+run 2 env -u XPORTA_PASSWORD "$X" follow-moves a@example.org
+has "$T/err" "never taken from the command line"
 
 echo "$n checks, $fails failed"
 [ "$fails" -eq 0 ]

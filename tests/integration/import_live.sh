@@ -227,6 +227,25 @@ run 2 "$X" import "$T/two.xml" "$D@$ED" $EC
 has "$T/err" "holds 2 users"
 # shellcheck disable=SC2086
 run 0 "$X" import -n --user "$SA" "$T/two.xml" "$D@$ED" $EC
+# A host rename that maps two contacts onto one JID: the first is planned,
+# the second reported, neither dropped silently.
+cat >"$T/dup.xml" <<EOS
+<?xml version='1.0' encoding='UTF-8'?>
+<server-data xmlns='urn:xmpp:pie:0'>
+  <host jid='a.example'>
+    <user name='dup'>
+      <query xmlns='jabber:iq:roster'>
+        <item jid='zed@a.example' name='Zed A' subscription='none'/>
+        <item jid='zed@b.example' name='Zed B' subscription='none'/>
+      </query>
+    </user>
+  </host>
+</server-data>
+EOS
+# shellcheck disable=SC2086
+run 0 "$X" import -n -v --rename-host a.example=b.example "$T/dup.xml" "$D@$ED" $EC
+hasre "$T/err" "add +roster +zed@b.example"
+hasre "$T/err" "skip +roster +zed@b.example: the source has an earlier record under this key"
 run 6 "$X" import "$SRCF" "$D@$ED" --host 127.0.0.1 --port "$XPORTA_EJABBERD_PORT" \
     --cafile "$XPORTA_TEST_CAFILE" --password-file "$T/badpw"
 has "$T/err" "authentication failed"

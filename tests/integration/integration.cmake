@@ -90,3 +90,17 @@ add_test(NAME integration.import_live
 set_tests_properties(integration.import_live PROPERTIES
   FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 1200 RUN_SERIAL TRUE
   LABELS integration)
+
+# XEP-0283 Moved on both servers: announce (statement, requests per
+# subscription state, approval of followers on a later run), follow-moves as
+# each contact, forged moves refused with their reason, resume after a stop
+# at every journal step; then across Prosody -> ejabberd on a second pair of
+# servers that talk server to server (XPORTA_S2S=1).
+add_test(NAME integration.moved_live
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/moved_live.sh
+          ${XPORTA_SERVERS_SCRIPT} ${XPORTA_SERVERS_DIR}
+          $<TARGET_FILE:xporta-cli> $<TARGET_FILE:xp_populate>
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/scenarios)
+set_tests_properties(integration.moved_live PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL TRUE
+  LABELS integration)

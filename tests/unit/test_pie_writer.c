@@ -111,10 +111,10 @@ static char *digest_dir(const char *dir)
     char *all = calloc(1, 1);
     for (int i = 0; i < n; i++) {
         if (names[i]->d_name[0] != '.') {
-            char p[4096];
+            char p[4096 + 256 + 2]; /* PATH_MAX + NAME_MAX */
             xporta_status st;
             char err[512];
-            snprintf(p, sizeof p, "%s/%s", dir, names[i]->d_name);
+            snprintf(p, sizeof p, "%.4096s/%.256s", dir, names[i]->d_name);
             char *d = digest_file(p, &st, err, sizeof err);
             if (!d)
                 fail_msg("%s: %s", p, err);

@@ -163,6 +163,54 @@ static void state_dirs_are_per_job(void **state)
     unsetenv("XDG_STATE_HOME");
 }
 
+/* A state directory others can write to (a shared /tmp path someone made
+ * first, a careless chmod) is refused, with the fix in the message; a
+ * symlink in its place too. */
+static void a_state_dir_others_can_write_is_refused(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    char dir[4200], link[4200];
+    snprintf(dir, sizeof dir, "%s/shared", tmp);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(chmod(dir, 0777), 0);
+    struct xfer_journal *k = NULL;
+    struct xp_err err;
+    xp_err_clear(&err);
+    assert_int_equal(xfer_journal_open(&k, dir, "job", NULL, &err), XPORTA_EIO);
+    assert_null(k);
+    assert_non_null(strstr(xp_err_msg(&err), "chmod 700"));
+    assert_int_equal(chmod(dir, 0700), 0);
+    snprintf(link, sizeof link, "%s/link", tmp);
+    assert_int_equal(symlink(dir, link), 0);
+    xp_err_clear(&err);
+    assert_int_equal(xfer_journal_open(&k, link, "job", NULL, &err),
+                     XPORTA_EIO);
+    struct xfer_journal *j = open_ok(dir, "job", NULL); /* now fine */
+    xfer_journal_close(j);
+    rm_rf(tmp);
+    free(tmp);
+}
+
+/* Without XDG_STATE_HOME or HOME, the account's home directory from the
+ * password database: never a shared /tmp path. */
+static void state_dir_without_home_is_not_in_tmp(void **state)
+{
+    (void)state;
+    char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    unsetenv("XDG_STATE_HOME");
+    unsetenv("HOME");
+    char *d = xfer_state_dir("import a.xml alice@x");
+    if (d) {
+        assert_null(strstr(d, "/tmp/xporta-"));
+        assert_non_null(strstr(d, "/.local/state/xporta/jobs/"));
+    }
+    free(d);
+    if (home)
+        setenv("HOME", home, 1);
+    free(home);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +219,8 @@ int main(void)
         cmocka_unit_test(another_jobs_state_is_not_reused),
         cmocka_unit_test(a_second_process_is_locked_out),
         cmocka_unit_test(state_dirs_are_per_job),
+        cmocka_unit_test(a_state_dir_others_can_write_is_refused),
+        cmocka_unit_test(state_dir_without_home_is_not_in_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

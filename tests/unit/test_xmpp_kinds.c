@@ -1189,6 +1189,133 @@ static void pep_items_untrusted(void **state)
     xp_arena_cleanup(&a);
 }
 
+/* ---- XEP-0283 Moved ------------------------------------------------------
+ * Synthetic stanzas, shaped as XEP-0283 1.0's examples. */
+
+static void moved_builders_serialise_as_the_xep_says(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    assert_query(xp_moved_item(&a, "new@b.example"),
+                 "<item xmlns='http://jabber.org/protocol/pubsub' "
+                 "id='current'><moved xmlns='urn:xmpp:moved:1'><new-jid>"
+                 "new@b.example</new-jid></moved></item>");
+    const char *form =
+        "<x xmlns='jabber:x:data' type='submit'>"
+        "<field var='FORM_TYPE' type='hidden'><value>"
+        "http://jabber.org/protocol/pubsub#node_config</value></field>"
+        "<field var='pubsub#access_model'><value>presence</value></field>"
+        "<field var='pubsub#persist_items'><value>true</value></field>"
+        "<field var='pubsub#max_items'><value>1</value></field></x>";
+    char want[1024];
+    snprintf(want, sizeof want,
+             "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+             "<create node='urn:xmpp:moved:1'/><configure>%s</configure>"
+             "</pubsub>",
+             form);
+    assert_query(xp_moved_create(&a, "presence"), want);
+    snprintf(want, sizeof want,
+             "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>"
+             "<configure node='urn:xmpp:moved:1'>%s</configure></pubsub>",
+             form);
+    assert_query(xp_moved_configure(&a, "presence"), want);
+    assert_query(xp_moved_query(&a),
+                 "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                 "<items node='urn:xmpp:moved:1'><item id='current'/>"
+                 "</items></pubsub>");
+    /* Presences are stanzas: serialised inside jabber:client. */
+    char *got =
+        ser(xp_presence(&a, "subscribe", "bob@c.example", "old@a.example"),
+            XP_NS_CLIENT);
+    assert_string_equal(got, "<presence type='subscribe' to='bob@c.example'>"
+                             "<moved xmlns='urn:xmpp:moved:1'><old-jid>"
+                             "old@a.example</old-jid></moved></presence>");
+    free(got);
+    got =
+        ser(xp_presence(&a, "subscribed", "bob@c.example", NULL), XP_NS_CLIENT);
+    assert_string_equal(got,
+                        "<presence type='subscribed' to='bob@c.example'/>");
+    free(got);
+    xp_arena_cleanup(&a);
+}
+
+static void moved_statement_decoded_and_forgeries_refused(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    /* The statement, as a PEP service returns it. */
+    const char *nj = xp_moved_new_jid(
+        &a, parse(&a, "<iq type='result' from='old@a.example' id='1'>"
+                      "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                      "<items node='urn:xmpp:moved:1'><item id='current'>"
+                      "<moved xmlns='urn:xmpp:moved:1'><new-jid>"
+                      "new@b.example/phone</new-jid></moved></item>"
+                      "</items></pubsub></iq>"));
+    assert_non_null(nj);
+    assert_string_equal(nj, "new@b.example"); /* bare */
+    /* A closed account's <gone/> with an xmpp: URI counts (§4.3). */
+    nj = xp_moved_new_jid(
+        &a, parse(&a, "<iq type='error' from='old@a.example' id='2'>"
+                      "<error type='cancel'><gone "
+                      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>"
+                      "xmpp:new@b.example?message</gone></error></iq>"));
+    assert_non_null(nj);
+    assert_string_equal(nj, "new@b.example");
+    /* Not statements: another URI scheme, another node, a malformed JID,
+     * an empty result, any other error. */
+    assert_null(xp_moved_new_jid(
+        &a, parse(&a, "<iq type='error' id='3'><error type='cancel'><gone "
+                      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>"
+                      "https://b.example/</gone></error></iq>")));
+    assert_null(xp_moved_new_jid(
+        &a, parse(&a, "<iq type='result' id='4'>"
+                      "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                      "<items node='urn:example:other'><item id='current'>"
+                      "<moved xmlns='urn:xmpp:moved:1'><new-jid>"
+                      "new@b.example</new-jid></moved></item>"
+                      "</items></pubsub></iq>")));
+    assert_null(xp_moved_new_jid(
+        &a, parse(&a, "<iq type='result' id='5'>"
+                      "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                      "<items node='urn:xmpp:moved:1'><item id='current'>"
+                      "<moved xmlns='urn:xmpp:moved:1'><new-jid>"
+                      "@@bad</new-jid></moved></item></items></pubsub></iq>")));
+    assert_null(xp_moved_new_jid(
+        &a, parse(&a, "<iq type='result' id='6'>"
+                      "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                      "<items node='urn:xmpp:moved:1'/></pubsub></iq>")));
+    assert_null(xp_moved_new_jid(
+        &a, parse(&a, "<iq type='error' id='7'><error type='cancel'>"
+                      "<item-not-found "
+                      "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+                      "</error></iq>")));
+    assert_null(xp_moved_new_jid(&a, NULL));
+
+    /* The notification in a subscription request. */
+    const char *old = xp_moved_old_jid(
+        &a, parse(&a, "<presence type='subscribe' from='new@b.example' "
+                      "to='bob@c.example'><moved xmlns='urn:xmpp:moved:1'>"
+                      "<old-jid>old@a.example</old-jid></moved></presence>"));
+    assert_non_null(old);
+    assert_string_equal(old, "old@a.example");
+    /* A full JID is not a move (the old JID MUST be bare); nor is a
+     * request without <moved/>, or <moved/> in another namespace. */
+    assert_null(xp_moved_old_jid(
+        &a, parse(&a, "<presence type='subscribe'><moved "
+                      "xmlns='urn:xmpp:moved:1'><old-jid>old@a.example/r"
+                      "</old-jid></moved></presence>")));
+    assert_null(
+        xp_moved_old_jid(&a, parse(&a, "<presence type='subscribe'/>")));
+    assert_null(xp_moved_old_jid(
+        &a, parse(&a, "<presence type='subscribe'><moved "
+                      "xmlns='urn:xmpp:moved:0'><old-jid>old@a.example"
+                      "</old-jid></moved></presence>")));
+    assert_null(xp_moved_old_jid(&a, NULL));
+    xp_arena_cleanup(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1217,6 +1344,8 @@ int main(void)
         cmocka_unit_test(pep_items_of_both_servers),
         cmocka_unit_test(pep_items_paged_by_ejabberd),
         cmocka_unit_test(pep_items_untrusted),
+        cmocka_unit_test(moved_builders_serialise_as_the_xep_says),
+        cmocka_unit_test(moved_statement_decoded_and_forgeries_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
