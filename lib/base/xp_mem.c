@@ -298,8 +298,13 @@ uint64_t xp_hash(const void *p, size_t n, uint64_t seed)
         s += 8;
         n -= 8;
     }
-    uint64_t w = 0;
-    memcpy(&w, s, n);
+    /* The tail goes through a zeroed buffer byte by byte: a variable-length
+     * memcpy would be a library call for a few bytes. */
+    unsigned char tail[8] = {0};
+    for (size_t i = 0; i < n; i++)
+        tail[i] = s[i];
+    uint64_t w;
+    memcpy(&w, tail, 8);
     h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
     return h ^ (h >> 29);
 }

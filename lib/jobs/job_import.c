@@ -613,7 +613,8 @@ static xporta_status plan_record(struct imp *m, xporta_record *rec, void *ud)
         why = "the target server does not offer this kind";
     } else if (rec->kind == XPORTA_KIND_PEP_ITEM && m->vcard_kept &&
                vcard_linked(rec->key) &&
-               !(there && tv == xfer_value_hash(rec, m->target))) {
+               !(there &&
+                 xfer_same_value(tv, xfer_value_hash(rec, m->target)))) {
         /* Both servers keep the avatar and vCard4 together with the
          * vCard-temp (Prosody's mod_vcard_legacy, ejabberd's mod_avatar):
          * publishing them would change the vCard that is kept. */
@@ -629,7 +630,7 @@ static xporta_status plan_record(struct imp *m, xporta_record *rec, void *ud)
             a = XPORTA_ACTION_CONFLICT;
             why = "the node keeps one item and the target has its own";
         }
-    } else if (tv == xfer_value_hash(rec, m->target)) {
+    } else if (xfer_same_value(tv, xfer_value_hash(rec, m->target))) {
         a = XPORTA_ACTION_SAME;
     } else if (rec->kind == XPORTA_KIND_MAM_PREFS && m->t_prefs_trivial) {
         a = XPORTA_ACTION_ADD;

@@ -228,6 +228,36 @@ static void report(xporta_job *j, const char *jid, xporta_contact_outcome o,
 /* ---- announce: the statement ------------------------------------------------
  */
 
+/* One owner request on the old account for the statement, waited for.
+ * OK when the server accepted it.  A refusal is the job's error, "WHAT:
+ * condition: text"; or, when the caller has another way (refused not
+ * NULL), only *refused is set and nothing is recorded.  A lost session is
+ * the session's error. */
+static xporta_status statement_set(xporta_job *j, struct live *l,
+                                   const xp_elem *payload, bool *refused,
+                                   const char *what)
+{
+    if (refused)
+        *refused = false;
+    if (!payload)
+        return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+    struct call *c = live_call(l, "set", NULL, payload, 0);
+    xporta_status st = live_wait1(l, c);
+    if (st != XPORTA_OK)
+        return st;
+    if (live_fatal(c))
+        return live_fatal_error(l, c, "moved statement");
+    if (c->status == XPORTA_OK)
+        return XPORTA_OK;
+    if (refused) {
+        *refused = true;
+        return XPORTA_ESTANZA;
+    }
+    return xp_fail(&j->err, XPORTA_ESTANZA, "%s: %s%s%s", what,
+                   c->cond ? c->cond : "error", c->text ? ": " : "",
+                   c->text ? c->text : "");
+}
+
 /* The contacts who verify a move are those who approved the old account
  * (its "to" and "both" contacts).  With the whitelist they are the readers;
  * with the presence model, the "to"-only ones could not read without it
@@ -255,21 +285,12 @@ static xporta_status grant_readers(xporta_job *j, struct live *l,
         }
         if (!n)
             break;
-        struct call *c =
-            live_call(l, "set", NULL,
-                      xp_pep_affiliations_set(&l->arena, XP_NS_MOVED, affs), 0);
-        xporta_status st = live_wait1(l, c);
+        xporta_status st = statement_set(
+            j, l, xp_pep_affiliations_set(&l->arena, XP_NS_MOVED, affs), NULL,
+            "the old server refused to let contacts read the moved statement "
+            "(--moved-access open avoids this)");
         if (st != XPORTA_OK)
             return st;
-        if (live_fatal(c))
-            return live_fatal_error(l, c, "moved statement");
-        if (c->status != XPORTA_OK)
-            return xp_fail(&j->err, XPORTA_ESTANZA,
-                           "the old server refused to let contacts read the "
-                           "moved statement: %s%s%s (--moved-access open "
-                           "avoids this)",
-                           c->cond ? c->cond : "error", c->text ? ": " : "",
-                           c->text ? c->text : "");
         xp_arena_reset(&l->arena);
     }
     return XPORTA_OK;
@@ -283,43 +304,28 @@ static xporta_status publish_statement(xporta_job *j, struct live *l,
     static const char *const models[] = {"whitelist", "presence", "open"};
     const char *am = models[j->moved_access];
     job_progress(j, "statement", XPORTA_KIND_COUNT, 0, 0, -1, 0, new_jid, true);
-    struct call *c =
-        live_call(l, "set", NULL, xp_moved_create(&l->arena, am), 0);
-    xporta_status st = live_wait1(l, c);
-    if (st != XPORTA_OK)
-        return st;
-    if (live_fatal(c))
-        return live_fatal_error(l, c, "moved statement");
-    if (c->status != XPORTA_OK) {
+    bool refused = false;
+    xporta_status st =
+        statement_set(j, l, xp_moved_create(&l->arena, am), &refused,
+                      "the old server refused to create the moved node");
+    if (refused) {
         /* The node exists (an earlier move, or a server that creates nodes
          * on its own): give it the access model asked for. */
-        c = live_call(l, "set", NULL, xp_moved_configure(&l->arena, am), 0);
-        st = live_wait1(l, c);
-        if (st != XPORTA_OK)
-            return st;
-        if (live_fatal(c))
-            return live_fatal_error(l, c, "moved statement");
-        if (c->status != XPORTA_OK)
-            return xp_fail(&j->err, XPORTA_ESTANZA,
-                           "the old server refused the moved node's "
-                           "configuration (access model %s): %s%s%s",
-                           am, c->cond ? c->cond : "error", c->text ? ": " : "",
-                           c->text ? c->text : "");
+        char what[128];
+        snprintf(what, sizeof what,
+                 "the old server refused the moved node's configuration "
+                 "(access model %s)",
+                 am);
+        st = statement_set(j, l, xp_moved_configure(&l->arena, am), NULL, what);
     }
-    const xp_elem *item = xp_moved_item(&l->arena, new_jid);
-    c = live_call(
-        l, "set", NULL,
-        item ? xp_pep_publish(&l->arena, XP_NS_MOVED, item, NULL) : NULL, 0);
-    st = live_wait1(l, c);
     if (st != XPORTA_OK)
         return st;
-    if (live_fatal(c))
-        return live_fatal_error(l, c, "moved statement");
-    if (c->status != XPORTA_OK)
-        return xp_fail(&j->err, XPORTA_ESTANZA,
-                       "the old server refused the moved statement: %s%s%s",
-                       c->cond ? c->cond : "error", c->text ? ": " : "",
-                       c->text ? c->text : "");
+    const xp_elem *item = xp_moved_item(&l->arena, new_jid);
+    st = statement_set(
+        j, l, item ? xp_pep_publish(&l->arena, XP_NS_MOVED, item, NULL) : NULL,
+        NULL, "the old server refused the moved statement");
+    if (st != XPORTA_OK)
+        return st;
     xp_arena_reset(&l->arena);
     return j->moved_access == XPORTA_MOVED_OPEN ? XPORTA_OK
                                                 : grant_readers(j, l, r);

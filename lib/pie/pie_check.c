@@ -15,7 +15,7 @@
 
 #include "pie_p.h"
 
-enum { MAX_ARCHIVE_IDS = 2 * 1000 * 1000, RECENT_JIDS = 16 };
+enum { MAX_ARCHIVE_IDS = 2 * 1000 * 1000, JID_MEMO = 128, JID_MEMO_LEN = 96 };
 
 struct xporta_checker {
     xporta_diag_cb cb;
@@ -29,12 +29,14 @@ struct xporta_checker {
     struct xp_set pep_items; /* nodes with items of the current user */
     bool archive_capped;
     struct xp_arena scratch;
-    /* The last JIDs found valid: an archive names the same few JIDs over
-     * and over, and validating each again is the checker's largest cost. */
+    /* JIDs found valid, by hash (a slot keeps the last one that fell in
+     * it): an archive names the same few JIDs over and over, and validating
+     * each again is the checker's largest cost. */
     struct {
-        char jid[96];
-    } recent[RECENT_JIDS];
-    unsigned next_recent;
+        size_t len1; /* length + 1; 0 = empty slot */
+        char jid[JID_MEMO_LEN];
+    } valid_jid[JID_MEMO];
+    unsigned jid_turn;
     char *host;
     char *user;
     /* First place a node had items without configuration: reported at the
@@ -143,19 +145,72 @@ static void check_jid_attr(xporta_checker *c, const xporta_record *rec,
                "%s '%s' has a resource; a bare JID was expected", what, jid);
 }
 
+/* The memo set of a JID (two slots: a pair of JIDs falling in one set
+ * does not evict each other).  Not a general hash: a cheap mix of the
+ * length and the first and last eight bytes, where JIDs differ (local
+ * part, resource); a poor spread only costs validating again. */
+static size_t jid_set(const char *jid, size_t n)
+{
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, jid, 8);
+        memcpy(&b, jid + n - 8, 8);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            a = a << 8 | (unsigned char)jid[i];
+    }
+    uint64_t h = (a * 0xff51afd7ed558ccdull) ^ (b * 0x9e3779b97f4a7c15ull) ^ n;
+    h ^= h >> 29;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return (size_t)(h >> 58) % (JID_MEMO / 2) * 2;
+}
+
 static bool jid_valid(xporta_checker *c, const char *jid, const char **why)
 {
-    for (unsigned i = 0; i < RECENT_JIDS; i++)
-        if (c->recent[i].jid[0] == jid[0] && strcmp(c->recent[i].jid, jid) == 0)
-            return true;
+    size_t n = strlen(jid);
+    size_t set = 0;
+    if (n < JID_MEMO_LEN) {
+        set = jid_set(jid, n);
+        for (size_t k = set; k < set + 2; k++)
+            if (c->valid_jid[k].len1 == n + 1 &&
+                memcmp(c->valid_jid[k].jid, jid, n) == 0)
+                return true;
+    }
     if (!xporta_jid_is_valid(jid, why))
         return false;
-    size_t n = strlen(jid);
-    if (n < sizeof c->recent[0].jid) {
-        memcpy(c->recent[c->next_recent].jid, jid, n + 1);
-        c->next_recent = (c->next_recent + 1) % RECENT_JIDS;
+    if (n < JID_MEMO_LEN) {
+        /* The empty slot of the set, else each in turn. */
+        size_t k = c->valid_jid[set].len1 == 0 ? set : set + c->jid_turn;
+        c->jid_turn ^= 1;
+        memcpy(c->valid_jid[k].jid, jid, n + 1);
+        c->valid_jid[k].len1 = n + 1;
     }
     return true;
+}
+
+/* xp_elem_attr_ns(e, "", name) and xp_elem_child() for the checker's
+ * hottest lookups (several per archived message): the same answers,
+ * comparing first characters before calling strcmp. */
+static const char *attr(const xp_elem *e, const char *name)
+{
+    if (!e)
+        return NULL;
+    for (unsigned i = 0; i < e->nattrs; i++) {
+        const struct xp_attr *at = &e->attrs[i];
+        if (at->ns[0] == '\0' && at->name[0] == name[0] &&
+            strcmp(at->name, name) == 0)
+            return at->value;
+    }
+    return NULL;
+}
+
+static const xp_elem *child(const xp_elem *e, const char *ns, const char *name)
+{
+    for (const xp_elem *k = e->first; k; k = k->next)
+        if (k->name && k->name[0] == name[0] && strcmp(k->name, name) == 0 &&
+            strcmp(k->ns, ns) == 0)
+            return k;
+    return NULL;
 }
 
 static void check_b64(xporta_checker *c, const xporta_record *rec,
@@ -301,10 +356,10 @@ static void check_privacy(xporta_checker *c, const xporta_record *rec)
 static void check_archive(xporta_checker *c, const xporta_record *rec)
 {
     const xp_elem *e = rec->payload;
-    const xp_elem *fwd = xp_elem_child(e, XP_NS_FORWARD, "forwarded");
-    if (!xp_elem_attr_ns(e, "", "id"))
+    const xp_elem *fwd = child(e, XP_NS_FORWARD, "forwarded");
+    const char *id = attr(e, "id");
+    if (!id)
         report(c, XPORTA_ERROR, AT(rec), "archived message without an id");
-    const char *id = xp_elem_attr_ns(e, "", "id");
     if (id && !c->archive_capped) {
         int added = xp_set_add(&c->archive, xp_key_hash(id, NULL));
         if (added == 0)
@@ -325,18 +380,18 @@ static void check_archive(xporta_checker *c, const xporta_record *rec)
             "archived message without <forwarded xmlns='urn:xmpp:forward:0'>");
         return;
     }
-    const xp_elem *delay = xp_elem_child(fwd, XP_NS_DELAY, "delay");
-    if (!delay || !xp_elem_attr_ns(delay, "", "stamp"))
+    const xp_elem *delay = child(fwd, XP_NS_DELAY, "delay");
+    if (!attr(delay, "stamp"))
         report(c, XPORTA_ERROR, AT(rec),
                "archived message without a <delay stamp> (its date)");
-    const xp_elem *msg = xp_elem_child(fwd, XP_NS_CLIENT, "message");
+    const xp_elem *msg = child(fwd, XP_NS_CLIENT, "message");
     if (!msg) {
         report(c, XPORTA_ERROR, AT(rec),
                "archived result without a jabber:client <message>");
         return;
     }
-    const char *to = xp_elem_attr_ns(msg, "", "to");
-    const char *from = xp_elem_attr_ns(msg, "", "from");
+    const char *to = attr(msg, "to");
+    const char *from = attr(msg, "from");
     const char *why;
     if (to && !jid_valid(c, to, &why))
         report(c, XPORTA_ERROR, AT(rec), "archived message to '%s': %s", to,

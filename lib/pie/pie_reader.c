@@ -50,8 +50,14 @@ enum container {
 
 enum root { ROOT_SERVER = 0, ROOT_HOST = 1, ROOT_USER = 2 };
 
-enum { ATTR_CACHE = 64 }; /* per-document attribute-name cache slots */
-enum { RECENT_NS = 8 };   /* namespaces remembered by declare_ns */
+/* Per-document attribute-name cache: slots, and entries it holds at most
+ * (half full, so that probes stay short). */
+enum {
+    ATTR_CACHE_BITS = 7,
+    ATTR_CACHE = 1 << ATTR_CACHE_BITS,
+    ATTR_CACHE_MAX = ATTR_CACHE / 2
+};
+enum { RECENT_NS = 8 }; /* namespaces remembered by declare_ns */
 
 struct doc {
     XML_Parser parser;
@@ -73,17 +79,25 @@ struct doc {
         const char *prefix; /* interned strings (they never move) */
         const char *local;
     } attr_cache[ATTR_CACHE];
+    unsigned attr_cache_n;
     unsigned long inc_line, inc_col; /* the include that opened it */
     struct doc *outer;
 };
 
+/* An interned name: allocated once, never moved (the table holds pointers),
+ * so that the guesses below can point at entries. */
 struct iname {
-    char *str;          /* the name as written (owns the allocation) */
-    const char *prefix; /* interned prefix, NULL without one */
-    bool bad;           /* not a QName: ":x", "x:", "a:b:c" */
-    const char *local;  /* the part after the colon */
     uint64_t h;
     size_t len;
+    const char *prefix; /* interned prefix, NULL without one */
+    const char *local;  /* the part after the colon */
+    bool bad;           /* not a QName: ":x", "x:", "a:b:c" */
+    /* Guesses that spare a lookup, checked before being used (on_start):
+     * the element name that last followed this one, and the namespace an
+     * element of this name last declared with xmlns='...'. */
+    struct iname *succ;
+    const char *xmlns;
+    char str[]; /* the name as written; "prefix\0local" follows it */
 };
 
 struct nsdecl {
@@ -156,8 +170,9 @@ struct xporta_pie_reader {
     /* Interned names and namespaces (see intern). */
     const char *recent_ns[RECENT_NS];
     unsigned next_recent_ns;
-    struct iname *names;
+    struct iname **names;
     size_t names_cap, names_n;
+    struct iname *last_start; /* name of the last element started */
 };
 
 /* ---- small helpers --------------------------------------------------------
@@ -259,8 +274,6 @@ static uint64_t name_hash(const char *s, size_t n)
     return h ^ (h >> 29);
 }
 
-/* Returns the interned entry for s[0..n), or NULL when the table is full
- * (callers fall back to copies) or memory ran out (*oom). */
 /* expat (without namespace processing) has checked that a name is an XML
  * Name; after a colon the local part must also start like one (XML
  * Namespaces: an NCName), or it could not be written back as is. */
@@ -281,6 +294,16 @@ static bool name_start_ok(const char *p)
            !(cp >= 0x203f && cp <= 0x2040);
 }
 
+/* True when intern() would refuse any name, even a known one (the table is
+ * at its ceiling): the guesses are then not used either, so that hostile
+ * input takes the same path as without them. */
+static bool names_full(const xporta_pie_reader *r)
+{
+    return r->names_cap >= MAX_NAMES && r->names_n * 2 >= r->names_cap;
+}
+
+/* Returns the interned entry for s[0..n), or NULL when the table is full
+ * (callers fall back to copies) or memory ran out (*oom). */
 static struct iname *intern(xporta_pie_reader *r, const char *s, size_t n,
                             bool *oom)
 {
@@ -289,16 +312,16 @@ static struct iname *intern(xporta_pie_reader *r, const char *s, size_t n,
         if (r->names_cap >= MAX_NAMES)
             return NULL;
         size_t cap = r->names_cap ? r->names_cap * 2 : 256;
-        struct iname *t = calloc(cap, sizeof *t);
+        struct iname **t = calloc(cap, sizeof *t);
         if (!t) {
             *oom = true;
             return NULL;
         }
         for (size_t i = 0; i < r->names_cap; i++) {
-            if (!r->names[i].str)
+            if (!r->names[i])
                 continue;
-            size_t j = r->names[i].h & (cap - 1);
-            while (t[j].str)
+            size_t j = r->names[i]->h & (cap - 1);
+            while (t[j])
                 j = (j + 1) & (cap - 1);
             t[j] = r->names[i];
         }
@@ -307,52 +330,50 @@ static struct iname *intern(xporta_pie_reader *r, const char *s, size_t n,
         r->names_cap = cap;
     }
     size_t i = h & (r->names_cap - 1);
-    while (r->names[i].str) {
-        struct iname *e = &r->names[i];
+    while (r->names[i]) {
+        struct iname *e = r->names[i];
         if (e->h == h && e->len == n && memcmp(e->str, s, n) == 0)
             return e;
         i = (i + 1) & (r->names_cap - 1);
     }
-    struct iname *e = &r->names[i];
     /* "prefix:local" is kept twice: whole, and split as "prefix\0local". */
     const char *colon = memchr(s, ':', n);
     bool bad = colon && (colon == s || colon == s + n - 1 ||
                          memchr(colon + 1, ':', n - (size_t)(colon - s) - 1) ||
                          !name_start_ok(colon + 1));
-    char *copy = malloc(colon ? 2 * n + 2 : n + 1);
-    if (!copy) {
+    struct iname *e = malloc(sizeof *e + (colon ? 2 * n + 2 : n + 1));
+    if (!e) {
         *oom = true;
         return NULL;
     }
-    memcpy(copy, s, n);
-    copy[n] = '\0';
+    memcpy(e->str, s, n);
+    e->str[n] = '\0';
+    e->h = h;
+    e->len = n;
     e->prefix = NULL;
-    e->local = copy;
+    e->local = e->str;
     e->bad = bad;
+    e->succ = NULL;
+    e->xmlns = NULL;
+    r->names[i] = e;
+    r->names_n++;
     if (colon) {
-        char *split = copy + n + 1;
+        char *split = e->str + n + 1;
         memcpy(split, s, n + 1);
         split[colon - s] = '\0';
         e->local = split + (colon - s) + 1;
-        /* The prefix itself is interned too, so lookups compare pointers. */
-        e->str = copy; /* reserve the slot before recursing */
-        e->h = h;
-        e->len = n;
-        r->names_n++;
+        /* The prefix itself is interned too, so lookups compare pointers
+         * (entries never move: e stays valid if the table grows). */
         struct iname *p = intern(r, split, (size_t)(colon - s), oom);
-        e = &r->names[i]; /* the table may have grown: find ours again */
-        for (i = h & (r->names_cap - 1); r->names[i].str != copy;
-             i = (i + 1) & (r->names_cap - 1))
-            ;
-        e = &r->names[i];
         e->prefix = p ? p->str : split;
-        return e;
     }
-    e->str = copy;
-    e->h = h;
-    e->len = n;
-    r->names_n++;
     return e;
+}
+
+/* Whether the NUL-terminated s is the interned name e. */
+static bool iname_is(const struct iname *e, const char *s)
+{
+    return s[0] == e->str[0] && strcmp(s, e->str) == 0;
 }
 
 static bool prefix_eq(const char *a, const char *b)
@@ -378,8 +399,11 @@ static bool is_xmlns(const char *a)
            a[4] == 's' && (a[5] == '\0' || a[5] == ':');
 }
 
-/* Records the xmlns declarations of an element (pushed at its depth). */
-static bool declare_ns(xporta_pie_reader *r, const char **attrs)
+/* Records the xmlns declarations of an element (pushed at its depth).
+ * `elem`, when known, is the element's interned name: it remembers the
+ * default namespace the element declared last time. */
+static bool declare_ns(xporta_pie_reader *r, const char **attrs,
+                       struct iname *elem)
 {
     struct doc *d = r->doc;
     for (size_t i = 0; attrs[i]; i += 2) {
@@ -403,10 +427,14 @@ static bool declare_ns(xporta_pie_reader *r, const char **attrs)
             }
         }
         /* Records redeclare the same few namespaces each time (every
-         * archived message declares six): remember the last ones. */
+         * archived message declares six): an element usually declares what
+         * it declared last time, else remember the last ones. */
         const char *uri = NULL;
         const char *v = attrs[i + 1];
-        for (unsigned k = 0; k < RECENT_NS; k++) {
+        bool by_elem = elem && prefix[0] == '\0' && !names_full(r);
+        if (by_elem && elem->xmlns && strcmp(elem->xmlns, v) == 0)
+            uri = elem->xmlns;
+        for (unsigned k = 0; !uri && k < RECENT_NS; k++) {
             const char *c = r->recent_ns[k];
             if (c && c[0] == v[0] && strcmp(c, v) == 0) {
                 uri = c;
@@ -424,6 +452,8 @@ static bool declare_ns(xporta_pie_reader *r, const char **attrs)
             r->recent_ns[r->next_recent_ns] = uri;
             r->next_recent_ns = (r->next_recent_ns + 1) % RECENT_NS;
         }
+        if (by_elem)
+            elem->xmlns = uri;
         if (d->nns == d->capns) {
             size_t cap = d->capns ? d->capns * 2 : 16;
             if (cap > XP_MAX_DEPTH * 4) {
@@ -452,65 +482,53 @@ static void undeclare_ns(struct doc *d)
         d->nns--;
 }
 
-/* Resolves a qualified name into namespace and local part.  `attr`: an
- * unprefixed attribute is in no namespace, not the default one.
- *
- * expat hands attribute names out of its own table of attribute ids, so the
- * same name arrives as the same pointer for the life of a parser: a small
- * pointer-keyed cache skips hashing for them (element names, copied into
- * expat's tag buffers, have no such identity). */
-static bool resolve(xporta_pie_reader *r, const char *qname, bool attr,
-                    const char **ns, const char **local)
+/* The prefix and local part of qname, from its interned entry e; without
+ * one (e NULL: *oom when memory ran out, else the table is full), from
+ * copies that live with the record. */
+static bool split_qname(xporta_pie_reader *r, const char *qname,
+                        const struct iname *e, bool oom, const char **prefix,
+                        const char **local)
 {
-    const char *prefix = "";
-    size_t slot = ((uintptr_t)qname >> 4) & (ATTR_CACHE - 1);
-    struct doc *d = r->doc;
-    if (attr && d->attr_cache[slot].qname == qname) {
-        prefix = d->attr_cache[slot].prefix;
-        *local = d->attr_cache[slot].local;
-    } else {
-        bool oom = false;
-        struct iname *e = intern(r, qname, strlen(qname), &oom);
-        if (e && e->bad) {
-            fail_here(r, XPORTA_EFORMAT,
-                      "'%s' is not a valid qualified name (XML namespaces "
-                      "allow one colon, between a prefix and a name)",
-                      qname);
-            return false;
-        }
-        if (e) {
-            *local = e->local;
-            if (e->prefix)
-                prefix = e->prefix;
-            if (attr) {
-                d->attr_cache[slot].qname = qname;
-                d->attr_cache[slot].prefix = prefix;
-                d->attr_cache[slot].local = *local;
-            }
-        } else if (oom) {
-            fail_here(r, XPORTA_ENOMEM, "out of memory");
-            return false;
-        } else {
-            /* Table full (hostile input): copies that live with the
-             * record. */
-            const char *colon = strchr(qname, ':');
-            if (colon &&
-                (colon == qname || !colon[1] || strchr(colon + 1, ':') ||
-                 !name_start_ok(colon + 1))) {
-                fail_here(r, XPORTA_EFORMAT,
-                          "'%s' is not a valid qualified name", qname);
-                return false;
-            }
-            *local = xp_arena_strdup(&r->arena, colon ? colon + 1 : qname);
-            if (colon)
-                prefix =
-                    xp_arena_strndup(&r->arena, qname, (size_t)(colon - qname));
-            if (!*local || !prefix) {
-                fail_alloc(r);
-                return false;
-            }
-        }
+    if (e && e->bad) {
+        fail_here(r, XPORTA_EFORMAT,
+                  "'%s' is not a valid qualified name (XML namespaces "
+                  "allow one colon, between a prefix and a name)",
+                  qname);
+        return false;
     }
+    if (e) {
+        *local = e->local;
+        *prefix = e->prefix ? e->prefix : "";
+        return true;
+    }
+    if (oom) {
+        fail_here(r, XPORTA_ENOMEM, "out of memory");
+        return false;
+    }
+    /* Table full (hostile input). */
+    const char *colon = strchr(qname, ':');
+    if (colon && (colon == qname || !colon[1] || strchr(colon + 1, ':') ||
+                  !name_start_ok(colon + 1))) {
+        fail_here(r, XPORTA_EFORMAT, "'%s' is not a valid qualified name",
+                  qname);
+        return false;
+    }
+    *local = xp_arena_strdup(&r->arena, colon ? colon + 1 : qname);
+    *prefix = colon
+                  ? xp_arena_strndup(&r->arena, qname, (size_t)(colon - qname))
+                  : "";
+    if (!*local || !*prefix) {
+        fail_alloc(r);
+        return false;
+    }
+    return true;
+}
+
+/* The namespace of a name with this prefix.  `attr`: an unprefixed
+ * attribute is in no namespace, not the default one. */
+static bool bind_ns(xporta_pie_reader *r, const char *prefix, bool attr,
+                    const char **ns)
+{
     if (attr && prefix[0] == '\0') {
         *ns = "";
         return true;
@@ -521,6 +539,68 @@ static bool resolve(xporta_pie_reader *r, const char *qname, bool attr,
         return false;
     }
     return true;
+}
+
+/* Resolves an attribute's qualified name into namespace and local part.
+ *
+ * expat hands attribute names out of its own table of attribute ids, so the
+ * same name arrives as the same pointer for the life of a parser: a small
+ * pointer-keyed cache skips hashing for them (element names, copied into
+ * expat's tag buffers, have no such identity: see on_start). */
+static bool resolve_attr(xporta_pie_reader *r, const char *qname,
+                         const char **ns, const char **local)
+{
+    const char *prefix;
+    struct doc *d = r->doc;
+    /* Open addressing on the pointer.  expat packs the names side by side
+     * ("to\0from\0type\0id"): a multiplicative hash spreads them. */
+    size_t slot = (size_t)(((uint32_t)(uintptr_t)qname * 2654435761u) >>
+                           (32 - ATTR_CACHE_BITS));
+    while (d->attr_cache[slot].qname && d->attr_cache[slot].qname != qname)
+        slot = (slot + 1) & (ATTR_CACHE - 1);
+    if (d->attr_cache[slot].qname) {
+        prefix = d->attr_cache[slot].prefix;
+        *local = d->attr_cache[slot].local;
+    } else {
+        bool oom = false;
+        struct iname *e = intern(r, qname, strlen(qname), &oom);
+        if (!split_qname(r, qname, e, oom, &prefix, local))
+            return false;
+        if (e && d->attr_cache_n < ATTR_CACHE_MAX) {
+            d->attr_cache_n++;
+            d->attr_cache[slot].qname = qname;
+            d->attr_cache[slot].prefix = prefix;
+            d->attr_cache[slot].local = *local;
+        }
+    }
+    return bind_ns(r, prefix, true, ns);
+}
+
+/* Resolves the name of a starting element.  Documents repeat the same
+ * sequences of elements (an archive: result, forwarded, delay, message,
+ * body, ...), so the name that followed the previous element last time is
+ * tried before hashing: `guess`, found by on_start (which needs it earlier,
+ * for declare_ns), or NULL. */
+static bool resolve_start(xporta_pie_reader *r, const char *qname,
+                          struct iname *guess, const char **ns,
+                          const char **local)
+{
+    bool oom = false;
+    const char *prefix;
+    struct iname *e = guess;
+    if (!e || names_full(r)) {
+        e = intern(r, qname, strlen(qname), &oom);
+        if (e && r->last_start)
+            r->last_start->succ = e;
+    }
+    r->last_start = e;
+    if (e && !e->bad) { /* the usual case, without a call */
+        *local = e->local;
+        prefix = e->prefix ? e->prefix : "";
+    } else if (!split_qname(r, qname, e, oom, &prefix, local)) {
+        return false;
+    }
+    return bind_ns(r, prefix, false, ns);
 }
 
 static bool is_pie_ns(const char *ns)
@@ -565,9 +645,10 @@ static bool queue_push(xporta_pie_reader *r, xporta_pie_event ev,
 /* ---- building records -----------------------------------------------------
  */
 
-/* Builds an element of the current record; false after recording why. */
-static xp_elem *new_elem(xporta_pie_reader *r, const char *ns,
-                         const char *local, const char **attrs)
+/* Builds an element of the current record the simple way, one allocation
+ * per piece: for what new_elem's single block does not cover. */
+static xp_elem *new_elem_pieces(xporta_pie_reader *r, const char *ns,
+                                const char *local, const char **attrs)
 {
     xp_elem *e = xp_elem_new(&r->arena, ns, local);
     if (!e) {
@@ -578,13 +659,57 @@ static xp_elem *new_elem(xporta_pie_reader *r, const char *ns,
         const char *ans, *an;
         if (is_xmlns(attrs[i]))
             continue;
-        if (!resolve(r, attrs[i], true, &ans, &an))
+        if (!resolve_attr(r, attrs[i], &ans, &an))
             return NULL;
         const char *av = xp_arena_strdup(&r->arena, attrs[i + 1]);
         if (!av || !xp_elem_add_attr_ref(&r->arena, e, ans, an, av)) {
             fail_alloc(r);
             return NULL;
         }
+    }
+    return e;
+}
+
+/* Builds an element of the current record; NULL after recording why.
+ *
+ * Elements are built by the hundred thousand, so each one is a single
+ * arena block: the element, its attribute array (exactly as long as
+ * needed; the model grows it elsewhere if someone adds one) and the
+ * attribute values.  More attributes than the model allows, or a block the
+ * arena refuses, go the piecewise way, which fails where it always did. */
+static xp_elem *new_elem(xporta_pie_reader *r, const char *ns,
+                         const char *local, const char **attrs)
+{
+    size_t len[XP_MAX_ATTRS];
+    size_t n = 0, bytes = 0;
+    for (size_t i = 0; attrs[i]; i += 2) {
+        if (is_xmlns(attrs[i]))
+            continue;
+        if (n == XP_MAX_ATTRS)
+            return new_elem_pieces(r, ns, local, attrs);
+        len[n] = strlen(attrs[i + 1]);
+        bytes += len[n++] + 1;
+    }
+    xp_elem *e =
+        xp_arena_alloc(&r->arena, sizeof *e + n * sizeof *e->attrs + bytes);
+    if (!e)
+        return new_elem_pieces(r, ns, local, attrs);
+    memset(e, 0, sizeof *e);
+    e->ns = ns;
+    e->name = local;
+    e->attrs = n ? (struct xp_attr *)(e + 1) : NULL;
+    e->attrs_cap = (unsigned)n;
+    char *v = (char *)(e + 1) + n * sizeof *e->attrs;
+    for (size_t i = 0; attrs[i]; i += 2) {
+        if (is_xmlns(attrs[i]))
+            continue;
+        struct xp_attr *at = &e->attrs[e->nattrs];
+        if (!resolve_attr(r, attrs[i], &at->ns, &at->name))
+            return NULL;
+        size_t l = len[e->nattrs++];
+        memcpy(v, attrs[i + 1], l + 1);
+        at->value = v;
+        v += l + 1;
     }
     return e;
 }
@@ -705,8 +830,13 @@ static void finish_build(xporta_pie_reader *r)
         }
         break;
     case XPORTA_KIND_ARCHIVE:
-        /* queryid belongs to the query that fetched it, not to the data. */
-        xp_elem_remove_attr(e, "", "queryid");
+        /* queryid belongs to the query that fetched it, not to the data.
+         * (Looked for first: nearly every result is without one.) */
+        for (unsigned i = 0; i < e->nattrs; i++)
+            if (e->attrs[i].name[0] == 'q') {
+                xp_elem_remove_attr(e, "", "queryid");
+                break;
+            }
         break;
     case XPORTA_KIND_PEP_ITEM:
         rec.key = r->items_node;
@@ -846,7 +976,7 @@ static void begin_user(xporta_pie_reader *r, const char *ns, const char **attrs)
         const char *ans, *alocal;
         if (is_xmlns(attrs[i]))
             continue;
-        if (!resolve(r, attrs[i], true, &ans, &alocal))
+        if (!resolve_attr(r, attrs[i], &ans, &alocal))
             return;
         if (ans[0] == '\0' && strcmp(alocal, "password") == 0) {
             password = attrs[i + 1];
@@ -1054,7 +1184,13 @@ static void XMLCALL on_start(void *ud, const char *full, const char **attrs)
                   XP_MAX_DEPTH);
         return;
     }
-    if (!declare_ns(r, attrs) || !resolve(r, full, false, &ns, &local))
+    struct iname *prev = r->last_start;
+    struct iname *guess =
+        prev && prev->succ && !names_full(r) && iname_is(prev->succ, full)
+            ? prev->succ
+            : NULL;
+    if (!declare_ns(r, attrs, guess) ||
+        !resolve_start(r, full, guess, &ns, &local))
         return;
     if (r->build_root) {
         xp_elem *e = new_elem(r, ns, local, attrs);
@@ -1198,13 +1334,32 @@ static void XMLCALL on_end(void *ud, const char *full)
     }
 }
 
+/* xp_elem_add_text, with a new text node and its text in one block. */
+static bool add_text(xporta_pie_reader *r, xp_elem *e, const char *s, size_t n)
+{
+    if (n == 0 || (e->last && !e->last->name))
+        return xp_elem_add_text(&r->arena, e, s, n); /* merges */
+    xp_elem *t = xp_arena_alloc(&r->arena, sizeof *t + n + 1);
+    if (!t)
+        return false;
+    memset(t, 0, sizeof *t);
+    t->ns = "";
+    char *copy = (char *)(t + 1);
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    t->text = copy;
+    t->text_len = n;
+    xp_elem_append(e, t);
+    return true;
+}
+
 static void XMLCALL on_text(void *ud, const char *s, int len)
 {
     xporta_pie_reader *r = ud;
     if (r->doc->skip_level >= 0)
         return;
     if (r->build) {
-        if (!xp_elem_add_text(&r->arena, r->build, s, (size_t)len))
+        if (!add_text(r, r->build, s, (size_t)len))
             fail_alloc(r);
         return;
     }
@@ -1621,7 +1776,7 @@ void xporta_pie_reader_free(xporta_pie_reader *r)
         r->doc = outer;
     }
     for (size_t i = 0; i < r->names_cap; i++)
-        free(r->names[i].str);
+        free(r->names[i]);
     free(r->names);
     free(r->q);
     free(r->host);

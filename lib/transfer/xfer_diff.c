@@ -135,7 +135,23 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static uint64_t value_hash(const xporta_record *rec, const char *owner);
+
 uint64_t xfer_value_hash(const xporta_record *rec, const char *owner)
+{
+    /* XFER_ANY_VALUE only where a record states nothing to compare. */
+    if (rec->kind == XPORTA_KIND_PEP_NODE) {
+        const char *am = rec->payload
+                             ? form_value(rec->payload, "pubsub#access_model")
+                             : NULL;
+        if (!am || !*am)
+            return XFER_ANY_VALUE; /* Prosody's migrator writes none */
+    }
+    uint64_t h = value_hash(rec, owner);
+    return h != XFER_ANY_VALUE ? h : 1;
+}
+
+static uint64_t value_hash(const xporta_record *rec, const char *owner)
 {
     const xp_elem *p = rec->payload;
     switch (rec->kind) {
@@ -160,8 +176,7 @@ uint64_t xfer_value_hash(const xporta_record *rec, const char *owner)
     case XPORTA_KIND_PEP_NODE: {
         /* Servers fill the form with their own fields and defaults; the
          * access model is what protects the data. */
-        const char *am = form_value(p, "pubsub#access_model");
-        return hash_str(am ? am : "", 13);
+        return hash_str(form_value(p, "pubsub#access_model"), 13);
     }
     case XPORTA_KIND_PEP_AFFILIATIONS: {
         /* A set of (jid, affiliation), the account's own "owner" entry
@@ -385,7 +400,7 @@ xporta_status xporta_diff_add_b(xporta_diff *d, const char *scope,
     if (e->seen)
         return XPORTA_OK; /* a duplicate on side B */
     e->seen = true;
-    if (e->value == xfer_value_hash(rec, owner)) {
+    if (xfer_same_value(e->value, xfer_value_hash(rec, owner))) {
         c->same++;
     } else {
         c->differ++;

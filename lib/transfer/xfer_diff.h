@@ -14,5 +14,13 @@ uint64_t xfer_key_hash(const xporta_record *rec);
 /* What "the same data" means for the record's kind, with `owner` (the
  * account's bare JID, or NULL) read as "self" wherever a JID appears. */
 uint64_t xfer_value_hash(const xporta_record *rec, const char *owner);
+/* The value hash of a record that states nothing to compare (a PEP node
+ * configuration without an access model: the server's defaults).  It is
+ * the same as any value. */
+#define XFER_ANY_VALUE 0u
+static inline bool xfer_same_value(uint64_t a, uint64_t b)
+{
+    return a == b || a == XFER_ANY_VALUE || b == XFER_ANY_VALUE;
+}
 
 #endif

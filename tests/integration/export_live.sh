@@ -20,32 +20,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/xporta-export-live-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 RUN=x$(date +%s)$$
 PASS=xporta-pass
-fails=0 n=0
-ok() { n=$((n + 1)); }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $*" >&2; }
-has() { if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks: $2"; fi; }
-count_is() { # FILE PATTERN N
-    c=$(grep -cF -- "$2" "$1")
-    if [ "$c" -eq "$3" ]; then ok; else bad "$1: '$2' $c times, want $3"; fi
-}
-item_has() { # FILE JID ATTR...: the roster item of JID has every ATTR
-    f=$1 j=$2
-    shift 2
-    line=$(grep -o "<item [^>]*jid='$j'[^>]*>.*</item>\|<item [^>]*jid='$j'[^>]*/>" "$f" | head -n 1)
-    for a in "$@"; do
-        case $line in *"$a"*) ok ;; *) bad "roster item $j lacks $a: $line" ;; esac
-    done
-}
-run() { # EXPECTED CMD...: output in $T/out, $T/err
-    want=$1
-    shift
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else
-        bad "exit $got, want $want: $*"
-        sed 's/^/    err: /' "$T/err" | tail -15 >&2
-    fi
-}
+. "$(dirname "$0")/checks.sh"
 echo "$PASS" >"$T/pw"
 echo "not-the-password" >"$T/badpw"
 

@@ -30,30 +30,7 @@ XDG_STATE_HOME=$T/state
 export XDG_STATE_HOME
 RUN=m$(date +%s)$$
 PASS=xporta-pass
-fails=0 n=0
-ok() { n=$((n + 1)); }
-bad() { n=$((n + 1)); fails=$((fails + 1)); echo "FAIL: $*" >&2; }
-has() { if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks: $2"; fi; }
-hasre() { if grep -qE -- "$2" "$1"; then ok; else bad "$1 lacks /$2/"; fi; }
-hasnt() { if grep -qF -- "$2" "$1"; then bad "$1 has: $2"; else ok; fi; }
-item_has() { # FILE JID ATTR...: the roster item of JID has every ATTR
-    f=$1 j=$2
-    shift 2
-    line=$(grep -o "<item [^>]*jid='$j'[^>]*>.*</item>\|<item [^>]*jid='$j'[^>]*/>" "$f" | head -n 1)
-    for a in "$@"; do
-        case $line in *"$a"*) ok ;; *) bad "roster item $j lacks $a: $line" ;; esac
-    done
-}
-run() { # EXPECTED CMD...: output in $T/out, $T/err
-    want=$1
-    shift
-    "$@" >"$T/out" 2>"$T/err" </dev/null
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else
-        bad "exit $got, want $want: $*"
-        sed 's/^/    err: /' "$T/err" | tail -25 >&2
-    fi
-}
+. "$(dirname "$0")/checks.sh"
 echo "$PASS" >"$T/pw"
 echo "not-the-password" >"$T/badpw"
 
@@ -246,6 +223,31 @@ EOS
 run 0 "$X" import -n -v --rename-host a.example=b.example "$T/dup.xml" "$D@$ED" $EC
 hasre "$T/err" "add +roster +zed@b.example"
 hasre "$T/err" "skip +roster +zed@b.example: the source has an earlier record under this key"
+# PEP nodes whose configuration states no access model (Prosody's migrator
+# writes bare forms): created with the server's defaults, and verified.
+cat >"$T/bare.xml" <<EOS
+<?xml version='1.0' encoding='UTF-8'?>
+<server-data xmlns='urn:xmpp:pie:0'>
+  <host jid='a.example'>
+    <user name='bare'>
+      <pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>
+        <configure node='http://jabber.org/protocol/nick'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field></x></configure>
+      </pubsub>
+      <pubsub xmlns='http://jabber.org/protocol/pubsub'>
+        <items node='http://jabber.org/protocol/nick'><item id='current'><nick xmlns='http://jabber.org/protocol/nick'>Bare</nick></item></items>
+      </pubsub>
+    </user>
+  </host>
+</server-data>
+EOS
+for srv in ejabberd prosody; do
+    B=$RUN-bare-$srv
+    newacct "$srv" "$B"
+    if [ "$srv" = prosody ]; then dom=$PD; else dom=$ED; fi
+    # shellcheck disable=SC2046
+    run 0 "$X" import "$T/bare.xml" "$B@$dom" $(conn "$srv")
+    has "$T/err" "verified: every record is on the target"
+done
 run 6 "$X" import "$SRCF" "$D@$ED" --host 127.0.0.1 --port "$XPORTA_EJABBERD_PORT" \
     --cafile "$XPORTA_TEST_CAFILE" --password-file "$T/badpw"
 has "$T/err" "authentication failed"

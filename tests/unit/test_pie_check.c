@@ -5,12 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct diags check(const char *name)
+static struct diags check_reader(xporta_pie_reader *r, const char *name)
 {
     struct diags ds = {0};
-    xporta_pie_reader *r = NULL;
     xporta_checker *c = NULL;
-    assert_int_equal(xporta_pie_reader_open(&r, data_path(name)), XPORTA_OK);
     xporta_pie_reader_set_diag(r, diags_cb, &ds);
     xporta_pie_reader_set_keep_going(r, true);
     assert_int_equal(xporta_checker_new(&c, diags_cb, &ds), XPORTA_OK);
@@ -26,6 +24,21 @@ static struct diags check(const char *name)
     xporta_checker_free(c);
     xporta_pie_reader_free(r);
     return ds;
+}
+
+static struct diags check(const char *name)
+{
+    xporta_pie_reader *r = NULL;
+    assert_int_equal(xporta_pie_reader_open(&r, data_path(name)), XPORTA_OK);
+    return check_reader(r, name);
+}
+
+static struct diags check_mem(const char *name, struct chunked *c)
+{
+    xporta_pie_reader *r = NULL;
+    assert_int_equal(xporta_pie_reader_new(&r, name, chunked_read, c),
+                     XPORTA_OK);
+    return check_reader(r, name);
 }
 
 static void real_samples_are_clean(void **state)
@@ -94,12 +107,63 @@ static void dangling_includes_are_listed(void **state)
     diags_free(&ds);
 }
 
+/* The checker remembers JIDs it found valid: whatever it remembers, every
+ * invalid JID is reported, each time it occurs, the empty one included. */
+static void archive_jids_are_all_checked(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 20, len = 0;
+    char *doc = malloc(cap);
+    len += (size_t)snprintf(doc + len, cap - len,
+                            "<server-data xmlns='urn:xmpp:pie:0'><host "
+                            "jid='x.example'><user name='a'>\n<archive "
+                            "xmlns='urn:xmpp:pie:0#mam'>\n");
+    for (int i = 0; i < 400; i++) {
+        /* 200 distinct JIDs, more than the checker remembers. */
+        char to[64];
+        if (i == 0 || i == 399)
+            to[0] = '\0';
+        else if (i == 300 || i == 301)
+            strcpy(to, "bad jid");
+        else
+            snprintf(to, sizeof to, "contact%d@x.example/r%d", i % 100, i % 2);
+        len += (size_t)snprintf(
+            doc + len, cap - len,
+            "<result xmlns='urn:xmpp:mam:2' id='m%d'><forwarded "
+            "xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
+            "stamp='2024-01-01T00:00:00Z'/><message xmlns='jabber:client' "
+            "to='%s' from='a@x.example'><body>%d</body></message></forwarded>"
+            "</result>\n",
+            i, to, i);
+    }
+    len += (size_t)snprintf(doc + len, cap - len,
+                            "</archive></user></host></server-data>\n");
+    struct chunked c = {doc, len, 0, 4096};
+    struct diags ds = check_mem("jids", &c);
+    static const char *const want[] = {
+        "error 3:1 archived message to '': empty JID",
+        "error 303:1 archived message to 'bad jid'",
+        "error 304:1 archived message to 'bad jid'",
+        "error 402:1 archived message to '': empty JID",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(ds.text, want[i])) {
+            fprintf(stderr, "%s", ds.text);
+            fail_msg("missing '%s'", want[i]);
+        }
+    assert_int_equal(ds.errors, 4);
+    assert_int_equal(ds.warnings, 0);
+    diags_free(&ds);
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(real_samples_are_clean),
         cmocka_unit_test(every_rule_fires_at_its_place),
         cmocka_unit_test(dangling_includes_are_listed),
+        cmocka_unit_test(archive_jids_are_all_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -422,6 +422,68 @@ static void positions_point_at_records(void **state)
     xporta_pie_reader_free(r);
 }
 
+/* The reader guesses an element's name and namespace from the previous
+ * ones (documents repeat themselves): the guesses must never stick when
+ * the document changes its mind. */
+static void repeated_names_are_not_assumed(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "<server-data xmlns='urn:xmpp:pie:0'><host jid='x.example'>"
+        "<user name='a'>"
+        "<other xmlns='urn:o1'><a/><ab/></other>"
+        "<other xmlns='urn:o1'><a/><ab/></other>"
+        "<other xmlns='urn:o2'><a/><abc/><a xmlns='urn:o3'/></other>"
+        "<other xmlns='urn:o1'><a/><a/><ab/></other>"
+        "<x:other xmlns:x='urn:o1'><x:a/></x:other>"
+        "</user></host></server-data>";
+    xporta_status st;
+    char err[512];
+    char *d = digest_mem("guess", doc, 5, &st, err, sizeof err);
+    if (!d)
+        fail_msg("%s", err);
+    count(d, "<other xmlns='urn:o1'><a/><ab/></other>", 2);
+    count(d, "<other xmlns='urn:o2'><a/><abc/><a xmlns='urn:o3'/></other>", 1);
+    count(d, "<other xmlns='urn:o1'><a/><a/><ab/></other>", 1);
+    count(d, "<other xmlns='urn:o1'><a/></other>", 1);
+    free(d);
+}
+
+/* Elements are built in one block up to the model's 256 attributes; past
+ * that, the record is refused as before. */
+static void attributes_up_to_the_limit(void **state)
+{
+    (void)state;
+    for (int n = 255; n <= 257; n++) {
+        char doc[16384];
+        size_t len = (size_t)snprintf(
+            doc, sizeof doc,
+            "<server-data xmlns='urn:xmpp:pie:0'><host jid='x.example'>"
+            "<user name='a'><other xmlns='urn:o'><e xmlns:p='urn:p'");
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(doc + len, sizeof doc - len, " %s%d='%d'",
+                                    i % 2 ? "p:a" : "a", i, i * 7);
+        len += (size_t)snprintf(doc + len, sizeof doc - len,
+                                "/></other></user></host></server-data>");
+        xporta_status st;
+        char err[512];
+        char *d = digest_mem("attrs", doc, 4096, &st, err, sizeof err);
+        if (n > 256) {
+            assert_null(d);
+            assert_int_equal(st, XPORTA_ETOOBIG);
+            continue;
+        }
+        if (!d)
+            fail_msg("%s", err);
+        count(d, " a0='0'", 1);
+        count(d, " ns1:a1='7'", 1);
+        char last[32];
+        snprintf(last, sizeof last, "a%d='%d'/>", n - 1, (n - 1) * 7);
+        count(d, last, 1);
+        free(d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +498,8 @@ int main(void)
         cmocka_unit_test(truncated_input_is_an_error_at_every_cut),
         cmocka_unit_test(namespaces_by_prefix),
         cmocka_unit_test(positions_point_at_records),
+        cmocka_unit_test(repeated_names_are_not_assumed),
+        cmocka_unit_test(attributes_up_to_the_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
