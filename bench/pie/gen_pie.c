@@ -1,12 +1,29 @@
 /*
  * gen_pie: writes a large, realistic XEP-0227 file for benchmarks.
  *
- *   gen_pie [--hosts H] [--users U] [--roster R] [--messages M] [--seed S]
+ *   gen_pie [--hosts H] [--users U] [--roster R] [--messages M]
+ *           [--pep P] [--private V] [--seed S]
  *
- * Per user: SCRAM credentials, R roster items in 10 groups, a vCard, private
- * XML, a XEP-0402 bookmarks node with 3 items, a nick, and M archived
- * messages of ~350-400 bytes (body, origin-id, receipt request, like real
- * clients send).  Deterministic for a given seed.  Writes to stdout.
+ * Per user: SCRAM credentials, R roster items in 10 groups, a vCard, V
+ * private XML entries (default 1: Exodus prefs), P PEP items (default 4;
+ * below 8: a XEP-0402 bookmarks node with P - 1 items and a nick), and M
+ * archived messages of ~350-400 bytes (body, origin-id, receipt request, like
+ * real clients send).  Deterministic for a given seed.  Writes to stdout.
+ *
+ * Roster items are contactK@host with K = (u + r + 1) mod max(U, 2), as
+ * always, except for a single user (U = 1) with R > 2, where that would
+ * repeat two contacts: there K = r, so the one account has R distinct
+ * contacts (bench/migrate and bench/export use --users 1).
+ *
+ * With P >= 8, the PEP items are spread as a heavy client user's are: nick,
+ * avatar data (~4 KiB) and metadata, geoloc (one item each), and the rest
+ * split 50/30/20 between urn:xmpp:bookmarks:1 (conference items),
+ * urn:xmpp:microblog:0 (Atom entries) and urn:xmpp:mds:displayed:0 (one
+ * item per conversation), each capped at 256 items (Prosody's default
+ * pep_max_items; more would be cut by the server), so P <= 772.  With V > 1,
+ * the private XML entries after Exodus's are storage:rosternotes,
+ * storage:metacontacts, then {urn:example:priv:N}data, each its own
+ * namespace with a little content.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -68,9 +85,247 @@ static void uuid(char *out)
              (unsigned long long)(b & 0xffffffffffffull));
 }
 
+/* PEP layout for --pep P: see the header. */
+#define PEP_NODE_MAX 256
+struct pep_plan {
+    bool legacy;                    /* P < 8: bookmarks (P - 1) + nick */
+    long bookmarks, microblog, mds; /* the three large nodes */
+    long singles;                   /* nick, avatar data/metadata, geoloc */
+};
+
+static bool pep_plan(long p, struct pep_plan *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    if (p < 8) {
+        pl->legacy = true;
+        pl->bookmarks = p > 0 ? p - 1 : 0;
+        pl->singles = p > 0;
+        return true;
+    }
+    long rest = p - 4;
+    pl->singles = 4;
+    pl->bookmarks = (rest + 1) / 2;
+    pl->microblog = rest * 3 / 10;
+    pl->mds = rest - pl->bookmarks - pl->microblog;
+    /* Overflow of one node goes to the others while they have room. */
+    long *n[3] = {&pl->bookmarks, &pl->microblog, &pl->mds};
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3 && *n[i] > PEP_NODE_MAX; j++)
+            if (*n[j] < PEP_NODE_MAX) {
+                long move = *n[i] - PEP_NODE_MAX;
+                if (move > PEP_NODE_MAX - *n[j])
+                    move = PEP_NODE_MAX - *n[j];
+                *n[i] -= move;
+                *n[j] += move;
+            }
+    return *n[0] <= PEP_NODE_MAX && *n[1] <= PEP_NODE_MAX &&
+           *n[2] <= PEP_NODE_MAX;
+}
+
+static void node_config(const char *node, const char *access,
+                        const char *max_items)
+{
+    printf("<configure node='%s'><x xmlns='jabber:x:data' type='submit'>"
+           "<field var='FORM_TYPE' type='hidden'><value>"
+           "http://jabber.org/protocol/pubsub#node_config</value></field>",
+           node);
+    if (access)
+        printf("<field var='pubsub#access_model'><value>%s</value></field>",
+               access);
+    if (max_items)
+        printf("<field var='pubsub#max_items'><value>%s</value></field>",
+               max_items);
+    printf("</x></configure>");
+}
+
+/* SHA-1 (FIPS 180-4), for the avatar's item id: servers check it (ejabberd's
+ * mod_avatar republishes data under its real hash). */
+static uint32_t rol(uint32_t x, int n)
+{
+    return x << n | x >> (32 - n);
+}
+
+static void sha1_hex(const unsigned char *msg, size_t len, char out[41])
+{
+    uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
+                     0xC3D2E1F0};
+    size_t total = ((len + 8) / 64 + 1) * 64;
+    for (size_t off = 0; off < total; off += 64) {
+        uint32_t w[80];
+        for (int i = 0; i < 16; i++) {
+            uint32_t v = 0;
+            for (int b = 0; b < 4; b++) {
+                size_t k = off + (size_t)i * 4 + (size_t)b;
+                unsigned char c;
+                if (k < len)
+                    c = msg[k];
+                else if (k == len)
+                    c = 0x80;
+                else if (k >= total - 8)
+                    c = (unsigned char)((uint64_t)len * 8 >>
+                                        (8 * (total - 1 - k)));
+                else
+                    c = 0;
+                v = v << 8 | c;
+            }
+            w[i] = v;
+        }
+        for (int i = 16; i < 80; i++)
+            w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+        uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+        for (int i = 0; i < 80; i++) {
+            uint32_t f, k;
+            if (i < 20)
+                f = (b & c) | (~b & d), k = 0x5A827999;
+            else if (i < 40)
+                f = b ^ c ^ d, k = 0x6ED9EBA1;
+            else if (i < 60)
+                f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
+            else
+                f = b ^ c ^ d, k = 0xCA62C1D6;
+            uint32_t t = rol(a, 5) + f + e + k + w[i];
+            e = d, d = c, c = rol(b, 30), b = a, a = t;
+        }
+        h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
+    }
+    for (int i = 0; i < 5; i++)
+        snprintf(out + i * 8, 9, "%08x", (unsigned)h[i]);
+}
+
+static void write_pep(long u, long h, const struct pep_plan *pl)
+{
+    char id[40], text[256], stamp[64];
+    if (!pl->bookmarks && !pl->singles)
+        return;
+    printf("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>");
+    if (pl->bookmarks)
+        node_config("urn:xmpp:bookmarks:1", "whitelist", "max");
+    if (pl->singles)
+        node_config("http://jabber.org/protocol/nick", NULL, NULL);
+    if (!pl->legacy) {
+        node_config("urn:xmpp:avatar:data", "presence", "1");
+        node_config("urn:xmpp:avatar:metadata", "presence", "1");
+        node_config("http://jabber.org/protocol/geoloc", "presence", "1");
+        if (pl->microblog)
+            node_config("urn:xmpp:microblog:0", "presence", "max");
+        if (pl->mds)
+            node_config("urn:xmpp:mds:displayed:0", "whitelist", "max");
+    }
+    printf("</pubsub>\n");
+    printf("<pubsub xmlns='http://jabber.org/protocol/pubsub'>");
+    if (pl->bookmarks) {
+        printf("<items node='urn:xmpp:bookmarks:1'>");
+        for (long b = 0; b < pl->bookmarks; b++)
+            printf("<item id='room%ld@conference.h%ld.example'><conference "
+                   "xmlns='urn:xmpp:bookmarks:1' name='Room %ld' "
+                   "autojoin='%s'><nick>u%ld</nick></conference></item>",
+                   b, h, b, b < 3 || b % 4 == 0 ? "true" : "false", u);
+        printf("</items>");
+    }
+    if (pl->singles)
+        printf("<items node='http://jabber.org/protocol/nick'><item "
+               "id='current'><nick xmlns='http://jabber.org/protocol/nick'>"
+               "u%ld</nick></item></items>",
+               u);
+    if (!pl->legacy) {
+        /* 3,000 bytes of image (4,000 characters of base64), its SHA-1
+         * as the item id as XEP-0084 requires. */
+        static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+                                  "opqrstuvwxyz0123456789+/";
+        unsigned char img[3000];
+        char sha[41];
+        for (size_t i = 0; i < sizeof img; i++)
+            img[i] = (unsigned char)next();
+        sha1_hex(img, sizeof img, sha);
+        printf("<items node='urn:xmpp:avatar:data'><item id='%s'><data "
+               "xmlns='urn:xmpp:avatar:data'>",
+               sha);
+        for (size_t i = 0; i < sizeof img; i += 3) {
+            unsigned v =
+                (unsigned)img[i] << 16 | (unsigned)img[i + 1] << 8 | img[i + 2];
+            putchar(b64[v >> 18 & 63]);
+            putchar(b64[v >> 12 & 63]);
+            putchar(b64[v >> 6 & 63]);
+            putchar(b64[v & 63]);
+        }
+        printf("</data></item></items>");
+        printf("<items node='urn:xmpp:avatar:metadata'><item id='%s'>"
+               "<metadata xmlns='urn:xmpp:avatar:metadata'><info "
+               "bytes='3000' id='%s' height='64' width='64' "
+               "type='image/png'/></metadata></item></items>",
+               sha, sha);
+        printf("<items node='http://jabber.org/protocol/geoloc'><item "
+               "id='current'><geoloc xmlns='http://jabber.org/protocol/"
+               "geoloc'><country>Italy</country><locality>Verona</locality>"
+               "<lat>45.44</lat><lon>10.99</lon></geoloc></item></items>");
+        long long t = 1690000000 + u * 13;
+        if (pl->microblog) {
+            printf("<items node='urn:xmpp:microblog:0'>");
+            for (long m = 0; m < pl->microblog; m++) {
+                t += 3600 + (long long)(next() % 86400);
+                stamp_format(t, stamp, sizeof stamp);
+                uuid(id);
+                body(text, sizeof text);
+                printf("<item id='%s'><entry xmlns='http://www.w3.org/2005/"
+                       "Atom'><title type='text'>%.24s</title><id>tag:h%ld."
+                       "example,2026:posts-%s</id><published>%s</published>"
+                       "<updated>%s</updated><author><name>User %ld</name>"
+                       "<uri>xmpp:user%ld@h%ld.example</uri></author>"
+                       "<content type='text'>%s</content></entry></item>",
+                       id, text, h, id, stamp, stamp, u, u, h, text);
+            }
+            printf("</items>");
+        }
+        if (pl->mds) {
+            printf("<items node='urn:xmpp:mds:displayed:0'>");
+            for (long m = 0; m < pl->mds; m++) {
+                uuid(id);
+                printf("<item id='contact%ld@h%ld.example'><displayed "
+                       "xmlns='urn:xmpp:mds:displayed:0'><stanza-id "
+                       "xmlns='urn:xmpp:sid:0' id='%s' by='user%ld@h%ld."
+                       "example'/></displayed></item>",
+                       m, h, id, u, h);
+            }
+            printf("</items>");
+        }
+    }
+    printf("</pubsub>\n");
+}
+
+static void write_private(long u, long h, long n)
+{
+    if (n <= 0)
+        return;
+    printf("<query xmlns='jabber:iq:private'><exodus "
+           "xmlns='exodus:prefs'><defaultnick>u%ld</defaultnick>"
+           "</exodus>",
+           u);
+    if (n > 1)
+        printf("<storage xmlns='storage:rosternotes'><note "
+               "jid='contact0@h%ld.example' cdate='2026-01-02T10:00:00Z' "
+               "mdate='2026-03-04T11:00:00Z'>met at the feast</note>"
+               "</storage>",
+               h);
+    if (n > 2)
+        printf("<storage xmlns='storage:metacontacts'><meta "
+               "jid='contact1@h%ld.example' tag='family' order='1'/><meta "
+               "jid='contact2@h%ld.example' tag='family' order='2'/>"
+               "</storage>",
+               h, h);
+    for (long i = 3; i < n; i++) {
+        char text[256];
+        body(text, sizeof text);
+        printf("<data xmlns='urn:example:priv:%ld'><value n='%ld'>%.60s"
+               "</value></data>",
+               i, i, text);
+    }
+    printf("</query>\n");
+}
+
 int main(int argc, char **argv)
 {
     long hosts = 1, users = 100, roster = 100, messages = 1000;
+    long pep = 4, private_n = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         long v = strtol(argv[i + 1], NULL, 10);
         if (strcmp(argv[i], "--hosts") == 0)
@@ -81,12 +336,33 @@ int main(int argc, char **argv)
             roster = v;
         else if (strcmp(argv[i], "--messages") == 0)
             messages = v;
+        else if (strcmp(argv[i], "--pep") == 0)
+            pep = v;
+        else if (strcmp(argv[i], "--private") == 0)
+            private_n = v;
         else if (strcmp(argv[i], "--seed") == 0)
             rng ^= (uint64_t)v * 0x9e3779b97f4a7c15ull;
         else {
             fprintf(stderr, "gen_pie: unknown option %s\n", argv[i]);
             return 2;
         }
+    }
+    if (argc % 2 == 0) {
+        fprintf(stderr, "gen_pie: option %s needs a value\n", argv[argc - 1]);
+        return 2;
+    }
+    if (hosts < 0 || users < 0 || roster < 0 || messages < 0 || pep < 0 ||
+        private_n < 0) {
+        fprintf(stderr, "gen_pie: counts must be >= 0\n");
+        return 2;
+    }
+    struct pep_plan plan;
+    if (!pep_plan(pep, &plan)) {
+        fprintf(stderr,
+                "gen_pie: --pep %ld: at most %d items (4 single-item "
+                "nodes and 3 nodes of %d)\n",
+                pep, 4 + 3 * PEP_NODE_MAX, PEP_NODE_MAX);
+        return 2;
     }
     static char buf[1 << 20];
     setvbuf(stdout, buf, _IOFBF, sizeof buf);
@@ -104,45 +380,19 @@ int main(int argc, char **argv)
                    "<stored-key>Q6qT/SbybblGCZz8e8eSfCJOQic=</stored-key>"
                    "</scram-credentials>\n");
             printf("<query xmlns='jabber:iq:roster'>");
+            long ring = users > 1 ? users : 2;
             for (long r = 0; r < roster; r++)
                 printf("<item jid='contact%ld@h%ld.example' name='Contact %ld' "
                        "subscription='both'><group>Group %ld</group></item>",
-                       (u + r + 1) % (users > 1 ? users : 2), h, r, r % 10);
+                       users == 1 && roster > 2 ? r : (u + r + 1) % ring, h, r,
+                       r % 10);
             printf("</query>\n");
             printf("<vCard xmlns='vcard-temp'><FN>User %ld</FN><NICKNAME>u%ld"
                    "</NICKNAME><EMAIL><INTERNET/><USERID>user%ld@mail.example"
                    "</USERID></EMAIL></vCard>\n",
                    u, u, u);
-            printf("<query xmlns='jabber:iq:private'><exodus "
-                   "xmlns='exodus:prefs'><defaultnick>u%ld</defaultnick>"
-                   "</exodus></query>\n",
-                   u);
-            printf(
-                "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>"
-                "<configure node='urn:xmpp:bookmarks:1'><x "
-                "xmlns='jabber:x:data' "
-                "type='submit'><field var='FORM_TYPE' type='hidden'><value>"
-                "http://jabber.org/protocol/pubsub#node_config</value></field>"
-                "<field var='pubsub#access_model'><value>whitelist</value>"
-                "</field><field var='pubsub#max_items'><value>max</value>"
-                "</field></x></configure><configure "
-                "node='http://jabber.org/protocol/nick'><x "
-                "xmlns='jabber:x:data' "
-                "type='submit'><field var='FORM_TYPE' type='hidden'><value>"
-                "http://jabber.org/protocol/pubsub#node_config</value></field>"
-                "</x></configure></pubsub>\n");
-            printf("<pubsub xmlns='http://jabber.org/protocol/pubsub'><items "
-                   "node='urn:xmpp:bookmarks:1'>");
-            for (int b = 0; b < 3; b++)
-                printf("<item id='room%d@conference.h%ld.example'><conference "
-                       "xmlns='urn:xmpp:bookmarks:1' name='Room %d' "
-                       "autojoin='true'><nick>u%ld</nick></conference></item>",
-                       b, h, b, u);
-            printf(
-                "</items><items node='http://jabber.org/protocol/nick'><item "
-                "id='current'><nick xmlns='http://jabber.org/protocol/nick'>"
-                "u%ld</nick></item></items></pubsub>\n",
-                u);
+            write_private(u, h, private_n);
+            write_pep(u, h, &plan);
             printf("<archive xmlns='urn:xmpp:pie:0#mam'>\n");
             long long t = 1700000000 + u * 7;
             for (long m = 0; m < messages; m++) {

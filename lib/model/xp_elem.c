@@ -182,8 +182,12 @@ xp_elem *xp_elem_clone(struct xp_arena *a, const xp_elem *e)
         c->text_len = e->text_len;
         return c->text ? c : NULL;
     }
-    c = xp_elem_new(a, xp_arena_strdup(a, e->ns), xp_arena_strdup(a, e->name));
-    if (!c || !c->ns || !c->name)
+    /* A failed copy of the namespace must not read as "no namespace"
+     * (xp_elem_new takes NULL for ""): fail instead. */
+    const char *ns = xp_arena_strdup(a, e->ns);
+    const char *name = ns ? xp_arena_strdup(a, e->name) : NULL;
+    c = name ? xp_elem_new(a, ns, name) : NULL;
+    if (!c)
         return NULL;
     for (unsigned i = 0; i < e->nattrs; i++)
         if (!xp_elem_set_attr(a, c, e->attrs[i].ns, e->attrs[i].name,
