@@ -80,9 +80,17 @@ echo benchpw >"$WORK/pw"
 
 pid_of() { cat "$XPORTA_SERVERS_DIR/$1/$1.pid"; }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# fresh SERVER USER: an empty account
+# fresh SERVER USER: an empty account.  Prosody 0.12 keeps the rosters it
+# loaded for offline users in a cache (rostermanager, 1,024 entries) that
+# deleting the user does not clear: a re-created account would show the old
+# contacts (and migrate would find them "same" and write nothing) until
+# Prosody restarts.  So Prosody is restarted after the deletion.
 fresh() {
     bash "$SERVERS" deluser "$1" "$2" >/dev/null
+    if [ "$1" = prosody ]; then
+        bash "$SERVERS" stop prosody >/dev/null
+        bash "$SERVERS" start prosody >/dev/null
+    fi
     bash "$SERVERS" adduser "$1" "$2" benchpw >/dev/null
 }
 conn() { # SIDE SERVER: --SIDE-host/--SIDE-port/--SIDE-password-file
