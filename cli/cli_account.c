@@ -91,13 +91,27 @@ static int read_password(const struct cli_account *a, const char *jid,
     if (a->password_file) {
         FILE *f = fopen(a->password_file, "r");
         if (!f) {
-            cli_error("%s: %s", a->password_file, strerror(errno));
+            cli_error("password file for %s: %s: %s", jid, a->password_file,
+                      strerror(errno));
             return EXIT_IO;
         }
         if (!fgets(buf, (int)cap, f))
             buf[0] = '\0';
         fclose(f);
-        buf[strcspn(buf, "\r\n")] = '\0';
+        size_t n = strcspn(buf, "\r\n");
+        if (n == strlen(buf) && n + 1 == cap) {
+            cli_error("password file %s: the password is longer than %d "
+                      "bytes",
+                      a->password_file, MAX_PASSWORD);
+            return EXIT_USAGE;
+        }
+        buf[n] = '\0';
+        if (n == 0) {
+            cli_error("password file %s: the first line is empty (the "
+                      "password is the file's first line)",
+                      a->password_file);
+            return EXIT_USAGE;
+        }
         return 0;
     }
     const char *env = getenv(a->env);

@@ -415,13 +415,15 @@ static void on_contact(void *ud, const char *jid, xporta_contact_outcome o,
     fprintf(stderr, "  %-8s %s: %s\n", outcome_name(o), jid, why);
 }
 
-static void moved_summary(xporta_job *job)
+/* `follow`: the counts of follow-moves, else those of announce (a
+ * follow-moves run that found no request has nothing in either). */
+static void moved_summary(xporta_job *job, bool follow)
 {
     if (cli_verbose < 0)
         return;
     xporta_moved_counts m;
     xporta_job_moved_counts(job, &m);
-    if (m.followed || m.left)
+    if (follow)
         fprintf(stderr,
                 "%s: %llu move(s) followed, %llu request(s) left for "
                 "you\n",
@@ -457,7 +459,7 @@ static xporta_status run_cancellable(xporta_job *job)
 
 /* announce and follow-moves: progress and a line per contact, then the
  * counts. */
-xporta_status cli_run_moved_job(xporta_job *job)
+xporta_status cli_run_moved_job(xporta_job *job, bool follow)
 {
     struct ui u;
     memset(&u, 0, sizeof u);
@@ -467,7 +469,7 @@ xporta_status cli_run_moved_job(xporta_job *job)
     xporta_job_set_contact_cb(job, on_contact, &u);
     xporta_status st = run_cancellable(job);
     clear_live(&u);
-    moved_summary(job);
+    moved_summary(job, follow);
     return st;
 }
 /* Runs a prepared import or migrate job and reports; returns the exit
@@ -507,7 +509,7 @@ int cli_run_job(xporta_job *job, const struct common *c, const char *what)
         xporta_moved_counts m;
         xporta_job_moved_counts(job, &m);
         if (m.moved + m.asked + m.already + m.skipped + m.earlier + m.bounced)
-            moved_summary(job);
+            moved_summary(job, false);
         if (cli_verbose >= 0)
             fprintf(stderr, "%s: %s %s in %.1f s%s%s\n", cli_prog, what,
                     st == XPORTA_OK ? "done" : "finished with problems",

@@ -126,8 +126,8 @@ int cli_moved_option(struct moved_opts *m, const char *cmd, int opt,
  * closing line (with `what`, "import" or "migrate"); returns the exit
  * code. */
 int cli_run_job(xporta_job *job, const struct common *c, const char *what);
-/* Runs an announce or follow-moves job: progress, a line per contact, the
- * counts.  Ctrl-C cancels cleanly. */
-xporta_status cli_run_moved_job(xporta_job *job);
+/* Runs an announce or follow-moves job (`follow`): progress, a line per
+ * contact, the counts.  Ctrl-C cancels cleanly. */
+xporta_status cli_run_moved_job(xporta_job *job, bool follow);
 
 #endif

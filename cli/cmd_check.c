@@ -19,6 +19,10 @@ static const char help[] =
     "\n"
     "Options:\n"
     "  --json         one JSON document on stdout instead of text\n"
+    "  --threads N    1: read on one core; 2: split a file between two\n"
+    "                 threads (the default for files over 64 MiB on a\n"
+    "                 machine with two cores or more; the output is the\n"
+    "                 same either way)\n"
     "  -q, --quiet    print only errors\n"
     "  -v, --verbose  also print notes\n"
     "  -h, --help     this text\n"
@@ -28,6 +32,7 @@ static const char help[] =
 
 struct ctx {
     bool json;
+    unsigned threads;
     bool first_diag;
     unsigned long notes;
     const char *file;
@@ -57,35 +62,17 @@ static void on_diag(const xporta_diag *d, void *ud)
     cli_print_diag(stdout, d);
 }
 
-/* Reader diagnostics of severity error (skipped XIncludes) count as
- * errors of the file. */
-struct counting {
-    struct ctx *ctx;
-    unsigned long errors;
-    unsigned long warnings;
-};
-
-static void on_reader_diag(const xporta_diag *d, void *ud)
+static void on_progress(uint64_t done, void *ud)
 {
-    struct counting *k = ud;
-    if (d->severity == XPORTA_ERROR)
-        k->errors++;
-    else if (d->severity == XPORTA_WARNING)
-        k->warnings++;
-    on_diag(d, k->ctx);
+    cli_progress_update(ud, done, NULL);
 }
 
 static int check_file(struct ctx *c, const char *path, bool *bad_input,
                       bool first_file)
 {
-    xporta_pie_reader *r = NULL;
-    xporta_checker *chk = NULL;
-    struct counting k = {c, 0, 0};
-    unsigned long hosts = 0, users = 0, records = 0;
-    xporta_status st;
+    xporta_check_result res;
     struct cli_progress prog;
     struct stat sb;
-    const char *fatal = NULL;
 
     c->file = path;
     if (c->json) {
@@ -94,7 +81,19 @@ static int check_file(struct ctx *c, const char *path, bool *bad_input,
         printf(", \"diagnostics\": [");
         c->first_diag = true;
     }
-    st = xporta_pie_reader_open(&r, path);
+    cli_progress_start(
+        &prog, path, stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0, 8u << 20);
+    xporta_check_options opt = {
+        .diag = on_diag,
+        .diag_userdata = c,
+        .progress = on_progress,
+        .progress_userdata = &prog,
+        .threads = c->threads,
+    };
+    xporta_status st = xporta_check_file(path, &opt, &res);
+    cli_progress_end(&prog);
+    if (st == XPORTA_ENOMEM || st == XPORTA_EINVAL)
+        return -1;
     if (st != XPORTA_OK) {
         xporta_diag d = {XPORTA_ERROR, path, 0, 0,
                          st == XPORTA_ENOTFOUND ? "no such file"
@@ -105,58 +104,30 @@ static int check_file(struct ctx *c, const char *path, bool *bad_input,
             printf("\n  ], \"ok\": false, \"errors\": 1, \"warnings\": 0}");
         return 1;
     }
-    xporta_pie_reader_set_keep_going(r, true);
-    xporta_pie_reader_set_diag(r, on_reader_diag, &k);
-    st = xporta_checker_new(&chk, on_diag, c);
-    if (st != XPORTA_OK) {
-        xporta_pie_reader_free(r);
-        return -1;
-    }
-    cli_progress_start(
-        &prog, path, stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0, 8u << 20);
-    for (;;) {
-        xporta_pie_event ev;
-        st = xporta_pie_reader_next(r, &ev);
-        if (st != XPORTA_OK) {
-            fatal = xporta_pie_reader_error(r);
-            break;
-        }
-        xporta_checker_event(chk, r, ev);
-        if (ev == XPORTA_PIE_HOST)
-            hosts++;
-        else if (ev == XPORTA_PIE_USER)
-            users++;
-        else if (ev == XPORTA_PIE_RECORD)
-            records++;
-        else if (ev == XPORTA_PIE_END)
-            break;
-        if ((records & 1023) == 0)
-            cli_progress_update(&prog, xporta_pie_reader_offset(r), NULL);
-    }
-    cli_progress_end(&prog);
-    unsigned long errors = xporta_checker_errors(chk) + k.errors;
-    unsigned long warnings = xporta_checker_warnings(chk) + k.warnings;
-    if (fatal) {
-        /* The detail already reads "file:line:col: message". */
-        xporta_diag d = {XPORTA_ERROR, NULL, 0, 0, fatal};
-        if (c->json) {
+    unsigned long errors = res.errors, warnings = res.warnings;
+    if (res.fatal != XPORTA_OK) {
+        /* Where the file could not be read further, like any other error
+         * (a message without a place names the file). */
+        xporta_diag d = {XPORTA_ERROR, res.fatal_line ? res.fatal_file : path,
+                         res.fatal_line, res.fatal_col, res.fatal_text};
+        if (c->json)
             on_diag(&d, c);
-        } else {
-            printf("%s: error: %s\n", cli_prog, fatal);
-        }
+        else
+            cli_print_diag(stdout, &d);
         errors++;
         *bad_input = true;
     }
     if (c->json) {
         printf("\n  ], \"ok\": %s, \"errors\": %lu, \"warnings\": %lu, "
                "\"hosts\": %lu, \"users\": %lu, \"records\": %lu}",
-               errors ? "false" : "true", errors, warnings, hosts, users,
-               records);
+               errors ? "false" : "true", errors, warnings, res.hosts,
+               res.users, res.records);
     } else if (cli_verbose >= 0) {
-        printf("%s: %s: %lu host%s, %lu user%s, %lu records; %lu error%s, "
+        printf("%s: %s: %lu host%s, %lu user%s, %lu record%s; %lu error%s, "
                "%lu warning%s",
-               path, errors ? "FAILED" : "ok", hosts, hosts == 1 ? "" : "s",
-               users, users == 1 ? "" : "s", records, errors,
+               path, errors ? "FAILED" : "ok", res.hosts,
+               res.hosts == 1 ? "" : "s", res.users, res.users == 1 ? "" : "s",
+               res.records, res.records == 1 ? "" : "s", errors,
                errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
         if (c->notes && cli_verbose < 1)
             printf(" (%lu note%s, -v shows them)", c->notes,
@@ -164,8 +135,6 @@ static int check_file(struct ctx *c, const char *path, bool *bad_input,
         printf("\n");
     }
     c->notes = 0;
-    xporta_checker_free(chk);
-    xporta_pie_reader_free(r);
     return errors ? 1 : 0;
 }
 
@@ -173,6 +142,7 @@ int cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
+        {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -185,6 +155,14 @@ int cmd_check(int argc, char **argv)
         switch (opt) {
         case 'j':
             c.json = true;
+            break;
+        case 't':
+            if (strcmp(optarg, "1") == 0)
+                c.threads = 1;
+            else if (strcmp(optarg, "2") == 0)
+                c.threads = 2;
+            else
+                return cli_usage_error("check", "--threads takes 1 or 2");
             break;
         case 'q':
             cli_verbose = -1;

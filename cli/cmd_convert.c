@@ -44,7 +44,8 @@ static const char help[] =
     "                          conference.OLD is a host of its own)\n"
     "  --strip-secrets         leave out passwords and SCRAM credentials\n"
     "  --compact               no line breaks between elements\n"
-    "  -f, --force             replace OUT if it is an existing file\n"
+    "  -f, --force             replace OUT if it is an existing file (and,\n"
+    "                          with --dialect ejabberd, its OUT_HOST.xml)\n"
     "  -q, --quiet             only errors\n"
     "  -v, --verbose           also notes about dialect fixes\n"
     "  -h, --help              this text\n"
@@ -265,6 +266,11 @@ int cmd_convert(int argc, char **argv)
             flags |= XPORTA_PIE_SPLIT;
             break;
         case O_USERS: {
+            /* An empty list (an unset variable) must not mean "everyone". */
+            if (strspn(optarg, ", ") == strlen(optarg)) {
+                rc = cli_usage_error("convert", "--users names no user");
+                break;
+            }
             char *list = strdup(optarg);
             for (char *save = NULL,
                       *u = list ? strtok_r(list, ",", &save) : NULL;
@@ -333,22 +339,35 @@ int cmd_convert(int argc, char **argv)
                                "--split is for the standard dialect "
                                "(prosody already writes a directory)");
     }
+    /* The same file under another name (./in.xml, a link) counts too. */
+    struct stat sb, ob;
+    bool out_exists = stat(out, &ob) == 0;
     for (int i = optind; i < argc; i++) {
-        if (strcmp(argv[i], out) == 0) {
+        if (strcmp(argv[i], out) == 0 ||
+            (out_exists && stat(argv[i], &sb) == 0 && sb.st_dev == ob.st_dev &&
+             sb.st_ino == ob.st_ino)) {
             xporta_filter_free(c.f);
             return cli_usage_error("convert", "%s is both input and output",
-                                   out);
+                                   argv[i]);
         }
     }
 
-    struct stat sb;
     bool dir_out =
         (flags & XPORTA_PIE_SPLIT) || dialect == XPORTA_DIALECT_PROSODY;
-    if (!dir_out && stat(out, &sb) == 0 && !force) {
+    if (!dir_out && out_exists && S_ISDIR(ob.st_mode)) {
+        xporta_filter_free(c.f);
+        cli_error("%s is a directory; give a file name (or --split for a "
+                  "directory)",
+                  out);
+        return EXIT_USAGE;
+    }
+    if (!dir_out && out_exists && !force) {
         xporta_filter_free(c.f);
         cli_error("%s exists; use --force to replace it", out);
         return EXIT_USAGE;
     }
+    if (force)
+        flags |= XPORTA_PIE_REPLACE;
     xporta_status st = xporta_pie_writer_open(&c.w, out, dialect, flags);
     if (st != XPORTA_OK) {
         rc = cli_fail(st, c.w ? xporta_pie_writer_error(c.w) : NULL);

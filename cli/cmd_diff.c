@@ -20,8 +20,10 @@ static const char help[] =
     "\n"
     "A or B may also be a live account (user@domain, read over the client\n"
     "protocol with the connection options below): everything an export\n"
-    "reads but the archive and pending requests.  For example, after a\n"
-    "move: xporta diff backup.xml me@new.example\n"
+    "reads but the archive and pending requests, which are then left out\n"
+    "of the comparison (with credentials and offline messages, which no\n"
+    "client can read).  For example, after a move:\n"
+    "xporta diff backup.xml me@new.example\n"
     "\n"
     "Options:\n"
     "  --only-kinds LIST       compare only these kinds\n"
@@ -273,6 +275,19 @@ int cmd_diff(int argc, char **argv)
         xporta_filter_free(c.f);
         return cli_usage_error("diff", "compare an account with a file, not "
                                        "two accounts (export one first)");
+    }
+    /* What a client cannot read from a live account (the read leaves out
+     * the archive and the pending requests, see xporta_read_new) would
+     * show as "only in" the file: it is not compared. */
+    const uint32_t unread =
+        (1u << XPORTA_KIND_ARCHIVE) | (1u << XPORTA_KIND_PENDING) |
+        (1u << XPORTA_KIND_CREDENTIALS) | (1u << XPORTA_KIND_OFFLINE);
+    if ((live_a || live_b) && (c.kinds & unread)) {
+        if (cli_verbose >= 0 && !c.json)
+            cli_note("a live account is compared without its archive, "
+                     "pending requests, credentials and offline messages "
+                     "(a client cannot read them there)");
+        c.kinds &= ~unread;
     }
     if (xporta_diff_new(&c.d, on_delta, &c) != XPORTA_OK) {
         xporta_filter_free(c.f);

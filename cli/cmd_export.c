@@ -220,6 +220,10 @@ int cmd_export(int argc, char **argv)
     if (!out)
         return cli_usage_error("export", "no output given (-o FILE)");
     struct stat sb;
+    if (stat(out, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        cli_error("%s is a directory; give a file name", out);
+        return EXIT_USAGE;
+    }
     if (stat(out, &sb) == 0 && !force) {
         cli_error("%s exists; use --force to replace it", out);
         return EXIT_USAGE;

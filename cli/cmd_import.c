@@ -58,7 +58,8 @@ static const char import_help[] =
     "\n" PLAN_HELP "\n"
     "Options:\n"
     "  --user JID              the user to import from a file holding\n"
-    "                          several (user@host as in the file)\n"
+    "                          several: user@host as in the file, or\n"
+    "                          just user if no other host has one\n"
     "  --rename-host OLD=NEW   also rewrite contacts on host OLD to NEW\n"
     "                          (when the whole server moves)\n" PLAN_OPTIONS
     "\n" CLI_ACCOUNT_HELP "\n"

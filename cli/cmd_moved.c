@@ -105,7 +105,7 @@ int cmd_announce(int argc, char **argv)
     xporta_job_set_rate(job, mo.rate);
     if (state_dir)
         xporta_job_set_state_dir(job, state_dir);
-    xporta_status st = cli_run_moved_job(job);
+    xporta_status st = cli_run_moved_job(job, false);
     if (st != XPORTA_OK)
         cli_error("%s", xporta_job_error(job));
     rc = cli_exit_code(st);
@@ -192,7 +192,7 @@ int cmd_follow(int argc, char **argv)
     }
     xporta_job_set_watch(job, watch);
     xporta_job_set_remove_old(job, remove_old);
-    xporta_status st = cli_run_moved_job(job);
+    xporta_status st = cli_run_moved_job(job, true);
     /* --watch ends with Ctrl-C: that is its normal end. */
     if (st == XPORTA_ECANCELED && watch)
         st = XPORTA_OK;

@@ -88,6 +88,18 @@ static void print_table(const struct counts *c)
     }
 }
 
+/* Ends the JSON document after an error, so that it stays valid JSON:
+ * the host being read (if any) and the list of hosts are closed, and the
+ * error is the document's "error". */
+static void json_abort(bool in_host, const char *error)
+{
+    if (in_host)
+        printf("\n  ]}");
+    printf("\n], \"error\": ");
+    cli_json_str(stdout, error ? error : "");
+    printf("}\n");
+}
+
 int cmd_stats(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -130,9 +142,14 @@ int cmd_stats(int argc, char **argv)
         xporta_pie_reader *r = NULL;
         xporta_status st = xporta_pie_reader_open(&r, path);
         if (st != XPORTA_OK) {
-            cli_error("%s: %s", path,
-                      st == XPORTA_ENOTFOUND ? "no such file"
-                                             : "cannot open the file");
+            const char *why = st == XPORTA_ENOTFOUND ? "no such file"
+                                                     : "cannot open the file";
+            cli_error("%s: %s", path, why);
+            if (json) {
+                char msg[4096];
+                snprintf(msg, sizeof msg, "%s: %s", path, why);
+                json_abort(false, msg);
+            }
             return cli_exit_code(st);
         }
         struct stat sb;
@@ -143,14 +160,14 @@ int cmd_stats(int argc, char **argv)
         struct counts host = {0}, user = {0};
         const char *host_jid = NULL;
         unsigned long n = 0;
-        bool first_user = true;
+        bool first_user = true, in_host = false;
         for (;;) {
             xporta_pie_event ev;
             st = xporta_pie_reader_next(r, &ev);
             if (st != XPORTA_OK) {
                 cli_progress_end(&prog);
                 if (json)
-                    printf("]}\n");
+                    json_abort(in_host, xporta_pie_reader_error(r));
                 int rc = cli_fail(st, xporta_pie_reader_error(r));
                 xporta_pie_reader_free(r);
                 return rc;
@@ -175,6 +192,7 @@ int cmd_stats(int argc, char **argv)
                 }
                 hosts++;
                 first_user = true;
+                in_host = true;
                 break;
             case XPORTA_PIE_USER:
                 memset(&user, 0, sizeof user);
@@ -215,6 +233,7 @@ int cmd_stats(int argc, char **argv)
                            (unsigned long long)total_bytes(&host));
                     print_kinds_json(&host);
                     printf("}");
+                    in_host = false;
                 } else {
                     cli_progress_end(&prog);
                     printf("  host %s: %llu users: ", host_jid ? host_jid : "",

@@ -274,6 +274,10 @@ enum {
     XPORTA_PIE_SPLIT = 1u << 0,
     /* No line breaks or indentation between elements. */
     XPORTA_PIE_COMPACT = 1u << 1,
+    /* Replace files that exist beside `path` (the ejabberd dialect's
+     * PATH_HOST.xml); without it they are an error.  (`path` itself is
+     * the caller's to check.) */
+    XPORTA_PIE_REPLACE = 1u << 2,
 };
 
 typedef struct xporta_pie_writer xporta_pie_writer;
@@ -365,6 +369,47 @@ XPORTA_API xporta_status xporta_checker_event(xporta_checker *c,
 XPORTA_API unsigned long xporta_checker_errors(const xporta_checker *c);
 XPORTA_API unsigned long xporta_checker_warnings(const xporta_checker *c);
 XPORTA_API void xporta_checker_free(xporta_checker *c);
+
+/* A whole file, the way `xporta check` reads it: a reader (keep-going, so
+ * that unreadable XIncludes are reported and skipped) and a checker, with
+ * the reader's own diagnostics counted too.  Diagnostics and progress are
+ * delivered in file order, on the calling thread.
+ *
+ * On a large regular file (split_min_bytes, 64 MiB by default) and when
+ * `threads` allows it, a second thread checks the second half, from the
+ * first <user> past the middle; the result is the same as with one thread
+ * (the halves are proved to meet exactly at that <user>, and when they
+ * cannot be, the first thread reads on alone). */
+typedef struct {
+    xporta_diag_cb diag;
+    void *diag_userdata;
+    /* Bytes of the file read so far, now and then. */
+    void (*progress)(uint64_t done, void *userdata);
+    void *progress_userdata;
+    unsigned threads;         /* 0: 2 on a machine with several cores */
+    uint64_t split_min_bytes; /* 0: 64 MiB */
+    uint64_t split_from;      /* where to seek the split; 0: the middle */
+} xporta_check_options;
+
+typedef struct {
+    unsigned long hosts, users, records;
+    unsigned long errors, warnings, notes; /* diagnostics delivered */
+    /* Reading stopped early: the status and "FILE:LINE:COL: message", and
+     * the same in parts (line 0 when the error has no place). */
+    xporta_status fatal;
+    char fatal_msg[1024];
+    char fatal_file[1024];
+    unsigned long fatal_line, fatal_col;
+    char fatal_text[1024];
+    unsigned threads; /* 2 when the halves were checked apart */
+} xporta_check_result;
+
+/* XPORTA_ENOTFOUND or XPORTA_EIO when the file cannot be opened, else
+ * XPORTA_OK with *res filled in (res->fatal tells whether it was read to
+ * the end). */
+XPORTA_API xporta_status xporta_check_file(const char *path,
+                                           const xporta_check_options *opt,
+                                           xporta_check_result *res);
 
 /* ==== comparing records (`xporta diff`, verify) =========================== */
 

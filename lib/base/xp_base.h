@@ -196,6 +196,12 @@ xporta_status xp_afile_commit(struct xp_afile *f, bool secret,
 xporta_status xp_afile_finish(struct xp_afile *f, bool secret,
                               struct xp_err *err);
 xporta_status xp_afile_publish(struct xp_afile *f, struct xp_err *err);
+/* Writes out what is buffered and closes the descriptor, keeping the
+ * temporary file for xp_afile_resume (a writer with many files open at
+ * once, one at a time). */
+xporta_status xp_afile_suspend(struct xp_afile *f, struct xp_err *err);
+/* Reopens a suspended file to append to it. */
+xporta_status xp_afile_resume(struct xp_afile *f, struct xp_err *err);
 /* Removes the temporary file unless committed.  Safe to call twice. */
 void xp_afile_abort(struct xp_afile *f);
 

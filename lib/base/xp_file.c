@@ -227,6 +227,34 @@ xporta_status xp_afile_puts(struct xp_afile *f, const char *s,
     return xp_afile_write(f, s, strlen(s), err);
 }
 
+xporta_status xp_afile_suspend(struct xp_afile *f, struct xp_err *err)
+{
+    if (f->fd < 0)
+        return xp_fail(err, XPORTA_EINVAL, "suspend of a closed file");
+    xporta_status st = afile_flush(f, err);
+    if (st != XPORTA_OK)
+        return st;
+    int fd = f->fd;
+    f->fd = -1;
+    xp_buf_cleanup(&f->out);
+    if (close(fd) != 0)
+        return xp_fail(err, XPORTA_EIO, "%s: close: %s", f->tmp,
+                       strerror(errno));
+    return XPORTA_OK;
+}
+
+xporta_status xp_afile_resume(struct xp_afile *f, struct xp_err *err)
+{
+    if (f->fd >= 0 || !f->tmp)
+        return xp_fail(err, XPORTA_EINVAL, "resume of a file not suspended");
+    f->fd = open(f->tmp, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (f->fd < 0)
+        return xp_fail(err, XPORTA_EIO, "%s: cannot reopen: %s", f->tmp,
+                       strerror(errno));
+    xp_buf_init(&f->out, AFILE_BUFFER * 2);
+    return XPORTA_OK;
+}
+
 xporta_status xp_afile_finish(struct xp_afile *f, bool secret,
                               struct xp_err *err)
 {

@@ -30,8 +30,13 @@
  * written.  A later run with the same account and selection cuts the part
  * file back to that length and continues the head range after that id;
  * later ranges are fetched again.  Nothing is written twice, nothing lost.
+ *
+ * Lock.  Two exports into the same PATH would write into the same part
+ * file; PATH.part.lock (an fcntl lock, held for the whole run) makes the
+ * second one stop at once with XPORTA_ELOCKED.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -716,10 +721,34 @@ static char *with_suffix(const char *path, const char *suffix)
     return p;
 }
 
+/* Takes PATH.part.lock; *fd is -1 when it is held by another process. */
+static xporta_status lock_part(xporta_job *j, const char *lock_path, int *fd)
+{
+    *fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (*fd < 0)
+        return xp_fail(&j->err, XPORTA_EIO, "%s: %s", lock_path,
+                       strerror(errno));
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    if (fcntl(*fd, F_SETLK, &fl) == 0)
+        return XPORTA_OK;
+    int e = errno;
+    close(*fd);
+    *fd = -1;
+    if (e == EACCES || e == EAGAIN)
+        return xp_fail(&j->err, XPORTA_ELOCKED,
+                       "another xporta is exporting into %s now", j->path);
+    return xp_fail(&j->err, XPORTA_EIO, "%s: lock: %s", lock_path, strerror(e));
+}
+
 xporta_status export_run(xporta_job *j)
 {
     struct exp e;
     memset(&e, 0, sizeof e);
+    int lock_fd = -1;
+    char *lock_path = with_suffix(j->path, ".part.lock");
     xp_buf_init(&e.fmt, (size_t)XP_MAX_RECORD_BYTES * 2);
     e.part = with_suffix(j->path, ".part");
     e.state_path = with_suffix(j->path, ".part.state");
@@ -731,10 +760,14 @@ xporta_status export_run(xporta_job *j)
         j->kind[k].state = XPORTA_STATE_NOT_ASKED;
         j->kind[k].count = 0;
     }
-    if (!e.part || !e.state_path) {
+    if (!e.part || !e.state_path || !lock_path) {
         st = xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
         goto out;
     }
+    /* Before anything reads or cuts the part file. */
+    st = lock_part(j, lock_path, &lock_fd);
+    if (st != XPORTA_OK)
+        goto out;
     load_state(&e, j, &sv);
     j->resumed = sv.valid;
 
@@ -786,6 +819,11 @@ out:
     if (e.w && !sv.valid && e.nranges == 0 && st != XPORTA_OK)
         pie_writer_keep_part(e.w, false); /* nothing worth resuming */
     xporta_pie_writer_free(e.w);
+    if (lock_fd >= 0) {
+        unlink(lock_path); /* still ours: removed before it is released */
+        close(lock_fd);
+    }
+    free(lock_path);
     free_ranges(&e);
     free(e.part);
     free(e.state_path);

@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -244,9 +245,21 @@ struct scan {
     char user[3100];  /* user@host of the chosen user (RFC 7622: 3071) */
     bool in_user, chosen, done_user;
     unsigned users;
+    char also[256]; /* a second user that --user NAME (no host) matches */
     char others[5][256];
     uint64_t size;
 };
+
+/* Whether the file's user `local`@`host` is --user `want`: user@host
+ * (the host in any case), or a bare user name on any host. */
+static bool user_wanted(const char *local, const char *host, const char *want)
+{
+    const char *at = strchr(want, '@');
+    size_t n = at ? (size_t)(at - want) : strlen(want);
+    if (strlen(local) != n || strncmp(local, want, n) != 0)
+        return false;
+    return !at || strcasecmp(host, at + 1) == 0;
+}
 
 static xporta_status scan_open_user(struct scan *sc, xporta_pie_reader *r)
 {
@@ -389,8 +402,12 @@ static xporta_status scan(struct imp *m, const char *source)
             if (sc.users < 5)
                 snprintf(sc.others[sc.users], sizeof sc.others[0], "%.255s", u);
             sc.users++;
-            bool take = !sc.chosen &&
-                        (sc.want ? strcmp(u, sc.want) == 0 : sc.users == 1);
+            bool wanted =
+                sc.want && user_wanted(xporta_pie_reader_user(r),
+                                       xporta_pie_reader_host(r), sc.want);
+            if (wanted && sc.chosen && !sc.also[0])
+                snprintf(sc.also, sizeof sc.also, "%.255s", u);
+            bool take = !sc.chosen && (sc.want ? wanted : sc.users == 1);
             if (take) {
                 sc.chosen = sc.in_user = true;
                 st = scan_open_user(&sc, r);
@@ -419,6 +436,11 @@ static xporta_status scan(struct imp *m, const char *source)
                                "%s: no user %s in this file", source, sc.want)
                      : xp_fail(&j->err, XPORTA_EINVAL,
                                "%s: no user in this file", source);
+    } else if (st == XPORTA_OK && sc.also[0]) {
+        st = xp_fail(&j->err, XPORTA_EINVAL,
+                     "%s: --user %s names several users (%s, %s): give it "
+                     "as user@host",
+                     source, sc.want, sc.user, sc.also);
     } else if (st == XPORTA_OK && !sc.want && sc.users > 1) {
         char list[1400] = "";
         for (unsigned i = 0; i < sc.users && i < 5; i++)
@@ -1413,6 +1435,18 @@ void import_forget(xporta_job *j)
         closedir(d);
 }
 
+void job_forget_unstarted(xporta_job *j, struct xfer_journal *jr,
+                          uint64_t steps)
+{
+    if (!jr || xfer_journal_steps(jr) > steps)
+        return;
+    import_forget(j);
+    if (xfer_journal_finish(jr) != XPORTA_OK)
+        return; /* the directory stays; a later run reuses it */
+    free(j->state_dir_used);
+    j->state_dir_used = NULL;
+}
+
 /* The header that names an import in its journal: what it reads, where it
  * writes, and every option that changes the plan. */
 static char *import_header(const xporta_job *j)
@@ -1513,6 +1547,9 @@ xporta_status import_run(xporta_job *j)
         import_forget(j);
         if (xfer_journal_finish(jr) != XPORTA_OK)
             st = xp_fail(&j->err, XPORTA_EIO, "%s", xfer_journal_error(jr));
+    } else {
+        /* Stopped before the plan was saved: nothing to resume. */
+        job_forget_unstarted(j, jr, 0);
     }
     xfer_journal_close(jr);
     free(spool);

@@ -86,6 +86,21 @@ static void reset_kinds(xporta_job *j)
     }
 }
 
+/* Logs in to the new account and out again: the export before the import
+ * may take hours, and a wrong password or an unreachable new server should
+ * not wait for it.  (A resumed job whose export is done connects to the new
+ * account at once anyway.) */
+static xporta_status check_target(xporta_job *j)
+{
+    struct xp_session *s = NULL;
+    job_progress(j, "connect", XPORTA_KIND_COUNT, 0, 0, -1, 0, j->target->jid,
+                 true);
+    xporta_status st = job_connect_account(j, j->target, &s);
+    if (s)
+        xp_session_close(s);
+    return st;
+}
+
 xporta_status migrate_run(xporta_job *j)
 {
     xporta_status st;
@@ -104,6 +119,8 @@ xporta_status migrate_run(xporta_job *j)
         if (!file || !spool)
             st = xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
         else
+            st = check_target(j);
+        if (st == XPORTA_OK)
             st = migrate_export(j, file, false);
         if (st == XPORTA_OK) {
             reset_kinds(j);
@@ -149,6 +166,8 @@ xporta_status migrate_run(xporta_job *j)
         access(file, F_OK) == 0)
         st = xp_fail(&j->err, XPORTA_EINVAL,
                      "%s exists; use --force to replace it", file);
+    if (st == XPORTA_OK && !exported)
+        st = check_target(j);
     if (st == XPORTA_OK && !exported &&
         xfer_journal_start(jr, "phase", "export", NULL) != XPORTA_OK)
         st = xp_fail(&j->err, XPORTA_EIO, "%s", xfer_journal_error(jr));
@@ -168,7 +187,7 @@ xporta_status migrate_run(xporta_job *j)
     if (st == XPORTA_OK)
         st = import_outcome(j);
     if (st == XPORTA_OK && j->announce)
-        st = announce_into(j, jr);
+        st = announce_after_migrate(j, jr);
     if (st == XPORTA_OK) {
         import_forget(j);
         if (!j->backup)
@@ -176,6 +195,20 @@ xporta_status migrate_run(xporta_job *j)
 
         if (xfer_journal_finish(jr) != XPORTA_OK)
             st = xp_fail(&j->err, XPORTA_EIO, "%s", xfer_journal_error(jr));
+    } else if (jr && file &&
+               !xfer_journal_is_done(jr, "phase", "export", NULL)) {
+        /* Stopped before the export wrote anything (a wrong password, an
+         * existing --backup): nothing to resume.  The export's start is
+         * then its only step. */
+        bool began = xfer_journal_is_started(jr, "phase", "export", NULL);
+        size_t n = strlen(file) + sizeof ".part";
+        char *part = malloc(n);
+        if (part) {
+            snprintf(part, n, "%s.part", file);
+            if (access(part, F_OK) != 0 && (!began || access(file, F_OK) != 0))
+                job_forget_unstarted(j, jr, began ? 1 : 0);
+        }
+        free(part);
     }
     xfer_journal_close(jr);
     free(file);

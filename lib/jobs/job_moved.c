@@ -739,6 +739,33 @@ static char *announce_header(const xporta_job *j)
     return h;
 }
 
+xporta_status announce_after_migrate(xporta_job *j,
+                                     struct xfer_journal *fallback)
+{
+    /* Not migrate's journal, which goes when the migrate ends: the
+     * contacts asked now must count as "asked earlier" for the announce
+     * the user runs days later, or those who declined are asked again. */
+    char *header = announce_header(j);
+    if (!header)
+        return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+    char *dir = xfer_state_dir(header);
+    xporta_status st;
+    if (!dir) {
+        st = announce_into(j, fallback);
+    } else {
+        struct xfer_journal *jr = NULL;
+        st = xfer_journal_open(&jr, dir, header, NULL, &j->err);
+        if (st == XPORTA_OK)
+            st = announce_into(j, jr);
+        if (st != XPORTA_OK && jr && xfer_journal_steps(jr) == 0)
+            xfer_journal_finish(jr); /* nothing was asked: no directory */
+        xfer_journal_close(jr);
+    }
+    free(dir);
+    free(header);
+    return st;
+}
+
 xporta_status announce_run(xporta_job *j)
 {
     if (strcmp(j->account->jid, j->target->jid) == 0)
@@ -762,7 +789,10 @@ xporta_status announce_run(xporta_job *j)
     if (st == XPORTA_OK)
         st = announce_into(j, jr);
     /* The journal stays: it is what keeps a later run from asking anyone
-     * twice (a rerun reports them as asked earlier). */
+     * twice (a rerun reports them as asked earlier).  Unless the run
+     * stopped before recording anything (a wrong password). */
+    if (st != XPORTA_OK)
+        job_forget_unstarted(j, jr, 0);
     xfer_journal_close(jr);
     free(header);
     return st;

@@ -185,6 +185,13 @@ xporta_status import_into(xporta_job *j, const char *source,
                           struct xfer_journal *jr, const char *spool);
 /* Removes the files import_into keeps in the state directory. */
 void import_forget(xporta_job *j);
+/* A job that stopped before it recorded anything it could resume from
+ * (`steps` journal steps are its own start markers, nothing done): its
+ * files and state directory go, and xporta_job_state_dir() says none.
+ * Otherwise every failed attempt (a wrong password, a file holding
+ * several users) would leave a directory behind. */
+void job_forget_unstarted(xporta_job *j, struct xfer_journal *jr,
+                          uint64_t steps);
 /* A private temporary directory for a dry run's spool (caller frees). */
 char *job_private_tmpdir(xporta_job *j);
 void job_remove_tree(const char *dir);
@@ -193,6 +200,11 @@ xporta_status import_outcome(xporta_job *j);
 xporta_status import_run(xporta_job *j);
 /* job_moved.c: announce with a journal (announce's own or migrate's). */
 xporta_status announce_into(xporta_job *j, struct xfer_journal *jr);
+/* migrate --announce: announce in the journal `xporta announce OLD NEW`
+ * keeps (so that a later announce knows whom this one asked), or in
+ * `fallback` when there is no default state directory. */
+xporta_status announce_after_migrate(xporta_job *j,
+                                     struct xfer_journal *fallback);
 xporta_status announce_run(xporta_job *j);
 xporta_status follow_run(xporta_job *j);
 xporta_status migrate_run(xporta_job *j);

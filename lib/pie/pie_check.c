@@ -22,7 +22,7 @@ struct xporta_checker {
     void *ud;
     unsigned long errors, warnings;
     struct xp_set hosts;     /* host JIDs */
-    struct xp_set users;     /* user names of the current host */
+    struct xp_set users;     /* users (name and host) seen */
     struct xp_set keys;      /* (kind, key, id) of the current user */
     struct xp_set archive;   /* archive ids of the current user */
     struct xp_set pep_conf;  /* configured nodes of the current user */
@@ -561,8 +561,6 @@ xporta_status xporta_checker_event(xporta_checker *c, xporta_pie_reader *r,
                    "host '%s' appears a second time; its users are checked "
                    "as part of one host",
                    host);
-        else
-            xp_set_clear(&c->users);
         free(c->host);
         c->host = xp_strdup(host);
         break;
@@ -573,7 +571,7 @@ xporta_status xporta_checker_event(xporta_checker *c, xporta_pie_reader *r,
         if (!xporta_jid_is_valid_local(user, &why))
             report(c, XPORTA_ERROR, file, line, col,
                    "user name '%s' is not a valid localpart: %s", user, why);
-        if (xp_set_add(&c->users, xp_key_hash(user, NULL)) == 0)
+        if (xp_set_add(&c->users, xp_key_hash(user, c->host)) == 0)
             report(c, XPORTA_ERROR, file, line, col,
                    "user '%s@%s' occurs twice", user, c->host ? c->host : "");
         xp_set_clear(&c->keys);
@@ -604,4 +602,15 @@ xporta_status xporta_checker_event(xporta_checker *c, xporta_pie_reader *r,
         break;
     }
     return XPORTA_OK;
+}
+
+bool pie_checker_has_host(const xporta_checker *c, const char *host)
+{
+    return xp_set_has(&c->hosts, xp_key_hash(host, NULL));
+}
+
+bool pie_checker_has_user(const xporta_checker *c, const char *user,
+                          const char *host)
+{
+    return xp_set_has(&c->users, xp_key_hash(user, host));
 }

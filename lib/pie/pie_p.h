@@ -20,4 +20,42 @@ bool pie_scram_normalize(struct xp_arena *a, xp_elem *scram);
  * ejabberd's importer, into a new element. */
 xp_elem *pie_scram_double(struct xp_arena *a, const xp_elem *scram);
 
+/* Splitting a file between two readers (pie_checkfile.c).
+ *
+ * The first reader reads the file from its start and is told where the
+ * second takes over: the byte offset of a <user> start tag, and of the
+ * <host> start tag that contains it.  When its parser reaches the first
+ * start tag at or past that offset, it checks that this is that <user>, a
+ * child of that <host>, outside any record; if so it holds the tag (the
+ * reader then returns XPORTA_PIE_END and reports PIE_SPLIT_REACHED, with
+ * the tag's line and column), else it reads on as if no split had been set
+ * (PIE_SPLIT_MISSED).  pie_reader_split_resume() processes the held tag and
+ * lets the reader read on to the end.
+ *
+ * The second reader reads `prefix` (the root and host start tags, copied
+ * from the file) and then the file from the split offset. */
+enum pie_split {
+    PIE_SPLIT_NONE = 0,
+    PIE_SPLIT_ARMED,
+    PIE_SPLIT_REACHED,
+    PIE_SPLIT_MISSED,
+};
+void pie_reader_set_split(xporta_pie_reader *r, uint64_t split_at,
+                          uint64_t host_at);
+enum pie_split pie_reader_split(const xporta_pie_reader *r, unsigned long *line,
+                                unsigned long *col);
+xporta_status pie_reader_split_resume(xporta_pie_reader *r);
+xporta_status pie_reader_open_split(xporta_pie_reader **out, const char *path,
+                                    const char *prefix, size_t prefix_len,
+                                    uint64_t offset);
+/* Notes a reader gives once per file, so that a split file's second half
+ * does not repeat them: the bits of those it gave so far. */
+enum { PIE_ONCE_VERSION = 1, PIE_ONCE_TEXT = 2 };
+unsigned pie_reader_once_notes(const xporta_pie_reader *r);
+
+/* The checker's sets, for merging the halves of a split file. */
+bool pie_checker_has_host(const xporta_checker *c, const char *host);
+bool pie_checker_has_user(const xporta_checker *c, const char *user,
+                          const char *host);
+
 #endif

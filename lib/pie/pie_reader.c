@@ -82,6 +82,9 @@ struct doc {
     unsigned attr_cache_n;
     unsigned long inc_line, inc_col; /* the include that opened it */
     struct doc *outer;
+    /* pie_reader_open_split: bytes read before the file's own. */
+    char *pre;
+    size_t pre_len, pre_pos;
 };
 
 /* An interned name: allocated once, never moved (the table holds pointers),
@@ -173,6 +176,18 @@ struct xporta_pie_reader {
     struct iname **names;
     size_t names_cap, names_n;
     struct iname *last_start; /* name of the last element started */
+
+    /* Splitting (pie_reader_set_split).  The main document's byte index of
+     * its last <host>, the point to stop at, and the start tag held there
+     * (its name and attributes in one block). */
+    int64_t host_at;
+    int64_t split_at, split_host_at;
+    enum pie_split split;
+    unsigned long split_line, split_col;
+    char *held;
+    const char **held_attrs;
+    bool held_ended; /* an empty element: expat ended it at once */
+    bool replaying;  /* processing the held tag: position() is its own */
 };
 
 /* ---- small helpers --------------------------------------------------------
@@ -181,7 +196,11 @@ struct xporta_pie_reader {
 static void position(const xporta_pie_reader *r, unsigned long *line,
                      unsigned long *col)
 {
-    if (r->doc && r->doc->parser) {
+    if (r->replaying) {
+        /* A suspended parser points past the tag it stopped at. */
+        *line = r->split_line;
+        *col = r->split_col;
+    } else if (r->doc && r->doc->parser) {
         *line = (unsigned long)XML_GetCurrentLineNumber(r->doc->parser);
         *col = (unsigned long)XML_GetCurrentColumnNumber(r->doc->parser) + 1;
     } else {
@@ -953,6 +972,8 @@ static void begin_host(xporta_pie_reader *r, const char **attrs)
         return;
     }
     r->in_host = true;
+    if (!r->doc->outer)
+        r->host_at = (int64_t)XML_GetCurrentByteIndex(r->doc->parser);
     queue_push(r, XPORTA_PIE_HOST, NULL);
 }
 
@@ -1167,6 +1188,49 @@ static void start_container_child(xporta_pie_reader *r, const char *ns,
                 false, ns, local, attrs);
 }
 
+/* The first start tag of the main document at or past the split point: is
+ * it the <user> there, a child of the <host> at split_host_at, outside any
+ * record?  Then it is held (copied, and the parser suspended before it is
+ * processed) and the reader reports PIE_SPLIT_REACHED; else the split point
+ * was not where it seemed and the reader goes on as if none was set. */
+static bool split_hold(xporta_pie_reader *r, const char *full,
+                       const char **attrs)
+{
+    struct doc *d = r->doc;
+    int64_t at = (int64_t)XML_GetCurrentByteIndex(d->parser);
+    if (at < r->split_at)
+        return false;
+    r->split = PIE_SPLIT_MISSED;
+    if (at != r->split_at || r->level != 2 || !r->in_host || r->in_user ||
+        r->build_root || d->skip_level >= 0 || r->inc_href ||
+        r->host_at != r->split_host_at || strcmp(full, "user") != 0 ||
+        r->err.status != XPORTA_OK)
+        return false;
+    size_t n = 0, bytes = strlen(full) + 1;
+    while (attrs[n])
+        bytes += strlen(attrs[n++]) + 1;
+    char *held = malloc(bytes);
+    const char **held_attrs = malloc((n + 1) * sizeof *held_attrs);
+    if (!held || !held_attrs) {
+        free(held);
+        free(held_attrs);
+        return false; /* read on: slower, still right */
+    }
+    char *p = held;
+    p += strlen(strcpy(p, full)) + 1;
+    for (size_t i = 0; i < n; i++) {
+        held_attrs[i] = p;
+        p += strlen(strcpy(p, attrs[i])) + 1;
+    }
+    held_attrs[n] = NULL;
+    r->held = held;
+    r->held_attrs = held_attrs;
+    position(r, &r->split_line, &r->split_col);
+    r->split = PIE_SPLIT_REACHED;
+    stop_parser(r, true);
+    return true;
+}
+
 static void XMLCALL on_start(void *ud, const char *full, const char **attrs)
 {
     xporta_pie_reader *r = ud;
@@ -1175,6 +1239,8 @@ static void XMLCALL on_start(void *ud, const char *full, const char **attrs)
     const char *local;
     const char *ns;
 
+    if (r->split == PIE_SPLIT_ARMED && !d->outer && split_hold(r, full, attrs))
+        return;
     d->depth++;
     r->level++;
     if (r->doc->skip_level >= 0)
@@ -1288,6 +1354,12 @@ static void XMLCALL on_end(void *ud, const char *full)
     xporta_pie_reader *r = ud;
     struct doc *d = r->doc;
     (void)full;
+    if (r->split == PIE_SPLIT_REACHED) {
+        /* The held tag was an empty element: expat ends it even when its
+         * start suspended the parser.  Held too. */
+        r->held_ended = true;
+        return;
+    }
     undeclare_ns(d);
     d->depth--;
     r->level--;
@@ -1414,6 +1486,22 @@ static long read_fd(void *ud, char *buf, size_t cap)
     }
 }
 
+/* A document opened by pie_reader_open_split: the prefix, then the file
+ * from where its descriptor stands. */
+static long read_split(void *ud, char *buf, size_t cap)
+{
+    struct doc *d = ud;
+    if (d->pre_pos < d->pre_len) {
+        size_t n = d->pre_len - d->pre_pos;
+        if (n > cap)
+            n = cap;
+        memcpy(buf, d->pre + d->pre_pos, n);
+        d->pre_pos += n;
+        return (long)n;
+    }
+    return read_fd(&d->fd, buf, cap);
+}
+
 static struct doc *doc_new(xporta_pie_reader *r, const char *name,
                            xporta_read_fn read, void *ud, int fd, int base)
 {
@@ -1455,6 +1543,7 @@ static void doc_free(struct doc *d)
         XML_ParserFree(d->parser);
     if (d->fd >= 0)
         close(d->fd);
+    free(d->pre);
     free(d->ns);
     free(d->name);
     free(d);
@@ -1584,6 +1673,8 @@ static xporta_status pump(xporta_pie_reader *r)
         enum XML_Status xs;
         if (r->err.status != XPORTA_OK)
             return r->err.status;
+        if (r->split == PIE_SPLIT_REACHED)
+            return XPORTA_OK;
         if (r->inc_href) {
             xporta_status st = open_include(r);
             if (st != XPORTA_OK)
@@ -1712,6 +1803,10 @@ xporta_status xporta_pie_reader_next(xporta_pie_reader *r, xporta_pie_event *ev)
     if (r->qlen == 0 && !r->build_root)
         xp_arena_reset(&r->arena);
     xporta_status st = pump(r);
+    if (r->qlen == 0 && st == XPORTA_OK && r->split == PIE_SPLIT_REACHED) {
+        *ev = XPORTA_PIE_END;
+        return XPORTA_OK;
+    }
     if (r->qlen == 0)
         return st != XPORTA_OK
                    ? st
@@ -1781,7 +1876,81 @@ void xporta_pie_reader_free(xporta_pie_reader *r)
     free(r->q);
     free(r->host);
     free(r->inc_href);
+    free(r->held);
+    free(r->held_attrs);
     xp_arena_cleanup(&r->arena);
     xp_arena_cleanup(&r->user_arena);
     free(r);
+}
+
+/* ---- splitting (lib/pie internal, see pie_p.h) ----------------------------
+ */
+
+xporta_status pie_reader_open_split(xporta_pie_reader **out, const char *path,
+                                    const char *prefix, size_t prefix_len,
+                                    uint64_t offset)
+{
+    xporta_status st = xporta_pie_reader_open(out, path);
+    if (st != XPORTA_OK)
+        return st;
+    struct doc *d = (*out)->doc;
+    d->pre = malloc(prefix_len ? prefix_len : 1);
+    if (!d->pre) {
+        xporta_pie_reader_free(*out);
+        *out = NULL;
+        return XPORTA_ENOMEM;
+    }
+    memcpy(d->pre, prefix, prefix_len);
+    d->pre_len = prefix_len;
+    if (lseek(d->fd, (off_t)offset, SEEK_SET) < 0) {
+        xporta_pie_reader_free(*out);
+        *out = NULL;
+        return XPORTA_EIO;
+    }
+    d->read = read_split;
+    d->read_ud = d;
+    return XPORTA_OK;
+}
+
+void pie_reader_set_split(xporta_pie_reader *r, uint64_t split_at,
+                          uint64_t host_at)
+{
+    r->split_at = (int64_t)split_at;
+    r->split_host_at = (int64_t)host_at;
+    r->split = PIE_SPLIT_ARMED;
+}
+
+enum pie_split pie_reader_split(const xporta_pie_reader *r, unsigned long *line,
+                                unsigned long *col)
+{
+    if (line)
+        *line = r->split_line;
+    if (col)
+        *col = r->split_col;
+    return r->split;
+}
+
+xporta_status pie_reader_split_resume(xporta_pie_reader *r)
+{
+    if (r->split != PIE_SPLIT_REACHED)
+        return XPORTA_OK;
+    r->split = PIE_SPLIT_NONE;
+    /* The parser is suspended just after the held tag: process it now, as
+     * expat would have, at the tag's position. */
+    r->replaying = true;
+    on_start(r, r->held, r->held_attrs);
+    r->replaying = false;
+    if (r->held_ended)
+        on_end(r, r->held);
+    free(r->held);
+    free(r->held_attrs);
+    r->held = NULL;
+    r->held_attrs = NULL;
+    return r->err.status;
+}
+
+unsigned pie_reader_once_notes(const xporta_pie_reader *r)
+{
+    return (r->warned_version ? PIE_ONCE_VERSION : 0u) |
+           (r->warned_text ? PIE_ONCE_TEXT : 0u);
 }

@@ -39,6 +39,14 @@ struct held {
     struct held *next;
 };
 
+/* A host file (split and ejabberd layouts) whose host may continue in a
+ * later input: kept unfinished, without its descriptor, until commit. */
+struct parked_host {
+    char *jid;
+    struct xp_afile file;
+    bool secret;
+};
+
 struct xporta_pie_writer {
     xporta_dialect dialect;
     unsigned flags;
@@ -57,6 +65,9 @@ struct xporta_pie_writer {
     /* Host files finished but not yet renamed (ejabberd layout). */
     struct xp_afile *done;
     size_t ndone, capdone;
+    /* Host files not yet closed: a host met again continues its file. */
+    struct parked_host *parked;
+    size_t nparked, capparked;
 
     struct xp_buf buf;
     struct xp_arena arena;      /* per record */
@@ -80,7 +91,7 @@ struct xporta_pie_writer {
     uint32_t closed_kinds;
     xporta_kind cont_kind;
 
-    struct xp_set users; /* names in the current host: no duplicates */
+    struct xp_set users; /* user@host written so far: no duplicates */
     bool keep_part;      /* pie_writer_keep_part */
 
     xporta_diag_cb diag;
@@ -616,7 +627,6 @@ xporta_status xporta_pie_writer_begin_host(xporta_pie_writer *w,
     if (!w->host_jid)
         return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
     w->in_host = true;
-    xp_set_clear(&w->users);
 
     switch (w->dialect) {
     case XPORTA_DIALECT_PROSODY:
@@ -631,6 +641,17 @@ xporta_status xporta_pie_writer_begin_host(xporta_pie_writer *w,
         break;
     case XPORTA_DIALECT_EJABBERD:
         break;
+    }
+    /* A host met before (inputs merged in any order) continues its file:
+     * a second file of the same name would replace the first. */
+    for (size_t i = 0; i < w->nparked; i++) {
+        if (strcmp(w->parked[i].jid, jid) != 0)
+            continue;
+        w->host = w->parked[i].file;
+        w->host_secret = w->parked[i].secret;
+        free(w->parked[i].jid);
+        w->parked[i] = w->parked[--w->nparked];
+        return xp_afile_resume(&w->host, &w->err);
     }
     /* A file of its own for the host, included from the main file. */
     char *name;
@@ -661,6 +682,16 @@ xporta_status xporta_pie_writer_begin_host(xporta_pie_writer *w,
         free(name);
         free(hostpath);
         return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    }
+    if (w->dialect == XPORTA_DIALECT_EJABBERD &&
+        !(w->flags & XPORTA_PIE_REPLACE) && access(hostpath, F_OK) == 0) {
+        st = xp_fail(&w->err, XPORTA_EINVAL,
+                     "%s exists; use --force (XPORTA_PIE_REPLACE) to replace "
+                     "it",
+                     hostpath);
+        free(name);
+        free(hostpath);
+        return st;
     }
     st = emit(w, &w->main, "%s<xi:include", indent(w, 1));
     if (st == XPORTA_OK)
@@ -694,7 +725,7 @@ xporta_status xporta_pie_writer_begin_user(xporta_pie_writer *w,
     if (!w->in_host || w->in_user || !name)
         return xp_fail(&w->err, XPORTA_EINVAL, "user %s outside a host",
                        name ? name : "(unnamed)");
-    int fresh = xp_set_add(&w->users, xp_key_hash(name, NULL));
+    int fresh = xp_set_add(&w->users, xp_key_hash(name, w->host_jid));
     if (fresh == 0)
         return xp_fail(&w->err, XPORTA_EINVAL,
                        "user %s@%s would be written twice (it is in more than "
@@ -1119,7 +1150,36 @@ xporta_status xporta_pie_writer_end_host(xporta_pie_writer *w)
         return XPORTA_OK;
     if (!afile_open(&w->host))
         return emit(w, &w->main, "%s</host>", indent(w, 1));
-    st = emit(w, &w->host, "\n</host>\n");
+    /* Closed at commit: a later input may continue this host. */
+    if (w->nparked == w->capparked) {
+        size_t cap = w->capparked ? w->capparked * 2 : 4;
+        if (cap > MAX_PENDING_FILES)
+            return xp_fail(&w->err, XPORTA_ETOOBIG, "too many hosts");
+        struct parked_host *p = realloc(w->parked, cap * sizeof *p);
+        if (!p)
+            return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+        w->parked = p;
+        w->capparked = cap;
+    }
+    struct parked_host *p = &w->parked[w->nparked];
+    p->jid = xp_strdup(w->host_jid);
+    if (!p->jid)
+        return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    st = xp_afile_suspend(&w->host, &w->err);
+    p->file = w->host;
+    p->secret = w->host_secret;
+    w->nparked++;
+    afile_zero(&w->host);
+    if (w->host_secret)
+        w->main_secret = true;
+    return st;
+}
+
+/* Ends a host file parked by end_host: ejabberd's are renamed at commit
+ * with the main file, split ones now (inside the working directory). */
+static xporta_status close_host_file(xporta_pie_writer *w)
+{
+    xporta_status st = emit(w, &w->host, "\n</host>\n");
     if (st != XPORTA_OK)
         return st;
     if (w->dialect == XPORTA_DIALECT_EJABBERD) {
@@ -1156,6 +1216,18 @@ xporta_status xporta_pie_writer_commit(xporta_pie_writer *w)
     if (w->in_user || w->in_host)
         return xp_fail(&w->err, XPORTA_EINVAL, "commit with a %s still open",
                        w->in_user ? "user" : "host");
+    while (w->nparked > 0) {
+        struct parked_host *p = &w->parked[--w->nparked];
+        w->host = p->file;
+        w->host_secret = p->secret;
+        free(p->jid);
+        afile_zero(&p->file);
+        st = xp_afile_resume(&w->host, &w->err);
+        if (st == XPORTA_OK)
+            st = close_host_file(w);
+        if (st != XPORTA_OK)
+            return st;
+    }
     if (afile_open(&w->main)) {
         st = emit(w, &w->main, "\n</server-data>\n");
         if (st != XPORTA_OK)
@@ -1244,6 +1316,11 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
         xp_afile_abort(&w->done[i]);
     }
     free(w->done);
+    for (size_t i = 0; i < w->nparked; i++) {
+        xp_afile_abort(&w->parked[i].file);
+        free(w->parked[i].jid);
+    }
+    free(w->parked);
     if (w->workdir && !w->committed)
         remove_tree(w->workdir, 0);
     free(w->workdir);

@@ -192,25 +192,38 @@ static void attr_name(const char *raw, const char **ns, const char **name)
     }
 }
 
+static xporta_status too_many_attrs(const xp_elem *el, struct xp_err *err)
+{
+    if (err)
+        xp_fail(err, XPORTA_ETOOBIG,
+                "stanza element <%s> has more than %d attributes", el->name,
+                XP_MAX_ATTRS);
+    return XPORTA_ETOOBIG;
+}
+
+/* libstrophe keeps namespace declarations ("xmlns", "xmlns:p") among the
+ * attributes; they are not attributes of the element, so they do not count
+ * toward XP_MAX_ATTRS (the limit files have too), but a few of them are
+ * allowed room in the array. */
+enum { NS_DECL_ROOM = 16 };
+
 static xporta_status copy_attrs(struct xp_arena *a, xmpp_stanza_t *st,
                                 xp_elem *el, struct xp_err *err)
 {
-    const char *av[2 * XP_MAX_ATTRS];
+    const char *av[2 * (XP_MAX_ATTRS + NS_DECL_ROOM)];
     int count = xmpp_stanza_get_attribute_count(st);
     if (count <= 0)
         return XPORTA_OK;
-    if (count > XP_MAX_ATTRS) {
-        if (err)
-            xp_fail(err, XPORTA_ETOOBIG,
-                    "stanza element <%s> has more than %d attributes", el->name,
-                    XP_MAX_ATTRS);
-        return XPORTA_ETOOBIG;
-    }
+    if (count > XP_MAX_ATTRS + NS_DECL_ROOM)
+        return too_many_attrs(el, err);
     int used = xmpp_stanza_get_attributes(st, av, 2 * count);
+    int real = 0;
     for (int i = 0; i + 1 < used; i += 2) {
         const char *ns, *name;
         if (strcmp(av[i], "xmlns") == 0 || strncmp(av[i], "xmlns:", 6) == 0)
             continue;
+        if (++real > XP_MAX_ATTRS)
+            return too_many_attrs(el, err);
         attr_name(av[i], &ns, &name);
         size_t need = strlen(name) + strlen(av[i + 1]) + 2;
         char *n = xp_arena_strdup(a, name);

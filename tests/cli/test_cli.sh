@@ -70,7 +70,12 @@ run 1 "$X" check -q "$D/bad/semantic.xml"
 hasnt "$T/out" "warning:"
 hasnt "$T/out" "FAILED"
 run 3 "$X" check "$D/bad/malformed.xml"
-has "$T/out" "malformed.xml:6:"
+has "$T/out" "malformed.xml:6:9: error: mismatched tag"
+run 3 "$X" check --json "$D/bad/malformed.xml"
+json "$T/out" "any(x['line'] == 6 and x['col'] == 9 and x['message'] == 'mismatched tag' and x['file'].endswith('malformed.xml') for x in d['files'][0]['diagnostics'])"
+run 2 "$X" check --threads 3 "$D/full.xml"
+has "$T/err" "--threads takes 1 or 2"
+run 0 "$X" check --threads 1 "$D/full.xml"
 run 3 "$X" check "$D/nonexistent.xml"
 has "$T/out" "no such file"
 run 1 "$X" check "$D/bad/missing-include.xml"
@@ -99,6 +104,13 @@ json "$T/out" "d['hosts'][0]['users'][0]['kinds']['credentials']['count'] == 3 a
 run 3 "$X" stats "$D/bad/malformed.xml"
 has "$T/err" "malformed.xml:6:"
 run 2 "$X" stats
+# --json stays one valid JSON document when a file fails (here: in the
+# middle of a host, and a file that does not exist).
+head -c 500 "$D/full.xml" >"$T/truncated.xml"
+run 3 "$X" stats --json "$D/full.xml" "$T/truncated.xml"
+json "$T/out" "len(d['hosts']) == 2 and 'truncated.xml:' in d['error']"
+run 3 "$X" stats --json "$D/full.xml" "$T/nonexistent.xml"
+json "$T/out" "d['error'].endswith('nonexistent.xml: no such file')"
 
 # ---- convert ----------------------------------------------------------------------
 umask 022
@@ -129,6 +141,14 @@ mode "$T/ej_old_localhost.xml" 600
 run 0 "$X" check "$T/ej.xml"
 run 0 "$X" convert --dialect ejabberd "$D/ejabberd-export-main.xml" -o "$T/ej2.xml"
 has "$T/ej2_new_localhost.xml" "<list name='Blocked contacts'>"
+# A host file that exists beside OUT is replaced only with --force.
+echo precious >"$T/ejx_old_localhost.xml"
+run 3 "$X" convert --dialect ejabberd "$D/prosody-export.xml" -o "$T/ejx.xml"
+has "$T/err" "ejx_old_localhost.xml exists; use --force"
+has "$T/ejx_old_localhost.xml" "precious"
+[ -e "$T/ejx.xml" ] && bad "ejx.xml written" || ok
+run 0 "$X" convert -f --dialect ejabberd "$D/prosody-export.xml" -o "$T/ejx.xml"
+has "$T/ejx_old_localhost.xml" "<user name='alice'"
 
 # The XInclude layout of XEP-0227 §5.
 run 0 "$X" convert --split "$D/full.xml" -o "$T/split"
@@ -144,6 +164,31 @@ run 3 "$X" convert "$D/prosody-export.xml" "$D/prosody-export.xml" -o "$T/dup.xm
 has "$T/err" "user alice@old.localhost would be written twice"
 has "$T/err" "while reading $D/prosody-export.xml:1:"
 [ -e "$T/dup.xml" ] && bad "dup.xml left behind" || ok
+# A host met again after another host (Prosody's per-user files of two
+# hosts in name order) stays one host file: before, the second file of
+# old.localhost replaced the first and alice was lost.
+for mode in "--dialect ejabberd -o $T/mix.xml" "--split -o $T/mixsplit"; do
+    run 0 "$X" convert $mode "$D/prosody-export.xml" "$D/ejabberd-export-main.xml" \
+        "$D/prosody-export-bob.xml"
+done
+has "$T/mix.xml" "<xi:include href='mix_old_localhost.xml'/>"
+has "$T/mix_old_localhost.xml" "<user name='alice'"
+has "$T/mix_old_localhost.xml" "<user name='bob'"
+has "$T/mixsplit/old.localhost.xml" "<xi:include href='old.localhost/alice.xml'/>"
+has "$T/mixsplit/old.localhost.xml" "<xi:include href='old.localhost/bob.xml'/>"
+for f in "$T/mix.xml" "$T/mixsplit/server-data.xml"; do
+    run 0 "$X" stats --json "$f"
+    json "$T/out" "d['host_count'] == 2 and d['user_count'] == 4"
+    run 0 "$X" check "$f"
+done
+# ... and a user met again there is a duplicate, in every dialect (before:
+# written twice, or in the Prosody dialect the last one silently won).
+for mode in "-o $T/dup2.xml" "--dialect prosody -o $T/dup2" "--dialect ejabberd -o $T/dup2.xml"; do
+    run 3 "$X" convert $mode "$D/prosody-export.xml" "$D/ejabberd-export-main.xml" \
+        "$D/prosody-export.xml"
+    has "$T/err" "user alice@old.localhost would be written twice"
+done
+[ -e "$T/dup2.xml" ] || [ -e "$T/dup2" ] && bad "dup2 left behind" || ok
 
 # Selecting users and kinds.
 run 0 "$X" convert --users bob "$D/ejabberd-export-main.xml" -o "$T/bob.xml"
@@ -184,6 +229,14 @@ has "$T/err" "unknown dialect 'mongoose'"
 run 2 "$X" convert --split --dialect prosody "$D/full.xml" -o "$T/x"
 run 2 "$X" convert "$T/std.xml" -o "$T/std.xml"
 has "$T/err" "both input and output"
+# The same file under another name is refused too, even with --force.
+run 2 "$X" convert --force --users juliet "$T/../$(basename "$T")/std.xml" -o "$T/std.xml"
+has "$T/err" "both input and output"
+run 2 "$X" convert --force "$D/full.xml" -o "$T/pro"
+has "$T/err" "is a directory"
+# An empty --users (an unset variable) is not "every user".
+run 2 "$X" convert --users "" "$D/full.xml" -o "$T/x.xml"
+has "$T/err" "--users names no user"
 
 # Bad input leaves nothing behind, not even a temporary file.
 mkdir "$T/clean"
@@ -220,6 +273,28 @@ done
 run 2 "$X" export
 run 2 "$X" export me@example.org
 has "$T/err" "no output given"
+run 2 env XPORTA_PASSWORD=x "$X" export me@example.org -f -o "$T"
+has "$T/err" "is a directory"
+# Password files: a missing one says it is the password file; an empty
+# first line is refused (not tried as an empty password).
+run 4 "$X" export me@example.invalid --password-file "$T/no-pw" -o "$T/pw.xml"
+has "$T/err" "password file for me@example.invalid: $T/no-pw"
+: >"$T/empty-pw"
+run 2 "$X" export me@example.invalid --password-file "$T/empty-pw" -o "$T/pw.xml"
+has "$T/err" "the first line is empty"
+# Two exports into one FILE: the second stops before it touches FILE.part.
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+open(sys.argv[1] + ".ready", "w").close()
+time.sleep(30)' "$T/locked.xml.part.lock" &
+locker=$!
+i=0
+while [ ! -e "$T/locked.xml.part.lock.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+run 8 env XPORTA_PASSWORD=x "$X" export me@example.invalid --host 127.0.0.1 --port 1 -o "$T/locked.xml"
+has "$T/err" "another xporta is exporting into $T/locked.xml"
+kill "$locker" 2>/dev/null
+wait "$locker" 2>/dev/null
 run 2 "$X" import "$D/full.xml"
 has "$T/err" "expected FILE ACCOUNT"
 run 3 "$X" import "$T/nonexistent.xml" me@example.org

@@ -127,6 +127,13 @@ for pair in prosody:ejabberd ejabberd:prosody prosody:prosody; do
         mv "$T/deltas2" "$T/deltas"
     fi
     [ ! -s "$T/deltas" ] && ok || { bad "$pair: records differ"; cat "$T/deltas" >&2; }
+    # The backup against the live account: what a client cannot read there
+    # (archive, pending) is left out, not reported as missing.
+    # shellcheck disable=SC2046
+    run 0 "$X" diff --only-kinds roster,blocklist,mam-prefs,archive,pending \
+        "$T/$src-$dst.xml" "$TGT@$DD" $(conn "$dst")
+    has "$T/err" "a live account is compared without its archive, pending requests"
+    has "$T/out" "same records"
     # Twice: nothing to do the second time.
     run 0 "$X" migrate "$SP-alice@$SD" "$TGT@$DD" \
         --old-host 127.0.0.1 --old-port "$(port "$src")" \
@@ -191,6 +198,7 @@ hasnt "$T/dry.xml" "jid='$RUN-p-bob@$PD'"
 hasnt "$T/dry.xml" "Alice Liddell"
 
 # ---- 4. bad input ------------------------------------------------------------
+rm -rf "$XDG_STATE_HOME"
 head -c 2000 "$SRCF" >"$T/trunc.xml"
 # shellcheck disable=SC2086
 run 3 "$X" import "$T/trunc.xml" "$D@$ED" $EC
@@ -204,6 +212,16 @@ run 2 "$X" import "$T/two.xml" "$D@$ED" $EC
 has "$T/err" "holds 2 users"
 # shellcheck disable=SC2086
 run 0 "$X" import -n --user "$SA" "$T/two.xml" "$D@$ED" $EC
+# --user NAME, without the host, when no other host has a NAME.
+# shellcheck disable=SC2086
+run 0 "$X" import -n --user "${SA%@*}" "$T/two.xml" "$D@$ED" $EC
+has "$T/err" "dry run: nothing was changed"
+"$X" convert -q "$SRCF" --rename-host "$PD=other.example" -o "$T/other.xml" ||
+    bad "convert other.xml"
+"$X" convert -q "$SRCF" "$T/other.xml" -o "$T/twohosts.xml" || bad "convert twohosts"
+# shellcheck disable=SC2086
+run 2 "$X" import -n --user "${SA%@*}" "$T/twohosts.xml" "$D@$ED" $EC
+has "$T/err" "names several users ($SA, ${SA%@*}@other.example): give it as user@host"
 # A host rename that maps two contacts onto one JID: the first is planned,
 # the second reported, neither dropped silently.
 cat >"$T/dup.xml" <<EOS
@@ -251,6 +269,26 @@ done
 run 6 "$X" import "$SRCF" "$D@$ED" --host 127.0.0.1 --port "$XPORTA_EJABBERD_PORT" \
     --cafile "$XPORTA_TEST_CAFILE" --password-file "$T/badpw"
 has "$T/err" "authentication failed"
+run 6 "$X" migrate "$SA" "$D@$ED" --old-host 127.0.0.1 --old-port "$XPORTA_PROSODY_PORT" \
+    --new-host 127.0.0.1 --new-port "$XPORTA_EJABBERD_PORT" --cafile "$XPORTA_TEST_CAFILE" \
+    --old-password-file "$T/badpw" --new-password-file "$T/pw"
+has "$T/err" "authentication failed"
+# A wrong password for the NEW account is found before the export (which
+# can take hours), not after it.
+run 6 "$X" migrate "$SA" "$D@$ED" --old-host 127.0.0.1 --old-port "$XPORTA_PROSODY_PORT" \
+    --new-host 127.0.0.1 --new-port "$XPORTA_EJABBERD_PORT" --cafile "$XPORTA_TEST_CAFILE" \
+    --old-password-file "$T/pw" --new-password-file "$T/badpw"
+has "$T/err" "authentication failed"
+hasnt "$T/err" "export"
+# shellcheck disable=SC2086
+run 2 "$X" migrate "$SA" "$D@$ED" --old-host 127.0.0.1 --old-port "$XPORTA_PROSODY_PORT" \
+    --new-host 127.0.0.1 --new-port "$XPORTA_EJABBERD_PORT" --cafile "$XPORTA_TEST_CAFILE" \
+    --old-password-file "$T/pw" --new-password-file "$T/pw" --backup "$SRCF"
+has "$T/err" "exists; use --force to replace it"
+# Runs that stopped before anything was recorded leave no state directory
+# behind (nothing to resume): the truncated file, the unknown user, the
+# file with two users, the wrong passwords, the existing backup.
+[ "$(jobs_left)" -eq 0 ] && ok || { bad "failed runs left $(jobs_left) state directories"; ls -A "$XDG_STATE_HOME/xporta/jobs" >&2; }
 run 2 env -u XPORTA_PASSWORD "$X" import "$SRCF" "$D@$ED" --host 127.0.0.1 \
     --port "$XPORTA_EJABBERD_PORT" --cafile "$XPORTA_TEST_CAFILE"
 has "$T/err" "never taken from the command line"

@@ -112,6 +112,11 @@ scenario() {
     # shellcheck disable=SC2046
     run 0 "$X" follow-moves --remove-old "$P-dave@$od" $(C)
     hasre "$T/err" "left +$NEW: "
+    # erin was asked nothing: follow-moves says so in its own terms.
+    # shellcheck disable=SC2046
+    run 0 "$X" follow-moves "$P-erin@$od" $(C)
+    has "$T/err" "0 move(s) followed, 0 request(s) left for you"
+    hasnt "$T/err" "contacts asked"
     # bob asked back: announce, run again, approves him (he followed the old
     # address).
     # shellcheck disable=SC2086
@@ -221,6 +226,38 @@ if [ $? -eq 137 ]; then
 else
     echo "note: not a test build (XPORTA_TEST_HOOKS off): stop-at-step not tested"
 fi
+
+# ---- migrate --announce, then announce: nobody is asked twice ----------------
+# The announce a user runs days after `migrate --announce` (to approve the
+# followers) must know whom the migrate asked: dave declined the request,
+# and is not asked again.
+P=$RUN-m
+for u in alice bob carol dave erin frank grace; do
+    bash "$SCRIPT" adduser prosody "$P-$u" "$PASS" >/dev/null
+done
+bash "$SCRIPT" adduser "$D2" "$P-new" "$PASS" >/dev/null
+"$POP" "$DIR/servers.env" "$SCEN/fill-prosody.xml" ALICE="$P-alice" BOB="$P-bob" \
+    CAROL="$P-carol" DAVE="$P-dave" ERIN="$P-erin" FRANK="$P-frank" \
+    GRACE="$P-grace" PASS="$PASS" >"$T/fill.log" 2>&1 || bad "migrate --announce: fill"
+PAIR="--old-host 127.0.0.1 --old-port $XPORTA_PROSODY_PORT --new-host 127.0.0.1 --new-port $XPORTA_PROSODY_PORT --cafile $XPORTA_TEST_CAFILE --old-password-file $T/pw --new-password-file $T/pw --rate 600"
+# shellcheck disable=SC2086
+run 0 "$X" migrate "$P-alice@$D" "$P-new@$D2" $PAIR --announce
+has "$T/err" "verified: every record is on the target"
+hasre "$T/err" "asked +$P-dave@$D: asked without the notice"
+cat >"$T/decline.xml" <<EOS
+<script>
+  <login as='d' jid='$P-dave@$D' password='$PASS' resource='decline'/>
+  <send as='d'><presence to='$P-new@$D2' type='unsubscribed'/></send>
+  <iq as='d' type='get' to='$D'><ping xmlns='urn:xmpp:ping'/></iq>
+  <logout as='d'/>
+</script>
+EOS
+"$POP" "$DIR/servers.env" "$T/decline.xml" >"$T/decline.log" 2>&1 ||
+    { bad "migrate --announce: decline"; tail -5 "$T/decline.log" >&2; }
+# shellcheck disable=SC2086
+run 0 "$X" announce "$P-alice@$D" "$P-new@$D2" $PAIR
+hasre "$T/err" "earlier +$P-dave@$D"
+has "$T/err" "contacts asked: 0 with the moved notice, 0 without"
 
 # ---- across servers: Prosody -> ejabberd over s2s on loopback ----------------
 if XPORTA_SERVERS_DIR=$S2S_DIR XPORTA_S2S=1 XPORTA_PROSODY_PORT= XPORTA_EJABBERD_PORT= \

@@ -426,6 +426,17 @@ static void stanza_to_elem_attribute_limit(void **state)
     xmpp_stanza_del_attribute(st, "a0");
     assert_int_equal(xp_stanza_to_elem(&a, st, "", &e, NULL), XPORTA_OK);
     assert_int_equal(e->nattrs, XP_MAX_ATTRS);
+    /* a namespace declaration is not an attribute: 256 real ones and an
+     * xmlns still fit, and the declaration is not copied as one */
+    xmpp_stanza_set_ns(st, "urn:example:many");
+    assert_int_equal(xp_stanza_to_elem(&a, st, "", &e, NULL), XPORTA_OK);
+    assert_int_equal(e->nattrs, XP_MAX_ATTRS);
+    assert_string_equal(e->ns, "urn:example:many");
+    xmpp_stanza_set_attribute(st, "a0", "v");
+    xp_err_clear(&err);
+    assert_int_equal(xp_stanza_to_elem(&a, st, "", &e, &err), XPORTA_ETOOBIG);
+    assert_string_equal(err.msg,
+                        "stanza element <many> has more than 256 attributes");
     xmpp_stanza_release(st);
     xp_arena_cleanup(&a);
 }
