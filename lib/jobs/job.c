@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../transfer/xfer.h"
 #include "../xmpp/xmpp_kinds.h"
 #include "jobs_p.h"
 
@@ -560,9 +561,17 @@ xporta_status xporta_job_run(xporta_job *j)
         j->step = "export";
         return export_run(j);
     case JOB_IMPORT:
-        return import_run(j);
-    case JOB_MIGRATE:
-        return migrate_run(j);
+    case JOB_MIGRATE: {
+        /* One writer per target account (a dry run only reads). */
+        int lock = -1;
+        xporta_status st =
+            j->dry_run ? XPORTA_OK
+                       : xfer_target_lock(j->target->jid, &lock, &j->err);
+        if (st == XPORTA_OK)
+            st = j->type == JOB_IMPORT ? import_run(j) : migrate_run(j);
+        xfer_target_unlock(lock);
+        return st;
+    }
     case JOB_READ:
         j->step = "read";
         return read_run(j);

@@ -671,17 +671,26 @@ xporta_status announce_into(xporta_job *j, struct xfer_journal *jr)
     bool open = false;
     memset(&j->mc, 0, sizeof j->mc);
 
+    /* The journal is per (OLD, NEW): whom it asked counts whatever the
+     * options of a later run.  The statement is journaled with its access
+     * model, so that a run with another one publishes it again. */
+    size_t n = strlen(j->target->jid) + 32;
+    char *stmt = malloc(n);
+    if (!stmt)
+        return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+    snprintf(stmt, n, "%s access=%u", j->target->jid,
+             (unsigned)j->moved_access);
     j->step = "announce";
     xporta_status st = read_roster(j, &l, j->account, &old_r, false);
     open = true;
     if (st == XPORTA_OK &&
-        !xfer_journal_is_done(jr, "moved", "statement", j->target->jid)) {
+        !xfer_journal_is_done(jr, "moved", "statement", stmt)) {
         st = publish_statement(j, &l, j->target->jid, &old_r);
         if (st == XPORTA_OK &&
-            xfer_journal_done_sync(jr, "moved", "statement", j->target->jid) !=
-                XPORTA_OK)
+            xfer_journal_done_sync(jr, "moved", "statement", stmt) != XPORTA_OK)
             st = xp_fail(&j->err, XPORTA_EIO, "%s", xfer_journal_error(jr));
     }
+    free(stmt);
     live_close(&l);
     open = false;
     if (st == XPORTA_OK) {
@@ -734,8 +743,8 @@ static char *announce_header(const xporta_job *j)
     size_t n = strlen(j->account->jid) + strlen(j->target->jid) + 64;
     char *h = malloc(n);
     if (h)
-        snprintf(h, n, "announce 1 old=%s new=%s access=%u", j->account->jid,
-                 j->target->jid, (unsigned)j->moved_access);
+        snprintf(h, n, "announce 2 old=%s new=%s", j->account->jid,
+                 j->target->jid);
     return h;
 }
 

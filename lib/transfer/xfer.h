@@ -70,5 +70,12 @@ void xfer_journal_close(struct xfer_journal *j);
  * ~/.local/state/...), ID derived from `what` (type and arguments).  Caller
  * frees. */
 char *xfer_state_dir(const char *what);
+/* Locks the account `jid` for writing, for as long as the job runs: two
+ * imports or migrates into one account, whatever their options, would each
+ * plan against a target the other is changing.  The lock file lives in
+ * $XDG_STATE_HOME/xporta/targets (or ~/.local/state/...); without a home
+ * there is no lock.  XPORTA_ELOCKED when another process holds it. */
+xporta_status xfer_target_lock(const char *jid, int *fd, struct xp_err *err);
+void xfer_target_unlock(int fd);
 
 #endif

@@ -515,25 +515,91 @@ void xfer_journal_close(struct xfer_journal *j)
     free(j);
 }
 
-char *xfer_state_dir(const char *what)
+/* $XDG_STATE_HOME/xporta/SUB or ~/.local/state/xporta/SUB; false without
+ * a home. */
+static bool state_root(char *root, size_t cap, const char *sub)
 {
     const char *base = getenv("XDG_STATE_HOME");
     const char *home = getenv("HOME");
-    char root[4096];
-    if (base && *base == '/')
-        snprintf(root, sizeof root, "%s/xporta/jobs", base);
-    else {
-        /* No shared /tmp fallback: another user could have made it first. */
-        if (!home || !*home) {
-            const struct passwd *pw = getpwuid(getuid());
-            home = pw && pw->pw_dir && *pw->pw_dir == '/' ? pw->pw_dir : NULL;
-        }
-        if (!home)
-            return NULL;
-        snprintf(root, sizeof root, "%s/.local/state/xporta/jobs", home);
+    if (base && *base == '/') {
+        snprintf(root, cap, "%s/xporta/%s", base, sub);
+        return true;
     }
+    /* No shared /tmp fallback: another user could have made it first. */
+    if (!home || !*home) {
+        const struct passwd *pw = getpwuid(getuid());
+        home = pw && pw->pw_dir && *pw->pw_dir == '/' ? pw->pw_dir : NULL;
+    }
+    if (!home)
+        return false;
+    snprintf(root, cap, "%s/.local/state/xporta/%s", home, sub);
+    return true;
+}
+
+char *xfer_state_dir(const char *what)
+{
+    char root[4096];
+    if (!state_root(root, sizeof root, "jobs"))
+        return NULL;
     char id[32];
     snprintf(id, sizeof id, "%016llx",
              (unsigned long long)xp_hash(what, strlen(what), 0x1234567u));
     return xp_path_join(root, id);
+}
+
+xporta_status xfer_target_lock(const char *jid, int *fd, struct xp_err *err)
+{
+    char root[4096], name[96];
+    *fd = -1;
+    if (!state_root(root, sizeof root, "targets"))
+        return XPORTA_OK; /* the job itself says there is no state */
+    for (char *s = strchr(root + 1, '/');; s = strchr(s + 1, '/')) {
+        if (s)
+            *s = '\0';
+        if (mkdir(root, 0700) != 0 && errno != EEXIST)
+            return xp_fail(err, XPORTA_EIO, "%s: %s", root, strerror(errno));
+        if (!s)
+            break;
+        *s = '/';
+    }
+    /* The account's name when it is short and plain, else a hash of it. */
+    size_t n = strlen(jid);
+    bool plain = n > 0 && n < 64;
+    for (size_t i = 0; plain && i < n; i++)
+        plain = (jid[i] >= 'a' && jid[i] <= 'z') ||
+                (jid[i] >= '0' && jid[i] <= '9') || strchr("@.-_", jid[i]);
+    if (plain)
+        snprintf(name, sizeof name, "%s.lock", jid);
+    else
+        snprintf(name, sizeof name, "%016llx.lock",
+                 (unsigned long long)xp_hash(jid, n, 0x1234567u));
+    char *path = xp_path_join(root, name);
+    if (!path)
+        return xp_fail(err, XPORTA_ENOMEM, "out of memory");
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    xporta_status st = XPORTA_OK;
+    if (f < 0 || fcntl(f, F_SETLK, &fl) != 0) {
+        st = f >= 0 && (errno == EACCES || errno == EAGAIN)
+                 ? xp_fail(err, XPORTA_ELOCKED,
+                           "another xporta is writing into %s (an import or "
+                           "migrate); let it end first",
+                           jid)
+                 : xp_fail(err, XPORTA_EIO, "%s: %s", path, strerror(errno));
+        if (f >= 0)
+            close(f);
+        f = -1;
+    }
+    free(path);
+    *fd = f;
+    return st;
+}
+
+void xfer_target_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);
 }

@@ -295,6 +295,29 @@ run 8 env XPORTA_PASSWORD=x "$X" export me@example.invalid --host 127.0.0.1 --po
 has "$T/err" "another xporta is exporting into $T/locked.xml"
 kill "$locker" 2>/dev/null
 wait "$locker" 2>/dev/null
+# One writer per target account: an import or migrate into an account that
+# another xporta is writing into stops at once, whatever its options (a dry
+# run only reads, and goes on: here to a connection refused).
+mkdir -p "$T/state/xporta/targets"
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+open(sys.argv[1] + ".ready", "w").close()
+time.sleep(30)' "$T/state/xporta/targets/me@example.invalid.lock" &
+locker=$!
+i=0
+while [ ! -e "$T/state/xporta/targets/me@example.invalid.lock.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+run 8 env XDG_STATE_HOME="$T/state" XPORTA_PASSWORD=x "$X" import "$D/prosody-export-bob.xml" \
+    me@example.invalid --host 127.0.0.1 --port 1
+has "$T/err" "another xporta is writing into me@example.invalid"
+run 8 env XDG_STATE_HOME="$T/state" XPORTA_OLD_PASSWORD=x XPORTA_NEW_PASSWORD=x "$X" migrate old@example.invalid \
+    me@example.invalid --old-host 127.0.0.1 --old-port 1 --new-host 127.0.0.1 --new-port 1 \
+    --on-conflict replace
+has "$T/err" "another xporta is writing into me@example.invalid"
+run 5 env XDG_STATE_HOME="$T/state" XPORTA_PASSWORD=x "$X" import --dry-run \
+    "$D/prosody-export-bob.xml" me@example.invalid --host 127.0.0.1 --port 1
+kill "$locker" 2>/dev/null
+wait "$locker" 2>/dev/null
 run 2 "$X" import "$D/full.xml"
 has "$T/err" "expected FILE ACCOUNT"
 run 3 "$X" import "$T/nonexistent.xml" me@example.org

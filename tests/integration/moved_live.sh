@@ -258,6 +258,14 @@ EOS
 run 0 "$X" announce "$P-alice@$D" "$P-new@$D2" $PAIR
 hasre "$T/err" "earlier +$P-dave@$D"
 has "$T/err" "contacts asked: 0 with the moved notice, 0 without"
+hasnt "$T/err" "publishing the moved statement"
+# Another access model publishes the statement again, and still asks
+# nobody twice (the journal is per OLD and NEW, not per option).
+# shellcheck disable=SC2086
+run 0 "$X" announce "$P-alice@$D" "$P-new@$D2" $PAIR --moved-access open
+has "$T/err" "publishing the moved statement"
+hasre "$T/err" "earlier +$P-dave@$D"
+has "$T/err" "contacts asked: 0 with the moved notice, 0 without"
 
 # ---- across servers: Prosody -> ejabberd over s2s on loopback ----------------
 if XPORTA_SERVERS_DIR=$S2S_DIR XPORTA_S2S=1 XPORTA_PROSODY_PORT= XPORTA_EJABBERD_PORT= \
