@@ -100,6 +100,7 @@ struct imp {
     unsigned nops;
     unsigned inflight;
     uint64_t total, done;
+    uint64_t done_before; /* of `done`: journaled by an earlier run */
     double t_write;
     bool partial_config; /* a node kept fewer settings than the source */
 };
@@ -1065,6 +1066,12 @@ static int stage_of(const xporta_record *rec)
 }
 
 /* Runs the loop until at most `max` requests are in flight. */
+/* Writes per second in this run (what an earlier run wrote is not). */
+static double write_rate(const struct imp *m, double elapsed)
+{
+    return elapsed > 0 ? (double)(m->done - m->done_before) / elapsed : 0;
+}
+
 static xporta_status drain_to(struct imp *m, unsigned max)
 {
     xporta_job *j = m->j;
@@ -1082,8 +1089,7 @@ static xporta_status drain_to(struct imp *m, unsigned max)
         double el = job_now() - m->t_write;
         double f = m->total ? (double)m->done / (double)m->total : -1;
         job_progress(j, "write", XPORTA_KIND_COUNT, m->done, m->total,
-                     f >= 1 ? 0.999 : f, el > 0 ? (double)m->done / el : 0,
-                     NULL, false);
+                     f >= 1 ? 0.999 : f, write_rate(m, el), NULL, false);
     }
     return j->err.status;
 }
@@ -1101,6 +1107,7 @@ static xporta_status write_record(struct imp *m, xporta_record *rec, void *ud)
                              rec->id)) {
         j->ic[rec->kind].written++;
         m->done++;
+        m->done_before++;
         return XPORTA_OK;
     }
     xporta_status st = drain_to(m, m->nops - 1);
@@ -1153,7 +1160,7 @@ static xporta_status write_all(struct imp *m)
         xp_arena_init(&m->ops[i].req, (size_t)XP_MAX_RECORD_BYTES * 2);
     }
     m->total = m->todo.n;
-    m->done = 0;
+    m->done = m->done_before = 0;
     m->t_write = job_now();
     job_progress(j, "write", XPORTA_KIND_COUNT, 0, m->total, 0, 0, NULL, true);
     xporta_status st = XPORTA_OK;
@@ -1174,7 +1181,7 @@ static xporta_status write_all(struct imp *m)
                  "model)");
     double el = job_now() - m->t_write;
     job_progress(j, "write", XPORTA_KIND_COUNT, m->done, m->total, 1,
-                 el > 0 ? (double)m->done / el : 0, NULL, true);
+                 write_rate(m, el), NULL, true);
     return st;
 }
 

@@ -187,10 +187,14 @@ bool xporta_filter_keep_user(const xporta_filter *f, const char *host,
         bool match;
         if (at) {
             size_t ul = (size_t)(at - sel);
-            match = strlen(user) == ul && strncmp(sel, user, ul) == 0 && host &&
+            /* localparts without ASCII case (RFC 7622 maps them to lower
+             * case; beyond ASCII they must be written as the file has
+             * them), like domains */
+            match = strlen(user) == ul && xp_ascii_ieq(sel, user, ul) && host &&
                     xp_domain_eq(at + 1, strlen(at + 1), host);
         } else {
-            match = strcmp(sel, user) == 0;
+            match = strlen(sel) == strlen(user) &&
+                    xp_ascii_ieq(sel, user, strlen(user));
         }
         if (match) {
             mf->seen[i] = true;

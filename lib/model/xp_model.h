@@ -164,5 +164,7 @@ bool xp_jid_split(const char *jid, struct xp_jid_parts *p);
 char *xp_jid_bare(struct xp_arena *a, const char *jid);
 /* Case-insensitive (ASCII) comparison of domains. */
 bool xp_domain_eq(const char *a, size_t alen, const char *b);
+/* The first n bytes of a and b are equal but for ASCII case. */
+bool xp_ascii_ieq(const char *a, const char *b, size_t n);
 
 #endif

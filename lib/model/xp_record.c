@@ -218,12 +218,9 @@ char *xp_jid_bare(struct xp_arena *a, const char *jid)
                             slash ? (size_t)(slash - jid) : strlen(jid));
 }
 
-bool xp_domain_eq(const char *a, size_t alen, const char *b)
+bool xp_ascii_ieq(const char *a, const char *b, size_t n)
 {
-    size_t blen = strlen(b);
-    if (alen != blen)
-        return false;
-    for (size_t i = 0; i < alen; i++) {
+    for (size_t i = 0; i < n; i++) {
         char x = a[i], y = b[i];
         if (x >= 'A' && x <= 'Z')
             x = (char)(x - 'A' + 'a');
@@ -233,6 +230,11 @@ bool xp_domain_eq(const char *a, size_t alen, const char *b)
             return false;
     }
     return true;
+}
+
+bool xp_domain_eq(const char *a, size_t alen, const char *b)
+{
+    return alen == strlen(b) && xp_ascii_ieq(a, b, alen);
 }
 
 static bool check_utf8(const unsigned char *s, size_t n)

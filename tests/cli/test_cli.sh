@@ -282,31 +282,32 @@ has "$T/err" "password file for me@example.invalid: $T/no-pw"
 : >"$T/empty-pw"
 run 2 "$X" export me@example.invalid --password-file "$T/empty-pw" -o "$T/pw.xml"
 has "$T/err" "the first line is empty"
-# Two exports into one FILE: the second stops before it touches FILE.part.
-python3 -c 'import fcntl, os, sys, time
+# hold_lock FILE: another process holds an fcntl lock on FILE (as a second
+# xporta would) until `release_lock`.
+hold_lock() {
+    python3 -c 'import fcntl, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
 fcntl.lockf(fd, fcntl.LOCK_EX)
 open(sys.argv[1] + ".ready", "w").close()
-time.sleep(30)' "$T/locked.xml.part.lock" &
-locker=$!
-i=0
-while [ ! -e "$T/locked.xml.part.lock.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+time.sleep(30)' "$1" &
+    locker=$!
+    i=0
+    while [ ! -e "$1.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+}
+release_lock() {
+    kill "$locker" 2>/dev/null
+    wait "$locker" 2>/dev/null
+}
+# Two exports into one FILE: the second stops before it touches FILE.part.
+hold_lock "$T/locked.xml.part.lock"
 run 8 env XPORTA_PASSWORD=x "$X" export me@example.invalid --host 127.0.0.1 --port 1 -o "$T/locked.xml"
 has "$T/err" "another xporta is exporting into $T/locked.xml"
-kill "$locker" 2>/dev/null
-wait "$locker" 2>/dev/null
+release_lock
 # One writer per target account: an import or migrate into an account that
 # another xporta is writing into stops at once, whatever its options (a dry
 # run only reads, and goes on: here to a connection refused).
 mkdir -p "$T/state/xporta/targets"
-python3 -c 'import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
-fcntl.lockf(fd, fcntl.LOCK_EX)
-open(sys.argv[1] + ".ready", "w").close()
-time.sleep(30)' "$T/state/xporta/targets/me@example.invalid.lock" &
-locker=$!
-i=0
-while [ ! -e "$T/state/xporta/targets/me@example.invalid.lock.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+hold_lock "$T/state/xporta/targets/me@example.invalid.lock"
 run 8 env XDG_STATE_HOME="$T/state" XPORTA_PASSWORD=x "$X" import "$D/prosody-export-bob.xml" \
     me@example.invalid --host 127.0.0.1 --port 1
 has "$T/err" "another xporta is writing into me@example.invalid"
@@ -316,8 +317,7 @@ run 8 env XDG_STATE_HOME="$T/state" XPORTA_OLD_PASSWORD=x XPORTA_NEW_PASSWORD=x 
 has "$T/err" "another xporta is writing into me@example.invalid"
 run 5 env XDG_STATE_HOME="$T/state" XPORTA_PASSWORD=x "$X" import --dry-run \
     "$D/prosody-export-bob.xml" me@example.invalid --host 127.0.0.1 --port 1
-kill "$locker" 2>/dev/null
-wait "$locker" 2>/dev/null
+release_lock
 run 2 "$X" import "$D/full.xml"
 has "$T/err" "expected FILE ACCOUNT"
 run 3 "$X" import "$T/nonexistent.xml" me@example.org

@@ -312,6 +312,11 @@ static void filter_selects_users(void **state)
     assert_true(xporta_filter_keep_user(f, "z.example", "alice"));
     assert_false(xporta_filter_keep_user(f, "a.example", "bob"));
     assert_true(xporta_filter_keep_user(f, "B.example", "bob"));
+    /* localparts compare without ASCII case, like domains */
+    assert_true(xporta_filter_keep_user(f, "a.example", "Alice"));
+    assert_true(xporta_filter_keep_user(f, "b.example", "BOB"));
+    assert_false(xporta_filter_keep_user(f, "a.example", "alic"));
+    assert_false(xporta_filter_keep_user(f, "a.example", "alicex"));
     assert_string_equal(xporta_filter_unseen_user(f, 0), "carol@c.example");
     assert_null(xporta_filter_unseen_user(f, 1));
     xporta_filter_free(f);
