@@ -72,6 +72,13 @@ void cli_progress_update(struct cli_progress *p, uint64_t done,
 void cli_progress_end(struct cli_progress *p);
 double cli_now(void);
 
+/* Ctrl-C, TERM and HUP call `handler` (which may only set a flag or cancel
+ * a job). */
+void cli_catch_interrupts(void (*handler)(int));
+/* Runs a job; Ctrl-C (and TERM, HUP) cancels it cleanly: the job stops at
+ * a safe point and keeps what lets the same command resume. */
+xporta_status cli_run_cancellable(xporta_job *job);
+
 /* Parses "a,b,c" kinds with a clear error; returns 0 or EXIT_USAGE. */
 int cli_parse_kinds(const char *cmd, const char *list, uint32_t *set);
 

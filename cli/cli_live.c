@@ -1,6 +1,5 @@
 /* What the live-account commands share: options, progress, the job
  * runner (cli_live.h). */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +8,7 @@
 
 #include "cli_live.h"
 
-static xporta_job *running_job;
 static void verify_table(xporta_job *job);
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    xporta_job_cancel(running_job);
-}
 
 struct ui {
     xporta_job *job;
@@ -441,22 +433,6 @@ static void moved_summary(xporta_job *job, bool follow)
                 (unsigned long long)m.bounced, (unsigned long long)m.approved);
 }
 
-/* Runs a job; Ctrl-C (and TERM, HUP) cancels it cleanly: the job stops at
- * a safe point and keeps its journal. */
-static xporta_status run_cancellable(xporta_job *job)
-{
-    running_job = job;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    xporta_status st = xporta_job_run(job);
-    running_job = NULL;
-    return st;
-}
-
 /* announce and follow-moves: progress and a line per contact, then the
  * counts. */
 xporta_status cli_run_moved_job(xporta_job *job, bool follow)
@@ -467,7 +443,7 @@ xporta_status cli_run_moved_job(xporta_job *job, bool follow)
     u.tty = isatty(STDERR_FILENO) != 0;
     xporta_job_set_progress(job, on_progress, &u);
     xporta_job_set_contact_cb(job, on_contact, &u);
-    xporta_status st = run_cancellable(job);
+    xporta_status st = cli_run_cancellable(job);
     clear_live(&u);
     moved_summary(job, follow);
     return st;
@@ -491,7 +467,7 @@ int cli_run_job(xporta_job *job, const struct common *c, const char *what)
         return EXIT_INTERNAL;
 
     double t0 = cli_now();
-    xporta_status st = run_cancellable(job);
+    xporta_status st = cli_run_cancellable(job);
     clear_live(&u);
     if (u.hidden && cli_verbose >= 0)
         fprintf(stderr, "  (%lu more lines: --max-lines N or -v)\n", u.hidden);

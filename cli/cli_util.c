@@ -1,4 +1,5 @@
 /* Messages, exit codes, progress and JSON for the xporta command. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,4 +212,31 @@ int cli_parse_kinds(const char *cmd, const char *list, uint32_t *set)
         fprintf(stderr, " %s", xporta_kind_name((xporta_kind)k));
     fprintf(stderr, " (groups: pep, secrets, mam, all)\n");
     return EXIT_USAGE;
+}
+
+void cli_catch_interrupts(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static xporta_job *running_job;
+
+static void cancel_running_job(int sig)
+{
+    (void)sig;
+    xporta_job_cancel(running_job);
+}
+
+xporta_status cli_run_cancellable(xporta_job *job)
+{
+    running_job = job;
+    cli_catch_interrupts(cancel_running_job);
+    xporta_status st = xporta_job_run(job);
+    running_job = NULL;
+    return st;
 }

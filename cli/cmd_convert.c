@@ -377,12 +377,7 @@ int cmd_convert(int argc, char **argv)
     }
     xporta_pie_writer_set_diag(c.w, on_diag, NULL);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    cli_catch_interrupts(on_signal);
 
     uint64_t total = 0, done = 0;
     for (int i = optind; i < argc; i++)

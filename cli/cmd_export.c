@@ -1,6 +1,5 @@
 /* xporta export: a live account into a XEP-0227 file. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,14 +39,6 @@ static const char help[] =
     "\n" CLI_ACCOUNT_HELP "\n"
     "Kinds a client cannot read (stored credentials, offline messages) are\n"
     "listed in the summary as not available; they need a server-side export.\n";
-
-static xporta_job *running_job;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    xporta_job_cancel(running_job);
-}
 
 struct ui {
     bool tty;
@@ -259,19 +250,10 @@ int cmd_export(int argc, char **argv)
     struct ui u = {isatty(STDERR_FILENO) != 0, NULL, false};
     xporta_job_set_progress(job, on_progress, &u);
 
-    running_job = job;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-
     double t0 = cli_now();
-    xporta_status st = xporta_job_run(job);
+    xporta_status st = cli_run_cancellable(job);
     if (u.live)
         fputs("\r\033[K", stderr);
-    running_job = NULL;
     if (st == XPORTA_OK || st == XPORTA_ESTANZA) {
         if (stat(out, &sb) == 0) {
             summary(job, jid, out, cli_now() - t0);

@@ -61,17 +61,29 @@ static char *run(const char *path, unsigned threads, uint64_t from)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A directory of our own, empty between inputs (XIncludes find nothing
+ * there), in $TMPDIR; removed at exit. */
+static char dir[4096];
+static char path[4200];
+
+static void remove_dir(void)
+{
+    unlink(path);
+    rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char dir[] = "/tmp/xporta-fuzz-split-XXXXXX";
-    static char path[64];
     if (size < 2)
         return 0;
     if (!path[0]) {
-        /* an empty directory of our own: XIncludes find nothing there */
+        const char *tmp = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/xporta-fuzz-split-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(dir))
             abort();
         snprintf(path, sizeof path, "%s/in.xml", dir);
+        atexit(remove_dir);
     }
     uint64_t from = 1 + ((uint64_t)data[0] << 8 | data[1]) % (size - 1);
     FILE *f = fopen(path, "wb");

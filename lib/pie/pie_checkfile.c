@@ -298,55 +298,57 @@ static void remap(const struct half *h, unsigned long at_line,
     *line = at_line + (*line - h->first_line);
 }
 
-/* The reader's error reads "FILE:LINE:COL: message" when it has a place;
- * in the split file that place is remapped. */
-static void remap_fatal(const struct half *h, unsigned long at_line,
-                        unsigned long at_col, char *out, size_t cap)
+/* The reader's errors read "FILE:LINE:COL: message" when they have a
+ * place (the first ":N:N: " ends the file name): its parts, or false. */
+static bool error_place(const char *m, size_t *file_len, unsigned long *line,
+                        unsigned long *col, const char **text)
 {
-    const char *m = h->fatal_msg ? h->fatal_msg : "";
-    size_t plen = strlen(h->path);
-    if (strncmp(m, h->path, plen) == 0 && m[plen] == ':') {
-        char *end;
-        const char *p = m + plen + 1;
-        errno = 0;
-        unsigned long line = strtoul(p, &end, 10);
-        if (end != p && *end == ':' && errno == 0) {
-            p = end + 1;
-            unsigned long col = strtoul(p, &end, 10);
-            if (end != p && end[0] == ':' && end[1] == ' ' && errno == 0) {
-                remap(h, at_line, at_col, &line, &col);
-                snprintf(out, cap, "%s:%lu:%lu:%s", h->path, line, col,
-                         end + 1);
-                return;
-            }
-        }
-    }
-    snprintf(out, cap, "%s", m);
-}
-
-/* "FILE:LINE:COL: message" into its parts (the first ":N:N: " ends the
- * file name); a message without them is all text. */
-static void split_fatal(xporta_check_result *res)
-{
-    const char *m = res->fatal_msg;
     for (const char *p = strchr(m, ':'); p; p = strchr(p + 1, ':')) {
         char *end;
         if (p[1] < '0' || p[1] > '9')
             continue;
-        unsigned long line = strtoul(p + 1, &end, 10);
+        *line = strtoul(p + 1, &end, 10);
         if (end[0] != ':' || end[1] < '0' || end[1] > '9')
             continue;
-        unsigned long col = strtoul(end + 1, &end, 10);
+        *col = strtoul(end + 1, &end, 10);
         if (end[0] != ':' || end[1] != ' ')
             continue;
-        snprintf(res->fatal_file, sizeof res->fatal_file, "%.*s", (int)(p - m),
-                 m);
-        res->fatal_line = line;
-        res->fatal_col = col;
-        snprintf(res->fatal_text, sizeof res->fatal_text, "%s", end + 2);
-        return;
+        *file_len = (size_t)(p - m);
+        *text = end + 2;
+        return true;
     }
-    snprintf(res->fatal_text, sizeof res->fatal_text, "%s", m);
+    return false;
+}
+
+/* The second half's fatal error, its place in the split file remapped. */
+static void remap_fatal(const struct half *h, unsigned long at_line,
+                        unsigned long at_col, char *out, size_t cap)
+{
+    const char *m = h->fatal_msg ? h->fatal_msg : "";
+    size_t flen;
+    unsigned long line, col;
+    const char *text;
+    if (error_place(m, &flen, &line, &col, &text) && flen == strlen(h->path) &&
+        strncmp(m, h->path, flen) == 0) {
+        remap(h, at_line, at_col, &line, &col);
+        snprintf(out, cap, "%s:%lu:%lu: %s", h->path, line, col, text);
+    } else {
+        snprintf(out, cap, "%s", m);
+    }
+}
+
+/* The fatal error in its parts, for callers that print places their way. */
+static void split_fatal(xporta_check_result *res)
+{
+    const char *m = res->fatal_msg, *text;
+    size_t flen;
+    if (error_place(m, &flen, &res->fatal_line, &res->fatal_col, &text)) {
+        snprintf(res->fatal_file, sizeof res->fatal_file, "%.*s", (int)flen, m);
+        snprintf(res->fatal_text, sizeof res->fatal_text, "%s", text);
+    } else {
+        res->fatal_line = res->fatal_col = 0;
+        snprintf(res->fatal_text, sizeof res->fatal_text, "%s", m);
+    }
 }
 
 /* ---- finding where to split ------------------------------------------------
