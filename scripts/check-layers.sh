@@ -2,7 +2,10 @@
 # The architecture rule, checked: arrows point down only.
 #  - only lib/xmpp includes <strophe.h>, only lib/pie includes <expat.h>;
 #  - front-ends (cli/, web/) include only <xporta.h> from the library;
-#  - lib/base and lib/model include no other layer above them;
+#  - each layer includes only the layers below it:
+#      jobs > transfer > store > (xmpp | pie) > model > base
+#    (xmpp and pie know nothing of each other; the copy engine in
+#    transfer knows stores, not protocols);
 #  - library code never prints to stdout/stderr or exits.
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,11 +23,26 @@ for f in $(ls cli/*.[ch] web/*.[ch] 2>/dev/null || true); do
         bad "$f includes library internals (front-ends use xporta.h only)"
     fi
 done
-for f in lib/base/*.[ch] lib/model/*.[ch]; do
-    [ -e "$f" ] || continue
-    if grep -n '#include "\.\./\(pie\|xmpp\|store\|transfer\|jobs\)/' "$f"; then
-        bad "$f reaches up into a higher layer"
-    fi
+# up LAYER ALLOWED...: LAYER's files include no lib/ folder but ALLOWED.
+up() {
+    layer=$1
+    shift
+    for f in lib/"$layer"/*.[ch]; do
+        [ -e "$f" ] || continue
+        grep -o '#include "\.\./[a-z]*/' "$f" | sed 's|#include "\.\./||; s|/$||' |
+            sort -u | while read -r dep; do
+                ok=0
+                for a in "$@"; do [ "$dep" = "$a" ] && ok=1; done
+                [ "$ok" -eq 1 ] || echo "$f includes lib/$dep"
+            done
+    done
+}
+for rule in "base" "model base" "pie model base" "xmpp model base" \
+            "store xmpp pie model base" "transfer store pie model base" \
+            "jobs transfer store xmpp pie model base"; do
+    # shellcheck disable=SC2086
+    out=$(up $rule)
+    [ -z "$out" ] || bad "$(printf '%s\n' "$out" | sed 's/$/ (arrows point down only)/')"
 done
 if grep -rnE '\b(printf|fprintf|puts|fputs|perror|exit|abort)\s*\(' lib --include='*.c' | grep -v 'snprintf\|vsnprintf' ; then
     bad "library code prints or exits (return a status instead)"

@@ -11,6 +11,7 @@
 #ifndef XPORTA_BASE_XP_BASE_H
 #define XPORTA_BASE_XP_BASE_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -210,5 +211,83 @@ xporta_status xp_fsync_dir_of(const char *path, struct xp_err *err);
 /* dirname/basename without modifying the argument; caller frees. */
 char *xp_path_dir(const char *path);
 char *xp_path_join(const char *dir, const char *name);
+
+/* ---- runs (xp_run.c) ------------------------------------------------------
+ *
+ * What every long operation (a job, a store reading an account, the copy
+ * engine) reports to whoever runs it: the first error, a cancel flag the
+ * caller may set from a signal handler, progress, and per kind a state, a
+ * count and a note.  Lower layers fill it in; the job that owns it turns it
+ * into the public xporta_job_* answers.  One struct shared downwards keeps
+ * every arrow pointing down (before, the stores called back up into the
+ * job layer for the same things). */
+struct xp_run {
+    struct xp_err err;
+    volatile sig_atomic_t cancel;
+    xporta_progress_cb progress;
+    void *progress_ud;
+    double t0;
+    double last_progress;
+    const char *step; /* "export", "import", ... for progress */
+    struct {
+        xporta_kind_state state;
+        uint64_t count;
+        char *note;
+    } kind[XPORTA_KIND_COUNT];
+};
+
+double xp_now(void); /* monotonic seconds */
+/* Reports progress (throttled to a few calls per second unless `force`). */
+void xp_run_progress(struct xp_run *r, const char *phase, xporta_kind kind,
+                     uint64_t done, uint64_t total, double fraction,
+                     double rate, const char *message, bool force);
+void xp_run_note(struct xp_run *r, xporta_kind k, const char *fmt, ...)
+    XP_PRINTF(3, 4);
+void xp_run_set_state(struct xp_run *r, xporta_kind k, xporta_kind_state st);
+/* Every kind back to "not asked", without notes. */
+void xp_run_reset_kinds(struct xp_run *r);
+void xp_run_cleanup(struct xp_run *r);
+
+/* ---- state, locks and directories (xp_dir.c) ------------------------------
+ */
+
+/* $XDG_STATE_HOME/xporta/SUB, or ~/.local/state/xporta/SUB (the home from
+ * the password database without HOME); NULL without either.  Caller
+ * frees. */
+char *xp_state_root(const char *sub);
+/* The default state directory of a job: STATE_ROOT/jobs/ID, ID derived
+ * from `what` (the job's type and arguments).  Caller frees. */
+char *xp_state_dir(const char *what);
+/* mkdir -p with mode 0700. */
+xporta_status xp_mkdir_p(const char *path, struct xp_err *err);
+/* Takes an fcntl write lock on `path` (created 0600) for as long as *fd
+ * stays open.  XPORTA_ELOCKED with the message `busy` when another
+ * process holds it. */
+xporta_status xp_lock(const char *path, int *fd, const char *busy,
+                      struct xp_err *err);
+void xp_unlock(int fd);
+/* Removes the plain files of `dir`, its subdirectories `depth` levels
+ * down, and the directory itself (best effort: for directories we made). */
+void xp_remove_tree(const char *dir, int depth);
+/* A new private (0700) directory under $TMPDIR or /tmp; caller frees. */
+char *xp_private_tmpdir(struct xp_err *err);
+
+/* a followed by b, in a new string (caller frees). */
+char *xp_strcat(const char *a, const char *b);
+
+/* Test builds (-DXPORTA_TEST_HOOKS=ON): the number in the environment
+ * variable `name`, or -1 when it is not set.  Always -1 in releases, so
+ * crash points and shortened timers never reach users. */
+long long xp_test_hook(const char *name);
+
+/* A list of distinct strings. */
+struct xp_strv {
+    char **v;
+    size_t n;
+};
+/* 1 = added, 0 = already there, -1 = out of memory. */
+int xp_strv_add(struct xp_strv *v, const char *s);
+bool xp_strv_has(const struct xp_strv *v, const char *s);
+void xp_strv_cleanup(struct xp_strv *v);
 
 #endif

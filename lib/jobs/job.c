@@ -104,65 +104,13 @@ void xporta_account_free(xporta_account *a)
 /* ---- jobs -----------------------------------------------------------------
  */
 
-double job_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void job_progress(xporta_job *j, const char *phase, xporta_kind kind,
-                  uint64_t done, uint64_t total, double fraction, double rate,
-                  const char *message, bool force)
-{
-    if (!j->progress)
-        return;
-    double now = job_now();
-    if (!force && now - j->last_progress < 0.25)
-        return;
-    j->last_progress = now;
-    xporta_progress p = {j->step,  phase, kind,        done,   total,
-                         fraction, rate,  now - j->t0, message};
-    j->progress(&p, j->progress_ud);
-}
-
-void job_note(xporta_job *j, xporta_kind k, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    free(j->kind[k].note);
-    j->kind[k].note = xp_strdup(buf);
-}
-
-void job_set_state(xporta_job *j, xporta_kind k, xporta_kind_state st)
-{
-    j->kind[k].state = st;
-}
-
-xporta_status job_connect_account(xporta_job *j, const xporta_account *a,
-                                  struct xp_session **out)
-{
-    struct xp_session_opts o;
-    memset(&o, 0, sizeof o);
-    o.jid = a->jid;
-    o.password = a->password ? a->password : "";
-    o.host = a->host;
-    o.port = a->port;
-    o.cafile = a->cafile;
-    o.insecure = a->insecure;
-    return xp_session_open(out, &o, &j->err);
-}
-
 static xporta_job *job_alloc(enum job_type type)
 {
     xporta_job *j = calloc(1, sizeof *j);
     if (!j)
         return NULL;
     j->type = type;
-    xp_err_clear(&j->err);
+    xp_err_clear(&j->r.err);
     j->kinds = (1u << XPORTA_KIND_COUNT) - 1;
     j->parallel = 4;
     j->verify = true;
@@ -217,33 +165,6 @@ xporta_status xporta_read_new(xporta_job **out, xporta_account *account,
     j->record_ud = userdata;
     *out = j;
     return XPORTA_OK;
-}
-
-static xporta_status read_sink(void *ud, xporta_record *rec)
-{
-    xporta_job *j = ud;
-    xporta_status st = j->record_cb(j->record_ud, rec);
-    return st == XPORTA_OK ? st
-                           : xp_fail(&j->err, st, "stopped by the caller: %s",
-                                     xporta_strerror(st));
-}
-
-static xporta_status read_run(xporta_job *j)
-{
-    struct live l;
-    uint32_t kinds =
-        j->kinds & ~((1u << XPORTA_KIND_ARCHIVE) | (1u << XPORTA_KIND_PENDING));
-    xporta_status st = live_open(&l, j, j->account, kinds);
-    if (st == XPORTA_OK) {
-        l.sink = read_sink;
-        l.sink_ud = j;
-        st = live_read_small(&l);
-    }
-    live_close(&l);
-    if (st == XPORTA_OK && l.failed_kind)
-        st = xp_fail(&j->err, XPORTA_ESTANZA,
-                     "the server refused some kinds (see the summary)");
-    return st;
 }
 
 xporta_status xporta_announce_new(xporta_job **out, xporta_account *old,
@@ -417,41 +338,6 @@ bool xporta_job_verified(const xporta_job *j)
     return j && j->verified;
 }
 
-char *job_private_tmpdir(xporta_job *j)
-{
-    const char *base = getenv("TMPDIR");
-    char *t = xp_path_join(base && *base ? base : "/tmp", "xporta-XXXXXX");
-    if (!t) {
-        xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
-        return NULL;
-    }
-    if (!mkdtemp(t)) { /* mode 0700 */
-        xp_fail(&j->err, XPORTA_EIO, "%s: %s", t, strerror(errno));
-        free(t);
-        return NULL;
-    }
-    return t;
-}
-
-/* Removes a directory the job made and the plain files in it. */
-void job_remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char *p = xp_path_join(dir, e->d_name);
-            if (p)
-                unlink(p);
-            free(p);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
 xporta_status xporta_export_new(xporta_job **out, xporta_account *account,
                                 const char *path)
 {
@@ -496,21 +382,9 @@ xporta_status xporta_job_add_private_ns(xporta_job *j, const char *ns)
         if (key)
             snprintf(key, n + sizeof "{}query", "{%s}query", ns);
     }
-    if (!key)
-        return XPORTA_ENOMEM;
-    for (size_t i = 0; i < j->nprivate; i++)
-        if (strcmp(j->private_ns[i], key) == 0) {
-            free(key);
-            return XPORTA_OK;
-        }
-    char **list = realloc(j->private_ns, (j->nprivate + 1) * sizeof *list);
-    if (!list) {
-        free(key);
-        return XPORTA_ENOMEM;
-    }
-    j->private_ns = list;
-    j->private_ns[j->nprivate++] = key;
-    return XPORTA_OK;
+    int added = key ? xp_strv_add(&j->private_ns, key) : -1;
+    free(key);
+    return added < 0 ? XPORTA_ENOMEM : XPORTA_OK;
 }
 
 xporta_status xporta_job_set_range(xporta_job *j, const char *since,
@@ -540,45 +414,86 @@ void xporta_job_set_progress(xporta_job *j, xporta_progress_cb cb,
 {
     if (!j)
         return;
-    j->progress = cb;
-    j->progress_ud = userdata;
+    j->r.progress = cb;
+    j->r.progress_ud = userdata;
 }
+
+/* xporta_read_new: the account's small kinds into the caller's callback,
+ * through the account driver of lib/store. */
+static xporta_status read_sink(void *ud, xporta_record *rec)
+{
+    xporta_job *j = ud;
+    xporta_status st = j->record_cb(j->record_ud, rec);
+    if (st != XPORTA_OK)
+        return xp_fail(&j->r.err, st, "stopped by the caller: %s",
+                       xporta_strerror(st));
+    return XPORTA_OK;
+}
+
+static xporta_status read_run(xporta_job *j)
+{
+    uint32_t kinds =
+        j->kinds & ~((1u << XPORTA_KIND_ARCHIVE) | (1u << XPORTA_KIND_PENDING));
+    struct live l;
+    struct xp_session_opts so;
+    job_session_opts(j->account, &so);
+    xporta_status st = live_open(&l, &j->r, &so, kinds);
+    if (st == XPORTA_OK) {
+        l.private_ns = &j->private_ns;
+        l.sink = read_sink;
+        l.sink_ud = j;
+        st = live_read_small(&l);
+    }
+    live_close(&l);
+    if (st == XPORTA_OK && l.failed_kind)
+        st = xp_fail(&j->r.err, XPORTA_ESTANZA,
+                     "the server refused some kinds (their states say which)");
+    return st;
+}
+
+/* The job types: how each runs.  `step` names it in progress reports
+ * (NULL: the job names its own steps, as migrate does); `writes` jobs
+ * hold the target account's lock while they run, unless dry. */
+static const struct {
+    enum job_type type;
+    const char *step;
+    bool writes;
+    xporta_status (*run)(xporta_job *j);
+} job_types[] = {
+    {JOB_EXPORT, "export", false, export_run},
+    {JOB_IMPORT, "import", true, import_run},
+    {JOB_MIGRATE, NULL, true, migrate_run},
+    {JOB_READ, "read", false, read_run},
+    {JOB_ANNOUNCE, NULL, false, announce_run},
+    {JOB_FOLLOW, NULL, false, follow_run},
+};
 
 xporta_status xporta_job_run(xporta_job *j)
 {
     if (!j)
         return XPORTA_EINVAL;
-    j->t0 = job_now();
-    j->cancel = 0;
+    j->r.t0 = xp_now();
+    j->r.cancel = 0;
     /* A job object may be run again (after an interruption). */
-    xp_err_clear(&j->err);
+    xp_err_clear(&j->r.err);
     j->verified = false;
     j->resumed = false;
     free(j->export_refused);
     j->export_refused = NULL;
-    switch (j->type) {
-    case JOB_EXPORT:
-        j->step = "export";
-        return export_run(j);
-    case JOB_IMPORT:
-    case JOB_MIGRATE: {
+    for (size_t i = 0; i < sizeof job_types / sizeof job_types[0]; i++) {
+        if (job_types[i].type != j->type)
+            continue;
+        if (job_types[i].step)
+            j->r.step = job_types[i].step;
         /* One writer per target account (a dry run only reads). */
         int lock = -1;
-        xporta_status st =
-            j->dry_run ? XPORTA_OK
-                       : xfer_target_lock(j->target->jid, &lock, &j->err);
+        xporta_status st = XPORTA_OK;
+        if (job_types[i].writes && !j->dry_run)
+            st = xfer_target_lock(j->target->jid, &lock, &j->r.err);
         if (st == XPORTA_OK)
-            st = j->type == JOB_IMPORT ? import_run(j) : migrate_run(j);
+            st = job_types[i].run(j);
         xfer_target_unlock(lock);
         return st;
-    }
-    case JOB_READ:
-        j->step = "read";
-        return read_run(j);
-    case JOB_ANNOUNCE:
-        return announce_run(j);
-    case JOB_FOLLOW:
-        return follow_run(j);
     }
     return XPORTA_EINVAL;
 }
@@ -586,33 +501,33 @@ xporta_status xporta_job_run(xporta_job *j)
 void xporta_job_cancel(xporta_job *j)
 {
     if (j)
-        j->cancel = 1;
+        j->r.cancel = 1;
 }
 
 const char *xporta_job_error(const xporta_job *j)
 {
-    return j ? xp_err_msg(&j->err) : "";
+    return j ? xp_err_msg(&j->r.err) : "";
 }
 
 xporta_kind_state xporta_job_state(const xporta_job *j, xporta_kind k)
 {
     if (!j || (unsigned)k >= XPORTA_KIND_COUNT)
         return XPORTA_STATE_NOT_ASKED;
-    return j->kind[k].state;
+    return j->r.kind[k].state;
 }
 
 uint64_t xporta_job_count(const xporta_job *j, xporta_kind k)
 {
     if (!j || (unsigned)k >= XPORTA_KIND_COUNT)
         return 0;
-    return j->kind[k].count;
+    return j->r.kind[k].count;
 }
 
 const char *xporta_job_note(const xporta_job *j, xporta_kind k)
 {
     if (!j || (unsigned)k >= XPORTA_KIND_COUNT)
         return NULL;
-    return j->kind[k].note;
+    return j->r.kind[k].note;
 }
 
 bool xporta_job_resumed(const xporta_job *j)
@@ -624,11 +539,8 @@ void xporta_job_free(xporta_job *j)
 {
     if (!j)
         return;
-    for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++)
-        free(j->kind[k].note);
-    for (size_t i = 0; i < j->nprivate; i++)
-        free(j->private_ns[i]);
-    free(j->private_ns);
+    xp_run_cleanup(&j->r);
+    xp_strv_cleanup(&j->private_ns);
     free(j->path);
     free(j->since);
     free(j->until);

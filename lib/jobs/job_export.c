@@ -36,7 +36,7 @@
  * second one stop at once with XPORTA_ELOCKED.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,35 +58,19 @@ enum {
 /* Test builds (-DXPORTA_TEST_HOOKS=ON) let the tests crash an export at a
  * chosen point, as kill -9 would, and checkpoint after every page so that
  * every crash point resumes from a different place.  Release builds have
- * neither. */
-#ifdef XPORTA_TEST_HOOKS
-#include <signal.h>
-static long long hook_env(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? atoll(v) : -1;
-}
+ * neither (xp_test_hook is always -1 there). */
 static void hook_crash(uint64_t archived)
 {
-    long long at = hook_env("XPORTA_TEST_CRASH_AFTER_ARCHIVED");
+    long long at = xp_test_hook("XPORTA_TEST_CRASH_AFTER_ARCHIVED");
     if (at >= 0 && archived >= (uint64_t)at)
         raise(SIGKILL);
 }
+
 static unsigned hook_checkpoint_ms(void)
 {
-    long long ms = hook_env("XPORTA_TEST_CHECKPOINT_MS");
+    long long ms = xp_test_hook("XPORTA_TEST_CHECKPOINT_MS");
     return ms >= 0 ? (unsigned)ms : CHECKPOINT_MS_DEFAULT;
 }
-#else
-static void hook_crash(uint64_t archived)
-{
-    (void)archived;
-}
-static unsigned hook_checkpoint_ms(void)
-{
-    return CHECKPOINT_MS_DEFAULT;
-}
-#endif
 
 enum range_state { R_TODO = 0, R_RUNNING, R_DONE };
 
@@ -105,6 +89,7 @@ struct range {
 };
 
 struct exp {
+    xporta_job *j;
     struct live l; /* the account, its session and the small kinds */
     xporta_pie_writer *w;
     char *part;
@@ -138,7 +123,7 @@ static xporta_status save_state(struct exp *e)
 {
     uint64_t offset;
     if (pie_writer_sync(e->w, &offset) != XPORTA_OK)
-        return xp_fail(&e->l.j->err, XPORTA_EIO, "%s",
+        return xp_fail(&e->l.run->err, pie_writer_status(e->w), "%s",
                        xporta_pie_writer_error(e->w));
     struct xp_buf b;
     xp_buf_init(&b, 1 << 20);
@@ -147,8 +132,8 @@ static xporta_status save_state(struct exp *e)
         STATE_MAGIC "\njid %s\nkinds %x\nsince %s\nuntil %s\noffset %llu\n"
                     "host %s\nuser %s\narchived %llu\nfirst %lld\nlast %lld\n"
                     "ranges %u\nhead %u\nafter %s\n",
-        e->l.bare, e->l.j->kinds, e->l.j->since ? e->l.j->since : "-",
-        e->l.j->until ? e->l.j->until : "-", (unsigned long long)offset,
+        e->l.bare, e->j->kinds, e->j->since ? e->j->since : "-",
+        e->j->until ? e->j->until : "-", (unsigned long long)offset,
         e->l.domain, e->l.local, (unsigned long long)e->archived, e->t_first,
         e->t_last, e->nranges, e->head,
         e->head < e->nranges && e->ranges[e->head].last_written
@@ -158,25 +143,25 @@ static xporta_status save_state(struct exp *e)
         st = xp_buf_printf(&b, "range %s %s\n", e->ranges[i].start,
                            e->ranges[i].end);
     for (unsigned k = 0; st == XPORTA_OK && k < XPORTA_KIND_COUNT; k++)
-        if (k != XPORTA_KIND_ARCHIVE && e->l.j->kind[k].state)
+        if (k != XPORTA_KIND_ARCHIVE && e->l.run->kind[k].state)
             st = xp_buf_printf(
-                &b, "kind %u %u %llu %s\n", k, e->l.j->kind[k].state,
-                (unsigned long long)e->l.j->kind[k].count,
-                e->l.j->kind[k].note ? e->l.j->kind[k].note : "");
+                &b, "kind %u %u %llu %s\n", k, e->l.run->kind[k].state,
+                (unsigned long long)e->l.run->kind[k].count,
+                e->l.run->kind[k].note ? e->l.run->kind[k].note : "");
     if (st != XPORTA_OK) {
         xp_buf_cleanup(&b);
-        return xp_fail(&e->l.j->err, st, "state: out of memory");
+        return xp_fail(&e->l.run->err, st, "state: out of memory");
     }
     struct xp_afile f;
-    st = xp_afile_open(&f, e->state_path, &e->l.j->err);
+    st = xp_afile_open(&f, e->state_path, &e->l.run->err);
     if (st == XPORTA_OK)
-        st = xp_afile_write(&f, b.data, b.len, &e->l.j->err);
+        st = xp_afile_write(&f, b.data, b.len, &e->l.run->err);
     if (st == XPORTA_OK)
-        st = xp_afile_commit(&f, true, &e->l.j->err);
+        st = xp_afile_commit(&f, true, &e->l.run->err);
     else
         xp_afile_abort(&f);
     xp_buf_cleanup(&b);
-    e->last_checkpoint = job_now();
+    e->last_checkpoint = xp_now();
     return st;
 }
 
@@ -246,10 +231,10 @@ static void load_state(struct exp *e, xporta_job *j, struct saved *sv)
             if (sscanf(line, "kind %u %u %llu %n", &k, &state, &count, &used) >=
                     3 &&
                 k < XPORTA_KIND_COUNT && state <= XPORTA_STATE_FAILED) {
-                j->kind[k].state = (xporta_kind_state)state;
-                j->kind[k].count = count;
+                j->r.kind[k].state = (xporta_kind_state)state;
+                j->r.kind[k].count = count;
                 if (used > 0 && line[used])
-                    job_note(j, (xporta_kind)k, "%s", line + used);
+                    xp_run_note(&j->r, (xporta_kind)k, "%s", line + used);
             }
         }
     }
@@ -259,10 +244,10 @@ static void load_state(struct exp *e, xporta_job *j, struct saved *sv)
     if (!sv->valid) {
         /* Someone else's or a damaged state: the counts are not ours. */
         for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++) {
-            j->kind[k].state = XPORTA_STATE_NOT_ASKED;
-            j->kind[k].count = 0;
-            free(j->kind[k].note);
-            j->kind[k].note = NULL;
+            j->r.kind[k].state = XPORTA_STATE_NOT_ASKED;
+            j->r.kind[k].count = 0;
+            free(j->r.kind[k].note);
+            j->r.kind[k].note = NULL;
         }
     }
 }
@@ -285,7 +270,7 @@ static void range_send(struct exp *e, struct range *r)
                              : XPORTA_ENOMEM;
     xp_arena_cleanup(&a);
     if (st != XPORTA_OK) {
-        xp_fail(&e->l.j->err, st, "archive: cannot send a query: %s",
+        xp_fail(&e->l.run->err, st, "archive: cannot send a query: %s",
                 xporta_strerror(st));
         return;
     }
@@ -296,7 +281,7 @@ static struct exp *range_exp(struct range *r);
 
 static void start_ranges(struct exp *e)
 {
-    while (e->l.j->err.status == XPORTA_OK && e->running < e->l.j->parallel &&
+    while (e->l.run->err.status == XPORTA_OK && e->running < e->j->parallel &&
            e->next < e->nranges) {
         struct range *r = &e->ranges[e->next++];
         if (r->state != R_TODO)
@@ -315,24 +300,24 @@ static void drain_spool(struct exp *e, struct range *r)
     char buf[65536];
     size_t n;
     if (fflush(r->spool) != 0 || fseek(r->spool, 0, SEEK_SET) != 0) {
-        xp_fail(&e->l.j->err, XPORTA_EIO, "%s: %s", r->spool_path,
+        xp_fail(&e->l.run->err, XPORTA_EIO, "%s: %s", r->spool_path,
                 strerror(errno));
         return;
     }
     while ((n = fread(buf, 1, sizeof buf, r->spool)) > 0) {
         if (pie_writer_write_raw(e->w, XPORTA_KIND_ARCHIVE, buf, n) !=
             XPORTA_OK) {
-            xp_fail(&e->l.j->err, XPORTA_EIO, "%s",
+            xp_fail(&e->l.run->err, pie_writer_status(e->w), "%s",
                     xporta_pie_writer_error(e->w));
             return;
         }
     }
     if (ferror(r->spool)) {
-        xp_fail(&e->l.j->err, XPORTA_EIO, "%s: read error", r->spool_path);
+        xp_fail(&e->l.run->err, XPORTA_EIO, "%s: read error", r->spool_path);
         return;
     }
     e->archived += r->spooled;
-    e->l.j->kind[XPORTA_KIND_ARCHIVE].count += r->spooled;
+    e->l.run->kind[XPORTA_KIND_ARCHIVE].count += r->spooled;
     hook_crash(e->archived);
     fclose(r->spool);
     r->spool = NULL;
@@ -347,7 +332,8 @@ static void advance_head(struct exp *e)
     if (e->head < e->nranges) {
         struct range *h = &e->ranges[e->head];
         drain_spool(e, h);
-        if (h->state == R_DONE && !h->spool && e->l.j->err.status == XPORTA_OK)
+        if (h->state == R_DONE && !h->spool &&
+            e->l.run->err.status == XPORTA_OK)
             advance_head(e);
     }
 }
@@ -359,16 +345,16 @@ static void range_page(struct xp_session *s, const struct xp_iq_reply *reply,
     struct exp *e = range_exp(r);
     (void)s;
     r->inflight = false;
-    if (e->l.j->err.status != XPORTA_OK)
+    if (e->l.run->err.status != XPORTA_OK)
         return;
     if (reply->status != XPORTA_OK) {
         if (reply->status == XPORTA_ESTANZA)
-            xp_fail(&e->l.j->err, XPORTA_ESTANZA,
+            xp_fail(&e->l.run->err, XPORTA_ESTANZA,
                     "archive: the server refused a query (%s to %s): %s%s%s",
                     r->start, r->end, reply->condition, reply->text ? ": " : "",
                     reply->text ? reply->text : "");
         else
-            xp_fail(&e->l.j->err, reply->status,
+            xp_fail(&e->l.run->err, reply->status,
                     "archive: %s; run the same command again to resume",
                     reply->status == XPORTA_ETIMEOUT ? "no answer to a query"
                                                      : "connection lost");
@@ -376,7 +362,7 @@ static void range_page(struct xp_session *s, const struct xp_iq_reply *reply,
     }
     struct xp_mam_fin fin;
     if (xp_mam_fin_decode(reply->iq, &fin) != XPORTA_OK) {
-        xp_fail(&e->l.j->err, XPORTA_EFORMAT,
+        xp_fail(&e->l.run->err, XPORTA_EFORMAT,
                 "archive: a reply without <fin/>");
         return;
     }
@@ -452,7 +438,7 @@ static void archive_result(struct exp *e, const xp_elem *msg)
         if (!r->spool) {
             r->spool = fopen(r->spool_path, "w+");
             if (!r->spool) {
-                xp_fail(&e->l.j->err, XPORTA_EIO, "%s: %s", r->spool_path,
+                xp_fail(&e->l.run->err, XPORTA_EIO, "%s: %s", r->spool_path,
                         strerror(errno));
                 xp_arena_cleanup(&a);
                 return;
@@ -461,7 +447,7 @@ static void archive_result(struct exp *e, const xp_elem *msg)
         xp_buf_reset(&e->fmt);
         if (pie_writer_format(e->w, &e->fmt, &rec) != XPORTA_OK ||
             fwrite(e->fmt.data, 1, e->fmt.len, r->spool) != e->fmt.len) {
-            xp_fail(&e->l.j->err, XPORTA_EIO, "%s: cannot spool",
+            xp_fail(&e->l.run->err, XPORTA_EIO, "%s: cannot spool",
                     r->spool_path);
             xp_arena_cleanup(&a);
             return;
@@ -483,7 +469,7 @@ static struct exp *range_exp(struct range *r)
 
 static void plan_ranges(struct exp *e, long long t0, long long t1)
 {
-    unsigned want_n = e->l.j->parallel <= 1 ? 1 : e->l.j->parallel * 4;
+    unsigned want_n = e->j->parallel <= 1 ? 1 : e->j->parallel * 4;
     if (want_n > MAX_RANGES)
         want_n = MAX_RANGES;
     long long span = t1 - t0 + 1;
@@ -500,12 +486,12 @@ static void plan_ranges(struct exp *e, long long t0, long long t1)
          * after an import) still lands in a range. */
         if (i == 0)
             snprintf(r->start, sizeof r->start, "%s",
-                     e->l.j->since ? e->l.j->since : "-");
+                     e->j->since ? e->j->since : "-");
         else
             xp_datetime_format(b, r->start, sizeof r->start);
         if (i + 1 == want_n) {
             snprintf(r->end, sizeof r->end, "%s",
-                     e->l.j->until ? e->l.j->until : "-");
+                     e->j->until ? e->j->until : "-");
         } else {
             /* End one microsecond before the next range begins. */
             char t[32];
@@ -521,8 +507,8 @@ static void plan_ranges(struct exp *e, long long t0, long long t1)
  * servers implement the metadata query). */
 static xporta_status plan(struct exp *e)
 {
-    struct xp_mam_range first = {e->l.j->since, e->l.j->until, NULL, false, 1};
-    struct xp_mam_range last = {e->l.j->since, e->l.j->until, NULL, true, 1};
+    struct xp_mam_range first = {e->j->since, e->j->until, NULL, false, 1};
+    struct xp_mam_range last = {e->j->since, e->j->until, NULL, true, 1};
     e->planning = true;
     struct call *c[2];
     c[0] = live_call(&e->l, "set", NULL,
@@ -568,10 +554,10 @@ static void archive_progress(struct exp *e, bool force)
                (double)(e->t_last - e->t_first);
     if (frac > 1)
         frac = 1;
-    double secs = job_now() - e->arch_t0;
-    job_progress(e->l.j, "archive", XPORTA_KIND_ARCHIVE, e->received,
-                 e->count > 0 ? (uint64_t)e->count : 0, frac,
-                 secs > 0 ? (double)e->received / secs : 0, NULL, force);
+    double secs = xp_now() - e->arch_t0;
+    xp_run_progress(e->l.run, "archive", XPORTA_KIND_ARCHIVE, e->received,
+                    e->count > 0 ? (uint64_t)e->count : 0, frac,
+                    secs > 0 ? (double)e->received / secs : 0, NULL, force);
 }
 
 static void free_ranges(struct exp *e)
@@ -599,7 +585,7 @@ static xporta_status fetch_archive(struct exp *e, const struct saved *sv)
         return XPORTA_OK;
     live_phase(&e->l, XPORTA_KIND_ARCHIVE);
     e->count = -1;
-    e->arch_t0 = job_now();
+    e->arch_t0 = xp_now();
     xporta_status st;
     if (sv && sv->valid) {
         e->nranges = sv->nranges;
@@ -608,7 +594,7 @@ static xporta_status fetch_archive(struct exp *e, const struct saved *sv)
         e->received = sv->archived;
         e->t_first = sv->first;
         e->t_last = sv->last;
-        e->l.j->kind[XPORTA_KIND_ARCHIVE].count = sv->archived;
+        e->l.run->kind[XPORTA_KIND_ARCHIVE].count = sv->archived;
         for (unsigned i = 0; i < sv->nranges; i++) {
             memcpy(e->ranges[i].start, sv->start[i], sizeof sv->start[i]);
             memcpy(e->ranges[i].end, sv->end[i], sizeof sv->end[i]);
@@ -623,16 +609,16 @@ static xporta_status fetch_archive(struct exp *e, const struct saved *sv)
             live_kind_unavailable(&e->l, XPORTA_KIND_ARCHIVE,
                                   "no urn:xmpp:mam:2");
             if (live_want(&e->l, XPORTA_KIND_MAM_PREFS) &&
-                e->l.j->kind[XPORTA_KIND_MAM_PREFS].state ==
+                e->l.run->kind[XPORTA_KIND_MAM_PREFS].state ==
                     XPORTA_STATE_DONE &&
-                e->l.j->kind[XPORTA_KIND_MAM_PREFS].count == 0)
+                e->l.run->kind[XPORTA_KIND_MAM_PREFS].count == 0)
                 live_kind_unavailable(&e->l, XPORTA_KIND_MAM_PREFS,
                                       "no urn:xmpp:mam:2");
             return XPORTA_OK;
         }
         st = plan(e);
         if (st != XPORTA_OK ||
-            e->l.j->kind[XPORTA_KIND_ARCHIVE].state != XPORTA_STATE_NOT_ASKED)
+            e->l.run->kind[XPORTA_KIND_ARCHIVE].state != XPORTA_STATE_NOT_ASKED)
             return st;
         if (e->nranges == 0) {
             live_phase_done(&e->l, XPORTA_KIND_ARCHIVE);
@@ -646,39 +632,39 @@ static xporta_status fetch_archive(struct exp *e, const struct saved *sv)
         size_t n = strlen(e->part) + 32;
         r->spool_path = malloc(n);
         if (!r->spool_path)
-            return xp_fail(&e->l.j->err, XPORTA_ENOMEM, "out of memory");
+            return xp_fail(&e->l.run->err, XPORTA_ENOMEM, "out of memory");
         snprintf(r->spool_path, n, "%s.spool%u", e->part, i);
     }
     /* Open <archive> now, so that the state's offset is inside it. */
     if (pie_writer_write_raw(e->w, XPORTA_KIND_ARCHIVE, "", 0) != XPORTA_OK)
-        return xp_fail(&e->l.j->err, XPORTA_EIO, "%s",
+        return xp_fail(&e->l.run->err, pie_writer_status(e->w), "%s",
                        xporta_pie_writer_error(e->w));
     st = save_state(e);
     if (st != XPORTA_OK)
         return st;
     e->next = e->head;
     start_ranges(e);
-    while (e->l.j->err.status == XPORTA_OK && e->head < e->nranges) {
+    while (e->l.run->err.status == XPORTA_OK && e->head < e->nranges) {
         if (live_cancelled(&e->l))
-            return xp_fail(&e->l.j->err, XPORTA_ECANCELED,
+            return xp_fail(&e->l.run->err, XPORTA_ECANCELED,
                            "export interrupted; run the same command again to "
                            "resume");
         st = xp_session_run(e->l.s, 100);
         if (st == XPORTA_EDISCONNECTED)
-            return xp_fail(&e->l.j->err, st,
+            return xp_fail(&e->l.run->err, st,
                            "connection lost: %s; run the same command again "
                            "to resume",
                            xp_session_error(e->l.s));
         archive_progress(e, false);
-        if ((job_now() - e->last_checkpoint) * 1000 >= hook_checkpoint_ms() &&
-            e->l.j->err.status == XPORTA_OK) {
+        if ((xp_now() - e->last_checkpoint) * 1000 >= hook_checkpoint_ms() &&
+            e->l.run->err.status == XPORTA_OK) {
             st = save_state(e);
             if (st != XPORTA_OK)
                 return st;
         }
     }
-    if (e->l.j->err.status != XPORTA_OK)
-        return e->l.j->err.status;
+    if (e->l.run->err.status != XPORTA_OK)
+        return e->l.run->err.status;
     archive_progress(e, true);
     live_phase_done(&e->l, XPORTA_KIND_ARCHIVE);
     return XPORTA_OK;
@@ -702,7 +688,7 @@ static xporta_status export_sink(void *ud, xporta_record *rec)
 {
     struct exp *e = ud;
     if (xporta_pie_writer_write(e->w, rec) != XPORTA_OK)
-        return xp_fail(&e->l.j->err, XPORTA_EIO, "%s",
+        return xp_fail(&e->l.run->err, pie_writer_status(e->w), "%s",
                        xporta_pie_writer_error(e->w));
     return XPORTA_OK;
 }
@@ -712,66 +698,42 @@ static void export_message(void *ud, const xp_elem *msg)
     archive_result(ud, msg);
 }
 
-static char *with_suffix(const char *path, const char *suffix)
-{
-    size_t n = strlen(path) + strlen(suffix) + 1;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s%s", path, suffix);
-    return p;
-}
-
-/* Takes PATH.part.lock; *fd is -1 when it is held by another process. */
-static xporta_status lock_part(xporta_job *j, const char *lock_path, int *fd)
-{
-    *fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (*fd < 0)
-        return xp_fail(&j->err, XPORTA_EIO, "%s: %s", lock_path,
-                       strerror(errno));
-    struct flock fl;
-    memset(&fl, 0, sizeof fl);
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    if (fcntl(*fd, F_SETLK, &fl) == 0)
-        return XPORTA_OK;
-    int e = errno;
-    close(*fd);
-    *fd = -1;
-    if (e == EACCES || e == EAGAIN)
-        return xp_fail(&j->err, XPORTA_ELOCKED,
-                       "another xporta is exporting into %s now", j->path);
-    return xp_fail(&j->err, XPORTA_EIO, "%s: lock: %s", lock_path, strerror(e));
-}
-
 xporta_status export_run(xporta_job *j)
 {
     struct exp e;
     memset(&e, 0, sizeof e);
+    e.j = j;
     int lock_fd = -1;
-    char *lock_path = with_suffix(j->path, ".part.lock");
+    char *lock_path = xp_strcat(j->path, ".part.lock");
     xp_buf_init(&e.fmt, (size_t)XP_MAX_RECORD_BYTES * 2);
-    e.part = with_suffix(j->path, ".part");
-    e.state_path = with_suffix(j->path, ".part.state");
+    e.part = xp_strcat(j->path, ".part");
+    e.state_path = xp_strcat(j->path, ".part.state");
     xporta_status st = XPORTA_OK;
     j->export_committed = false;
     struct saved sv;
     memset(&sv, 0, sizeof sv);
     for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++) {
-        j->kind[k].state = XPORTA_STATE_NOT_ASKED;
-        j->kind[k].count = 0;
+        j->r.kind[k].state = XPORTA_STATE_NOT_ASKED;
+        j->r.kind[k].count = 0;
     }
     if (!e.part || !e.state_path || !lock_path) {
-        st = xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+        st = xp_fail(&j->r.err, XPORTA_ENOMEM, "out of memory");
         goto out;
     }
     /* Before anything reads or cuts the part file. */
-    st = lock_part(j, lock_path, &lock_fd);
+    char busy[4200];
+    snprintf(busy, sizeof busy, "another xporta is exporting into %s now",
+             j->path);
+    st = xp_lock(lock_path, &lock_fd, busy, &j->r.err);
     if (st != XPORTA_OK)
         goto out;
     load_state(&e, j, &sv);
     j->resumed = sv.valid;
 
-    st = live_open(&e.l, j, j->account, j->kinds);
+    struct xp_session_opts so;
+    job_session_opts(j->account, &so);
+    st = live_open(&e.l, &j->r, &so, j->kinds);
+    e.l.private_ns = &j->private_ns;
     if (st != XPORTA_OK)
         goto out;
     e.l.sink = export_sink;
@@ -783,7 +745,7 @@ xporta_status export_run(xporta_job *j)
     st = pie_writer_open_part(&e.w, j->path, e.part, XPORTA_PIE_PRIVATE,
                               sv.valid ? &resume : NULL);
     if (st != XPORTA_OK) {
-        st = xp_fail(&j->err, st, "%s",
+        st = xp_fail(&j->r.err, st, "%s",
                      e.w ? xporta_pie_writer_error(e.w) : "cannot write");
         goto out;
     }
@@ -793,7 +755,7 @@ xporta_status export_run(xporta_job *j)
         unlink(e.state_path);
         if (xporta_pie_writer_begin_host(e.w, e.l.domain) != XPORTA_OK ||
             xporta_pie_writer_begin_user(e.w, e.l.local, NULL) != XPORTA_OK) {
-            st = xp_fail(&j->err, XPORTA_EIO, "%s",
+            st = xp_fail(&j->r.err, pie_writer_status(e.w), "%s",
                          xporta_pie_writer_error(e.w));
             goto out;
         }
@@ -804,16 +766,17 @@ xporta_status export_run(xporta_job *j)
     if (xporta_pie_writer_end_user(e.w) != XPORTA_OK ||
         xporta_pie_writer_end_host(e.w) != XPORTA_OK ||
         xporta_pie_writer_commit(e.w) != XPORTA_OK) {
-        st = xp_fail(&j->err, XPORTA_EIO, "%s", xporta_pie_writer_error(e.w));
+        st = xp_fail(&j->r.err, pie_writer_status(e.w), "%s",
+                     xporta_pie_writer_error(e.w));
         goto out;
     }
     unlink(e.state_path);
-    job_progress(j, "done", XPORTA_KIND_COUNT, 0, 0, 1, 0, NULL, true);
+    xp_run_progress(&j->r, "done", XPORTA_KIND_COUNT, 0, 0, 1, 0, NULL, true);
     j->export_committed = true;
     if (e.l.failed_kind)
-        st = xp_fail(&j->err, XPORTA_ESTANZA,
+        st = xp_fail(&j->r.err, XPORTA_ESTANZA,
                      "the file is complete, but the server refused some "
-                     "kinds (see the summary)");
+                     "kinds (their states say which)");
 out:
     live_close(&e.l);
     if (e.w && !sv.valid && e.nranges == 0 && st != XPORTA_OK)
@@ -821,7 +784,7 @@ out:
     xporta_pie_writer_free(e.w);
     if (lock_fd >= 0) {
         unlink(lock_path); /* still ours: removed before it is released */
-        close(lock_fd);
+        xp_unlock(lock_fd);
     }
     free(lock_path);
     free_ranges(&e);

@@ -44,21 +44,21 @@ static xporta_status migrate_export(xporta_job *j, const char *path,
 {
     uint32_t kinds = j->kinds;
     char *saved_path = j->path;
-    j->step = "export";
+    j->r.step = "export";
     j->path = (char *)path;
     if (!everything)
-        j->kinds = kinds & import_restorable();
+        j->kinds = kinds & job_restorable();
     xporta_status st = export_run(j);
     if (st == XPORTA_ESTANZA && j->export_committed) {
         /* The file is complete; the old server refused some kinds (their
          * notes say which).  What it gave is still worth importing, and the
          * job ends saying what is missing. */
-        xp_err_clear(&j->err);
+        xp_err_clear(&j->r.err);
         st = XPORTA_OK;
         char *p = j->export_refused;
         size_t n = p ? strlen(p) : 0;
         for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++) {
-            if (j->kind[k].state != XPORTA_STATE_FAILED)
+            if (j->r.kind[k].state != XPORTA_STATE_FAILED)
                 continue;
             const char *name = xporta_kind_name((xporta_kind)k);
             char *q = realloc(p, n + strlen(name) + 3);
@@ -74,18 +74,6 @@ static xporta_status migrate_export(xporta_job *j, const char *path,
     return st;
 }
 
-/* The export's per-kind states belong to the report of the export; the
- * import starts from a clean slate and keeps the export's notes only. */
-static void reset_kinds(xporta_job *j)
-{
-    for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++) {
-        j->kind[k].state = XPORTA_STATE_NOT_ASKED;
-        j->kind[k].count = 0;
-        free(j->kind[k].note);
-        j->kind[k].note = NULL;
-    }
-}
-
 /* Logs in to the new account and out again: the export before the import
  * may take hours, and a wrong password or an unreachable new server should
  * not wait for it.  (A resumed job whose export is done connects to the new
@@ -93,9 +81,11 @@ static void reset_kinds(xporta_job *j)
 static xporta_status check_target(xporta_job *j)
 {
     struct xp_session *s = NULL;
-    job_progress(j, "connect", XPORTA_KIND_COUNT, 0, 0, -1, 0, j->target->jid,
-                 true);
-    xporta_status st = job_connect_account(j, j->target, &s);
+    xp_run_progress(&j->r, "connect", XPORTA_KIND_COUNT, 0, 0, -1, 0,
+                    j->target->jid, true);
+    struct xp_session_opts so;
+    job_session_opts(j->target, &so);
+    xporta_status st = live_connect(&j->r, &so, &s);
     if (s)
         xp_session_close(s);
     return st;
@@ -107,54 +97,47 @@ xporta_status migrate_run(xporta_job *j)
     if (strcmp(j->account->jid, j->target->jid) == 0 &&
         xp_streq(j->account->host, j->target->host) &&
         j->account->port == j->target->port)
-        return xp_fail(&j->err, XPORTA_EINVAL,
+        return xp_fail(&j->r.err, XPORTA_EINVAL,
                        "the old and the new account are the same (%s)",
                        j->account->jid);
     if (j->dry_run) {
-        char *dir = job_private_tmpdir(j);
+        char *dir = xp_private_tmpdir(&j->r.err);
         if (!dir)
-            return j->err.status;
+            return j->r.err.status;
         char *file = xp_path_join(dir, "export.xml");
         char *spool = xp_path_join(dir, "source.xml");
         if (!file || !spool)
-            st = xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+            st = xp_fail(&j->r.err, XPORTA_ENOMEM, "out of memory");
         else
             st = check_target(j);
         if (st == XPORTA_OK)
             st = migrate_export(j, file, false);
         if (st == XPORTA_OK) {
-            reset_kinds(j);
-            j->step = "import";
-            st = import_into(j, file, NULL, spool);
+            /* The export's per-kind states belong to the report of the
+             * export; the import starts from a clean slate. */
+            xp_run_reset_kinds(&j->r);
+            j->r.step = "import";
+            st = job_copy_file(j, file, NULL, spool);
         }
         free(file);
         free(spool);
-        job_remove_tree(dir);
+        xp_remove_tree(dir, 0);
         free(dir);
         return st;
     }
 
     char *header = migrate_header(j);
     if (!header)
-        return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
-    free(j->state_dir_used);
-    j->state_dir_used =
-        j->state_dir ? xp_strdup(j->state_dir) : xfer_state_dir(header);
+        return xp_fail(&j->r.err, XPORTA_ENOMEM, "out of memory");
     char *file = NULL, *spool = NULL;
     struct xfer_journal *jr = NULL;
-    st = j->state_dir_used
-             ? XPORTA_OK
-             : xp_fail(
-                   &j->err, XPORTA_EINVAL,
-                   "no state directory: set HOME or give one with --state-dir");
-    if (st == XPORTA_OK)
-        st = xfer_journal_open(&jr, j->state_dir_used, header, NULL, &j->err);
+    st = job_journal_open(j, header, NULL, &jr);
     if (st == XPORTA_OK) {
         file = j->backup ? xp_strdup(j->backup)
                          : xp_path_join(j->state_dir_used, "export.xml");
         spool = xp_path_join(j->state_dir_used, "source.xml");
         if (!file || !spool)
-            st = xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
+            st = xp_fail(&j->r.err, XPORTA_ENOMEM, "out of memory");
     }
     bool exported = st == XPORTA_OK &&
                     xfer_journal_is_done(jr, "phase", "export", NULL) &&
@@ -164,50 +147,52 @@ xporta_status migrate_run(xporta_job *j)
     if (st == XPORTA_OK && !exported && j->backup && !j->backup_replace &&
         !xfer_journal_is_started(jr, "phase", "export", NULL) &&
         access(file, F_OK) == 0)
-        st = xp_fail(&j->err, XPORTA_EINVAL,
+        st = xp_fail(&j->r.err, XPORTA_EINVAL,
                      "%s exists; use --force to replace it", file);
     if (st == XPORTA_OK && !exported)
         st = check_target(j);
     if (st == XPORTA_OK && !exported &&
         xfer_journal_start(jr, "phase", "export", NULL) != XPORTA_OK)
-        st = xp_fail(&j->err, XPORTA_EIO, "%s", xfer_journal_error(jr));
+        st = xp_fail(&j->r.err, xfer_journal_status(jr), "%s",
+                     xfer_journal_error(jr));
     if (st == XPORTA_OK && !exported) {
         st = migrate_export(j, file, j->backup != NULL);
         if (st == XPORTA_OK &&
             xfer_journal_done_sync(jr, "phase", "export", NULL) != XPORTA_OK)
-            st = xp_fail(&j->err, XPORTA_EIO, "%s", xfer_journal_error(jr));
+            st = xp_fail(&j->r.err, xfer_journal_status(jr), "%s",
+                         xfer_journal_error(jr));
     } else if (st == XPORTA_OK) {
         j->resumed = true;
     }
     if (st == XPORTA_OK) {
-        reset_kinds(j);
-        j->step = "import";
-        st = import_into(j, file, jr, spool);
+        /* The export's per-kind states belong to the report of the
+         * export; the import starts from a clean slate. */
+        xp_run_reset_kinds(&j->r);
+        j->r.step = "import";
+        st = job_copy_file(j, file, jr, spool);
     }
     if (st == XPORTA_OK)
-        st = import_outcome(j);
+        st = job_copy_outcome(j);
     if (st == XPORTA_OK && j->announce)
         st = announce_after_migrate(j, jr);
     if (st == XPORTA_OK) {
-        import_forget(j);
+        job_copy_forget(j);
         if (!j->backup)
             unlink(file);
 
         if (xfer_journal_finish(jr) != XPORTA_OK)
-            st = xp_fail(&j->err, XPORTA_EIO, "%s", xfer_journal_error(jr));
+            st = xp_fail(&j->r.err, xfer_journal_status(jr), "%s",
+                         xfer_journal_error(jr));
     } else if (jr && file &&
                !xfer_journal_is_done(jr, "phase", "export", NULL)) {
         /* Stopped before the export wrote anything (a wrong password, an
          * existing --backup): nothing to resume.  The export's start is
          * then its only step. */
         bool began = xfer_journal_is_started(jr, "phase", "export", NULL);
-        size_t n = strlen(file) + sizeof ".part";
-        char *part = malloc(n);
-        if (part) {
-            snprintf(part, n, "%s.part", file);
-            if (access(part, F_OK) != 0 && (!began || access(file, F_OK) != 0))
-                job_forget_unstarted(j, jr, began ? 1 : 0);
-        }
+        char *part = xp_strcat(file, ".part");
+        if (part && access(part, F_OK) != 0 &&
+            (!began || access(file, F_OK) != 0))
+            job_forget_unstarted(j, jr, began ? 1 : 0);
         free(part);
     }
     xfer_journal_close(jr);
@@ -215,9 +200,9 @@ xporta_status migrate_run(xporta_job *j)
     free(spool);
     free(header);
     if (st == XPORTA_OK && j->export_refused)
-        st = xp_fail(&j->err, XPORTA_ESTANZA,
+        st = xp_fail(&j->r.err, XPORTA_ESTANZA,
                      "moved and verified, except what the old server "
-                     "refused to give: %s (see the export's lines above)",
+                     "refused to give: %s (the export's states say why)",
                      j->export_refused);
     return st;
 }

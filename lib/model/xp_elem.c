@@ -561,3 +561,24 @@ uint64_t xp_elem_hash(const xp_elem *e)
             h = h * 1099511628211ull ^ xp_elem_hash(c);
     return h;
 }
+
+bool xp_elem_has_content(const xp_elem *e)
+{
+    if (e->nattrs > 0)
+        return true;
+    for (const xp_elem *c = e->first; c; c = c->next)
+        if (c->name || !xp_is_blank(c->text, c->text_len))
+            return true;
+    return false;
+}
+
+const char *xp_form_value(const xp_elem *parent, const char *var)
+{
+    const xp_elem *x = xp_elem_child(parent, XP_NS_DATA, "x");
+    for (const xp_elem *f = x ? xp_elem_first_element(x) : NULL; f;
+         f = xp_elem_next_element(f))
+        if (xp_elem_is(f, XP_NS_DATA, "field") &&
+            xp_streq(xporta_elem_attr(f, "var"), var))
+            return xp_elem_child_text(f, XP_NS_DATA, "value");
+    return NULL;
+}

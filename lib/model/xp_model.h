@@ -104,6 +104,12 @@ const char *xp_elem_text(const xp_elem *e);
 /* Text of a child element ("" if absent or empty, NULL if absent). */
 const char *xp_elem_child_text(const xp_elem *e, const char *ns,
                                const char *name);
+/* Whether `e` says anything: an attribute, a child element or text other
+ * than whitespace. */
+bool xp_elem_has_content(const xp_elem *e);
+/* The value of field `var` in the data form (XEP-0004) that `parent`
+ * holds, e.g. a node configuration: NULL when there is none. */
+const char *xp_form_value(const xp_elem *parent, const char *var);
 /* Moves every element in namespace `from` (this subtree) to `to`. */
 void xp_elem_rename_ns(xp_elem *e, const char *from, const char *to);
 

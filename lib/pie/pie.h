@@ -35,6 +35,9 @@ xporta_status pie_writer_format(const xporta_pie_writer *w, struct xp_buf *out,
 /* Appends bytes made by pie_writer_format for `count` records of `kind`. */
 xporta_status pie_writer_write_raw(xporta_pie_writer *w, xporta_kind kind,
                                    const char *bytes, size_t n);
+/* The status of the writer's first failure (XPORTA_EIO when none is
+ * recorded), so that a caller passes the cause on unchanged. */
+xporta_status pie_writer_status(const xporta_pie_writer *w);
 /* At free, leave the part file in place for a later run (instead of
  * removing it). */
 void pie_writer_keep_part(xporta_pie_writer *w, bool keep);

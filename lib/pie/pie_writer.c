@@ -1273,31 +1273,14 @@ const char *xporta_pie_writer_error(const xporta_pie_writer *w)
     return w ? xp_err_msg(&w->err) : "";
 }
 
+xporta_status pie_writer_status(const xporta_pie_writer *w)
+{
+    return w && w->err.status != XPORTA_OK ? w->err.status : XPORTA_EIO;
+}
+
 uint64_t xporta_pie_writer_bytes(const xporta_pie_writer *w)
 {
     return w ? w->bytes : 0;
-}
-
-/* Removes a working directory that was never committed.  Only our own
- * files live there: FILE.xml, HOST/USER.xml and their temporaries. */
-static void remove_tree(const char *dir, int depth)
-{
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    if (!d)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        char *p = xp_path_join(dir, de->d_name);
-        if (!p)
-            continue;
-        if (unlink(p) != 0 && errno == EISDIR && depth < 2)
-            remove_tree(p, depth + 1);
-        free(p);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 void xporta_pie_writer_free(xporta_pie_writer *w)
@@ -1322,7 +1305,7 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
     }
     free(w->parked);
     if (w->workdir && !w->committed)
-        remove_tree(w->workdir, 0);
+        xp_remove_tree(w->workdir, 2); /* FILE.xml, HOST/USER.xml */
     free(w->workdir);
     free(w->path);
     free(w->host_jid);

@@ -63,8 +63,19 @@ xporta_status xfer_journal_finish(struct xfer_journal *j);
 /* Steps recorded so far (done or started), for reports and tests. */
 uint64_t xfer_journal_steps(const struct xfer_journal *j);
 const char *xfer_journal_error(const struct xfer_journal *j);
+/* The status of the journal's first failure (XPORTA_EIO when none is
+ * recorded): what a caller passes on. */
+xporta_status xfer_journal_status(const struct xfer_journal *j);
 /* Releases the lock and frees; the directory stays for a later run. */
 void xfer_journal_close(struct xfer_journal *j);
+
+#ifdef XPORTA_TEST_HOOKS
+/* Test builds: called after every step this process records, with their
+ * count; nonzero means "crash here": the journal drops what it had not
+ * synced and fails every later call, so a test can stop a job at each
+ * step in-process and resume it. */
+extern int (*xfer_journal_test_crash)(unsigned long long step);
+#endif
 
 /* The default state directory of a job: $XDG_STATE_HOME/xporta/jobs/ID (or
  * ~/.local/state/...), ID derived from `what` (type and arguments).  Caller

@@ -1,7 +1,5 @@
 /* The job journal: see xfer.h for the design. */
 #include <errno.h>
-#include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,24 +27,47 @@ struct xfer_journal {
     uint64_t steps;    /* recorded by this and earlier runs */
     uint64_t appended; /* lines in the journal file */
     unsigned unsynced;
+    long synced_len; /* the journal file's length at the last sync */
+    bool dead;       /* test builds: "crashed" (xfer_journal_test_crash) */
     struct xp_err err;
 };
 
 #ifdef XPORTA_TEST_HOOKS
 #include <signal.h>
+int (*xfer_journal_test_crash)(unsigned long long step);
+
 /* Test builds stop dead (as kill -9 would) after N steps recorded by this
- * run: the resume tests try every N. */
-static void hook_step(void)
+ * run: the resume tests try every N.  In-process tests set
+ * xfer_journal_test_crash instead: the journal then loses what was not
+ * synced, as a crash would, and fails from then on. */
+static void hook_step(struct xfer_journal *j)
 {
     static long long count;
+    static unsigned long long in_process;
     const char *v = getenv("XPORTA_TEST_STOP_AFTER_STEPS");
     if (v && *v && ++count >= atoll(v))
         raise(SIGKILL);
+    if (xfer_journal_test_crash && xfer_journal_test_crash(++in_process)) {
+        if (j->journal) {
+            fflush(j->journal);
+            if (ftruncate(fileno(j->journal), j->synced_len) != 0)
+                j->synced_len = 0;
+        }
+        j->dead = true;
+    }
 }
+#define DEAD_CHECK(j)                                                    \
+    do {                                                                 \
+        if ((j)->dead)                                                   \
+            return xp_fail(&(j)->err, XPORTA_EIO,                        \
+                           "%s/journal: stopped by the test", (j)->dir); \
+    } while (0)
 #else
-static void hook_step(void)
+static void hook_step(struct xfer_journal *j)
 {
+    (void)j;
 }
+#define DEAD_CHECK(j) ((void)0)
 #endif
 
 static uint64_t step_hash(const char *kind, const char *key, const char *id)
@@ -201,6 +222,8 @@ static xporta_status open_journal_file(struct xfer_journal *j)
     if (!p)
         return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
     j->journal = fopen(p, "a");
+    if (j->journal && fseek(j->journal, 0, SEEK_END) == 0)
+        j->synced_len = ftell(j->journal);
     xporta_status st =
         j->journal ? XPORTA_OK
                    : xp_fail(&j->err, XPORTA_EIO, "%s: %s", p, strerror(errno));
@@ -287,21 +310,10 @@ xporta_status xfer_journal_open(struct xfer_journal **out, const char *dir,
         return xp_fail(err, XPORTA_EINVAL, "bad journal header");
     }
     /* mkdir -p with 0700: the state may name accounts and contacts. */
-    char *p = j->dir;
-    for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
-        if (s)
-            *s = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-            xporta_status st =
-                xp_fail(err, XPORTA_EIO, "%s: %s", p, strerror(errno));
-            if (s)
-                *s = '/';
-            xfer_journal_close(j);
-            return st;
-        }
-        if (!s)
-            break;
-        *s = '/';
+    xporta_status mst = xp_mkdir_p(j->dir, err);
+    if (mst != XPORTA_OK) {
+        xfer_journal_close(j);
+        return mst;
     }
     /* Ours alone: the journal and spool name accounts and hold their data,
      * and a directory others can write to could be swapped under us. */
@@ -317,20 +329,14 @@ xporta_status xfer_journal_open(struct xfer_journal **out, const char *dir,
         return st;
     }
     char *lock = path_in(j, "lock");
-    j->lock_fd = lock ? open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+    char busy[4200];
+    snprintf(busy, sizeof busy, "another xporta is running this job (%s)", dir);
+    xporta_status lst = lock ? xp_lock(lock, &j->lock_fd, busy, err)
+                             : xp_fail(err, XPORTA_ENOMEM, "out of memory");
     free(lock);
-    struct flock fl;
-    memset(&fl, 0, sizeof fl);
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    if (j->lock_fd < 0 || fcntl(j->lock_fd, F_SETLK, &fl) != 0) {
-        xporta_status st =
-            j->lock_fd >= 0 && (errno == EACCES || errno == EAGAIN)
-                ? xp_fail(err, XPORTA_ELOCKED,
-                          "another xporta is running this job (%s)", dir)
-                : xp_fail(err, XPORTA_EIO, "%s/lock: %s", dir, strerror(errno));
+    if (lst != XPORTA_OK) {
         xfer_journal_close(j);
-        return st;
+        return lst;
     }
     char *snap = path_in(j, "state");
     char *jpath = path_in(j, "journal");
@@ -377,6 +383,7 @@ xporta_status xfer_journal_open(struct xfer_journal **out, const char *dir,
 static xporta_status append(struct xfer_journal *j, char op, const char *kind,
                             const char *key, const char *id, bool sync_now)
 {
+    DEAD_CHECK(j);
     struct xp_buf b;
     xp_buf_init(&b, MAX_LINE);
     xporta_status st = format_step(&b, op, kind, key, id);
@@ -421,7 +428,7 @@ xporta_status xfer_journal_start(struct xfer_journal *j, const char *kind,
     if (st == XPORTA_OK && xp_set_add(&j->started, h) == 1)
         j->steps++;
     if (st == XPORTA_OK)
-        hook_step();
+        hook_step(j);
     return st;
 }
 
@@ -435,7 +442,7 @@ static xporta_status mark_done(struct xfer_journal *j, const char *kind,
     if (st == XPORTA_OK && xp_set_add(&j->done, h) == 1)
         j->steps++;
     if (st == XPORTA_OK)
-        hook_step();
+        hook_step(j);
     return st;
 }
 
@@ -455,10 +462,12 @@ xporta_status xfer_journal_sync(struct xfer_journal *j)
 {
     if (!j->journal)
         return XPORTA_OK;
+    DEAD_CHECK(j);
     if (fflush(j->journal) != 0 || fdatasync(fileno(j->journal)) != 0)
         return xp_fail(&j->err, XPORTA_EIO, "%s/journal: %s", j->dir,
                        strerror(errno));
     j->unsynced = 0;
+    j->synced_len = ftell(j->journal);
     return XPORTA_OK;
 }
 
@@ -471,6 +480,7 @@ xporta_status xfer_journal_compact(struct xfer_journal *j)
 xporta_status xfer_journal_finish(struct xfer_journal *j)
 {
     const char *names[] = {"journal", "state", "lock"};
+    DEAD_CHECK(j);
     if (j->journal) {
         fclose(j->journal);
         j->journal = NULL;
@@ -493,6 +503,11 @@ uint64_t xfer_journal_steps(const struct xfer_journal *j)
     return j->steps;
 }
 
+xporta_status xfer_journal_status(const struct xfer_journal *j)
+{
+    return j->err.status != XPORTA_OK ? j->err.status : XPORTA_EIO;
+}
+
 const char *xfer_journal_error(const struct xfer_journal *j)
 {
     return xp_err_msg(&j->err);
@@ -506,8 +521,7 @@ void xfer_journal_close(struct xfer_journal *j)
         fflush(j->journal);
         fclose(j->journal);
     }
-    if (j->lock_fd >= 0)
-        close(j->lock_fd);
+    xp_unlock(j->lock_fd);
     xp_set_cleanup(&j->done);
     xp_set_cleanup(&j->started);
     free(j->dir);
@@ -515,54 +529,20 @@ void xfer_journal_close(struct xfer_journal *j)
     free(j);
 }
 
-/* $XDG_STATE_HOME/xporta/SUB or ~/.local/state/xporta/SUB; false without
- * a home. */
-static bool state_root(char *root, size_t cap, const char *sub)
-{
-    const char *base = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    if (base && *base == '/') {
-        snprintf(root, cap, "%s/xporta/%s", base, sub);
-        return true;
-    }
-    /* No shared /tmp fallback: another user could have made it first. */
-    if (!home || !*home) {
-        const struct passwd *pw = getpwuid(getuid());
-        home = pw && pw->pw_dir && *pw->pw_dir == '/' ? pw->pw_dir : NULL;
-    }
-    if (!home)
-        return false;
-    snprintf(root, cap, "%s/.local/state/xporta/%s", home, sub);
-    return true;
-}
-
 char *xfer_state_dir(const char *what)
 {
-    char root[4096];
-    if (!state_root(root, sizeof root, "jobs"))
-        return NULL;
-    char id[32];
-    snprintf(id, sizeof id, "%016llx",
-             (unsigned long long)xp_hash(what, strlen(what), 0x1234567u));
-    return xp_path_join(root, id);
+    return xp_state_dir(what);
 }
 
 xporta_status xfer_target_lock(const char *jid, int *fd, struct xp_err *err)
 {
-    char root[4096], name[96];
     *fd = -1;
-    if (!state_root(root, sizeof root, "targets"))
+    char *root = xp_state_root("targets");
+    if (!root)
         return XPORTA_OK; /* the job itself says there is no state */
-    for (char *s = strchr(root + 1, '/');; s = strchr(s + 1, '/')) {
-        if (s)
-            *s = '\0';
-        if (mkdir(root, 0700) != 0 && errno != EEXIST)
-            return xp_fail(err, XPORTA_EIO, "%s: %s", root, strerror(errno));
-        if (!s)
-            break;
-        *s = '/';
-    }
+    xporta_status st = xp_mkdir_p(root, err);
     /* The account's name when it is short and plain, else a hash of it. */
+    char name[96];
     size_t n = strlen(jid);
     bool plain = n > 0 && n < 64;
     for (size_t i = 0; plain && i < n; i++)
@@ -573,33 +553,23 @@ xporta_status xfer_target_lock(const char *jid, int *fd, struct xp_err *err)
     else
         snprintf(name, sizeof name, "%016llx.lock",
                  (unsigned long long)xp_hash(jid, n, 0x1234567u));
-    char *path = xp_path_join(root, name);
+    char *path = st == XPORTA_OK ? xp_path_join(root, name) : NULL;
+    free(root);
+    if (st != XPORTA_OK)
+        return st;
     if (!path)
         return xp_fail(err, XPORTA_ENOMEM, "out of memory");
-    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    struct flock fl;
-    memset(&fl, 0, sizeof fl);
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    xporta_status st = XPORTA_OK;
-    if (f < 0 || fcntl(f, F_SETLK, &fl) != 0) {
-        st = f >= 0 && (errno == EACCES || errno == EAGAIN)
-                 ? xp_fail(err, XPORTA_ELOCKED,
-                           "another xporta is writing into %s (an import or "
-                           "migrate); let it end first",
-                           jid)
-                 : xp_fail(err, XPORTA_EIO, "%s: %s", path, strerror(errno));
-        if (f >= 0)
-            close(f);
-        f = -1;
-    }
+    char busy[4200];
+    snprintf(busy, sizeof busy,
+             "another xporta is writing into %s (an import or migrate); let "
+             "it end first",
+             jid);
+    st = xp_lock(path, fd, busy, err);
     free(path);
-    *fd = f;
     return st;
 }
 
 void xfer_target_unlock(int fd)
 {
-    if (fd >= 0)
-        close(fd);
+    xp_unlock(fd);
 }

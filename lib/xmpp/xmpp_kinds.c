@@ -286,16 +286,6 @@ xp_elem *xp_private_query(struct xp_arena *a, const char *ns, const char *name)
 }
 
 /* Does a stored element hold anything: attributes, elements or text? */
-static bool has_content(const xp_elem *e)
-{
-    if (e->nattrs > 0)
-        return true;
-    for (const xp_elem *c = e->first; c; c = c->next)
-        if (c->name || !xp_is_blank(c->text, c->text_len))
-            return true;
-    return false;
-}
-
 xporta_status xp_private_decode(struct xp_arena *a, const xp_elem *iq,
                                 xp_record_fn fn, void *ud)
 {
@@ -304,7 +294,7 @@ xporta_status xp_private_decode(struct xp_arena *a, const xp_elem *iq,
         return XPORTA_EFORMAT;
     for (xp_elem *e = xp_elem_first_element(q); e;
          e = xp_elem_next_element(e)) {
-        if (!has_content(e))
+        if (!xp_elem_has_content(e))
             continue;
         xporta_status st = emit(a, XPORTA_KIND_PRIVATE, e, NULL, fn, ud);
         if (st != XPORTA_OK)
@@ -664,7 +654,7 @@ xp_elem *xp_private_set(struct xp_arena *a, const xp_elem *stored)
      * storage:bookmarks would purge the XEP-0402 bookmarks (mod_bookmarks
      * synchronises): nothing to send. */
     if (!stored || !stored->name || !stored->ns[0] ||
-        strcmp(stored->ns, XP_NS_PRIVATE) == 0 || !has_content(stored))
+        strcmp(stored->ns, XP_NS_PRIVATE) == 0 || !xp_elem_has_content(stored))
         return NULL;
     xp_elem *q = xp_elem_new(a, XP_NS_PRIVATE, "query");
     xp_elem *c = q ? clone_tree(a, stored) : NULL;

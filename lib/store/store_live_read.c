@@ -1,13 +1,9 @@
 /*
- * Reading a live account: the requests and the small kinds, shared by the
- * export (which adds the archive) and by import (which reads the target
- * before it plans, and again to verify).
- *
- * Requests go out through live_call() and are waited for with live_wait();
- * a struct call stays valid until the session closes, so a wait abandoned
- * by a cancel never leaves a callback writing into freed memory.  Records
- * go to the sink the caller set, in the order they appear in a XEP-0227
- * file: roster, pending, vcard, private, privacy, blocklist, pep, mam-prefs.
+ * lib/store/store_live_read.c: reading a live account's small kinds, in
+ * the order they appear in a XEP-0227 file: roster, pending, vcard,
+ * private, privacy, blocklist, pep, mam-prefs.  Records go to the sink of
+ * the struct live; per-kind states and notes to its run.  The archive is
+ * the export's (lib/jobs/job_export.c): it is large, streamed and resumed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +12,7 @@
 #include <unistd.h>
 
 #include "../xmpp/xmpp_kinds.h"
-#include "jobs_p.h"
+#include "store_live.h"
 
 enum {
     PEP_PAGE = 100, /* RSM page for large PEP nodes */
@@ -24,228 +20,7 @@ enum {
     PENDING_WINDOW_MS = 15000,
 };
 
-bool live_cancelled(struct live *e)
-{
-    return e->j->cancel != 0;
-}
-
-uint64_t live_node_key(const char *node)
-{
-    return xp_key_hash("\x01node", node);
-}
-
-bool live_want(struct live *e, xporta_kind k)
-{
-    return (e->kinds & (1u << k)) != 0;
-}
-
-/* ---- requests ------------------------------------------------------------ */
-
-static void call_done(struct xp_session *s, const struct xp_iq_reply *r,
-                      void *ud)
-{
-    struct call *c = ud;
-    (void)s;
-    c->done = true;
-    c->status = r->status;
-    if (r->iq)
-        c->iq = xp_elem_clone(&c->e->arena, r->iq);
-    if (r->condition)
-        c->cond = xp_arena_strdup(&c->e->arena, r->condition);
-    if (r->text)
-        c->text = xp_arena_strdup(&c->e->arena, r->text);
-    if (r->iq && !c->iq)
-        c->status = XPORTA_ENOMEM;
-}
-
-struct call *live_call(struct live *e, const char *type, const char *to,
-                       const xp_elem *payload, unsigned timeout)
-{
-    struct call *c = xp_arena_alloc(&e->calls, sizeof *c);
-    if (!c) {
-        xp_fail(&e->j->err, XPORTA_ENOMEM, "out of memory");
-        return NULL;
-    }
-    memset(c, 0, sizeof *c);
-    c->e = e;
-    xporta_status st =
-        xp_session_iq(e->s, type, to, payload, timeout, call_done, c);
-    if (st != XPORTA_OK) {
-        c->done = true;
-        c->status = st;
-    }
-    return c;
-}
-
-/* Runs the loop until every call is done.  Cancel and a lost connection
- * end the wait (the calls complete later, at close). */
-xporta_status live_wait(struct live *e, struct call **c, size_t n)
-{
-    for (;;) {
-        bool all = true;
-        for (size_t i = 0; i < n; i++)
-            if (c[i] && !c[i]->done)
-                all = false;
-        if (all)
-            return XPORTA_OK;
-        if (live_cancelled(e))
-            return xp_fail(&e->j->err, XPORTA_ECANCELED,
-                           "interrupted; run the same command again to "
-                           "resume");
-        xporta_status st = xp_session_run(e->s, 100);
-        if (st == XPORTA_EDISCONNECTED)
-            return xp_fail(&e->j->err, st,
-                           "connection lost: %s; run the same command again "
-                           "to resume",
-                           xp_session_error(e->s));
-    }
-}
-
-xporta_status live_wait1(struct live *e, struct call *c)
-{
-    return c ? live_wait(e, &c, 1) : e->j->err.status;
-}
-
-/* An error stanza that means "this server does not do that". */
-bool live_not_offered(const struct call *c)
-{
-    return c->status == XPORTA_ESTANZA &&
-           (xp_streq(c->cond, "feature-not-implemented") ||
-            xp_streq(c->cond, "service-unavailable"));
-}
-
-/* Fatal for the job: the connection is unusable. */
-bool live_fatal(const struct call *c)
-{
-    return c->status == XPORTA_ETIMEOUT || c->status == XPORTA_EDISCONNECTED ||
-           c->status == XPORTA_ENOMEM || c->status == XPORTA_ECANCELED;
-}
-
-xporta_status live_fatal_error(struct live *e, const struct call *c,
-                               const char *what)
-{
-    if (c->status == XPORTA_ETIMEOUT)
-        return xp_fail(&e->j->err, XPORTA_ETIMEOUT,
-                       "%s: no answer from the server; run the same command "
-                       "again to resume",
-                       what);
-    if (c->status == XPORTA_EDISCONNECTED)
-        return xp_fail(&e->j->err, XPORTA_EDISCONNECTED,
-                       "%s: connection lost (%s); run the same command again "
-                       "to resume",
-                       what, xp_session_error(e->s));
-    return xp_fail(&e->j->err, c->status, "%s: %s", what,
-                   xporta_strerror(c->status));
-}
-
-void live_kind_failed(struct live *e, xporta_kind k, const struct call *c)
-{
-    job_set_state(e->j, k, XPORTA_STATE_FAILED);
-    job_note(e->j, k, "the server refused: %s%s%s", c->cond ? c->cond : "error",
-             c->text ? ": " : "", c->text ? c->text : "");
-    e->failed_kind = true;
-}
-
-void live_kind_unavailable(struct live *e, xporta_kind k, const char *why)
-{
-    job_set_state(e->j, k, XPORTA_STATE_UNAVAILABLE);
-    if (why)
-        job_note(e->j, k, "not available on this server (%s)", why);
-    else
-        job_note(e->j, k, "not available on this server");
-}
-
-/* ---- records --------------------------------------------------------------
- */
-
-void live_put(void *ud, xporta_record *rec)
-{
-    struct live *e = ud;
-    if (e->j->err.status != XPORTA_OK)
-        return;
-    if (e->sink(e->sink_ud, rec) != XPORTA_OK)
-        return;
-    e->j->kind[rec->kind].count++;
-}
-
-void live_phase(struct live *e, xporta_kind k)
-{
-    job_progress(e->j, xporta_kind_name(k), k, 0, 0, -1, 0, NULL, true);
-}
-
-void live_phase_done(struct live *e, xporta_kind k)
-{
-    if (e->j->kind[k].state == XPORTA_STATE_NOT_ASKED)
-        job_set_state(e->j, k, XPORTA_STATE_DONE);
-    job_progress(e->j, xporta_kind_name(k), k, e->j->kind[k].count,
-                 e->j->kind[k].count, 1, 0, e->j->kind[k].note, true);
-}
-
-/* One request, one reply decoded into records. */
-xporta_status live_fetch_simple(struct live *e, xporta_kind k,
-                                const xp_elem *query, live_decode_fn decode,
-                                bool not_found_is_empty)
-{
-    if (!live_want(e, k))
-        return XPORTA_OK;
-    live_phase(e, k);
-    struct call *c = live_call(e, "get", NULL, query, 0);
-    xporta_status st = live_wait1(e, c);
-    if (st != XPORTA_OK)
-        return st;
-    if (live_fatal(c))
-        return live_fatal_error(e, c, xporta_kind_name(k));
-    if (live_not_offered(c)) {
-        live_kind_unavailable(e, k, c->cond);
-    } else if (c->status == XPORTA_ESTANZA) {
-        if (not_found_is_empty && xp_streq(c->cond, "item-not-found"))
-            job_set_state(e->j, k, XPORTA_STATE_DONE);
-        else
-            live_kind_failed(e, k, c);
-    } else if (decode(&e->arena, c->iq, live_put, e) != XPORTA_OK) {
-        job_set_state(e->j, k, XPORTA_STATE_FAILED);
-        job_note(e->j, k, "the server's answer could not be read");
-        e->failed_kind = true;
-    }
-    live_phase_done(e, k);
-    xp_arena_reset(&e->arena);
-    return e->j->err.status;
-}
-
-/* ---- discovery --------------------------------------------------------------
- */
-
-static xporta_status discover(struct live *e)
-{
-    job_progress(e->j, "discover", XPORTA_KIND_COUNT, 0, 0, -1, 0, NULL, true);
-    struct call *c[2];
-    c[0] =
-        live_call(e, "get", e->bare, xp_disco_info_query(&e->arena, NULL), 0);
-    c[1] =
-        live_call(e, "get", e->domain, xp_disco_info_query(&e->arena, NULL), 0);
-    xporta_status st = live_wait(e, c, 2);
-    if (st != XPORTA_OK)
-        return st;
-    for (int i = 0; i < 2; i++)
-        if (live_fatal(c[i]))
-            return live_fatal_error(e, c[i], "service discovery");
-    /* MAM is a feature of the account (XEP-0313 §7); some servers also
-     * list it on the domain. */
-    e->f_mam = (c[0]->iq && xp_disco_has_feature(c[0]->iq, XP_NS_MAM)) ||
-               (c[1]->iq && xp_disco_has_feature(c[1]->iq, XP_NS_MAM));
-    /* XEP-0398: the server keeps vCard-temp and the PEP vCard4/avatar
-     * nodes as one (Prosody's mod_vcard_legacy). */
-    for (int i = 0; i < 2; i++)
-        if (c[i]->iq &&
-            xp_disco_has_feature(c[i]->iq, "urn:xmpp:pep-vcard-conversion:0"))
-            e->f_vcard_conversion = true;
-    xp_arena_reset(&e->arena);
-    return XPORTA_OK;
-}
-
 /* ---- pending subscription requests -------------------------------------- */
-
-static void on_stanza(struct xp_session *s, const xp_elem *stanza, void *ud);
 
 static xporta_status fetch_pending(struct live *e)
 {
@@ -274,11 +49,11 @@ static xporta_status fetch_pending(struct live *e)
         !xp_elem_add_text_child(&e->arena, p, XP_NS_CLIENT, "status",
                                 e->presence_status ? e->presence_status
                                                    : "xporta export"))
-        return xp_fail(&e->j->err, XPORTA_ENOMEM, "out of memory");
+        return xp_fail(&e->run->err, XPORTA_ENOMEM, "out of memory");
     e->collecting = true;
     st = xp_session_send(e->s, p);
     if (st != XPORTA_OK)
-        return xp_fail(&e->j->err, st, "pending: cannot send presence");
+        return xp_fail(&e->run->err, st, "pending: cannot send presence");
     /* A ping behind the presence: once it is answered the server has
      * handled the presence, replay included. */
     xp_elem *ping = xp_elem_new(&e->arena, "urn:xmpp:ping", "ping");
@@ -305,7 +80,7 @@ static xporta_status fetch_pending(struct live *e)
         xp_session_send(e->s, off);
     live_phase_done(e, XPORTA_KIND_PENDING);
     xp_arena_reset(&e->arena);
-    return e->j->err.status;
+    return e->run->err.status;
 }
 
 /* ---- private XML ------------------------------------------------------------
@@ -319,10 +94,31 @@ static xporta_status fetch_private(struct live *e)
     size_t nknown = 0;
     while (xp_private_known[nknown][0])
         nknown++;
-    size_t n = nknown + e->j->nprivate;
+    /* The namespaces asked for besides the known ones ("{ns}name"; one
+     * that is known already is asked for once). */
+    size_t nextra = e->private_ns ? e->private_ns->n : 0;
+    const char **extra = calloc(nextra ? nextra : 1, sizeof *extra);
+    if (!extra)
+        return xp_fail(&e->run->err, XPORTA_ENOMEM, "out of memory");
+    size_t n = nknown;
+    for (size_t i = 0; i < nextra; i++) {
+        const char *key = e->private_ns->v[i];
+        bool known = false;
+        for (size_t k = 0; k < nknown && !known; k++) {
+            size_t nl = strlen(xp_private_known[k][0]);
+            known = key[0] == '{' &&
+                    strncmp(key + 1, xp_private_known[k][0], nl) == 0 &&
+                    key[nl + 1] == '}' &&
+                    strcmp(key + nl + 2, xp_private_known[k][1]) == 0;
+        }
+        if (!known)
+            extra[n++ - nknown] = key;
+    }
     struct call **c = calloc(n ? n : 1, sizeof *c);
-    if (!c)
-        return xp_fail(&e->j->err, XPORTA_ENOMEM, "out of memory");
+    if (!c) {
+        free(extra);
+        return xp_fail(&e->run->err, XPORTA_ENOMEM, "out of memory");
+    }
     for (size_t i = 0; i < n; i++) {
         const char *ns, *name;
         if (i < nknown) {
@@ -330,7 +126,7 @@ static xporta_status fetch_private(struct live *e)
             name = xp_private_known[i][1];
         } else {
             /* "{ns}name" */
-            const char *key = e->j->private_ns[i - nknown];
+            const char *key = extra[i - nknown];
             const char *close = strchr(key, '}');
             ns =
                 xp_arena_strndup(&e->arena, key + 1, (size_t)(close - key - 1));
@@ -339,12 +135,14 @@ static xporta_status fetch_private(struct live *e)
         xp_elem *q = ns ? xp_private_query(&e->arena, ns, name) : NULL;
         c[i] = q ? live_call(e, "get", NULL, q, 0) : NULL;
         if (!q)
-            xp_fail(&e->j->err, XPORTA_ENOMEM, "out of memory");
+            xp_fail(&e->run->err, XPORTA_ENOMEM, "out of memory");
         if (!c[i]) {
             free(c);
-            return e->j->err.status;
+            free(extra);
+            return e->run->err.status;
         }
     }
+    free(extra);
     xporta_status st = live_wait(e, c, n);
     size_t offered = 0;
     for (size_t i = 0; st == XPORTA_OK && i < n; i++) {
@@ -366,7 +164,7 @@ static xporta_status fetch_private(struct live *e)
         live_kind_unavailable(e, XPORTA_KIND_PRIVATE, "no private XML storage");
     live_phase_done(e, XPORTA_KIND_PRIVATE);
     xp_arena_reset(&e->arena);
-    return e->j->err.status;
+    return e->run->err.status;
 }
 
 /* ---- privacy lists ---------------------------------------------------------
@@ -440,7 +238,7 @@ static xporta_status fetch_privacy(struct live *e)
     }
     live_phase_done(e, XPORTA_KIND_PRIVACY);
     xp_arena_reset(&e->arena);
-    return e->j->err.status;
+    return e->run->err.status;
 }
 
 /* ---- PEP ---------------------------------------------------------------- */
@@ -524,8 +322,8 @@ static xporta_status fetch_pep(struct live *e)
                 } else if (!live_not_offered(x)) {
                     /* One node we may not read (e.g. forbidden) does not
                      * stop the others; it is reported. */
-                    job_note(e->j, kind, "node %s: %s", node,
-                             x->cond ? x->cond : "error");
+                    xp_run_note(e->run, kind, "node %s: %s", node,
+                                x->cond ? x->cond : "error");
                     xp_set_add(&e->bad_nodes, live_node_key(node));
                 }
             }
@@ -535,10 +333,11 @@ static xporta_status fetch_pep(struct live *e)
     if (st == XPORTA_OK) {
         live_phase_done(e, XPORTA_KIND_PEP_NODE);
         if (live_want(e, XPORTA_KIND_PEP_AFFILIATIONS))
-            job_set_state(e->j, XPORTA_KIND_PEP_AFFILIATIONS,
-                          e->j->kind[XPORTA_KIND_PEP_AFFILIATIONS].state
-                              ? e->j->kind[XPORTA_KIND_PEP_AFFILIATIONS].state
-                              : XPORTA_STATE_DONE);
+            xp_run_set_state(
+                e->run, XPORTA_KIND_PEP_AFFILIATIONS,
+                e->run->kind[XPORTA_KIND_PEP_AFFILIATIONS].state
+                    ? e->run->kind[XPORTA_KIND_PEP_AFFILIATIONS].state
+                    : XPORTA_STATE_DONE);
     }
 
     /* Items, node by node (the file groups them per node), paged. */
@@ -564,8 +363,8 @@ static xporta_status fetch_pep(struct live *e)
             }
             if (x->status != XPORTA_OK) {
                 if (!xp_streq(x->cond, "item-not-found")) {
-                    job_note(e->j, XPORTA_KIND_PEP_ITEM, "node %s: %s",
-                             nodes.v[i], x->cond ? x->cond : "error");
+                    xp_run_note(e->run, XPORTA_KIND_PEP_ITEM, "node %s: %s",
+                                nodes.v[i], x->cond ? x->cond : "error");
                     xp_set_add(&e->bad_nodes, live_node_key(nodes.v[i]));
                 }
                 break;
@@ -584,72 +383,36 @@ static xporta_status fetch_pep(struct live *e)
                 break;
         }
         free(after);
-        job_progress(e->j, "pep-item", XPORTA_KIND_PEP_ITEM,
-                     e->j->kind[XPORTA_KIND_PEP_ITEM].count, 0,
-                     (double)(i + 1) / (double)nodes.n, 0, NULL, false);
+        xp_run_progress(e->run, "pep-item", XPORTA_KIND_PEP_ITEM,
+                        e->run->kind[XPORTA_KIND_PEP_ITEM].count, 0,
+                        (double)(i + 1) / (double)nodes.n, 0, NULL, false);
     }
     if (st == XPORTA_OK && live_want(e, XPORTA_KIND_PEP_ITEM))
         live_phase_done(e, XPORTA_KIND_PEP_ITEM);
     free_names(&nodes);
-    return st != XPORTA_OK ? st : e->j->err.status;
-}
-
-static void on_stanza(struct xp_session *s, const xp_elem *stanza, void *ud)
-{
-    struct live *e = ud;
-    (void)s;
-    const char *from = xp_elem_attr_ns(stanza, "", "from");
-    if (xp_elem_is(stanza, NULL, "presence")) {
-        if (!e->collecting) {
-            if (e->on_presence)
-                e->on_presence(e->on_presence_ud, stanza);
-            return;
-        }
-        if (!xp_streq(xp_elem_attr_ns(stanza, "", "type"), "subscribe"))
-            return;
-        xporta_record rec;
-        if (!xp_pending_decode(&e->arena, stanza, &rec))
-            return;
-        for (size_t i = 0; i < e->npending; i++)
-            if (xp_streq(xp_elem_attr_ns(e->pending[i], "", "from"),
-                         xp_elem_attr_ns(rec.payload, "", "from")))
-                return; /* the same request twice */
-        xp_elem **v = realloc(e->pending, (e->npending + 1) * sizeof *v);
-        if (!v)
-            return;
-        e->pending = v;
-        e->pending[e->npending++] = rec.payload;
-        return;
-    }
-    if (!xp_elem_is(stanza, NULL, "message"))
-        return;
-    /* Archive results come from the account itself (XEP-0313 §4); anyone
-     * else sending such a message is trying to inject history. */
-    if (from && !xp_streq(from, e->bare))
-        return;
-    if (e->on_message)
-        e->on_message(e->on_message_ud, stanza);
+    return st != XPORTA_OK ? st : e->run->err.status;
 }
 
 static void live_not_reachable(struct live *e)
 {
     /* What a client can never read: said plainly, not silently skipped. */
     if (live_want(e, XPORTA_KIND_CREDENTIALS)) {
-        job_set_state(e->j, XPORTA_KIND_CREDENTIALS, XPORTA_STATE_UNAVAILABLE);
-        job_note(e->j, XPORTA_KIND_CREDENTIALS,
-                 "servers never show stored credentials to clients");
+        xp_run_set_state(e->run, XPORTA_KIND_CREDENTIALS,
+                         XPORTA_STATE_UNAVAILABLE);
+        xp_run_note(e->run, XPORTA_KIND_CREDENTIALS,
+                    "servers never show stored credentials to clients");
     }
     if (live_want(e, XPORTA_KIND_OFFLINE)) {
-        job_set_state(e->j, XPORTA_KIND_OFFLINE, XPORTA_STATE_UNAVAILABLE);
-        job_note(e->j, XPORTA_KIND_OFFLINE,
-                 "left on the server for your client (archived messages "
-                 "include them)");
+        xp_run_set_state(e->run, XPORTA_KIND_OFFLINE, XPORTA_STATE_UNAVAILABLE);
+        xp_run_note(e->run, XPORTA_KIND_OFFLINE,
+                    "left on the server for your client (archived messages "
+                    "include them)");
     }
     if (live_want(e, XPORTA_KIND_PEP_SUBSCRIPTIONS)) {
-        job_set_state(e->j, XPORTA_KIND_PEP_SUBSCRIPTIONS,
-                      XPORTA_STATE_UNAVAILABLE);
-        job_note(e->j, XPORTA_KIND_PEP_SUBSCRIPTIONS,
-                 "PEP subscriptions follow presence and are not exported");
+        xp_run_set_state(e->run, XPORTA_KIND_PEP_SUBSCRIPTIONS,
+                         XPORTA_STATE_UNAVAILABLE);
+        xp_run_note(e->run, XPORTA_KIND_PEP_SUBSCRIPTIONS,
+                    "PEP subscriptions follow presence and are not exported");
     }
 }
 
@@ -681,45 +444,4 @@ xporta_status live_read_small(struct live *e)
         live_kind_unavailable(e, XPORTA_KIND_MAM_PREFS, "no urn:xmpp:mam:2");
     live_not_reachable(e);
     return st;
-}
-
-xporta_status live_open(struct live *e, xporta_job *j,
-                        const xporta_account *account, uint32_t kinds)
-{
-    memset(e, 0, sizeof *e);
-    e->j = j;
-    e->kinds = kinds;
-    xp_arena_init(&e->arena, (size_t)XP_MAX_RECORD_BYTES * 4);
-    xp_arena_init(&e->calls, 0);
-    xp_set_init(&e->bad_nodes, 0);
-    e->bare = xp_strdup(account->jid);
-    if (!e->bare)
-        return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
-    char *at = strchr(e->bare, '@');
-    e->local = xp_strndup(e->bare, (size_t)(at - e->bare));
-    e->domain = at + 1;
-    if (!e->local)
-        return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
-    job_progress(j, "connect", XPORTA_KIND_COUNT, 0, 0, -1, 0, account->jid,
-                 true);
-    xporta_status st = job_connect_account(j, account, &e->s);
-    if (st != XPORTA_OK)
-        return st;
-    xp_session_on_stanza(e->s, on_stanza, e);
-    return discover(e);
-}
-
-void live_close(struct live *e)
-{
-    if (e->s)
-        xp_session_close(e->s);
-    e->s = NULL;
-    free(e->pending);
-    free(e->bare);
-    free(e->local);
-    e->pending = NULL;
-    e->bare = e->local = NULL;
-    xp_arena_cleanup(&e->arena);
-    xp_arena_cleanup(&e->calls);
-    xp_set_cleanup(&e->bad_nodes);
 }

@@ -1,0 +1,144 @@
+/*
+ * lib/store: where account data lives, behind one interface.
+ *
+ * Design note.  A store holds accounts' records, (kind, key, id, payload),
+ * and a driver knows one kind of store: a XEP-0227 file, a live account
+ * over the client protocol; next, the servers' own storage.  The copy
+ * engine (lib/transfer) sees only this interface: it reads a source,
+ * reads what the target holds, writes batches and waits for their
+ * confirmation.  Adding a store is one file that fills a struct
+ * store_driver and one line in the table of store.c.
+ *
+ * Every driver reports into the struct xp_run it was opened with (the
+ * first error, cancel, progress, per-kind states and notes), so a status
+ * a driver returns reaches the user unchanged with its detail.
+ *
+ * Writes are asynchronous: write() queues a record and returns; the
+ * driver calls the `done` function given to write_begin() once the store
+ * confirmed it (or refused it, with the reason), from inside write() or
+ * poll().  A write the driver could not finish for a reason that stops
+ * the whole job (a lost connection) sets run->err and is never confirmed:
+ * the engine does not journal it, so the next run writes it again.
+ */
+#ifndef XPORTA_STORE_STORE_H
+#define XPORTA_STORE_STORE_H
+
+#include "../model/xp_model.h"
+
+struct store;
+struct store_driver;
+
+/* Where records go when a store is read. */
+struct store_sink {
+    xporta_status (*record)(void *ud, xporta_record *rec);
+    /* The account the following records belong to (user@host), before its
+     * first record.  May be NULL. */
+    xporta_status (*account)(void *ud, const char *jid);
+    void *ud;
+};
+
+/* How a write ended: `ok`, or refused for `why` (the store's reason, for
+ * the user). */
+typedef void (*store_done_fn)(void *ud, xporta_kind kind, const char *key,
+                              const char *id, bool ok, const char *why);
+
+/* Options of store_open; each driver reads the ones that concern it. */
+struct store_opts {
+    /* file, as a source: the account to read (user@host or user; NULL:
+     * the only one, an error when there are several). */
+    const char *user;
+    /* file, as a target: the one account written (user@host). */
+    const char *account;
+    unsigned file_flags; /* xporta_pie_writer flags, e.g. compact+private */
+    /* live: how to log in */
+    const char *password, *host, *cafile;
+    unsigned short port;
+    bool insecure;
+    /* writes in flight at most (0: the driver's default) */
+    unsigned window;
+};
+
+/* What a store's quirks mean for the engine. */
+enum {
+    /* vCard-temp and the PEP vCard4/avatar are one (XEP-0398): a vCard
+     * the target keeps keeps them too. */
+    STORE_VCARD_LINKED = 1u << 0,
+};
+
+struct store_driver {
+    const char *scheme;  /* addresses are "SCHEME:WHERE" */
+    const char *summary; /* one line, for --help */
+    /* Opens the store at `where` (a path, an account's JID, ...). */
+    xporta_status (*open)(struct store **out, const char *where,
+                          const struct store_opts *o, struct xp_run *run);
+    void (*close)(struct store *s);
+    /* What the driver knows without opening a store (a copy plans its
+     * scan of the source before it opens the target):
+     *  - the kinds that write() can store (the others stay in the source);
+     *  - why kind `k` is not writable, for the user (may be NULL);
+     *  - why a record it could take is better left out (NULL: write it;
+     *    the function may be NULL). */
+    uint32_t writable;
+    const char *(*why_not)(xporta_kind k);
+    const char *(*skip)(const xporta_record *rec);
+    /* Streams the records of `kinds` (with the private XML namespaces
+     * `private_ns` besides the ones the driver knows) to `sink`.  Kinds it
+     * cannot read are reported in run->kind[] (UNAVAILABLE, FAILED). */
+    xporta_status (*read)(struct store *s, uint32_t kinds,
+                          const struct xp_strv *private_ns,
+                          const struct store_sink *sink);
+    /* Whether the last read could not read the data under (kind, key)
+     * (a PEP node whose configuration or items the server refused): a plan
+     * must not take it for empty.  May be NULL. */
+    bool (*unreadable)(const struct store *s, xporta_kind kind,
+                       const char *key);
+    unsigned (*quirks)(const struct store *s); /* STORE_* */
+    xporta_status (*write_begin)(struct store *s, store_done_fn done, void *ud);
+    xporta_status (*write)(struct store *s, const xporta_record *rec,
+                           bool replace);
+    /* Runs for at most `ms` waiting for confirmations. */
+    xporta_status (*poll)(struct store *s, unsigned ms);
+    size_t (*pending)(const struct store *s); /* writes not yet confirmed */
+    /* After the last write: a file is committed, notes are set. */
+    xporta_status (*write_end)(struct store *s);
+};
+
+/* Every driver's store starts with this. */
+struct store {
+    const struct store_driver *drv;
+    struct xp_run *run;
+};
+
+/* The drivers (store.c: the table). */
+extern const struct store_driver store_file_driver;
+extern const struct store_driver store_live_driver;
+
+/* The driver for an address "SCHEME:WHERE" (*where set past the colon),
+ * or NULL. */
+const struct store_driver *store_driver_find(const char *address,
+                                             const char **where);
+/* The drivers, for --help: NULL-terminated. */
+const struct store_driver *const *store_drivers(void);
+
+/* Opens the store an address names ("file:/tmp/a.xml",
+ * "xmpp:alice@example.org").  Unknown scheme: XPORTA_EINVAL. */
+xporta_status store_open(struct store **out, const char *address,
+                         const struct store_opts *o, struct xp_run *run);
+void store_close(struct store *s);
+
+/* Thin wrappers over the driver's functions. */
+const char *store_why_not(const struct store_driver *d, xporta_kind k);
+const char *store_skip(const struct store_driver *d, const xporta_record *rec);
+xporta_status store_read(struct store *s, uint32_t kinds,
+                         const struct xp_strv *private_ns,
+                         const struct store_sink *sink);
+bool store_unreadable(const struct store *s, xporta_kind kind, const char *key);
+unsigned store_quirks(const struct store *s);
+xporta_status store_write_begin(struct store *s, store_done_fn done, void *ud);
+xporta_status store_write(struct store *s, const xporta_record *rec,
+                          bool replace);
+xporta_status store_poll(struct store *s, unsigned ms);
+size_t store_pending(const struct store *s);
+xporta_status store_write_end(struct store *s);
+
+#endif
