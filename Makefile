@@ -21,7 +21,7 @@ check: deps
 	cmake --build $(CHECKBUILD) -j$(JOBS)
 	cd $(CHECKBUILD) && ctest --output-on-failure -j$(JOBS)
 	# The same unit tests and fuzz corpora once more under valgrind.
-	cmake -S . -B $(CHECKBUILD)-valgrind -DCMAKE_BUILD_TYPE=Debug -DXPORTA_VALGRIND=ON >/dev/null
+	cmake -S . -B $(CHECKBUILD)-valgrind -DCMAKE_BUILD_TYPE=Debug -DXPORTA_VALGRIND=ON -DXPORTA_TEST_HOOKS=ON >/dev/null
 	cmake --build $(CHECKBUILD)-valgrind -j$(JOBS)
 	cd $(CHECKBUILD)-valgrind && ctest --output-on-failure -j$(JOBS) -L 'unit|fuzz'
 

@@ -6,7 +6,8 @@
 # not includes.  Usage: check-calls.sh BUILD_DIR
 set -eu
 build=${1:?usage: check-calls.sh BUILD_DIR}
-objdir=$build/CMakeFiles/xporta.dir/lib
+objdir=$build/CMakeFiles/xporta_core.dir/lib
+[ -d "$objdir" ] || objdir=$build/CMakeFiles/xporta.dir/lib
 fail=0
 for layer in jobs transfer store; do
     [ -d "$objdir/$layer" ] || { echo "check-calls: no objects in $objdir/$layer" >&2; exit 1; }

@@ -476,6 +476,7 @@ xporta_status xporta_job_run(xporta_job *j)
     j->r.cancel = 0;
     /* A job object may be run again (after an interruption). */
     xp_err_clear(&j->r.err);
+    xp_run_reset_kinds(&j->r);
     j->verified = false;
     j->resumed = false;
     free(j->export_refused);

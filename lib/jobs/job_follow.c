@@ -113,7 +113,8 @@ static xporta_status follow_one(struct fol *f, const xp_elem *presence)
     const char *req = from ? xp_jid_bare(&f->scratch, from) : NULL;
     if (!req || xp_set_has(&f->handled, moved_jid_key(req)))
         return XPORTA_OK;
-    xp_set_add(&f->handled, moved_jid_key(req));
+    if (xp_set_add(&f->handled, moved_jid_key(req)) < 0)
+        return xp_fail(&j->r.err, XPORTA_ENOMEM, "out of memory");
     const char *old = xp_moved_old_jid(&f->scratch, presence);
     const struct contact *oc = NULL;
     if (old) {

@@ -138,8 +138,12 @@ xporta_status xporta_filter_rename_host(xporta_filter *f, const char *from,
                            from);
     f->renames[f->nrenames].from = xp_strdup(from);
     f->renames[f->nrenames].to = xp_strdup(to);
-    if (!f->renames[f->nrenames].from || !f->renames[f->nrenames].to)
+    if (!f->renames[f->nrenames].from || !f->renames[f->nrenames].to) {
+        free(f->renames[f->nrenames].from); /* the one that worked */
+        free(f->renames[f->nrenames].to);
+        f->renames[f->nrenames].from = f->renames[f->nrenames].to = NULL;
         return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");
+    }
     f->nrenames++;
     return XPORTA_OK;
 }
@@ -160,8 +164,12 @@ xporta_status xporta_filter_rename_account(xporta_filter *f, const char *from,
         return xp_fail(&f->err, XPORTA_ETOOBIG, "too many account renames");
     f->accounts[f->naccounts].from = xp_strdup(from);
     f->accounts[f->naccounts].to = xp_strdup(to);
-    if (!f->accounts[f->naccounts].from || !f->accounts[f->naccounts].to)
+    if (!f->accounts[f->naccounts].from || !f->accounts[f->naccounts].to) {
+        free(f->accounts[f->naccounts].from); /* the one that worked */
+        free(f->accounts[f->naccounts].to);
+        f->accounts[f->naccounts].from = f->accounts[f->naccounts].to = NULL;
         return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");
+    }
     f->naccounts++;
     return XPORTA_OK;
 }

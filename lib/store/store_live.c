@@ -65,6 +65,14 @@ struct call *live_call(struct live *e, const char *type, const char *to,
     }
     memset(c, 0, sizeof *c);
     c->e = e;
+    if (!payload) {
+        /* The request's builder ran out of its arena: never send an
+         * empty request in its place. */
+        c->done = true;
+        c->status = XPORTA_ENOMEM;
+        xp_fail(&e->run->err, XPORTA_ENOMEM, "out of memory");
+        return c;
+    }
     xporta_status st =
         xp_session_iq(e->s, type, to, payload, timeout, call_done, c);
     if (st != XPORTA_OK) {
@@ -83,8 +91,8 @@ xporta_status live_wait(struct live *e, struct call **c, size_t n)
         for (size_t i = 0; i < n; i++)
             if (c[i] && !c[i]->done)
                 all = false;
-        if (all)
-            return XPORTA_OK;
+        if (all) /* a call that could not be made (NULL) left an error */
+            return e->run->err.status;
         if (live_cancelled(e))
             return xp_fail(&e->run->err, XPORTA_ECANCELED,
                            "interrupted; run the same command again to "
@@ -263,8 +271,10 @@ static void on_stanza(struct xp_session *s, const xp_elem *stanza, void *ud)
                          xp_elem_attr_ns(rec.payload, "", "from")))
                 return; /* the same request twice */
         xp_elem **v = realloc(e->pending, (e->npending + 1) * sizeof *v);
-        if (!v)
+        if (!v) {
+            xp_fail(&e->run->err, XPORTA_ENOMEM, "out of memory");
             return;
+        }
         e->pending = v;
         e->pending[e->npending++] = rec.payload;
         return;

@@ -173,18 +173,27 @@ static xporta_status fetch_private(struct live *e)
 struct names {
     char **v;
     size_t n;
+    struct live *e; /* where the records go (one userdata for both) */
 };
+
+static void names_put(void *ud, xporta_record *rec)
+{
+    live_put(((struct names *)ud)->e, rec);
+}
 
 static void add_name(void *ud, const char *name)
 {
     struct names *ns = ud;
     char **v = realloc(ns->v, (ns->n + 1) * sizeof *v);
-    if (!v)
+    char *copy = v ? xp_strdup(name) : NULL;
+    if (v)
+        ns->v = v;
+    if (!copy) {
+        /* A list left out would be lost without a word. */
+        xp_fail(&ns->e->run->err, XPORTA_ENOMEM, "out of memory");
         return;
-    ns->v = v;
-    ns->v[ns->n] = xp_strdup(name);
-    if (ns->v[ns->n])
-        ns->n++;
+    }
+    ns->v[ns->n++] = copy;
 }
 
 static void free_names(struct names *ns)
@@ -214,8 +223,16 @@ static xporta_status fetch_privacy(struct live *e)
         if (!xp_streq(c->cond, "item-not-found"))
             live_kind_failed(e, XPORTA_KIND_PRIVACY, c);
     } else {
-        struct names names = {0};
-        xp_privacy_names_decode(&e->arena, c->iq, live_put, add_name, &names);
+        /* The decoder has one userdata for the records (the default and
+         * active lists) and the list names: the names, which know e. */
+        struct names names = {NULL, 0, e};
+        if (xp_privacy_names_decode(&e->arena, c->iq, names_put, add_name,
+                                    &names) != XPORTA_OK) {
+            xp_run_set_state(e->run, XPORTA_KIND_PRIVACY, XPORTA_STATE_FAILED);
+            xp_run_note(e->run, XPORTA_KIND_PRIVACY,
+                        "the server's answer could not be read");
+            e->failed_kind = true;
+        }
         for (size_t i = 0; st == XPORTA_OK && i < names.n; i++) {
             struct call *l =
                 live_call(e, "get", NULL,
@@ -239,6 +256,13 @@ static xporta_status fetch_privacy(struct live *e)
     live_phase_done(e, XPORTA_KIND_PRIVACY);
     xp_arena_reset(&e->arena);
     return e->run->err.status;
+}
+
+/* A node we could not read: a plan must not take it for empty. */
+static void bad_node(struct live *e, const char *node)
+{
+    if (xp_set_add(&e->bad_nodes, live_node_key(node)) < 0)
+        xp_fail(&e->run->err, XPORTA_ENOMEM, "out of memory");
 }
 
 /* ---- PEP ---------------------------------------------------------------- */
@@ -277,7 +301,7 @@ static xporta_status fetch_pep(struct live *e)
         xp_arena_reset(&e->arena);
         return XPORTA_OK;
     }
-    struct names nodes = {0};
+    struct names nodes = {NULL, 0, e};
     xp_disco_pep_nodes(c->iq, e->bare, add_name, &nodes);
     xp_arena_reset(&e->arena);
 
@@ -324,7 +348,7 @@ static xporta_status fetch_pep(struct live *e)
                      * stop the others; it is reported. */
                     xp_run_note(e->run, kind, "node %s: %s", node,
                                 x->cond ? x->cond : "error");
-                    xp_set_add(&e->bad_nodes, live_node_key(node));
+                    bad_node(e, node);
                 }
             }
         }
@@ -365,7 +389,7 @@ static xporta_status fetch_pep(struct live *e)
                 if (!xp_streq(x->cond, "item-not-found")) {
                     xp_run_note(e->run, XPORTA_KIND_PEP_ITEM, "node %s: %s",
                                 nodes.v[i], x->cond ? x->cond : "error");
-                    xp_set_add(&e->bad_nodes, live_node_key(nodes.v[i]));
+                    bad_node(e, nodes.v[i]);
                 }
                 break;
             }

@@ -70,6 +70,9 @@ xporta_status xfer_copy(struct xp_run *run, const struct xfer_copy_opts *o,
                        o->target);
     xporta_status st = XPORTA_OK;
     struct xfer_journal *jr = o->journal;
+    /* Counts are this run's (a job object may be run again); a saved plan
+     * brings its own. */
+    memset(o->counts, 0, sizeof *o->counts * XPORTA_KIND_COUNT);
     bool planned = jr && xfer_journal_is_done(jr, "phase", "plan", NULL) &&
                    access(o->spool, R_OK) == 0 && copy_plan_load(&m);
     if (!planned) {

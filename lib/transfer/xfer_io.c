@@ -35,6 +35,8 @@ xporta_status copy_spool_each(struct copy *m, copy_record_fn fn, void *ud)
             st = fn(m, xporta_pie_reader_record(r), ud);
     }
     xporta_pie_reader_free(r);
+    if (st != XPORTA_OK && run->err.status == XPORTA_OK)
+        xp_fail(&run->err, st, "%s: %s", spool, xporta_strerror(st));
     return st != XPORTA_OK ? st : run->err.status;
 }
 

@@ -53,13 +53,21 @@ struct verify_ctx {
     xporta_diff *d;
 };
 
+/* A comparison that could not keep a record fails the verify, named. */
+static xporta_status diff_status(struct copy *m, xporta_status st)
+{
+    return st == XPORTA_OK
+               ? st
+               : xp_fail(&m->run->err, st, "verify: %s", xporta_strerror(st));
+}
+
 static xporta_status verify_a(struct copy *m, xporta_record *rec, void *ud)
 {
     struct verify_ctx *v = ud;
     if (m->tstate[rec->kind] == XPORTA_STATE_UNAVAILABLE ||
         copy_plan_skip(m, rec))
         return XPORTA_OK; /* not written: the target does not offer it */
-    return xporta_diff_add_a(v->d, "", rec, m->target);
+    return diff_status(m, xporta_diff_add_a(v->d, "", rec, m->target));
 }
 
 static xporta_status verify_b(void *ud, xporta_record *rec)
@@ -72,7 +80,7 @@ static xporta_status verify_b(void *ud, xporta_record *rec)
         copy_plan_skip(m, rec) ||
         m->tstate[rec->kind] == XPORTA_STATE_UNAVAILABLE)
         return XPORTA_OK;
-    return xporta_diff_add_b(v->d, "", rec, m->target);
+    return diff_status(m, xporta_diff_add_b(v->d, "", rec, m->target));
 }
 
 xporta_status copy_verify(struct copy *m)

@@ -11,7 +11,12 @@ void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t n);
 
 static unsigned long long count, fail_at;
-static bool armed, fired;
+static bool armed, fired, suspended;
+
+void alloc_fail_suspend(bool on)
+{
+    suspended = on;
+}
 
 void alloc_fail_arm(unsigned long long n)
 {
@@ -34,7 +39,7 @@ bool alloc_fail_fired(void)
 
 static bool fail_now(void)
 {
-    if (!armed)
+    if (!armed || suspended)
         return false;
     if (++count != fail_at)
         return false;

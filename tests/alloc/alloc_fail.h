@@ -15,5 +15,9 @@ void alloc_fail_arm(unsigned long long n);
 unsigned long long alloc_fail_disarm(void);
 /* Whether the armed failure happened. */
 bool alloc_fail_fired(void);
+/* While suspended, allocations are neither counted nor failed: the fake
+ * server (tests/fake) suspends around its own work, which stands for
+ * another process. */
+void alloc_fail_suspend(bool on);
 
 #endif
