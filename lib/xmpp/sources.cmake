@@ -4,5 +4,6 @@
 # that tests can swap it for tests/fake.
 set(XPORTA_XMPP_SOURCES
   lib/xmpp/xmpp_stanza.c
+  lib/xmpp/xmpp_client.c
   lib/xmpp/xmpp_kinds.c
   lib/xmpp/xmpp_mam.c)

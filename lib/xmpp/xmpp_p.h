@@ -70,4 +70,68 @@ bool xp_jid_eq(const char *a, const char *b);
 bool xp_iq_from_ok(const char *to, const char *from, const char *full,
                    const char *bare, const char *domain);
 
+/* ---- The client (xmpp_client.c) --------------------------------------------
+ *
+ * What a client does with a stream, whatever carries it: the real session
+ * (xmpp_session.c) and the tests' fake server (tests/fake) embed one and
+ * differ only in `send` (how a stanza leaves) and in the loop around
+ * xp_client_receive. */
+struct xp_pending {
+    bool used;
+    char id[48];
+    char *to; /* addressee, NULL: the account */
+    uint64_t deadline;
+    xp_iq_cb cb;
+    void *userdata;
+};
+
+struct xp_client {
+    struct xp_session *s; /* handed to every callback */
+    xmpp_ctx_t *ctx;      /* builds requests and answers */
+    void (*send)(struct xp_session *s, xmpp_stanza_t *st);
+    bool (*online)(const struct xp_session *s);
+    struct xp_pending pending[XP_MAX_INFLIGHT];
+    size_t inflight;
+    uint64_t seq;
+    char id_prefix[24];
+    struct xp_arena arena; /* one received stanza, reset after its callback */
+    xp_stanza_cb on_stanza;
+    void *on_stanza_ud;
+    const char *answering_id; /* the IQ request being shown to on_stanza */
+    bool answered;
+};
+
+void xp_client_init(struct xp_client *c, struct xp_session *s, xmpp_ctx_t *ctx,
+                    const char *id_prefix,
+                    void (*send)(struct xp_session *s, xmpp_stanza_t *st),
+                    bool (*online)(const struct xp_session *s));
+void xp_client_cleanup(struct xp_client *c);
+/* Takes a slot and builds <iq type=TYPE to=TO id=...>PAYLOAD</iq> into
+ * *out for the caller to send (and release).  XPORTA_ETOOBIG when
+ * XP_MAX_INFLIGHT requests are in flight, XPORTA_ENOMEM; then no slot is
+ * taken and cb never runs. */
+xporta_status xp_client_iq(struct xp_client *c, const char *type,
+                           const char *to, const xp_elem *payload,
+                           uint64_t deadline, xp_iq_cb cb, void *userdata,
+                           xmpp_stanza_t **out);
+/* The transport could not send a request xp_client_iq built: its slot is
+ * freed and its callback never runs. */
+void xp_client_unsend(struct xp_client *c, xmpp_stanza_t *iq);
+/* Completes every request in flight with `st` (a lost connection). */
+void xp_client_fail_all(struct xp_client *c, xporta_status st);
+/* Completes the requests whose deadline is `now` or earlier (timeout). */
+void xp_client_expire(struct xp_client *c, uint64_t now);
+uint64_t xp_client_next_deadline(const struct xp_client *c);
+/* A stanza received: a reply completes its request when it comes from the
+ * addressee; a request (roster pushes included) and any message or
+ * presence go to on_stanza; a request nobody answered gets its answer
+ * (see xp_session_on_stanza). */
+void xp_client_receive(struct xp_client *c, xmpp_stanza_t *st);
+/* A stanza the user sends: an answer to the request being shown counts
+ * as its answer. */
+void xp_client_note_sent(struct xp_client *c, const xp_elem *stanza);
+/* Whether "{ns}name\n" lines hold the stream feature. */
+bool xp_features_has(const struct xp_buf *features, const char *ns,
+                     const char *name);
+
 #endif

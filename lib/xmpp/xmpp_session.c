@@ -4,13 +4,14 @@
  * Design note.  One xmpp_ctx_t and one xmpp_conn_t per session, driven with
  * xmpp_run_once() from xp_session_run(); nothing runs in the background.
  *
- * Requests.  Every stanza reaches one catch-all handler.  IQ replies are
- * matched against a fixed table of XP_MAX_INFLIGHT pending requests (id
- * and addressee), so a reply from anyone but the addressee (RFC 6120
- * §8.1.2.1) is dropped like any unknown one.  Deadlines are checked by the
- * loop itself, not by libstrophe timed handlers: a slot is freed before its
- * callback runs, so each request completes exactly once and a late reply
- * finds nothing to complete.
+ * Requests.  Every stanza reaches one catch-all handler, which hands it
+ * to the client half of the stream (xmpp_client.c, shared with the tests'
+ * fake server).  IQ replies are matched against a fixed table of
+ * XP_MAX_INFLIGHT pending requests (id and addressee), so a reply from anyone
+ * but the addressee (RFC 6120 §8.1.2.1) is dropped like any unknown one.
+ * Deadlines are checked by the loop itself, not by libstrophe timed handlers: a
+ * slot is freed before its callback runs, so each request completes exactly
+ * once and a late reply finds nothing to complete.
  *
  * Opening.  libstrophe 0.12.2 tells little about a failed login: the
  * connection handler gets XMPP_CONN_DISCONNECT with error 0 for a refused
@@ -70,15 +71,6 @@ enum {
     NOTE_MAX = 256,           /* one remembered log fact */
 };
 
-struct pending {
-    bool used;
-    char id[48];
-    char *to; /* addressee, NULL: the account */
-    uint64_t deadline;
-    xp_iq_cb cb;
-    void *userdata;
-};
-
 struct xp_session {
     xmpp_ctx_t *ctx;
     xmpp_conn_t *conn;
@@ -106,16 +98,7 @@ struct xp_session {
     char stream_condition[64];
     char stream_text[NOTE_MAX];
 
-    struct pending pending[XP_MAX_INFLIGHT];
-    size_t inflight;
-    uint64_t seq;
-    char id_prefix[24];
-
-    struct xp_arena arena; /* one received stanza, reset after its callback */
-    xp_stanza_cb on_stanza;
-    void *on_stanza_ud;
-    const char *answering_id; /* the IQ request being shown to on_stanza */
-    bool answered;
+    struct xp_client c; /* requests in flight, received stanzas */
 
     int fd;
     uint64_t bytes_in, bytes_out;
@@ -210,60 +193,6 @@ static bool read_bytes(const struct xp_session *s, uint64_t *in, uint64_t *out)
 static void poll_bytes(struct xp_session *s)
 {
     read_bytes(s, &s->bytes_in, &s->bytes_out);
-}
-
-/* ---- pending requests --------------------------------------------------- */
-
-static void release_slot(struct xp_session *s, struct pending *p)
-{
-    free(p->to);
-    p->to = NULL;
-    p->used = false;
-    s->inflight--;
-}
-
-static struct pending *find_pending(struct xp_session *s, const char *id)
-{
-    for (size_t i = 0; i < XP_MAX_INFLIGHT; i++)
-        if (s->pending[i].used && strcmp(s->pending[i].id, id) == 0)
-            return &s->pending[i];
-    return NULL;
-}
-
-/* Completes p without a reply stanza (timeout, disconnect). */
-static void complete_empty(struct xp_session *s, struct pending *p,
-                           xporta_status st)
-{
-    xp_iq_cb cb = p->cb;
-    void *ud = p->userdata;
-    struct xp_iq_reply r;
-    memset(&r, 0, sizeof r);
-    r.status = st;
-    release_slot(s, p);
-    cb(s, &r, ud);
-}
-
-static void fail_all(struct xp_session *s, xporta_status st)
-{
-    for (size_t i = 0; i < XP_MAX_INFLIGHT && s->inflight; i++)
-        if (s->pending[i].used)
-            complete_empty(s, &s->pending[i], st);
-}
-
-static void expire(struct xp_session *s, uint64_t now)
-{
-    for (size_t i = 0; i < XP_MAX_INFLIGHT && s->inflight; i++)
-        if (s->pending[i].used && s->pending[i].deadline <= now)
-            complete_empty(s, &s->pending[i], XPORTA_ETIMEOUT);
-}
-
-static uint64_t next_deadline(const struct xp_session *s)
-{
-    uint64_t next = UINT64_MAX;
-    for (size_t i = 0; i < XP_MAX_INFLIGHT; i++)
-        if (s->pending[i].used && s->pending[i].deadline < next)
-            next = s->pending[i].deadline;
-    return next;
 }
 
 /* ---- what the login taught: libstrophe's log ---------------------------- */
@@ -457,7 +386,7 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     else
         xp_fail(&s->err, XPORTA_EDISCONNECTED,
                 "connection to %s closed by the server", s->where);
-    fail_all(s, XPORTA_EDISCONNECTED);
+    xp_client_fail_all(&s->c, XPORTA_EDISCONNECTED);
 }
 
 /* Why the login failed, from what on_log, on_certfail and on_conn saw. */
@@ -522,129 +451,25 @@ static void classify_connect_error(struct xp_session *s, const char *name)
         freeaddrinfo(res);
 }
 
-/* ---- received stanzas --------------------------------------------------- */
+/* ---- received stanzas (xmpp_client.c does the rest) --------------------- */
 
-static void send_iq_answer(struct xp_session *s, const char *id, const char *to,
-                           bool unavailable)
+static void send_raw(struct xp_session *s, xmpp_stanza_t *st)
 {
-    xmpp_stanza_t *iq =
-        xmpp_iq_new(s->ctx, unavailable ? "error" : "result", id);
-    if (!iq)
-        return;
-    if (to)
-        xmpp_stanza_set_to(iq, to);
-    if (unavailable) {
-        xmpp_stanza_t *error = xmpp_stanza_new(s->ctx);
-        xmpp_stanza_t *cond = xmpp_stanza_new(s->ctx);
-        if (error && cond) {
-            xmpp_stanza_set_name(error, "error");
-            xmpp_stanza_set_type(error, "cancel");
-            xmpp_stanza_set_name(cond, "service-unavailable");
-            xmpp_stanza_set_ns(cond, XP_NS_STANZAS);
-            xmpp_stanza_add_child_ex(error, cond, 0);
-            xmpp_stanza_add_child_ex(iq, error, 0);
-        } else {
-            if (error)
-                xmpp_stanza_release(error);
-            if (cond)
-                xmpp_stanza_release(cond);
-            xmpp_stanza_release(iq);
-            return;
-        }
-    }
-    xmpp_send(s->conn, iq);
-    xmpp_stanza_release(iq);
+    xmpp_send(s->conn, st);
 }
 
-static bool is_roster_query(xmpp_stanza_t *st)
+static bool is_online(const struct xp_session *s)
 {
-    return xmpp_stanza_get_child_by_name_and_ns(st, "query", XP_NS_ROSTER) !=
-           NULL;
-}
-
-static void show(struct xp_session *s, xmpp_stanza_t *st)
-{
-    xp_elem *e = NULL;
-    if (!s->on_stanza)
-        return;
-    if (xp_stanza_to_elem(&s->arena, st, XP_NS_CLIENT, &e, NULL) == XPORTA_OK)
-        s->on_stanza(s, e, s->on_stanza_ud);
-    xp_arena_reset(&s->arena);
-}
-
-static void handle_request(struct xp_session *s, xmpp_stanza_t *st,
-                           const char *type, const char *id, const char *from)
-{
-    /* RFC 6121 §2.1.6: a roster push comes from the account (no 'from', or
-     * the bare JID); a roster set from anyone else is a spoof, not shown. */
-    bool roster = strcmp(type, "set") == 0 && is_roster_query(st);
-    bool push = roster && (!from || xp_jid_eq(from, s->bare));
-    if (!roster || push) {
-        s->answering_id = id;
-        s->answered = false;
-        show(s, st);
-        s->answering_id = NULL;
-    }
-    if (!id || s->answered || s->state != ST_ONLINE)
-        return;
-    /* RFC 6120 §8.2.3: every get or set is answered; one nobody handled
-     * gets service-unavailable (RFC 6120 §8.4), a roster push a result
-     * (RFC 6121 §2.1.6). */
-    send_iq_answer(s, id, from, !push);
-}
-
-static void handle_reply(struct xp_session *s, xmpp_stanza_t *st, bool is_error,
-                         const char *id, const char *from)
-{
-    struct pending *p = id ? find_pending(s, id) : NULL;
-    if (!p || !xp_iq_from_ok(p->to, from, s->jid, s->bare, s->domain))
-        return; /* unsolicited, late or spoofed: never answered (§8.2.3) */
-    xp_iq_cb cb = p->cb;
-    void *ud = p->userdata;
-    release_slot(s, p);
-
-    struct xp_iq_reply r;
-    struct xp_err cerr;
-    xp_elem *iq = NULL;
-    memset(&r, 0, sizeof r);
-    xp_err_clear(&cerr);
-    r.status = xp_stanza_to_elem(&s->arena, st, XP_NS_CLIENT, &iq, &cerr);
-    if (r.status != XPORTA_OK) {
-        r.text = cerr.msg;
-    } else {
-        r.iq = iq;
-        if (is_error) {
-            r.status = XPORTA_ESTANZA;
-            xp_iq_error_parse(iq, &r);
-        }
-    }
-    cb(s, &r, ud);
-    xp_arena_reset(&s->arena);
+    return s->state == ST_ONLINE;
 }
 
 static int on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
     struct xp_session *s = ud;
-    const char *name = xmpp_stanza_get_name(st);
-    const char *ns = xmpp_stanza_get_ns(st);
     (void)conn;
     s->handled++;
-    if (s->state != ST_ONLINE || !name || (ns && strcmp(ns, XP_NS_CLIENT)))
-        return 1; /* stream-level elements are libstrophe's business */
-    if (strcmp(name, "iq") != 0) {
-        if (strcmp(name, "message") == 0 || strcmp(name, "presence") == 0)
-            show(s, st);
-        return 1;
-    }
-    const char *type = xmpp_stanza_get_type(st);
-    const char *id = xmpp_stanza_get_id(st);
-    const char *from = xmpp_stanza_get_from(st);
-    if (!type)
-        return 1;
-    if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0)
-        handle_reply(s, st, type[0] == 'e', id, from);
-    else if (strcmp(type, "get") == 0 || strcmp(type, "set") == 0)
-        handle_request(s, st, type, id, from);
+    if (s->state == ST_ONLINE) /* before that, libstrophe's business */
+        xp_client_receive(&s->c, st);
     return 1;
 }
 
@@ -661,15 +486,13 @@ static void destroy(struct xp_session *s)
     }
     if (s->ctx)
         xmpp_ctx_free(s->ctx);
-    for (size_t i = 0; i < XP_MAX_INFLIGHT; i++)
-        free(s->pending[i].to);
+    xp_client_cleanup(&s->c);
     free(s->account);
     free(s->where);
     free(s->jid);
     free(s->bare);
     free(s->domain);
     xp_buf_cleanup(&s->features);
-    xp_arena_cleanup(&s->arena);
     free(s);
 }
 
@@ -741,7 +564,8 @@ static xporta_status prepare(struct xp_session *s,
         return XPORTA_ENOMEM;
     xmpp_rand_bytes(r, rnd, sizeof rnd);
     xmpp_rand_free(s->ctx, r);
-    hex(rnd, 8, s->id_prefix);
+    hex(rnd, 8, s->c.id_prefix);
+    s->c.ctx = s->ctx;
     hex(rnd + 8, 4, res_rnd);
     char *full = o->resource ? printf_alloc("%s/%s", o->jid, o->resource)
                              : printf_alloc("%s/xporta-%s", o->jid, res_rnd);
@@ -833,7 +657,7 @@ xporta_status xp_session_open(struct xp_session **out,
     s->fd = -1;
     s->state = ST_CONNECTING;
     xp_err_clear(&s->err);
-    xp_arena_init(&s->arena, XP_MAX_RECORD_BYTES);
+    xp_client_init(&s->c, s, NULL, "", send_raw, is_online);
     xp_buf_init(&s->features, FEATURES_MAX);
 
     st = prepare(s, opts, &parts);
@@ -869,11 +693,11 @@ void xp_session_close(struct xp_session *s)
     if (s->state == ST_ONLINE) {
         poll_bytes(s);
         s->state = ST_CLOSING;
-        fail_all(s, XPORTA_EDISCONNECTED);
+        xp_client_fail_all(&s->c, XPORTA_EDISCONNECTED);
         xmpp_disconnect(s->conn);
         run_until_closed(s, CLOSE_WAIT_MS);
     }
-    fail_all(s, XPORTA_EDISCONNECTED);
+    xp_client_fail_all(&s->c, XPORTA_EDISCONNECTED);
     destroy(s);
 }
 
@@ -901,23 +725,13 @@ const char *xp_session_error(const struct xp_session *s)
 
 size_t xp_session_inflight(const struct xp_session *s)
 {
-    return s->inflight;
+    return s->c.inflight;
 }
 
 bool xp_session_has_feature(const struct xp_session *s, const char *ns,
                             const char *name)
 {
-    const char *lines = xp_buf_str(&s->features);
-    size_t nl = strlen(ns), nn = strlen(name);
-    for (const char *p = lines; *p;) {
-        const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        if (len == nl + nn + 2 && p[0] == '{' && memcmp(p + 1, ns, nl) == 0 &&
-            p[nl + 1] == '}' && memcmp(p + nl + 2, name, nn) == 0)
-            return true;
-        p += len + (eol != NULL);
-    }
-    return false;
+    return xp_features_has(&s->features, ns, name);
 }
 
 uint64_t xp_session_bytes_in(const struct xp_session *s)
@@ -944,43 +758,13 @@ xporta_status xp_session_iq(struct xp_session *s, const char *type,
         return XPORTA_EINVAL;
     if (s->state != ST_ONLINE)
         return XPORTA_EDISCONNECTED;
-    if (s->inflight >= XP_MAX_INFLIGHT)
-        return XPORTA_ETOOBIG;
-    struct pending *p = NULL;
-    for (size_t i = 0; i < XP_MAX_INFLIGHT && !p; i++)
-        if (!s->pending[i].used)
-            p = &s->pending[i];
-
-    snprintf(p->id, sizeof p->id, "%s-%llu", s->id_prefix,
-             (unsigned long long)++s->seq);
-    xmpp_stanza_t *iq = xmpp_iq_new(s->ctx, type, p->id);
-    xmpp_stanza_t *child = NULL;
-    xporta_status st = iq ? XPORTA_OK : XPORTA_ENOMEM;
-    if (st == XPORTA_OK && to && xmpp_stanza_set_to(iq, to) != XMPP_EOK)
-        st = XPORTA_ENOMEM;
-    if (st == XPORTA_OK && payload) {
-        st = xp_stanza_from_elem(s->ctx, payload, XP_NS_CLIENT, &child);
-        if (st == XPORTA_OK &&
-            xmpp_stanza_add_child_ex(iq, child, 0) != XMPP_EOK) {
-            xmpp_stanza_release(child);
-            st = XPORTA_ENOMEM;
-        }
-    }
-    p->to = to ? xp_strdup(to) : NULL;
-    if (st == XPORTA_OK && to && !p->to)
-        st = XPORTA_ENOMEM;
-    if (st != XPORTA_OK) {
-        free(p->to);
-        p->to = NULL;
-        if (iq)
-            xmpp_stanza_release(iq);
+    xmpp_stanza_t *iq = NULL;
+    xporta_status st =
+        xp_client_iq(&s->c, type, to, payload,
+                     now_ms() + (timeout_ms ? timeout_ms : XP_IQ_TIMEOUT_MS),
+                     cb, userdata, &iq);
+    if (st != XPORTA_OK)
         return st;
-    }
-    p->used = true;
-    p->cb = cb;
-    p->userdata = userdata;
-    p->deadline = now_ms() + (timeout_ms ? timeout_ms : XP_IQ_TIMEOUT_MS);
-    s->inflight++;
     xmpp_send(s->conn, iq);
     xmpp_stanza_release(iq);
     return XPORTA_OK;
@@ -996,13 +780,7 @@ xporta_status xp_session_send(struct xp_session *s, const xp_elem *stanza)
     xporta_status rc = xp_stanza_from_elem(s->ctx, stanza, XP_STREAM_NS, &st);
     if (rc != XPORTA_OK)
         return rc;
-    if (s->answering_id && strcmp(stanza->name, "iq") == 0) {
-        const char *type = xp_elem_attr_ns(stanza, "", "type");
-        const char *id = xp_elem_attr_ns(stanza, "", "id");
-        if (type && id && strcmp(id, s->answering_id) == 0 &&
-            (strcmp(type, "result") == 0 || strcmp(type, "error") == 0))
-            s->answered = true;
-    }
+    xp_client_note_sent(&s->c, stanza);
     xmpp_send(s->conn, st);
     xmpp_stanza_release(st);
     return XPORTA_OK;
@@ -1010,8 +788,8 @@ xporta_status xp_session_send(struct xp_session *s, const xp_elem *stanza)
 
 void xp_session_on_stanza(struct xp_session *s, xp_stanza_cb cb, void *userdata)
 {
-    s->on_stanza = cb;
-    s->on_stanza_ud = userdata;
+    s->c.on_stanza = cb;
+    s->c.on_stanza_ud = userdata;
 }
 
 /* ---- the loop ----------------------------------------------------------- */
@@ -1030,7 +808,7 @@ static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
     unsigned long before = s->handled - 1; /* the first pass never waits */
     for (;;) {
         uint64_t now = now_ms();
-        uint64_t wake = next_deadline(s);
+        uint64_t wake = xp_client_next_deadline(&s->c);
         if (wake > end)
             wake = end;
         unsigned long wait = wake > now ? (unsigned long)(wake - now) : 0;
@@ -1040,10 +818,10 @@ static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
             wait = PUMP_MAX_WAIT_MS;
         before = s->handled;
         xmpp_run_once(s->ctx, wait);
-        expire(s, now_ms());
+        xp_client_expire(&s->c, now_ms());
         if (s->state != ST_ONLINE)
             return XPORTA_EDISCONNECTED;
-        if (until_idle && s->inflight == 0)
+        if (until_idle && s->c.inflight == 0)
             return XPORTA_OK;
         if (now_ms() >= end)
             return until_idle ? XPORTA_ETIMEOUT : XPORTA_OK;
@@ -1065,7 +843,7 @@ xporta_status xp_session_drain(struct xp_session *s, unsigned ms)
 {
     if (!s)
         return XPORTA_EINVAL;
-    if (s->inflight == 0)
+    if (s->c.inflight == 0)
         return XPORTA_OK;
     if (s->state != ST_ONLINE)
         return XPORTA_EDISCONNECTED;

@@ -91,15 +91,6 @@ enum {
     FEATURES_MAX = 64 * 1024, /* as the real session */
 };
 
-struct pending {
-    bool used;
-    char id[48];
-    char *to;
-    uint64_t deadline;
-    xp_iq_cb cb;
-    void *userdata;
-};
-
 /* One stanza as text. */
 struct item {
     struct item *next;
@@ -118,10 +109,7 @@ struct xp_session {
     char *jid, *bare, *domain, *where;
     struct xp_buf features;
 
-    struct pending pending[XP_MAX_INFLIGHT];
-    size_t inflight;
-    uint64_t seq;
-    char id_prefix[24];
+    struct xp_client c; /* requests in flight, received stanzas (lib/xmpp) */
 
     struct queue up;   /* sent, not yet handled by the server */
     struct queue down; /* from the server, not yet delivered */
@@ -131,12 +119,6 @@ struct xp_session {
     struct item closer;
     char close_condition[64];
     char close_why[256];
-
-    struct xp_arena arena; /* one received stanza */
-    xp_stanza_cb on_stanza;
-    void *on_stanza_ud;
-    const char *answering_id;
-    bool answered;
 
     uint64_t bytes_in, bytes_out;
     uint64_t skew; /* ms the session's clock is ahead of the real one */
@@ -320,170 +302,16 @@ static void detach(struct xp_session *s)
     s->conn.next = NULL;
 }
 
-/* ---- pending requests --------------------------------------------------- */
+/* ---- the client half (lib/xmpp/xmpp_client.c, as the real session) ---- */
 
-static void release_slot(struct xp_session *s, struct pending *p)
+static void send_answer(struct xp_session *s, xmpp_stanza_t *st)
 {
-    free(p->to);
-    p->to = NULL;
-    p->used = false;
-    s->inflight--;
+    (void)send_stanza(s, st); /* an answer lost to memory, as on a wire */
 }
 
-static struct pending *find_pending(struct xp_session *s, const char *id)
+static bool is_online(const struct xp_session *s)
 {
-    for (size_t i = 0; i < XP_MAX_INFLIGHT; i++)
-        if (s->pending[i].used && strcmp(s->pending[i].id, id) == 0)
-            return &s->pending[i];
-    return NULL;
-}
-
-static void complete_empty(struct xp_session *s, struct pending *p,
-                           xporta_status st)
-{
-    xp_iq_cb cb = p->cb;
-    void *ud = p->userdata;
-    struct xp_iq_reply r;
-    memset(&r, 0, sizeof r);
-    r.status = st;
-    release_slot(s, p);
-    cb(s, &r, ud);
-}
-
-static void fail_all(struct xp_session *s, xporta_status st)
-{
-    for (size_t i = 0; i < XP_MAX_INFLIGHT && s->inflight; i++)
-        if (s->pending[i].used)
-            complete_empty(s, &s->pending[i], st);
-}
-
-static void expire(struct xp_session *s, uint64_t now)
-{
-    for (size_t i = 0; i < XP_MAX_INFLIGHT && s->inflight; i++)
-        if (s->pending[i].used && s->pending[i].deadline <= now)
-            complete_empty(s, &s->pending[i], XPORTA_ETIMEOUT);
-}
-
-static uint64_t next_deadline(const struct xp_session *s)
-{
-    uint64_t next = UINT64_MAX;
-    for (size_t i = 0; i < XP_MAX_INFLIGHT; i++)
-        if (s->pending[i].used && s->pending[i].deadline < next)
-            next = s->pending[i].deadline;
-    return next;
-}
-
-/* ---- received stanzas (as xmpp_session.c handles them) ------------------- */
-
-static void send_iq_answer(struct xp_session *s, const char *id, const char *to,
-                           bool unavailable)
-{
-    xmpp_ctx_t *ctx = fk_ctx();
-    xmpp_stanza_t *iq = xmpp_iq_new(ctx, unavailable ? "error" : "result", id);
-    if (!iq)
-        return;
-    if (to)
-        xmpp_stanza_set_to(iq, to);
-    if (unavailable) {
-        xmpp_stanza_t *error = xmpp_stanza_new(ctx);
-        xmpp_stanza_t *cond = xmpp_stanza_new(ctx);
-        if (error && cond) {
-            xmpp_stanza_set_name(error, "error");
-            xmpp_stanza_set_type(error, "cancel");
-            xmpp_stanza_set_name(cond, "service-unavailable");
-            xmpp_stanza_set_ns(cond, XP_NS_STANZAS);
-            xmpp_stanza_add_child_ex(error, cond, 0);
-            xmpp_stanza_add_child_ex(iq, error, 0);
-        } else {
-            if (error)
-                xmpp_stanza_release(error);
-            if (cond)
-                xmpp_stanza_release(cond);
-            xmpp_stanza_release(iq);
-            return;
-        }
-    }
-    send_stanza(s, iq);
-    xmpp_stanza_release(iq);
-}
-
-static void show(struct xp_session *s, xmpp_stanza_t *st)
-{
-    xp_elem *e = NULL;
-    if (!s->on_stanza)
-        return;
-    if (xp_stanza_to_elem(&s->arena, st, XP_NS_CLIENT, &e, NULL) == XPORTA_OK)
-        s->on_stanza(s, e, s->on_stanza_ud);
-    xp_arena_reset(&s->arena);
-}
-
-static void handle_request(struct xp_session *s, xmpp_stanza_t *st,
-                           const char *type, const char *id, const char *from)
-{
-    bool roster =
-        strcmp(type, "set") == 0 &&
-        xmpp_stanza_get_child_by_name_and_ns(st, "query", XP_NS_ROSTER) != NULL;
-    bool push = roster && (!from || xp_jid_eq(from, s->bare));
-    if (!roster || push) {
-        s->answering_id = id;
-        s->answered = false;
-        show(s, st);
-        s->answering_id = NULL;
-    }
-    if (!id || s->answered || s->state != ST_ONLINE)
-        return;
-    send_iq_answer(s, id, from, !push);
-}
-
-static void handle_reply(struct xp_session *s, xmpp_stanza_t *st, bool is_error,
-                         const char *id, const char *from)
-{
-    struct pending *p = id ? find_pending(s, id) : NULL;
-    if (!p || !xp_iq_from_ok(p->to, from, s->jid, s->bare, s->domain))
-        return;
-    xp_iq_cb cb = p->cb;
-    void *ud = p->userdata;
-    release_slot(s, p);
-
-    struct xp_iq_reply r;
-    struct xp_err cerr;
-    xp_elem *iq = NULL;
-    memset(&r, 0, sizeof r);
-    xp_err_clear(&cerr);
-    r.status = xp_stanza_to_elem(&s->arena, st, XP_NS_CLIENT, &iq, &cerr);
-    if (r.status != XPORTA_OK) {
-        r.text = cerr.msg;
-    } else {
-        r.iq = iq;
-        if (is_error) {
-            r.status = XPORTA_ESTANZA;
-            xp_iq_error_parse(iq, &r);
-        }
-    }
-    cb(s, &r, ud);
-    xp_arena_reset(&s->arena);
-}
-
-static void receive(struct xp_session *s, xmpp_stanza_t *st)
-{
-    const char *name = xmpp_stanza_get_name(st);
-    const char *ns = xmpp_stanza_get_ns(st);
-    if (!name || (ns && strcmp(ns, XP_NS_CLIENT) != 0))
-        return;
-    if (strcmp(name, "iq") != 0) {
-        if (strcmp(name, "message") == 0 || strcmp(name, "presence") == 0)
-            show(s, st);
-        return;
-    }
-    const char *type = xmpp_stanza_get_type(st);
-    const char *id = xmpp_stanza_get_id(st);
-    const char *from = xmpp_stanza_get_from(st);
-    if (!type)
-        return;
-    if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0)
-        handle_reply(s, st, type[0] == 'e', id, from);
-    else if (strcmp(type, "get") == 0 || strcmp(type, "set") == 0)
-        handle_request(s, st, type, id, from);
+    return s->state == ST_ONLINE;
 }
 
 /* Delivers one queued stanza, or closes the connection at a marker. */
@@ -502,12 +330,12 @@ static void deliver(struct xp_session *s, struct item *it)
             xp_fail(&s->err, XPORTA_EDISCONNECTED, "connection to %s lost: %s",
                     s->where, why);
         detach(s);
-        fail_all(s, XPORTA_EDISCONNECTED);
+        xp_client_fail_all(&s->c, XPORTA_EDISCONNECTED);
         return;
     }
     xmpp_stanza_t *st = xmpp_stanza_new_from_string(fk_ctx(), it->text);
     if (st) {
-        receive(s, st);
+        xp_client_receive(&s->c, st);
         xmpp_stanza_release(st);
     }
 }
@@ -519,8 +347,7 @@ static void destroy(struct xp_session *s)
     detach(s);
     queue_clear(s, &s->up);
     queue_clear(s, &s->down);
-    for (size_t i = 0; i < XP_MAX_INFLIGHT; i++)
-        free(s->pending[i].to);
+    xp_client_cleanup(&s->c);
     free(s->conn.full);
     free(s->conn.active_list);
     free(s->jid);
@@ -528,7 +355,6 @@ static void destroy(struct xp_session *s)
     free(s->domain);
     free(s->where);
     xp_buf_cleanup(&s->features);
-    xp_arena_cleanup(&s->arena);
     free(s);
 }
 
@@ -616,7 +442,7 @@ xporta_status xp_session_open(struct xp_session **out,
     if (!s)
         return xp_fail(err, XPORTA_ENOMEM, "out of memory");
     xp_err_clear(&s->err);
-    xp_arena_init(&s->arena, XP_MAX_RECORD_BYTES);
+    xp_client_init(&s->c, s, fk_ctx(), "", send_answer, is_online);
     xp_buf_init(&s->features, FEATURES_MAX);
     s->domain = xp_strndup(parts.domain, parts.domain_len);
     s->where = !s->domain   ? NULL
@@ -643,7 +469,7 @@ xporta_status xp_session_open(struct xp_session **out,
         destroy(s);
         return err->status;
     }
-    snprintf(s->id_prefix, sizeof s->id_prefix, "fk%lu", ++sessions_made);
+    snprintf(s->c.id_prefix, sizeof s->c.id_prefix, "fk%lu", ++sessions_made);
     s->state = ST_ONLINE;
     attach(s, acct);
     xp_err_clear(&s->err);
@@ -658,7 +484,7 @@ void xp_session_close(struct xp_session *s)
         return;
     if (s->state == ST_ONLINE) {
         s->state = ST_CLOSING;
-        fail_all(s, XPORTA_EDISCONNECTED);
+        xp_client_fail_all(&s->c, XPORTA_EDISCONNECTED);
         /* The server still reads what was sent before the stream's end;
          * its answers go nowhere. */
         while (!s->dropping && (it = queue_pop(&s->up))) {
@@ -666,7 +492,7 @@ void xp_session_close(struct xp_session *s)
             item_free(s, it);
         }
     }
-    fail_all(s, XPORTA_EDISCONNECTED);
+    xp_client_fail_all(&s->c, XPORTA_EDISCONNECTED);
     destroy(s);
 }
 
@@ -694,23 +520,13 @@ const char *xp_session_error(const struct xp_session *s)
 
 size_t xp_session_inflight(const struct xp_session *s)
 {
-    return s->inflight;
+    return s->c.inflight;
 }
 
 bool xp_session_has_feature(const struct xp_session *s, const char *ns,
                             const char *name)
 {
-    const char *lines = xp_buf_str(&s->features);
-    size_t nl = strlen(ns), nn = strlen(name);
-    for (const char *p = lines; *p;) {
-        const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        if (len == nl + nn + 2 && p[0] == '{' && memcmp(p + 1, ns, nl) == 0 &&
-            p[nl + 1] == '}' && memcmp(p + nl + 2, name, nn) == 0)
-            return true;
-        p += len + (eol != NULL);
-    }
-    return false;
+    return xp_features_has(&s->features, ns, name);
 }
 
 uint64_t xp_session_bytes_in(const struct xp_session *s)
@@ -735,47 +551,18 @@ xporta_status xp_session_iq(struct xp_session *s, const char *type,
         return XPORTA_EINVAL;
     if (s->state != ST_ONLINE || s->dropping)
         return XPORTA_EDISCONNECTED;
-    if (s->inflight >= XP_MAX_INFLIGHT)
-        return XPORTA_ETOOBIG;
-    struct pending *p = NULL;
-    for (size_t i = 0; i < XP_MAX_INFLIGHT && !p; i++)
-        if (!s->pending[i].used)
-            p = &s->pending[i];
-
-    snprintf(p->id, sizeof p->id, "%s-%llu", s->id_prefix,
-             (unsigned long long)++s->seq);
-    xmpp_ctx_t *ctx = fk_ctx();
-    xmpp_stanza_t *iq = ctx ? xmpp_iq_new(ctx, type, p->id) : NULL;
-    xmpp_stanza_t *child = NULL;
-    xporta_status st = iq ? XPORTA_OK : XPORTA_ENOMEM;
-    if (st == XPORTA_OK && to && xmpp_stanza_set_to(iq, to) != XMPP_EOK)
-        st = XPORTA_ENOMEM;
-    if (st == XPORTA_OK && payload) {
-        st = xp_stanza_from_elem(ctx, payload, XP_NS_CLIENT, &child);
-        if (st == XPORTA_OK &&
-            xmpp_stanza_add_child_ex(iq, child, 0) != XMPP_EOK) {
-            xmpp_stanza_release(child);
-            st = XPORTA_ENOMEM;
-        }
-    }
-    p->to = to ? xp_strdup(to) : NULL;
-    if (st == XPORTA_OK && to && !p->to)
-        st = XPORTA_ENOMEM;
-    if (st == XPORTA_OK)
-        st = send_stanza(s, iq);
-    if (iq)
-        xmpp_stanza_release(iq);
-    if (st != XPORTA_OK) {
-        free(p->to);
-        p->to = NULL;
+    xmpp_stanza_t *iq = NULL;
+    xporta_status st =
+        xp_client_iq(&s->c, type, to, payload,
+                     now_ms(s) + (timeout_ms ? timeout_ms : XP_IQ_TIMEOUT_MS),
+                     cb, userdata, &iq);
+    if (st != XPORTA_OK)
         return st;
-    }
-    p->used = true;
-    p->cb = cb;
-    p->userdata = userdata;
-    p->deadline = now_ms(s) + (timeout_ms ? timeout_ms : XP_IQ_TIMEOUT_MS);
-    s->inflight++;
-    return XPORTA_OK;
+    st = send_stanza(s, iq);
+    if (st != XPORTA_OK)
+        xp_client_unsend(&s->c, iq); /* never sent: cb never runs */
+    xmpp_stanza_release(iq);
+    return st;
 }
 
 xporta_status xp_session_send(struct xp_session *s, const xp_elem *stanza)
@@ -788,13 +575,7 @@ xporta_status xp_session_send(struct xp_session *s, const xp_elem *stanza)
     xporta_status rc = xp_stanza_from_elem(fk_ctx(), stanza, XP_STREAM_NS, &st);
     if (rc != XPORTA_OK)
         return rc;
-    if (s->answering_id && strcmp(stanza->name, "iq") == 0) {
-        const char *type = xp_elem_attr_ns(stanza, "", "type");
-        const char *id = xp_elem_attr_ns(stanza, "", "id");
-        if (type && id && strcmp(id, s->answering_id) == 0 &&
-            (strcmp(type, "result") == 0 || strcmp(type, "error") == 0))
-            s->answered = true;
-    }
+    xp_client_note_sent(&s->c, stanza);
     rc = send_stanza(s, st);
     xmpp_stanza_release(st);
     return rc;
@@ -802,8 +583,8 @@ xporta_status xp_session_send(struct xp_session *s, const xp_elem *stanza)
 
 void xp_session_on_stanza(struct xp_session *s, xp_stanza_cb cb, void *userdata)
 {
-    s->on_stanza = cb;
-    s->on_stanza_ud = userdata;
+    s->c.on_stanza = cb;
+    s->c.on_stanza_ud = userdata;
 }
 
 /* tests/alloc, when linked: pauses the injected allocation failures. */
@@ -843,10 +624,10 @@ static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
     bool worked = false;
     for (;;) {
         bool progress = step(s);
-        expire(s, now_ms(s));
+        xp_client_expire(&s->c, now_ms(s));
         if (s->state != ST_ONLINE)
             return XPORTA_EDISCONNECTED;
-        if (until_idle && s->inflight == 0)
+        if (until_idle && s->c.inflight == 0)
             return XPORTA_OK;
         if (progress) {
             worked = true;
@@ -855,9 +636,9 @@ static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
         uint64_t now = now_ms(s);
         if (now >= end)
             return until_idle ? XPORTA_ETIMEOUT : XPORTA_OK;
-        if (s->inflight > 0) {
+        if (s->c.inflight > 0) {
             /* Only requests the server will never answer are left. */
-            uint64_t wake = next_deadline(s);
+            uint64_t wake = xp_client_next_deadline(&s->c);
             s->skew += (wake < end ? wake : end) - now;
             continue;
         }
@@ -880,7 +661,7 @@ xporta_status xp_session_drain(struct xp_session *s, unsigned ms)
 {
     if (!s)
         return XPORTA_EINVAL;
-    if (s->inflight == 0)
+    if (s->c.inflight == 0)
         return XPORTA_OK;
     if (s->state != ST_ONLINE)
         return XPORTA_EDISCONNECTED;
