@@ -47,6 +47,11 @@ static void usage(FILE *out)
         fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
+            "Options:\n"
+            "  -h, --help     this text\n"
+            "  -V, --version  the versions of xporta and of the libraries it\n"
+            "                 runs with (libstrophe, expat, OpenSSL)\n"
+            "\n"
             "'%s COMMAND --help' explains a command; 'man xporta' has it all.\n"
             "Exit codes: 0 ok, 1 problems found, 2 usage, 3 bad input, 4 I/O,\n"
             "5 network, 6 authentication, 7 server refused, 8 locked,\n"
@@ -67,7 +72,9 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("xporta %s\n", xporta_version());
+        /* The command's version, then the library's and those it runs
+         * with (the library may be a shared one of another version). */
+        printf("xporta %s\n%s", XPORTA_VERSION, xporta_version_string());
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -65,6 +65,12 @@ XPORTA_API const char *xporta_strerror(xporta_status st);
 
 XPORTA_API void xporta_free(void *p);
 XPORTA_API const char *xporta_version(void);
+/* This library's version and the versions of libstrophe, expat and OpenSSL
+ * it runs with, one per line ("NAME VERSION..."), each ending in '\n'.
+ * libstrophe tells only its major.minor at run time: its full version is
+ * the one the library was compiled against.  Static storage; any thread.
+ * (Built with the session layer only.) */
+XPORTA_API const char *xporta_version_string(void);
 
 /* ==== diagnostics ======================================================= */
 

@@ -42,4 +42,8 @@ xporta_status pie_writer_status(const xporta_pie_writer *w);
  * removing it). */
 void pie_writer_keep_part(xporta_pie_writer *w, bool keep);
 
+/* The version of expat loaded, as XML_ExpatVersion() gives it
+ * ("expat_2.5.0"), for xporta_version_string(). */
+const char *pie_expat_version(void);
+
 #endif

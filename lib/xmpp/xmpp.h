@@ -150,4 +150,13 @@ bool xp_session_has_feature(const struct xp_session *s, const char *ns,
 uint64_t xp_session_bytes_in(const struct xp_session *s);
 uint64_t xp_session_bytes_out(const struct xp_session *s);
 
+/* For xporta_version_string(): the libstrophe (major.minor at run time,
+ * and the version compiled against) and the OpenSSL this library runs with
+ * (xmpp_version.c), each as "NAME VERSION...". */
+struct xp_library_versions {
+    char strophe[96];
+    char openssl[128];
+};
+void xp_session_library_versions(struct xp_library_versions *v);
+
 #endif

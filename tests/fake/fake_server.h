@@ -132,7 +132,9 @@ unsigned fake_sessions(const char *jid);
  * optionally followed by ": TEXT" for an error <text>, or one of
  *   "no-answer"   the request is never answered (the caller's deadline
  *                 passes; the fake's clock jumps, no real waiting),
- *   "disconnect"  the connection drops when the request arrives.
+ *   "disconnect"  the connection drops when the request arrives,
+ *   "lost"        the request is answered with a result, and nothing is
+ *                 stored (a server that loses data: what verify catches).
  * `times` 0: from now on; N: the next N matching requests. */
 int fake_fail(const char *jid, const char *what, const char *condition,
               unsigned times);

@@ -53,6 +53,10 @@ static int setup(void **state)
     struct env *e = calloc(1, sizeof *e);
     e->dir = make_tmpdir();
     snprintf(e->state, sizeof e->state, "%s/state", e->dir);
+    /* The target accounts' locks live under the state home: a private
+     * one, so that another run of these tests (another build) is not
+     * "another xporta writing into" the same account. */
+    assert_int_equal(setenv("XDG_STATE_HOME", e->dir, 1), 0);
     *state = e;
     seed();
     return 0;
@@ -284,6 +288,23 @@ static void import_refused_then_retried(void **state)
     xporta_account_free(b);
 }
 
+/* A target that says yes and keeps nothing: verify reads it back, finds
+ * the record missing, names it, and the job fails. */
+static void verify_catches_a_lost_write(void **state)
+{
+    struct env *e = *state;
+    assert_int_equal(fake_fail(NEW, "vcard set", "lost", 1), 0);
+    last_failed[0] = '\0';
+    bool verified = true;
+    xporta_status st = run_migrate(e, false, &verified);
+    assert_int_equal(st, XPORTA_ECONFLICT);
+    assert_false(verified);
+    assert_non_null(strstr(last_error, "1 record(s) missing"));
+    assert_non_null(strstr(last_failed, "vcard"));
+    assert_non_null(strstr(last_failed, "not on the target"));
+    assert_null(fake_get(NEW, XPORTA_KIND_VCARD, "vcard", NULL));
+}
+
 /* ---- a stop at every journal step -----------------------------------------
  */
 
@@ -414,6 +435,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(wrong_new_password_fails_first, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(import_refused_then_retried, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(verify_catches_a_lost_write, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(stop_at_every_step, setup, teardown),
         cmocka_unit_test_setup_teardown(allocation_failures, setup, teardown),

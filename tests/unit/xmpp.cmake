@@ -41,7 +41,7 @@ target_include_directories(xporta_fake
   PRIVATE ${PROJECT_SOURCE_DIR}/lib)
 target_compile_options(xporta_fake PRIVATE ${XPORTA_WARNINGS})
 target_link_libraries(xporta_fake PRIVATE PkgConfig::EXPAT Threads::Threads
-  PkgConfig::STROPHE)
+  PkgConfig::STROPHE OpenSSL::Crypto)
 
 # The fake server itself: each kind written with the real builders and read
 # back with the real decoders, faults, and the read job against it.

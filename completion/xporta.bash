@@ -1,0 +1,182 @@
+# bash completion for xporta(1)                       -*- shell-script -*-
+#
+# Installed as share/bash-completion/completions/xporta.  The commands,
+# options and values below are those of cli/*.c; tests/packaging/
+# test_completion.sh checks them against `xporta COMMAND --help`.
+
+_xporta_commands="check stats convert diff export import migrate announce
+follow-moves"
+
+_xporta_kinds="credentials roster pending vcard private privacy blocklist
+offline pep-node pep-affiliations pep-subscriptions pep-item archive
+mam-prefs other pep secrets mam all"
+
+# Connection options: one account (export, import, diff, follow-moves) or
+# two (migrate, announce).
+_xporta_account="--host --port --cafile --insecure --password-file"
+_xporta_pair="--cafile --insecure --old-host --old-port --old-cafile
+--old-password-file --new-host --new-port --new-cafile --new-password-file"
+# What import and migrate share (cli/cli_live.h, COMMON_OPTIONS).
+_xporta_common="-n --dry-run --on-conflict --only-kinds --exclude-kinds
+--include-omemo --include-moved --no-verify --state-dir --parallel
+--max-lines -q --quiet -v --verbose -h --help"
+
+# The options of COMMAND, on stdout.
+_xporta_options()
+{
+    case $1 in
+    check) echo "--json --threads -q --quiet -v --verbose -h --help" ;;
+    stats) echo "--json --summary -q --quiet -h --help" ;;
+    convert)
+        echo "-o --output --dialect --split --users --exclude-kinds" \
+            "--only-kinds --rename-host --strip-secrets --compact -f" \
+            "--force -q --quiet -v --verbose -h --help"
+        ;;
+    diff)
+        echo "--only-kinds --exclude-kinds --rename-host --json" \
+            "--max-lines -q --quiet -h --help $_xporta_account"
+        ;;
+    export)
+        echo "-o --output --only-kinds --exclude-kinds --since --until" \
+            "--private-ns --parallel -f --force -q --quiet -v --verbose" \
+            "-h --help $_xporta_account"
+        ;;
+    import)
+        echo "$_xporta_common --user --rename-host $_xporta_account"
+        ;;
+    migrate)
+        echo "$_xporta_common --backup -f --force --announce" \
+            "--moved-access --rate $_xporta_pair"
+        ;;
+    announce)
+        echo "--moved-access --rate --state-dir -q --quiet -v --verbose" \
+            "-h --help $_xporta_pair"
+        ;;
+    follow-moves)
+        echo "--watch --remove-old -q --quiet -h --help $_xporta_account"
+        ;;
+    esac
+}
+
+# Options that take a value (the next word, or after '=').
+_xporta_takes_value()
+{
+    case $1 in
+    -o | --output | --dialect | --users | --exclude-kinds | --only-kinds | \
+        --kinds | --rename-host | --threads | --max-lines | --since | \
+        --until | --private-ns | --parallel | --user | --on-conflict | \
+        --state-dir | --backup | --moved-access | --rate | --host | --port | \
+        --cafile | --password-file | --old-host | --old-port | \
+        --old-cafile | --old-password-file | --new-host | --new-port | \
+        --new-cafile | --new-password-file)
+        return 0
+        ;;
+    esac
+    return 1
+}
+
+# Completes the value of option $1, the word being $2.
+_xporta_value()
+{
+    local opt=$1 cur=$2
+    case $opt in
+    --dialect)
+        COMPREPLY=($(compgen -W "standard prosody ejabberd" -- "$cur"))
+        ;;
+    --threads)
+        COMPREPLY=($(compgen -W "1 2" -- "$cur"))
+        ;;
+    --on-conflict)
+        COMPREPLY=($(compgen -W "keep replace" -- "$cur"))
+        ;;
+    --moved-access)
+        COMPREPLY=($(compgen -W "contacts presence open" -- "$cur"))
+        ;;
+    --only-kinds | --exclude-kinds | --kinds)
+        # A comma-separated list: complete its last item.
+        local done="" last=$cur
+        if [[ $cur == *,* ]]; then
+            done=${cur%,*},
+            last=${cur##*,}
+        fi
+        local k
+        COMPREPLY=()
+        for k in $(compgen -W "$_xporta_kinds" -- "$last"); do
+            COMPREPLY+=("$done$k")
+        done
+        compopt -o nospace 2>/dev/null
+        ;;
+    -o | --output | --backup | --cafile | --old-cafile | --new-cafile | \
+        --password-file | --old-password-file | --new-password-file)
+        _xporta_files "$cur"
+        ;;
+    --state-dir)
+        _xporta_files "$cur" -d
+        ;;
+    *)
+        COMPREPLY=()
+        ;;
+    esac
+}
+
+# Files (or with -d, directories) matching $1.
+_xporta_files()
+{
+    if declare -F _filedir >/dev/null; then
+        local cur=$1
+        _filedir ${2:+"$2"}
+    else
+        local IFS=$'\n'
+        COMPREPLY=($(compgen "${2:--f}" -- "$1"))
+        compopt -o filenames 2>/dev/null
+    fi
+}
+
+_xporta()
+{
+    local cur prev words cword split=false
+    if declare -F _init_completion >/dev/null; then
+        # bash-completion: -s splits --option=value into prev and cur.
+        _init_completion -s || return
+    else
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+        cur=${words[cword]}
+        prev=${words[cword - 1]}
+        # Plain bash splits "--option=value" into "--option" "=" "value".
+        if [[ $cur == = ]]; then
+            cur=""
+            split=true
+        elif [[ $prev == = ]] && ((cword > 2)); then
+            prev=${words[cword - 2]}
+            split=true
+        fi
+    fi
+
+    if ((cword == 1)); then
+        COMPREPLY=($(compgen -W "$_xporta_commands help -h --help -V
+            --version" -- "$cur"))
+        return
+    fi
+    local cmd=${words[1]}
+
+    if [[ $split == true ]] || _xporta_takes_value "$prev"; then
+        _xporta_value "$prev" "$cur"
+        return
+    fi
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$(_xporta_options "$cmd")" -- "$cur"))
+        return
+    fi
+    # Arguments: files for the file commands (and import's FILE, diff's A
+    # and B, which may be files); accounts are not guessed.
+    case $cmd in
+    check | stats | convert | diff | import)
+        _xporta_files "$cur"
+        ;;
+    *)
+        COMPREPLY=()
+        ;;
+    esac
+}
+complete -F _xporta xporta
