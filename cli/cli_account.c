@@ -171,9 +171,13 @@ int cli_account_make(const struct cli_account *a, const char *cmd,
     }
     if (a->insecure) {
         xporta_account_set_insecure(*out, true);
-        cli_warn("--insecure: the server's certificate is NOT verified; "
-                 "anyone on the path can read %s's data and password",
-                 jid);
+        /* Every time, -q or not (the man page promises it): not
+         * cli_warn, which -q silences. */
+        fprintf(stderr,
+                "%s: warning: --insecure: the server's certificate is NOT "
+                "verified; anyone on the path can read %s's data and "
+                "password\n",
+                cli_prog, jid);
     }
     return 0;
 }

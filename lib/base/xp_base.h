@@ -141,6 +141,8 @@ void xp_set_cleanup(struct xp_set *s);
 /* 1 = added, 0 = already present, -1 = out of memory or over max. */
 int xp_set_add(struct xp_set *s, uint64_t h);
 bool xp_set_has(const struct xp_set *s, uint64_t h);
+/* true when h was there (and is no more). */
+bool xp_set_remove(struct xp_set *s, uint64_t h);
 uint64_t xp_key_hash(const char *a, const char *b);
 
 /* A map from 64-bit hashes to 64-bit values (the same table as xp_set,

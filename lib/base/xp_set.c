@@ -81,6 +81,36 @@ bool xp_set_has(const struct xp_set *s, uint64_t h)
     return false;
 }
 
+bool xp_set_remove(struct xp_set *s, uint64_t h)
+{
+    if (h == 0)
+        h = 1;
+    if (!s->cap)
+        return false;
+    size_t mask = s->cap - 1, i = (size_t)h & mask;
+    while (s->slots[i] && s->slots[i] != h)
+        i = (i + 1) & mask;
+    if (!s->slots[i])
+        return false;
+    /* Backward-shift deletion: every later member of the same run that
+     * could live at the hole moves into it, so that lookups, which stop
+     * at the first empty slot, still find them (no tombstones). */
+    for (size_t j = i;;) {
+        j = (j + 1) & mask;
+        if (!s->slots[j])
+            break;
+        size_t home = (size_t)s->slots[j] & mask;
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (stays)
+            continue;
+        s->slots[i] = s->slots[j];
+        i = j;
+    }
+    s->slots[i] = 0;
+    s->n--;
+    return true;
+}
+
 uint64_t xp_key_hash(const char *a, const char *b)
 {
     uint64_t h = xp_hash(a ? a : "", a ? strlen(a) : 0, 0x9e3779b97f4a7c15ull);

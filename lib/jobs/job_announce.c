@@ -416,7 +416,8 @@ static xporta_status ask_all(struct ann *a)
     xporta_status st = XPORTA_OK;
     for (size_t i = 0; i < a->old_r->n && st == XPORTA_OK; i++) {
         const struct contact *c = &a->old_r->v[i];
-        if (xp_streq(c->jid, a->old_jid) || xp_streq(c->jid, a->j->target->jid))
+        if (moved_jid_eq(c->jid, a->old_jid) ||
+            moved_jid_eq(c->jid, a->j->target->jid))
             continue;
         st = ask_contact(a, c, false);
     }

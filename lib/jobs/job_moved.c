@@ -28,9 +28,58 @@ void moved_roster_cleanup(struct roster *r)
     xp_map_cleanup(&r->index);
 }
 
+/* JIDs compare as RFC 7622 says: the domainpart without case (and without
+ * a trailing dot, §3.2), the localpart after case mapping (§3.3), the
+ * resourcepart exactly.  Full PRECIS (the UsernameCaseMapped profile)
+ * needs Unicode tables xporta does not carry: the localpart's case is
+ * folded for ASCII only, and the domain's likewise (IDNA labels are
+ * compared as sent).  What it folds PRECIS folds too, so two JIDs taken
+ * for one are one; two that differ only in non-ASCII case are taken for
+ * two, which can leave a move unfollowed but never follows a wrong one. */
+static char *jid_fold(const char *jid, char *buf, size_t cap)
+{
+    size_t n = strlen(jid);
+    char *out = n < cap ? buf : malloc(n + 1);
+    if (!out)
+        return NULL;
+    const char *slash = strchr(jid, '/');
+    size_t end = slash ? (size_t)(slash - jid) : n; /* the bare part */
+    size_t k = 0;
+    for (size_t i = 0; i < end; i++) {
+        char c = jid[i];
+        out[k++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    if (k > 1 && out[k - 1] == '.' && out[k - 2] != '@')
+        k--; /* "example.org." is "example.org" */
+    memcpy(out + k, jid + end, n - end + 1); /* the resource as it is */
+    return out;
+}
+
 uint64_t moved_jid_key(const char *jid)
 {
-    return xp_key_hash("\x02jid", jid);
+    char buf[512];
+    char *f = jid_fold(jid, buf, sizeof buf);
+    /* Out of memory: the key of the JID as written (found when spelled
+     * alike). */
+    uint64_t h = xp_key_hash("\x02jid", f ? f : jid);
+    if (f != buf)
+        free(f);
+    return h;
+}
+
+bool moved_jid_eq(const char *a, const char *b)
+{
+    if (!a || !b)
+        return false;
+    char ba[512], bb[512];
+    char *fa = jid_fold(a, ba, sizeof ba);
+    char *fb = jid_fold(b, bb, sizeof bb);
+    bool eq = fa && fb ? strcmp(fa, fb) == 0 : strcmp(a, b) == 0;
+    if (fa != ba)
+        free(fa);
+    if (fb != bb)
+        free(fb);
+    return eq;
 }
 
 struct contact *moved_roster_find(const struct roster *r, const char *jid)

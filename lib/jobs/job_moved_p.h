@@ -37,7 +37,11 @@ struct roster {
     size_t npending;
 };
 
+/* JIDs compared as RFC 7622 says (domain without case, localpart after
+ * ASCII case folding, resource exact; job_moved.c says why ASCII): the key
+ * of the roster index, and the comparison. */
 uint64_t moved_jid_key(const char *jid);
+bool moved_jid_eq(const char *a, const char *b);
 void moved_roster_init(struct roster *r);
 void moved_roster_cleanup(struct roster *r);
 struct contact *moved_roster_find(const struct roster *r, const char *jid);

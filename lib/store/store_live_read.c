@@ -407,9 +407,10 @@ static xporta_status fetch_pep(struct live *e)
                 break;
         }
         free(after);
-        xp_run_progress(e->run, "pep-item", XPORTA_KIND_PEP_ITEM,
-                        e->run->kind[XPORTA_KIND_PEP_ITEM].count, 0,
-                        (double)(i + 1) / (double)nodes.n, 0, NULL, false);
+        if (i + 1 < nodes.n) /* the last one: live_phase_done, once */
+            xp_run_progress(e->run, "pep-item", XPORTA_KIND_PEP_ITEM,
+                            e->run->kind[XPORTA_KIND_PEP_ITEM].count, 0,
+                            (double)(i + 1) / (double)nodes.n, 0, NULL, false);
     }
     if (st == XPORTA_OK && live_want(e, XPORTA_KIND_PEP_ITEM))
         live_phase_done(e, XPORTA_KIND_PEP_ITEM);

@@ -16,7 +16,8 @@
  *   lock     an fcntl write lock: a second run of the same job gets
  *            XPORTA_ELOCKED instead of racing the first;
  *   state    the committed snapshot: a header naming the job, then one line
- *            per step ("= kind key id" done, "+ kind key id" started);
+ *            per step ("= kind key id" done, "+ kind key id" started,
+ *            "- kind key id" done no more: to do again);
  *   journal  the steps since the snapshot, appended one line each.
  * Loading reads the snapshot, then replays the journal; a torn last line (a
  * crash in the middle of a write) is dropped, any other damage is an error.
@@ -53,6 +54,10 @@ xporta_status xfer_journal_done(struct xfer_journal *j, const char *kind,
  * saved"). */
 xporta_status xfer_journal_done_sync(struct xfer_journal *j, const char *kind,
                                      const char *key, const char *id);
+/* A done step is to be done again (its work was found undone): "- kind
+ * key id", synced; a later xfer_journal_done marks it done anew. */
+xporta_status xfer_journal_undo(struct xfer_journal *j, const char *kind,
+                                const char *key, const char *id);
 xporta_status xfer_journal_sync(struct xfer_journal *j);
 /* Folds the journal into a new snapshot (write new, fsync, rename, fsync
  * the directory, then drop the journal). */

@@ -118,7 +118,8 @@ xporta_status xfer_copy_outcome(struct xp_run *run,
     if (verify && (missing || differs))
         return xp_fail(&run->err, XPORTA_ECONFLICT,
                        "verify: %llu record(s) missing and %llu different "
-                       "on the target, each reported as an action",
+                       "on the target, each reported as an action; running "
+                       "the same command again writes them again",
                        (unsigned long long)missing,
                        (unsigned long long)differs);
     return XPORTA_OK;

@@ -1,5 +1,6 @@
 /* The job journal: see xfer.h for the design. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,11 +152,15 @@ static bool apply_line(struct xfer_journal *j, char *line)
     char *key = strtok_r(NULL, " ", &save);
     char *id = strtok_r(NULL, " ", &save);
     if (!op || !kind || !key || !id || strtok_r(NULL, " ", &save) ||
-        op[1] != '\0' || (op[0] != '=' && op[0] != '+'))
+        op[1] != '\0' || (op[0] != '=' && op[0] != '+' && op[0] != '-'))
         return false;
     if (!unescape(kind) || !unescape(key) || !unescape(id))
         return false;
     uint64_t h = step_hash(kind, key, *id ? id : NULL);
+    if (op[0] == '-') {
+        xp_set_remove(&j->done, h); /* a step to do again */
+        return true;
+    }
     if (xp_set_add(op[0] == '=' ? &j->done : &j->started, h) == 1)
         j->steps++;
     return true;
@@ -221,7 +226,19 @@ static xporta_status open_journal_file(struct xfer_journal *j)
     char *p = path_in(j, "journal");
     if (!p)
         return xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
-    j->journal = fopen(p, "a");
+    /* 0600, like everything in the job's directory: the steps name the
+     * account's contacts.  fchmod: a journal an older version left 0644. */
+    int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0 && fchmod(fd, 0600) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    j->journal = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (!j->journal && fd >= 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
     if (j->journal && fseek(j->journal, 0, SEEK_END) == 0)
         j->synced_len = ftell(j->journal);
     xporta_status st =
@@ -271,8 +288,8 @@ static xporta_status write_snapshot(struct xfer_journal *j)
         if (!line)
             st = xp_fail(&j->err, XPORTA_ENOMEM, "out of memory");
         free(line);
-        if (st == XPORTA_OK)
-            st = xp_afile_commit(&f, false, &j->err);
+        if (st == XPORTA_OK) /* secret: stays 0600, whatever the umask */
+            st = xp_afile_commit(&f, true, &j->err);
         else
             xp_afile_abort(&f);
     }
@@ -327,6 +344,29 @@ xporta_status xfer_journal_open(struct xfer_journal **out, const char *dir,
                     dir);
         xfer_journal_close(j);
         return st;
+    }
+    /* And nobody else's to look into: a --state-dir the user made 0755
+     * is made 0700 (its files are 0600 too).  Through a descriptor, so
+     * that what is changed is what was checked. */
+    if ((dsb.st_mode & 077) != 0) {
+        int dfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat fsb;
+        const char *why = NULL;
+        if (dfd < 0 || fstat(dfd, &fsb) != 0)
+            why = strerror(errno);
+        else if (fsb.st_dev != dsb.st_dev || fsb.st_ino != dsb.st_ino)
+            why = "it was replaced while being checked";
+        else if (fchmod(dfd, 0700) != 0)
+            why = strerror(errno);
+        if (dfd >= 0)
+            close(dfd);
+        if (why) {
+            xporta_status st =
+                xp_fail(err, XPORTA_EIO,
+                        "%s: cannot make it private (chmod 700): %s", dir, why);
+            xfer_journal_close(j);
+            return st;
+        }
     }
     char *lock = path_in(j, "lock");
     char busy[4200];
@@ -443,6 +483,19 @@ static xporta_status mark_done(struct xfer_journal *j, const char *kind,
         j->steps++;
     if (st == XPORTA_OK)
         hook_step(j);
+    return st;
+}
+
+xporta_status xfer_journal_undo(struct xfer_journal *j, const char *kind,
+                                const char *key, const char *id)
+{
+    uint64_t h = step_hash(kind, key, id);
+    if (!xp_set_has(&j->done, h))
+        return XPORTA_OK;
+    /* Rare (verify found the step's work undone): synced at once. */
+    xporta_status st = append(j, '-', kind, key, id, true);
+    if (st == XPORTA_OK)
+        xp_set_remove(&j->done, h);
     return st;
 }
 

@@ -213,22 +213,57 @@ xp_elem *xp_pep_affiliations_set(struct xp_arena *a, const char *node,
  * <item id='current'><moved><new-jid>NEW</new-jid></moved></item>. */
 xp_elem *xp_moved_item(struct xp_arena *a, const char *new_jid);
 /* <pubsub><create node='urn:xmpp:moved:1'/><configure>{access_model,
- * persist_items, max_items 1}</configure></pubsub>, and the owner's
- * configure set of the same form (for a node that exists). */
+ * persist_items, max_items 1, publish_model publishers, itemreply
+ * publisher, send_last_published_item on_sub_and_presence}</configure>
+ * </pubsub>, and the owner's configure set of the same form (for a node
+ * that exists). */
 xp_elem *xp_moved_create(struct xp_arena *a, const char *access_model);
 xp_elem *xp_moved_configure(struct xp_arena *a, const char *access_model);
 /* <pubsub><items node='urn:xmpp:moved:1'><item id='current'/></items>. */
 xp_elem *xp_moved_query(struct xp_arena *a);
-/* The new JID of a statement: from a result of xp_moved_query (the
- * <new-jid> text, bare) or from a <gone/> error whose text is an xmpp: URI
- * (XEP-0283 §4.3).  NULL when the reply says neither. */
+/* <pubsub><subscribe node='urn:xmpp:moved:1' jid=JID/></pubsub>, or with
+ * `unsubscribe` the <unsubscribe/> of the same. */
+xp_elem *xp_moved_subscribe(struct xp_arena *a, const char *jid,
+                            bool unsubscribe);
+/* A statement as received: from a result of xp_moved_query, from a pubsub
+ * event (<message><event><items node='urn:xmpp:moved:1'><item>), or from a
+ * <gone/> error whose text is an xmpp: URI (XEP-0283 §4.3). */
+struct xp_moved_statement {
+    const char *new_jid; /* bare; NULL when the stanza names none */
+    /* Who published the item (its `publisher` attribute, XEP-0060), bare;
+     * "" when the attribute is there but holds no JID; NULL when the
+     * server does not say.  Prosody 0.12 says it in event notifications
+     * only, ejabberd 23.01 in replies and events when the node's
+     * pubsub#itemreply is "publisher" (a full JID there). */
+    const char *publisher;
+    bool gone; /* from a <gone/> error: the old server's own word */
+};
+/* Fills `out` (all NULL/false when the stanza is no statement); true when
+ * it names a new JID. */
+bool xp_moved_statement(struct xp_arena *a, const xp_elem *stanza,
+                        struct xp_moved_statement *out);
+/* The new JID of a statement (xp_moved_statement's new_jid): NULL when
+ * the reply names none. */
 const char *xp_moved_new_jid(struct xp_arena *a, const xp_elem *iq);
+/* The value of field `var` (e.g. "pubsub#publish_model") in the
+ * pubsub#meta-data form of a disco#info reply about a node (XEP-0060
+ * §5.4); NULL when the reply has no such form or field.  Prosody 0.12
+ * sends the form (access and publish model) to those subscribed to the
+ * owner's presence; ejabberd 23.01 sends none for PEP nodes. */
+const char *xp_pubsub_meta(const xp_elem *iq, const char *var);
 /* <presence type='TYPE' to='TO'> with, for a subscribe, the
  * <moved><old-jid>OLD</old-jid></moved> notification when old_jid is set. */
 xp_elem *xp_presence(struct xp_arena *a, const char *type, const char *to,
                      const char *old_jid);
-/* The <old-jid> of a subscription request's <moved/>, bare; NULL when it
- * has none or it is not a JID. */
+/* The <old-jid> of a subscription request's <moved/>, bare.  NULL with
+ * *why NULL when the request has no <moved/>; NULL with *why saying what
+ * is wrong when the notice is malformed (no <old-jid>, a full JID, an
+ * xmpp: URI, white space, two '@', an empty part, ...): XEP-0283 §4.2
+ * wants the bare JID of an account. */
+const char *xp_moved_notice(struct xp_arena *a, const xp_elem *presence,
+                            const char **why);
+/* xp_moved_notice without the reason: NULL for no notice or a malformed
+ * one. */
 const char *xp_moved_old_jid(struct xp_arena *a, const xp_elem *presence);
 
 /* ---- dates (XEP-0082) ------------------------------------------------------

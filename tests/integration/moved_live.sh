@@ -11,10 +11,15 @@
 #    carol), leaves the rest (dave never approved alice), and the rosters
 #    end with the new address, the right subscription, name and groups;
 #  - forged moves are refused with their reason: a statement naming
-#    someone else, no statement, an old address never approved;
+#    someone else, no statement, an old address never approved, a
+#    malformed notice; and a statement someone else published on the old
+#    account's node, which its owner had opened to publishers (with a
+#    notice and with a plain request);
+#  - --insecure warns also with -q;
 #  - a test build stopped after every journal step resumes without asking
 #    anyone twice.
-# Then, when a second pair of servers can talk server to server
+# Then a move typed in capitals is followed (JIDs compare without case),
+# and, when a second pair of servers can talk server to server
 # (XPORTA_S2S=1), the same across Prosody -> ejabberd.
 set -u
 SCRIPT=$1 DIR=$2 X=$3 POP=$4 SCEN=$5
@@ -73,7 +78,7 @@ scenario() {
     OP=$(grep "^XPORTA_$(echo "$os" | tr a-z A-Z)_PORT=" "$env_file" | cut -d= -f2)
     NP=$(grep "^XPORTA_$(echo "$ns" | tr a-z A-Z)_PORT=" "$env_file" | cut -d= -f2)
     CA=$(grep '^XPORTA_TEST_CAFILE=' "$env_file" | cut -d= -f2)
-    for u in alice bob carol dave erin frank grace; do
+    for u in alice bob carol dave erin frank grace mallory oscar; do
         XPORTA_SERVERS_DIR=$(dirname "$env_file") bash "$SCRIPT" adduser "$os" "$P-$u" "$PASS" >/dev/null ||
             bad "$label: adduser $P-$u"
     done
@@ -117,6 +122,10 @@ scenario() {
     run 0 "$X" follow-moves "$P-erin@$od" $(C)
     has "$T/err" "0 move(s) followed, 0 request(s) left for you"
     hasnt "$T/err" "contacts asked"
+    # --insecure warns every time, as the man page says, -q or not.
+    run 0 "$X" follow-moves -q --insecure "$P-erin@$od" --host 127.0.0.1 \
+        --port "$OP" --password-file "$T/pw"
+    has "$T/err" "warning: --insecure: the server's certificate is NOT verified"
     # bob asked back: announce, run again, approves him (he followed the old
     # address).
     # shellcheck disable=SC2086
@@ -138,8 +147,9 @@ scenario() {
 
     # Forged moves, sent to bob (who follows alice's moves):
     #  grace claims to be alice: alice's statement names NEW, not grace;
-    #  grace claims to be NEW: NEW has no statement;
-    #  grace claims to be erin, whom bob never approved.
+    #  erin claims to be NEW: NEW has no statement;
+    #  frank claims to be erin, whom bob never approved;
+    #  oscar's notice names alice by a full JID: malformed.
     cat >"$T/forge.xml" <<EOS
 <script>
   <login as='g' jid='$P-grace@$od' password='$PASS' resource='forge'/>
@@ -154,10 +164,73 @@ scenario() {
   <send as='f'><presence to='$P-bob@$od' type='subscribe'><moved xmlns='urn:xmpp:moved:1'><old-jid>$P-erin@$od</old-jid></moved></presence></send>
   <iq as='f' type='get' to='$od'><ping xmlns='urn:xmpp:ping'/></iq>
   <logout as='f'/>
+  <login as='o' jid='$P-oscar@$od' password='$PASS' resource='forge'/>
+  <send as='o'><presence to='$P-bob@$od' type='subscribe'><moved xmlns='urn:xmpp:moved:1'><old-jid>$A/phone</old-jid></moved></presence></send>
+  <iq as='o' type='get' to='$od'><ping xmlns='urn:xmpp:ping'/></iq>
+  <logout as='o'/>
 </script>
 EOS
-    # bob watches (ejabberd would drop the notices from requests it stores
-    # for an offline bob), the forgers send.
+    watch_bob "$T/forge.xml" "$P-oscar@$od"
+    hasre "$T/err" "left +$P-grace@$od: claims to be $A, but $A says it moved to $NEW"
+    hasre "$T/err" "left +$P-erin@$od: claims to be $NEW, but $NEW does not confirm it"
+    hasre "$T/err" "left +$P-frank@$od: claims to be $P-erin@$od, whom you never approved"
+    has "$T/err" "left     $P-oscar@$od: malformed moved notice (old JID \"$A/phone\"): the old JID is a full JID"
+    has "$T/err" "0 move(s) followed, 4 request(s) left for you"
+    roster_of "$env_file" "$os" "$P-bob@$od" "$T/bob2.xml"
+    no_item "$T/bob2.xml" "$P-grace@$od"
+    no_item "$T/bob2.xml" "$P-oscar@$od"
+
+    # A statement is only the owner's word when the owner wrote it.  alice
+    # opens her node to publishers (pubsub#publish_model open: Prosody lets
+    # anyone publish then; ejabberd anyone whose item the owner did not
+    # create, so alice also withdraws hers), and mallory publishes
+    # "alice moved to mallory" there.  Neither a request with the notice
+    # (to bob) nor a plain one matched against the statement (to carol) is
+    # followed: the servers name mallory as the publisher (ejabberd in its
+    # reply, itemreply being set by announce; Prosody in the last item it
+    # sends a new subscriber).
+    cat >"$T/open.xml" <<EOS
+<script>
+  <login as='a' jid='$A' password='$PASS' resource='open'/>
+  <iq as='a' type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='urn:xmpp:moved:1'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field><field var='pubsub#publish_model'><value>open</value></field></x></configure></pubsub></iq>
+  <iq as='a' type='set'><pubsub xmlns='http://jabber.org/protocol/pubsub'><retract node='urn:xmpp:moved:1'><item id='current'/></retract></pubsub></iq>
+  <logout as='a'/>
+  <login as='m' jid='$P-mallory@$od' password='$PASS' resource='forge'/>
+  <iq as='m' type='set' to='$A'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='urn:xmpp:moved:1'><item id='current'><moved xmlns='urn:xmpp:moved:1'><new-jid>$P-mallory@$od</new-jid></moved></item></publish></pubsub></iq>
+  <send as='m'><presence to='$P-carol@$od' type='subscribe'/></send>
+  <iq as='m' type='get' to='$od'><ping xmlns='urn:xmpp:ping'/></iq>
+  <logout as='m'/>
+</script>
+EOS
+    cat >"$T/forge2.xml" <<EOS
+<script>
+  <login as='m' jid='$P-mallory@$od' password='$PASS' resource='forge'/>
+  <send as='m'><presence to='$P-bob@$od' type='subscribe'><moved xmlns='urn:xmpp:moved:1'><old-jid>$A</old-jid></moved></presence></send>
+  <iq as='m' type='get' to='$od'><ping xmlns='urn:xmpp:ping'/></iq>
+  <logout as='m'/>
+</script>
+EOS
+    "$POP" "$env_file" "$T/open.xml" >"$T/open.log" 2>&1 ||
+        { bad "$label: the open node's forgery could not be staged"; tail -5 "$T/open.log" >&2; }
+    mistrust="claims to be $A, but $A's statement naming it cannot be trusted: it was published by $P-mallory@$od, not by $A"
+    watch_bob "$T/forge2.xml" "$P-mallory@$od"
+    has "$T/err" "left     $P-mallory@$od: $mistrust"
+    has "$T/err" "0 move(s) followed," # (Prosody shows the old ones again)
+    # shellcheck disable=SC2046
+    run 0 "$X" follow-moves "$P-carol@$od" $(C)
+    has "$T/err" "left     $P-mallory@$od: $mistrust"
+    has "$T/err" "0 move(s) followed, 1 request(s) left for you"
+    roster_of "$env_file" "$os" "$P-bob@$od" "$T/bob3.xml"
+    no_item "$T/bob3.xml" "$P-mallory@$od"
+    roster_of "$env_file" "$os" "$P-carol@$od" "$T/carol3.xml"
+    no_item "$T/carol3.xml" "$P-mallory@$od"
+}
+
+# watch_bob SCRIPT JID: bob watches (ejabberd would drop the notices from
+# requests it stores for an offline bob) while SCRIPT sends, until the
+# request of JID (sent last) was left for him; the output is in $T/err.
+# Uses the scenario's P, od, env_file and C.
+watch_bob() {
     # shellcheck disable=SC2046
     "$X" follow-moves --watch "$P-bob@$od" $(C) >"$T/out" 2>"$T/err" </dev/null &
     watcher=$!
@@ -166,21 +239,15 @@ EOS
         sleep 0.5
         w=$((w + 1))
     done
-    "$POP" "$env_file" "$T/forge.xml" >"$T/forge.log" 2>&1 ||
-        { bad "$label: forge"; tail -5 "$T/forge.log" >&2; }
+    "$POP" "$env_file" "$1" >"$T/forge.log" 2>&1 ||
+        { bad "$label: forge ($1)"; tail -5 "$T/forge.log" >&2; }
     w=0
-    until [ "$(grep -c "^  left " "$T/err")" -ge 3 ] || [ $w -ge 30 ]; do
+    until grep -q "^  left  *$2: " "$T/err" || [ $w -ge 60 ]; do
         sleep 0.5
         w=$((w + 1))
     done
     kill -INT $watcher
     wait $watcher && ok || bad "$label: follow-moves --watch did not end cleanly"
-    hasre "$T/err" "left +$P-grace@$od: claims to be $A, but $A says it moved to $NEW"
-    hasre "$T/err" "left +$P-erin@$od: claims to be $NEW, but $NEW does not confirm it"
-    hasre "$T/err" "left +$P-frank@$od: claims to be $P-erin@$od, whom you never approved"
-    has "$T/err" "0 move(s) followed, 3 request(s) left for you"
-    roster_of "$env_file" "$os" "$P-bob@$od" "$T/bob2.xml"
-    no_item "$T/bob2.xml" "$P-grace@$od"
 }
 
 scenario "$DIR/servers.env" prosody "$XPORTA_PROSODY_DOMAIN" prosody "$XPORTA_PROSODY_DOMAIN2" "$RUN-p" "prosody"
@@ -266,6 +333,29 @@ run 0 "$X" announce "$P-alice@$D" "$P-new@$D2" $PAIR --moved-access open
 has "$T/err" "publishing the moved statement"
 hasre "$T/err" "earlier +$P-dave@$D"
 has "$T/err" "contacts asked: 0 with the moved notice, 0 without"
+
+# ---- JIDs compare without case (RFC 7622) ------------------------------------
+# The user types OLD and NEW with capitals: the notice and the statement
+# carry them so, while the contacts' rosters and the request's sender have
+# them as the server folds them.  The move is followed all the same.
+P=$RUN-c
+for u in alice bob carol dave erin frank grace; do
+    bash "$SCRIPT" adduser prosody "$P-$u" "$PASS" >/dev/null
+done
+bash "$SCRIPT" adduser "$D2" "$P-new" "$PASS" >/dev/null
+"$POP" "$DIR/servers.env" "$SCEN/fill-prosody.xml" ALICE="$P-alice" BOB="$P-bob" \
+    CAROL="$P-carol" DAVE="$P-dave" ERIN="$P-erin" FRANK="$P-frank" \
+    GRACE="$P-grace" PASS="$PASS" >"$T/fill.log" 2>&1 || bad "case: fill"
+UP_OLD=$P-Alice@$(echo "$D" | tr a-z A-Z) UP_NEW=$P-New@$(echo "$D2" | tr a-z A-Z)
+# shellcheck disable=SC2086
+run 0 "$X" announce "$UP_OLD" "$UP_NEW" $PAIR
+hasre "$T/err" "moved +$P-bob@$D: asked with the moved notice"
+for u in bob carol; do
+    run 0 "$X" follow-moves "$P-$u@$D" --host 127.0.0.1 --port "$XPORTA_PROSODY_PORT" \
+        --cafile "$XPORTA_TEST_CAFILE" --password-file "$T/pw"
+    hasre "$T/err" "followed +$P-new@$D2: verified move from $P-alice@$D"
+    has "$T/err" "1 move(s) followed, 0 request(s) left for you"
+done
 
 # ---- across servers: Prosody -> ejabberd over s2s on loopback ----------------
 if XPORTA_SERVERS_DIR=$S2S_DIR XPORTA_S2S=1 XPORTA_PROSODY_PORT= XPORTA_EJABBERD_PORT= \

@@ -181,6 +181,42 @@ static void durable_file_appears_only_at_commit(void **state)
     free(dir);
 }
 
+/* Removal keeps every other member findable, whatever the collisions:
+ * checked against a plain array model, with keys chosen to pile up in a
+ * few home slots (the low bits decide them). */
+static void set_remove_keeps_the_rest(void **state)
+{
+    (void)state;
+    struct xp_set s;
+    xp_set_init(&s, 0);
+    enum { N = 600 };
+    uint64_t keys[N];
+    bool in[N];
+    for (unsigned i = 0; i < N; i++) {
+        /* clusters: many keys share their low 4 bits, and wrap around */
+        keys[i] = ((uint64_t)(i * 2654435761u) << 8) | (i % 7) | 0x8000u;
+        assert_int_equal(xp_set_add(&s, keys[i]), 1);
+        in[i] = true;
+    }
+    for (unsigned round = 0; round < 3; round++)
+        for (unsigned i = round; i < N; i += 3 + round) {
+            assert_int_equal(xp_set_remove(&s, keys[i]), in[i]);
+            in[i] = false;
+            for (unsigned k = 0; k < N; k++)
+                if (xp_set_has(&s, keys[k]) != in[k])
+                    fail_msg("after removing %u, key %u: %d", i, k, !in[k]);
+        }
+    size_t n = 0;
+    for (unsigned k = 0; k < N; k++)
+        n += in[k];
+    assert_int_equal(s.n, n);
+    assert_false(xp_set_remove(&s, 12345)); /* never there */
+    /* Removed keys can come back. */
+    assert_int_equal(xp_set_add(&s, keys[0]), 1);
+    assert_true(xp_set_has(&s, keys[0]));
+    xp_set_cleanup(&s);
+}
+
 static void map_keeps_values_across_growth(void **state)
 {
     (void)state;
@@ -214,6 +250,7 @@ int main(void)
         cmocka_unit_test(first_error_wins),
         cmocka_unit_test(durable_file_appears_only_at_commit),
         cmocka_unit_test(map_keeps_values_across_growth),
+        cmocka_unit_test(set_remove_keeps_the_rest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

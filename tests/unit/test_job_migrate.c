@@ -303,6 +303,16 @@ static void verify_catches_a_lost_write(void **state)
     assert_non_null(strstr(last_failed, "vcard"));
     assert_non_null(strstr(last_failed, "not on the target"));
     assert_null(fake_get(NEW, XPORTA_KIND_VCARD, "vcard", NULL));
+    /* Run again: the vCard, journaled as written, is written again, alone,
+     * and now verify finds it. */
+    unsigned long before = writes();
+    assert_int_equal(run_migrate(e, false, &verified), XPORTA_OK);
+    assert_true(verified);
+    assert_int_equal(writes(), before + 1);
+    char *v = fake_get(NEW, XPORTA_KIND_VCARD, "vcard", NULL);
+    assert_non_null(v);
+    assert_non_null(strstr(v, "Juliet Capulet"));
+    free(v);
 }
 
 /* ---- a stop at every journal step -----------------------------------------

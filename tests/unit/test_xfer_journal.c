@@ -77,6 +77,46 @@ static void steps_survive_a_reopen(void **state)
     free(tmp);
 }
 
+/* A step undone (verify found its work gone) is not done after a reopen,
+ * nor after a compaction folds the journal into the snapshot; done again,
+ * it is done. */
+static void an_undone_step_is_to_do_again(void **state)
+{
+    (void)state;
+    char *tmp = make_tmpdir();
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/job", tmp);
+    struct xfer_journal *j = open_ok(dir, "import u", NULL);
+    for (int i = 0; i < 50; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "c%d@x", i);
+        assert_int_equal(xfer_journal_done(j, "roster", key, NULL), XPORTA_OK);
+    }
+    assert_int_equal(xfer_journal_undo(j, "roster", "c7@x", NULL), XPORTA_OK);
+    assert_int_equal(xfer_journal_undo(j, "vcard", "never", NULL), XPORTA_OK);
+    assert_false(xfer_journal_is_done(j, "roster", "c7@x", NULL));
+    xfer_journal_close(j);
+    j = open_ok(dir, "import u", NULL);
+    assert_false(xfer_journal_is_done(j, "roster", "c7@x", NULL));
+    assert_true(xfer_journal_is_done(j, "roster", "c8@x", NULL));
+    assert_int_equal(xfer_journal_compact(j), XPORTA_OK);
+    xfer_journal_close(j);
+    j = open_ok(dir, "import u", NULL);
+    assert_false(xfer_journal_is_done(j, "roster", "c7@x", NULL));
+    for (int i = 0; i < 50; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "c%d@x", i);
+        assert_int_equal(xfer_journal_is_done(j, "roster", key, NULL), i != 7);
+    }
+    assert_int_equal(xfer_journal_done(j, "roster", "c7@x", NULL), XPORTA_OK);
+    xfer_journal_close(j);
+    j = open_ok(dir, "import u", NULL);
+    assert_true(xfer_journal_is_done(j, "roster", "c7@x", NULL));
+    xfer_journal_close(j);
+    rm_rf(tmp);
+    free(tmp);
+}
+
 static void a_torn_last_line_is_dropped(void **state)
 {
     (void)state;
@@ -192,6 +232,61 @@ static void a_state_dir_others_can_write_is_refused(void **state)
     free(tmp);
 }
 
+static unsigned mode_of(const char *dir, const char *name)
+{
+    char p[4300];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s%s%s", dir, name ? "/" : "", name ? name : "");
+    if (stat(p, &sb) != 0)
+        fail_msg("%s: missing", p);
+    return (unsigned)(sb.st_mode & 07777);
+}
+
+/* The journal names the account's contacts: under umask 000 and in a
+ * --state-dir the user made 0755, the journal and the snapshot are 0600
+ * (also after a compaction, and a journal an older version left 0644),
+ * and the directory becomes 0700. */
+static void the_state_is_private_whatever_the_umask(void **state)
+{
+    (void)state;
+    mode_t old_mask = umask(0);
+    char *tmp = make_tmpdir();
+    char dir[4200], made[4200];
+    snprintf(dir, sizeof dir, "%s/state", tmp);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    assert_int_equal(mode_of(dir, NULL), 0755);
+    struct xfer_journal *j = open_ok(dir, "job", NULL);
+    assert_int_equal(xfer_journal_done_sync(j, "roster", "bob@x", NULL),
+                     XPORTA_OK);
+    assert_int_equal(mode_of(dir, NULL), 0700);
+    assert_int_equal(mode_of(dir, "journal"), 0600);
+    assert_int_equal(mode_of(dir, "state"), 0600);
+    assert_int_equal(xfer_journal_compact(j), XPORTA_OK);
+    assert_int_equal(mode_of(dir, "state"), 0600);
+    assert_int_equal(mode_of(dir, "journal"), 0600);
+    xfer_journal_close(j);
+
+    /* A journal left readable by an older version is made private. */
+    char jp[4300];
+    snprintf(jp, sizeof jp, "%s/journal", dir);
+    assert_int_equal(chmod(jp, 0644), 0);
+    j = open_ok(dir, "job", NULL);
+    assert_true(xfer_journal_is_done(j, "roster", "bob@x", NULL));
+    assert_int_equal(mode_of(dir, "journal"), 0600);
+    xfer_journal_close(j);
+
+    /* A directory made on demand (default state dirs) is 0700 too. */
+    snprintf(made, sizeof made, "%s/jobs/new", tmp);
+    j = open_ok(made, "job", NULL);
+    assert_int_equal(mode_of(made, NULL), 0700);
+    assert_int_equal(mode_of(made, "journal"), 0600);
+    assert_int_equal(mode_of(made, "state"), 0600);
+    xfer_journal_close(j);
+    umask(old_mask);
+    rm_rf(tmp);
+    free(tmp);
+}
+
 /* Without XDG_STATE_HOME or HOME, the account's home directory from the
  * password database: never a shared /tmp path. */
 static void state_dir_without_home_is_not_in_tmp(void **state)
@@ -215,11 +310,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(steps_survive_a_reopen),
+        cmocka_unit_test(an_undone_step_is_to_do_again),
         cmocka_unit_test(a_torn_last_line_is_dropped),
         cmocka_unit_test(another_jobs_state_is_not_reused),
         cmocka_unit_test(a_second_process_is_locked_out),
         cmocka_unit_test(state_dirs_are_per_job),
         cmocka_unit_test(a_state_dir_others_can_write_is_refused),
+        cmocka_unit_test(the_state_is_private_whatever_the_umask),
         cmocka_unit_test(state_dir_without_home_is_not_in_tmp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1207,8 +1207,13 @@ static void moved_builders_serialise_as_the_xep_says(void **state)
         "http://jabber.org/protocol/pubsub#node_config</value></field>"
         "<field var='pubsub#access_model'><value>presence</value></field>"
         "<field var='pubsub#persist_items'><value>true</value></field>"
-        "<field var='pubsub#max_items'><value>1</value></field></x>";
-    char want[1024];
+        "<field var='pubsub#max_items'><value>1</value></field>"
+        /* Only the owner publishes, and the items say who did. */
+        "<field var='pubsub#publish_model'><value>publishers</value></field>"
+        "<field var='pubsub#itemreply'><value>publisher</value></field>"
+        "<field var='pubsub#send_last_published_item'><value>"
+        "on_sub_and_presence</value></field></x>";
+    char want[1536];
     snprintf(want, sizeof want,
              "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
              "<create node='urn:xmpp:moved:1'/><configure>%s</configure>"
@@ -1224,6 +1229,14 @@ static void moved_builders_serialise_as_the_xep_says(void **state)
                  "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
                  "<items node='urn:xmpp:moved:1'><item id='current'/>"
                  "</items></pubsub>");
+    assert_query(xp_moved_subscribe(&a, "bob@c.example/x", false),
+                 "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                 "<subscribe node='urn:xmpp:moved:1' jid='bob@c.example/x'/>"
+                 "</pubsub>");
+    assert_query(xp_moved_subscribe(&a, "bob@c.example/x", true),
+                 "<pubsub xmlns='http://jabber.org/protocol/pubsub'>"
+                 "<unsubscribe node='urn:xmpp:moved:1' jid='bob@c.example/x'/>"
+                 "</pubsub>");
     /* Presences are stanzas: serialised inside jabber:client. */
     char *got =
         ser(xp_presence(&a, "subscribe", "bob@c.example", "old@a.example"),
@@ -1316,6 +1329,207 @@ static void moved_statement_decoded_and_forgeries_refused(void **state)
     xp_arena_cleanup(&a);
 }
 
+/* Who published a statement, as the servers say it (replies captured on
+ * Prosody 0.12.3 and ejabberd 23.01 of tests/servers, ids shortened):
+ * ejabberd names the publisher (a full JID) in replies when the node's
+ * pubsub#itemreply is "publisher"; Prosody never in replies, but in the
+ * last item it sends a new subscriber; and Prosody tells those subscribed
+ * to the owner's presence the node's publish model. */
+static void moved_statement_publisher_and_publish_model(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    struct xp_moved_statement ms;
+    /* ejabberd, itemreply publisher: the owner, and a forger's item. */
+    assert_true(xp_moved_statement(
+        &a,
+        parse(&a, "<iq id='1' type='result' to='e1-bob@new.localhost/probe' "
+                  "xml:lang='en' from='e1-alice@new.localhost'><pubsub "
+                  "xmlns='http://jabber.org/protocol/pubsub'><items "
+                  "node='urn:xmpp:moved:1'><item id='current' "
+                  "publisher='e1-alice@new.localhost/xporta-df177c34'><moved "
+                  "xmlns='urn:xmpp:moved:1'><new-jid>e1-new@new2.localhost"
+                  "</new-jid></moved></item></items></pubsub></iq>"),
+        &ms));
+    assert_string_equal(ms.new_jid, "e1-new@new2.localhost");
+    assert_string_equal(ms.publisher, "e1-alice@new.localhost"); /* bare */
+    assert_false(ms.gone);
+    /* Prosody's reply: no publisher. */
+    assert_true(xp_moved_statement(
+        &a,
+        parse(&a, "<iq id='2' type='result' to='p1-bob@old.localhost/probe' "
+                  "from='p1-alice@old.localhost'><pubsub "
+                  "xmlns='http://jabber.org/protocol/pubsub'><items "
+                  "node='urn:xmpp:moved:1'><item id='current'><moved "
+                  "xmlns='urn:xmpp:moved:1'><new-jid>p1-grace@old.localhost"
+                  "</new-jid></moved></item></items></pubsub></iq>"),
+        &ms));
+    assert_string_equal(ms.new_jid, "p1-grace@old.localhost");
+    assert_null(ms.publisher);
+    /* Prosody's last item for a new subscriber: the forger is named. */
+    assert_true(xp_moved_statement(
+        &a,
+        parse(&a, "<message id='n' type='headline' "
+                  "to='p1-carol@old.localhost/probe' "
+                  "from='p1-alice@old.localhost'><event "
+                  "xmlns='http://jabber.org/protocol/pubsub#event'><items "
+                  "node='urn:xmpp:moved:1'><item id='current' "
+                  "publisher='p1-grace@old.localhost'><moved "
+                  "xmlns='urn:xmpp:moved:1'><new-jid>p1-grace@old.localhost"
+                  "</new-jid></moved></item></items></event></message>"),
+        &ms));
+    assert_string_equal(ms.new_jid, "p1-grace@old.localhost");
+    assert_string_equal(ms.publisher, "p1-grace@old.localhost");
+    /* A publisher that is no JID is someone, unnamed (""). */
+    assert_true(xp_moved_statement(
+        &a,
+        parse(&a, "<message from='o@a.example'><event "
+                  "xmlns='http://jabber.org/protocol/pubsub#event'><items "
+                  "node='urn:xmpp:moved:1'><item id='current' "
+                  "publisher='@@'><moved xmlns='urn:xmpp:moved:1'><new-jid>"
+                  "n@b.example</new-jid></moved></item></items></event>"
+                  "</message>"),
+        &ms));
+    assert_string_equal(ms.publisher, "");
+    /* An event of another node, or no statement: nothing. */
+    assert_false(xp_moved_statement(
+        &a,
+        parse(&a, "<message from='o@a.example'><event "
+                  "xmlns='http://jabber.org/protocol/pubsub#event'><items "
+                  "node='urn:example:x'><item id='current' publisher='o@a."
+                  "example'><moved xmlns='urn:xmpp:moved:1'><new-jid>"
+                  "n@b.example</new-jid></moved></item></items></event>"
+                  "</message>"),
+        &ms));
+    assert_null(ms.new_jid);
+    assert_null(ms.publisher);
+    /* Another item of the node is not the statement (and its publisher
+     * vouches for nothing). */
+    assert_false(xp_moved_statement(
+        &a,
+        parse(&a, "<message from='o@a.example'><event "
+                  "xmlns='http://jabber.org/protocol/pubsub#event'><items "
+                  "node='urn:xmpp:moved:1'><item id='x' publisher='o@a."
+                  "example'><moved xmlns='urn:xmpp:moved:1'><new-jid>"
+                  "n@b.example</new-jid></moved></item></items></event>"
+                  "</message>"),
+        &ms));
+    assert_null(ms.publisher);
+    assert_false(xp_moved_statement(&a, NULL, &ms));
+    /* <gone/>: the server's own word. */
+    assert_true(xp_moved_statement(
+        &a,
+        parse(&a, "<iq type='error' id='3'><error type='cancel'><gone "
+                  "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>"
+                  "xmpp:new@b.example</gone></error></iq>"),
+        &ms));
+    assert_true(ms.gone);
+    assert_null(ms.publisher);
+
+    /* Prosody's disco#info on the node, for a contact subscribed to the
+     * owner's presence, after the owner opened it to publishers. */
+    const xp_elem *info = parse(
+        &a, "<iq id='4' type='result' to='p1-bob@old.localhost/probe' "
+            "from='p1-alice@old.localhost'><query "
+            "xmlns='http://jabber.org/protocol/disco#info' "
+            "node='urn:xmpp:moved:1'><identity category='pubsub' "
+            "type='leaf'/><x xmlns='jabber:x:data' type='result'><field "
+            "type='hidden' var='FORM_TYPE'><value>"
+            "http://jabber.org/protocol/pubsub#meta-data</value></field>"
+            "<field type='text-single' var='pubsub#title'/><field "
+            "type='text-single' var='pubsub#description'/><field "
+            "type='text-single' var='pubsub#type'/><field "
+            "type='text-single' var='pubsub#access_model'><value>whitelist"
+            "</value></field><field type='text-single' "
+            "var='pubsub#publish_model'><value>open</value></field></x>"
+            "</query></iq>");
+    assert_string_equal(xp_pubsub_meta(info, "pubsub#publish_model"), "open");
+    assert_string_equal(xp_pubsub_meta(info, "pubsub#access_model"),
+                        "whitelist");
+    assert_null(xp_pubsub_meta(info, "pubsub#owner"));
+    /* Another form's fields do not count; ejabberd's answer has none. */
+    assert_null(xp_pubsub_meta(
+        parse(&a, "<iq type='result' id='5'><query "
+                  "xmlns='http://jabber.org/protocol/disco#info'><x "
+                  "xmlns='jabber:x:data' type='result'><field "
+                  "var='FORM_TYPE'><value>urn:example:other</value></field>"
+                  "<field var='pubsub#publish_model'><value>publishers"
+                  "</value></field></x></query></iq>"),
+        "pubsub#publish_model"));
+    assert_null(xp_pubsub_meta(
+        parse(&a, "<iq id='6' type='result' from='e1-alice@new.localhost'>"
+                  "<query xmlns='http://jabber.org/protocol/disco#info' "
+                  "node='urn:xmpp:moved:1'><identity category='pubsub' "
+                  "type='pep'/><identity category='pubsub' type='leaf'/>"
+                  "<feature var='http://jabber.org/protocol/pubsub'/>"
+                  "</query></iq>"),
+        "pubsub#publish_model"));
+    assert_null(xp_pubsub_meta(NULL, "pubsub#publish_model"));
+    xp_arena_cleanup(&a);
+}
+
+/* A notice whose old JID is no account's bare JID says what is wrong with
+ * it (follow-moves reports "malformed moved notice", not "no notice"). */
+static void moved_notice_malformed_says_why(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *old_jid; /* NULL: no <old-jid> element */
+        const char *why;     /* a word of the reason */
+    } cases[] = {
+        {"old@a.example/phone", "full JID"},
+        {"@a.example", "empty localpart"},
+        {"old@", "empty domainpart"},
+        {"old@a@b.example", "more than one '@'"},
+        {"xmpp:old@a.example", "xmpp: URI"},
+        {"XMPP:old@a.example", "xmpp: URI"},
+        {" old@a.example", "white space"},
+        {"old@a.example\n", "white space"},
+        {"old @a.example", "white space"},
+        {"a.example", "no localpart"},
+        {"", "empty"},
+        {NULL, "no <old-jid>"},
+    };
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    char xml[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].old_jid)
+            snprintf(xml, sizeof xml,
+                     "<presence type='subscribe'><moved "
+                     "xmlns='urn:xmpp:moved:1'><old-jid>%s</old-jid></moved>"
+                     "</presence>",
+                     cases[i].old_jid);
+        else
+            snprintf(xml, sizeof xml,
+                     "<presence type='subscribe'><moved "
+                     "xmlns='urn:xmpp:moved:1'/></presence>");
+        const char *why = NULL;
+        const char *old = xp_moved_notice(&a, parse(&a, xml), &why);
+        if (old || !why || !strstr(why, cases[i].why))
+            fail_msg("case %zu (%s): old %s, why %s", i,
+                     cases[i].old_jid ? cases[i].old_jid : "none",
+                     old ? old : "NULL", why ? why : "NULL");
+        assert_null(xp_moved_old_jid(&a, parse(&a, xml)));
+    }
+    /* No notice at all: no reason; a good one: the JID, no reason. */
+    const char *why = "x";
+    assert_null(
+        xp_moved_notice(&a, parse(&a, "<presence type='subscribe'/>"), &why));
+    assert_null(why);
+    const char *old = xp_moved_notice(
+        &a,
+        parse(&a, "<presence type='subscribe'><moved "
+                  "xmlns='urn:xmpp:moved:1'><old-jid>Old@A.example</old-jid>"
+                  "</moved></presence>"),
+        &why);
+    assert_non_null(old);
+    assert_string_equal(old, "Old@A.example");
+    assert_null(why);
+    xp_arena_cleanup(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1346,6 +1560,8 @@ int main(void)
         cmocka_unit_test(pep_items_untrusted),
         cmocka_unit_test(moved_builders_serialise_as_the_xep_says),
         cmocka_unit_test(moved_statement_decoded_and_forgeries_refused),
+        cmocka_unit_test(moved_statement_publisher_and_publish_model),
+        cmocka_unit_test(moved_notice_malformed_says_why),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
