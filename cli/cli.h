@@ -46,6 +46,15 @@ void cli_note(const char *fmt, ...) CLI_PRINTF(1, 2);
 /* A status with the object's detail: "xporta: error: DETAIL". */
 int cli_fail(xporta_status st, const char *detail);
 int cli_usage_error(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* After getopt_long returned '?' (with opterr = 0, so that getopt printed
+ * nothing): one message naming the option, unknown or without its value;
+ * returns EXIT_USAGE.  `shortopts` is the optstring given to getopt_long. */
+int cli_bad_option(const char *cmd, char **argv, const char *shortopts);
+/* An input file the library could not open (`st` from opening it): writes
+ * "PATH: REASON" to msg, with the system's reason, and returns the exit
+ * code: 3 when there is no such file, 4 when it cannot be read (a
+ * directory, no permission, ...). */
+int cli_input_fail(const char *path, xporta_status st, char *msg, size_t cap);
 
 /* Prints a diagnostic as "file:line:col: severity: message". */
 void cli_print_diag(FILE *out, const xporta_diag *d);
@@ -75,6 +84,9 @@ double cli_now(void);
 /* Ctrl-C, TERM and HUP call `handler` (which may only set a flag or cancel
  * a job). */
 void cli_catch_interrupts(void (*handler)(int));
+/* For commands that only read (check, stats, diff): Ctrl-C, TERM and HUP
+ * clear the progress line and exit at once with EXIT_CANCELED. */
+void cli_exit_on_interrupt(void);
 /* Runs a job; Ctrl-C (and TERM, HUP) cancels it cleanly: the job stops at
  * a safe point and keeps what lets the same command resume. */
 xporta_status cli_run_cancellable(xporta_job *job);

@@ -1,9 +1,13 @@
 /* Messages, exit codes, progress and JSON for the xporta command. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,6 +86,53 @@ int cli_fail(xporta_status st, const char *detail)
 {
     cli_error("%s", detail && *detail ? detail : xporta_strerror(st));
     return cli_exit_code(st);
+}
+
+int cli_input_fail(const char *path, xporta_status st, char *msg, size_t cap)
+{
+    int code = cli_exit_code(st);
+    int err = 0;
+    struct stat sb;
+    if (st == XPORTA_ENOTFOUND) {
+        err = ENOENT;
+    } else if (st == XPORTA_EIO) {
+        /* The library gives no detail for a file it could not open: ask
+         * the system again for its reason. */
+        int fd = -1;
+        if (stat(path, &sb) != 0)
+            err = errno;
+        else if (S_ISDIR(sb.st_mode))
+            err = EISDIR;
+        else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            err = errno;
+        if (fd >= 0)
+            close(fd);
+    }
+    if (err == ENOENT || err == ENOTDIR) {
+        snprintf(msg, cap, "%s: no such file", path);
+        return EXIT_INPUT;
+    }
+    snprintf(msg, cap, "%s: %s", path,
+             err ? strerror(err) : "cannot open the file");
+    return code;
+}
+
+int cli_bad_option(const char *cmd, char **argv, const char *shortopts)
+{
+    /* getopt_long leaves optopt 0 for an unknown long option; else it is
+     * the option: a long one (known) or a short one that lacks its value,
+     * or an unknown short one. */
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (optopt == 0)
+        return cli_usage_error(cmd, "unknown option '%s'", arg);
+    if (strncmp(arg, "--", 2) == 0 && strchr(arg, '='))
+        return cli_usage_error(cmd, "option '%.*s' takes no value",
+                               (int)strcspn(arg, "="), arg);
+    if (strncmp(arg, "--", 2) == 0)
+        return cli_usage_error(cmd, "option '%s' needs a value", arg);
+    if (optopt < 256 && strchr(shortopts, optopt))
+        return cli_usage_error(cmd, "option '-%c' needs a value", optopt);
+    return cli_usage_error(cmd, "unknown option '-%c'", optopt);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -222,6 +273,28 @@ void cli_catch_interrupts(void (*handler)(int))
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+}
+
+static bool interrupt_tty;
+
+static void exit_interrupted(int sig)
+{
+    static const char clear[] = "\r\033[K";
+    static const char msg[] = ": interrupted\n";
+    (void)sig;
+    /* Only async-signal-safe calls: write(2) and _exit(2). */
+    if (interrupt_tty && write(STDERR_FILENO, clear, sizeof clear - 1) < 0)
+        _exit(EXIT_CANCELED);
+    if (write(STDERR_FILENO, cli_prog, strlen(cli_prog)) < 0 ||
+        write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
+        _exit(EXIT_CANCELED);
+    _exit(EXIT_CANCELED);
+}
+
+void cli_exit_on_interrupt(void)
+{
+    interrupt_tty = isatty(STDERR_FILENO);
+    cli_catch_interrupts(exit_interrupted);
 }
 
 static xporta_job *running_job;

@@ -28,7 +28,9 @@ static const char help[] =
     "  -h, --help     this text\n"
     "\n"
     "Exit status: 0 when no file has errors (warnings allowed), 1 when some\n"
-    "file has errors, 3 when a file cannot be parsed at all.\n";
+    "file has errors, 3 when a file (or a file it includes) is missing or\n"
+    "cannot be parsed, 4 when a file cannot be read (a directory, no\n"
+    "permission, ...).\n";
 
 struct ctx {
     bool json;
@@ -36,11 +38,25 @@ struct ctx {
     bool first_diag;
     unsigned long notes;
     const char *file;
+    int fault; /* the exit code of the first file that cannot be read */
 };
+
+/* The first fault wins: its exit code is the command's. */
+static void set_fault(struct ctx *c, int code)
+{
+    if (!c->fault)
+        c->fault = code;
+}
 
 static void on_diag(const xporta_diag *d, void *ud)
 {
     struct ctx *c = ud;
+    /* An XInclude that cannot be read is reported and skipped (so that
+     * every other problem is listed too), but the input is incomplete: bad
+     * input, as convert and stats, which stop there, say. */
+    if (d->severity == XPORTA_ERROR &&
+        strncmp(d->message, "XInclude '", 10) == 0)
+        set_fault(c, EXIT_INPUT);
     if (c->json) {
         static const char *const sev[] = {"note", "warning", "error"};
         printf("%s\n    {\"severity\": \"%s\", \"file\": ",
@@ -67,8 +83,7 @@ static void on_progress(uint64_t done, void *ud)
     cli_progress_update(ud, done, NULL);
 }
 
-static int check_file(struct ctx *c, const char *path, bool *bad_input,
-                      bool first_file)
+static int check_file(struct ctx *c, const char *path, bool first_file)
 {
     xporta_check_result res;
     struct cli_progress prog;
@@ -95,11 +110,14 @@ static int check_file(struct ctx *c, const char *path, bool *bad_input,
     if (st == XPORTA_ENOMEM || st == XPORTA_EINVAL)
         return -1;
     if (st != XPORTA_OK) {
+        char msg[4096];
+        int code = cli_input_fail(path, st, msg, sizeof msg);
+        /* The message without "PATH: ", which the diagnostic names. */
+        size_t skip = strlen(path) + 2;
         xporta_diag d = {XPORTA_ERROR, path, 0, 0,
-                         st == XPORTA_ENOTFOUND ? "no such file"
-                                                : "cannot open the file"};
+                         strlen(msg) > skip ? msg + skip : msg};
         on_diag(&d, c);
-        *bad_input = true;
+        set_fault(c, code);
         if (c->json)
             printf("\n  ], \"ok\": false, \"errors\": 1, \"warnings\": 0}");
         return 1;
@@ -115,7 +133,9 @@ static int check_file(struct ctx *c, const char *path, bool *bad_input,
         else
             cli_print_diag(stdout, &d);
         errors++;
-        *bad_input = true;
+        set_fault(c, res.fatal == XPORTA_EIO      ? EXIT_IO
+                     : res.fatal == XPORTA_ENOMEM ? EXIT_INTERNAL
+                                                  : EXIT_INPUT);
     }
     if (c->json) {
         printf("\n  ], \"ok\": %s, \"errors\": %lu, \"warnings\": %lu, "
@@ -151,6 +171,8 @@ int cmd_check(int argc, char **argv)
     struct ctx c = {0};
     int opt;
     optind = 1;
+    opterr = 0;              /* cli_bad_option says it once */
+    cli_exit_on_interrupt(); /* it only reads: nothing to clean up */
     while ((opt = getopt_long(argc, argv, "qvh", opts, NULL)) != -1) {
         switch (opt) {
         case 'j':
@@ -174,17 +196,16 @@ int cmd_check(int argc, char **argv)
             fputs(help, stdout);
             return EXIT_OK;
         default:
-            return cli_usage_error("check", "unknown option");
+            return cli_bad_option("check", argv, "qvh");
         }
     }
     if (optind >= argc)
         return cli_usage_error("check", "no FILE given");
-    bool bad_input = false;
     int worst = 0;
     if (c.json)
         printf("{\"files\": [");
     for (int i = optind; i < argc; i++) {
-        int rc = check_file(&c, argv[i], &bad_input, i == optind);
+        int rc = check_file(&c, argv[i], i == optind);
         if (rc < 0)
             return EXIT_INTERNAL;
         if (rc > worst)
@@ -192,7 +213,7 @@ int cmd_check(int argc, char **argv)
     }
     if (c.json)
         printf("\n]}\n");
-    if (bad_input)
-        return EXIT_INPUT;
+    if (c.fault)
+        return c.fault;
     return worst ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -44,6 +44,11 @@ static const char help[] =
     "                          conference.OLD is a host of its own)\n"
     "  --strip-secrets         leave out passwords and SCRAM credentials\n"
     "  --compact               no line breaks between elements\n"
+    "  --skip-invalid          leave out what 'xporta check' calls an error\n"
+    "                          (a host or user whose name is not valid, a\n"
+    "                          record with an invalid JID, ...) with a\n"
+    "                          warning, write the rest, and exit with 1;\n"
+    "                          without it such input stops the conversion\n"
     "  -f, --force             replace OUT if it is an existing file (and,\n"
     "                          with --dialect ejabberd, its OUT_HOST.xml)\n"
     "  -q, --quiet             only errors\n"
@@ -70,10 +75,28 @@ static void on_diag(const xporta_diag *d, void *ud)
     cli_print_diag(stderr, d);
 }
 
+/* A checker error, held until it is known whether what it concerns is
+ * written (a user left out by --users has no say). */
+struct held_diag {
+    char *file;
+    unsigned long line, col;
+    char *msg;
+};
+enum { MAX_HELD = 8 };
+struct held_diags {
+    struct held_diag d[MAX_HELD];
+    unsigned n;
+    unsigned long more; /* past MAX_HELD: counted only */
+};
+
 struct conv {
     xporta_pie_writer *w;
     xporta_filter *f;
-    char *host;         /* host open in the writer */
+    bool skip_invalid;
+    unsigned long invalid;       /* errors in what was to be written */
+    struct held_diags held;      /* the checker's errors on the current event */
+    struct held_diags host_held; /* ... on the current input host */
+    char *host;                  /* host open in the writer */
     char *pending_host; /* seen in the input, begun at its first user */
     bool in_user;
     uint64_t users, records, dropped;
@@ -86,6 +109,75 @@ static int writer_fail(struct conv *c, xporta_pie_reader *r, const char *in)
     xporta_pie_reader_position(r, &file, &line, &col);
     cli_error("%s", xporta_pie_writer_error(c->w));
     cli_note("  while reading %s:%lu:%lu", file ? file : in, line, col);
+    return EXIT_INPUT;
+}
+
+static void on_check(const xporta_diag *d, void *ud)
+{
+    struct held_diags *h = &((struct conv *)ud)->held;
+    if (d->severity != XPORTA_ERROR)
+        return;
+    if (h->n == MAX_HELD) {
+        h->more++;
+        return;
+    }
+    struct held_diag *x = &h->d[h->n++];
+    x->file = d->file ? strdup(d->file) : NULL;
+    x->line = d->line;
+    x->col = d->col;
+    x->msg = strdup(d->message ? d->message : "");
+}
+
+static void drop_held(struct held_diags *h)
+{
+    for (unsigned i = 0; i < h->n; i++) {
+        free(h->d[i].file);
+        free(h->d[i].msg);
+    }
+    h->n = 0;
+    h->more = 0;
+}
+
+static void move_held(struct held_diags *to, struct held_diags *from)
+{
+    drop_held(to);
+    *to = *from;
+    from->n = 0;
+    from->more = 0;
+}
+
+/* What `xporta check` calls an error, in something to be written: stops
+ * the conversion (EXIT_INPUT), or with --skip-invalid is left out with a
+ * warning (0). */
+static int report_invalid(struct conv *c, struct held_diags *h,
+                          const char *what, const char *in,
+                          struct cli_progress *prog)
+{
+    cli_progress_end(prog);
+    for (unsigned i = 0; i < h->n; i++) {
+        char msg[2048];
+        const char *text = h->d[i].msg ? h->d[i].msg : "(out of memory)";
+        xporta_diag d = {XPORTA_ERROR, h->d[i].file, h->d[i].line, h->d[i].col,
+                         text};
+        if (c->skip_invalid) {
+            snprintf(msg, sizeof msg, "%s; %s left out (--skip-invalid)", text,
+                     what);
+            d.severity = XPORTA_WARNING;
+            d.message = msg;
+        }
+        if (!c->skip_invalid || cli_verbose >= 0)
+            cli_print_diag(stderr, &d);
+    }
+    if (h->more && (!c->skip_invalid || cli_verbose >= 0))
+        fprintf(stderr, "%s: ... and %lu more error%s there\n", cli_prog,
+                h->more, h->more == 1 ? "" : "s");
+    c->invalid += h->n + h->more;
+    drop_held(h);
+    if (c->skip_invalid)
+        return 0;
+    cli_note("  'xporta check %s' lists every problem; --skip-invalid "
+             "leaves them out",
+             in);
     return EXIT_INPUT;
 }
 
@@ -115,13 +207,19 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
     xporta_status st = xporta_pie_reader_open(&r, in);
     int rc = 0;
     if (st != XPORTA_OK) {
-        cli_error("%s: %s", in,
-                  st == XPORTA_ENOTFOUND ? "no such file"
-                                         : "cannot open the file");
-        return cli_exit_code(st);
+        char msg[4096];
+        int code = cli_input_fail(in, st, msg, sizeof msg);
+        cli_error("%s", msg);
+        return code;
     }
     xporta_pie_reader_set_diag(r, on_diag, NULL);
-    bool keep_user = false;
+    xporta_checker *chk = NULL;
+    if (xporta_checker_new(&chk, on_check, c) != XPORTA_OK) {
+        xporta_pie_reader_free(r);
+        return EXIT_INTERNAL;
+    }
+    /* skip_host: a host left out (--skip-invalid), with its users. */
+    bool keep_user = false, skip_host = false;
     unsigned long n = 0;
     for (;;) {
         xporta_pie_event ev;
@@ -130,6 +228,10 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
             break;
         }
         st = xporta_pie_reader_next(r, &ev);
+        if (st != XPORTA_OK && interrupted) {
+            rc = EXIT_CANCELED; /* the read ended because of it */
+            break;
+        }
         if (st != XPORTA_OK) {
             cli_progress_end(prog);
             rc = cli_fail(st, xporta_pie_reader_error(r));
@@ -137,6 +239,23 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
         }
         if (ev == XPORTA_PIE_END)
             break;
+        /* The checker validates every event (it keeps state across
+         * them); its errors count where what they concern is written. */
+        drop_held(&c->held);
+        xporta_checker_event(chk, r, ev);
+        bool bad = c->held.n || c->held.more;
+        if (ev == XPORTA_PIE_HOST) {
+            skip_host = false;
+            if (bad)
+                move_held(&c->host_held, &c->held);
+            else
+                drop_held(&c->host_held);
+        } else if (ev == XPORTA_PIE_HOST_END) {
+            skip_host = false;
+            drop_held(&c->host_held);
+        } else if (skip_host) {
+            continue;
+        }
         if ((++n & 1023) == 0)
             cli_progress_update(prog, done_before + xporta_pie_reader_offset(r),
                                 NULL);
@@ -154,6 +273,18 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
                                                 xporta_pie_reader_user(r));
             if (!keep_user)
                 break;
+            if (c->host_held.n || c->host_held.more) {
+                rc = report_invalid(c, &c->host_held, "host with its users", in,
+                                    prog);
+                skip_host = true;
+                keep_user = false;
+                break;
+            }
+            if (bad) {
+                rc = report_invalid(c, &c->held, "user", in, prog);
+                keep_user = false;
+                break;
+            }
             rc = ensure_host(c, r, in);
             if (rc)
                 break;
@@ -177,6 +308,10 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
                 c->dropped++;
                 break;
             }
+            if (bad) {
+                rc = report_invalid(c, &c->held, "record", in, prog);
+                break;
+            }
             if (xporta_pie_writer_write(c->w, rec) != XPORTA_OK)
                 rc = writer_fail(c, r, in);
             c->records++;
@@ -188,8 +323,13 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
             rc = ensure_host(c, r, in);
             if (rc)
                 break;
-            if (xporta_filter_record(c->f, rec, &keep) == XPORTA_OK && keep &&
-                xporta_pie_writer_write_extra(c->w, rec->payload) != XPORTA_OK)
+            if (xporta_filter_record(c->f, rec, &keep) != XPORTA_OK || !keep)
+                break;
+            if (bad) {
+                rc = report_invalid(c, &c->held, "element", in, prog);
+                break;
+            }
+            if (xporta_pie_writer_write_extra(c->w, rec->payload) != XPORTA_OK)
                 rc = writer_fail(c, r, in);
             break;
         }
@@ -207,6 +347,9 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
         if (rc)
             break;
     }
+    drop_held(&c->held);
+    drop_held(&c->host_held);
+    xporta_checker_free(chk);
     xporta_pie_reader_free(r);
     return rc;
 }
@@ -221,7 +364,8 @@ int cmd_convert(int argc, char **argv)
         O_ONLY,
         O_RENAME,
         O_STRIP,
-        O_COMPACT
+        O_COMPACT,
+        O_SKIP_INVALID
     };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
@@ -233,6 +377,7 @@ int cmd_convert(int argc, char **argv)
         {"rename-host", required_argument, NULL, O_RENAME},
         {"strip-secrets", no_argument, NULL, O_STRIP},
         {"compact", no_argument, NULL, O_COMPACT},
+        {"skip-invalid", no_argument, NULL, O_SKIP_INVALID},
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
@@ -250,9 +395,15 @@ int cmd_convert(int argc, char **argv)
     if (xporta_filter_new(&c.f) != XPORTA_OK)
         return EXIT_INTERNAL;
     optind = 1;
+    opterr = 0; /* cli_bad_option says it once */
     while ((opt = getopt_long(argc, argv, "o:fqvh", opts, NULL)) != -1) {
         switch (opt) {
         case 'o':
+            if (out)
+                rc = cli_usage_error("convert",
+                                     "-o given twice ('%s', '%s'): one "
+                                     "output per run",
+                                     out, optarg);
             out = optarg;
             break;
         case O_DIALECT:
@@ -304,6 +455,9 @@ int cmd_convert(int argc, char **argv)
         case O_COMPACT:
             flags |= XPORTA_PIE_COMPACT;
             break;
+        case O_SKIP_INVALID:
+            c.skip_invalid = true;
+            break;
         case 'f':
             force = true;
             break;
@@ -318,7 +472,7 @@ int cmd_convert(int argc, char **argv)
             xporta_filter_free(c.f);
             return EXIT_OK;
         default:
-            rc = cli_usage_error("convert", "unknown option");
+            rc = cli_bad_option("convert", argv, "o:fqvh");
         }
         if (rc) {
             xporta_filter_free(c.f);
@@ -415,6 +569,13 @@ int cmd_convert(int argc, char **argv)
             fprintf(stderr, "; %llu records left out as asked",
                     (unsigned long long)c.dropped);
         fprintf(stderr, "\n");
+    }
+    if (rc == 0 && c.invalid) {
+        cli_warn("left out what %lu error%s concern%s (--skip-invalid); "
+                 "'xporta check' lists them",
+                 c.invalid, c.invalid == 1 ? "" : "s",
+                 c.invalid == 1 ? "s" : "");
+        rc = EXIT_PROBLEMS;
     } else if (rc == EXIT_CANCELED) {
         cli_error("interrupted; nothing was written to %s", out);
     }

@@ -1,5 +1,7 @@
 /* xporta diff: compare two XEP-0227 files by records. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,8 @@ static const char help[] =
     "\n"
     "\n" CLI_ACCOUNT_HELP "\n"
     "Exit status: 0 when the records are the same, 1 when they differ, 3 when\n"
-    "a file cannot be read, 5-7 when an account cannot be read.\n";
+    "a file is missing or cannot be parsed, 4 when it cannot be read (a\n"
+    "directory, no permission), 5-7 when an account cannot be read.\n";
 
 struct side {
     char *first_user; /* user@host of the first user */
@@ -52,7 +55,21 @@ struct ctx {
     unsigned max_lines;
     unsigned shown[XPORTA_KIND_COUNT];
     unsigned long differences;
+    char error[4096]; /* why a side could not be read (for --json) */
 };
+
+/* Why a side could not be read: printed, and kept for the JSON document. */
+static int side_fail(struct ctx *c, int code, const char *fmt, ...)
+    CLI_PRINTF(3, 4);
+static int side_fail(struct ctx *c, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->error, sizeof c->error, fmt, ap);
+    va_end(ap);
+    cli_error("%s", c->error);
+    return code;
+}
 
 static void on_delta(void *ud, xporta_diff_delta delta, xporta_kind kind,
                      const char *key, const char *id)
@@ -118,7 +135,9 @@ static int read_account(struct ctx *c, const struct cli_account *acct,
             fprintf(stderr, "reading %s...\n", bare);
         st = xporta_job_run(job);
         if (st != XPORTA_OK)
-            cli_error("%s: %s", bare, xporta_job_error(job));
+            side_fail(c, 0, "%s: %s", bare, xporta_job_error(job));
+    } else {
+        side_fail(c, 0, "%s: %s", bare, xporta_strerror(st));
     }
     rc = cli_exit_code(st);
     xporta_job_free(job);
@@ -140,9 +159,9 @@ static int read_side(struct ctx *c, const char *path, bool side_a,
     xporta_pie_reader *r = NULL;
     xporta_status st = xporta_pie_reader_open(&r, path);
     if (st != XPORTA_OK) {
-        cli_error("%s: %s", path,
-                  st == XPORTA_ENOTFOUND ? "no such file" : "cannot open");
-        return cli_exit_code(st);
+        char msg[4096];
+        int code = cli_input_fail(path, st, msg, sizeof msg);
+        return side_fail(c, code, "%s", msg);
     }
     char scope[1100] = "";
     char owner[1100] = "";
@@ -151,7 +170,8 @@ static int read_side(struct ctx *c, const char *path, bool side_a,
         xporta_pie_event ev;
         st = xporta_pie_reader_next(r, &ev);
         if (st != XPORTA_OK) {
-            rc = cli_fail(st, xporta_pie_reader_error(r));
+            rc = side_fail(c, cli_exit_code(st), "%s",
+                           xporta_pie_reader_error(r));
             break;
         }
         if (ev == XPORTA_PIE_END)
@@ -184,7 +204,7 @@ static int read_side(struct ctx *c, const char *path, bool side_a,
         st = side_a ? xporta_diff_add_a(c->d, scope, rec, owner)
                     : xporta_diff_add_b(c->d, scope, rec, owner);
         if (st != XPORTA_OK) {
-            rc = cli_fail(st, "out of memory");
+            rc = side_fail(c, cli_exit_code(st), "out of memory");
             break;
         }
     }
@@ -219,6 +239,8 @@ int cmd_diff(int argc, char **argv)
     if (xporta_filter_new(&c.f) != XPORTA_OK)
         return EXIT_INTERNAL;
     optind = 1;
+    opterr = 0;              /* cli_bad_option says it once */
+    cli_exit_on_interrupt(); /* it only reads: nothing to clean up */
     while ((opt = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         int ar = cli_account_option(&acct, "diff", opt, optarg);
         if (ar < 0) {
@@ -246,9 +268,19 @@ int cmd_diff(int argc, char **argv)
         case O_JSON:
             c.json = true;
             break;
-        case O_MAX:
-            c.max_lines = (unsigned)strtoul(optarg, NULL, 10);
+        case O_MAX: {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || errno || v > 1000000000 ||
+                optarg[strspn(optarg, " ")] == '-')
+                rc = cli_usage_error("diff",
+                                     "--max-lines takes a number (0 and up), "
+                                     "not '%s'",
+                                     optarg);
+            c.max_lines = (unsigned)v;
             break;
+        }
         case 'q':
             cli_verbose = -1;
             break;
@@ -257,7 +289,7 @@ int cmd_diff(int argc, char **argv)
             xporta_filter_free(c.f);
             return EXIT_OK;
         default:
-            rc = cli_usage_error("diff", "unknown option");
+            rc = cli_bad_option("diff", argv, "qh");
         }
         if (rc) {
             xporta_filter_free(c.f);
@@ -319,6 +351,14 @@ int cmd_diff(int argc, char **argv)
             first = false;
         }
         printf("}, \"same\": %s}\n", c.differences ? "false" : "true");
+    } else if (rc && c.json) {
+        /* Still one valid JSON document: the differences so far, and why
+         * the comparison stopped. */
+        printf("\n], \"error\": ");
+        cli_json_str(stdout, c.error[0] ? c.error
+                                        : "the comparison stopped (see the "
+                                          "messages on stderr)");
+        printf("}\n");
     } else if (!rc && cli_verbose >= 0) {
         printf("%-18s %10s %10s %10s %10s\n", "kind", "same", "differ",
                "only in A", "only in B");

@@ -19,7 +19,20 @@ static const char help[] =
     "  --json          one JSON document on stdout\n"
     "  --summary       hosts and totals only, no line per user\n"
     "  -q, --quiet     no progress\n"
-    "  -h, --help      this text\n";
+    "  -h, --help      this text\n"
+    "\n"
+    "What 'xporta check' calls an error (a name or JID that is not valid, a\n"
+    "duplicate, ...) is printed on stderr and the exit status is 1; the\n"
+    "records are counted all the same.\n";
+
+static void on_check(const xporta_diag *d, void *ud)
+{
+    unsigned long *errors = ud;
+    if (d->severity != XPORTA_ERROR)
+        return;
+    (*errors)++;
+    cli_print_diag(stderr, d);
+}
 
 struct counts {
     uint64_t n[XPORTA_KIND_COUNT];
@@ -112,6 +125,8 @@ int cmd_stats(int argc, char **argv)
     bool json = false, summary = false;
     int opt;
     optind = 1;
+    opterr = 0;              /* cli_bad_option says it once */
+    cli_exit_on_interrupt(); /* it only reads: nothing to clean up */
     while ((opt = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         switch (opt) {
         case 'j':
@@ -127,7 +142,7 @@ int cmd_stats(int argc, char **argv)
             fputs(help, stdout);
             return EXIT_OK;
         default:
-            return cli_usage_error("stats", "unknown option");
+            return cli_bad_option("stats", argv, "qh");
         }
     }
     if (optind >= argc)
@@ -135,6 +150,7 @@ int cmd_stats(int argc, char **argv)
 
     struct counts all = {0};
     uint64_t hosts = 0;
+    unsigned long errors = 0;
     if (json)
         printf("{\"hosts\": [");
     for (int i = optind; i < argc; i++) {
@@ -142,15 +158,17 @@ int cmd_stats(int argc, char **argv)
         xporta_pie_reader *r = NULL;
         xporta_status st = xporta_pie_reader_open(&r, path);
         if (st != XPORTA_OK) {
-            const char *why = st == XPORTA_ENOTFOUND ? "no such file"
-                                                     : "cannot open the file";
-            cli_error("%s: %s", path, why);
-            if (json) {
-                char msg[4096];
-                snprintf(msg, sizeof msg, "%s: %s", path, why);
+            char msg[4096];
+            int rc = cli_input_fail(path, st, msg, sizeof msg);
+            cli_error("%s", msg);
+            if (json)
                 json_abort(false, msg);
-            }
-            return cli_exit_code(st);
+            return rc;
+        }
+        xporta_checker *chk = NULL;
+        if (xporta_checker_new(&chk, on_check, &errors) != XPORTA_OK) {
+            xporta_pie_reader_free(r);
+            return EXIT_INTERNAL;
         }
         struct stat sb;
         struct cli_progress prog;
@@ -169,11 +187,16 @@ int cmd_stats(int argc, char **argv)
                 if (json)
                     json_abort(in_host, xporta_pie_reader_error(r));
                 int rc = cli_fail(st, xporta_pie_reader_error(r));
+                xporta_checker_free(chk);
                 xporta_pie_reader_free(r);
                 return rc;
             }
             if (ev == XPORTA_PIE_END)
                 break;
+            unsigned long before = errors;
+            xporta_checker_event(chk, r, ev);
+            if (errors != before)
+                cli_progress_end(&prog);
             if ((++n & 1023) == 0)
                 cli_progress_update(&prog, xporta_pie_reader_offset(r), NULL);
             switch (ev) {
@@ -236,8 +259,9 @@ int cmd_stats(int argc, char **argv)
                     in_host = false;
                 } else {
                     cli_progress_end(&prog);
-                    printf("  host %s: %llu users: ", host_jid ? host_jid : "",
-                           (unsigned long long)host.users);
+                    printf("  host %s: %llu user%s: ", host_jid ? host_jid : "",
+                           (unsigned long long)host.users,
+                           host.users == 1 ? "" : "s");
                     print_kinds_text(&host);
                 }
                 add(&all, &host);
@@ -247,14 +271,15 @@ int cmd_stats(int argc, char **argv)
             }
         }
         cli_progress_end(&prog);
+        xporta_checker_free(chk);
         xporta_pie_reader_free(r);
     }
     if (json) {
         printf(
             "\n], \"host_count\": %llu, \"user_count\": %llu, \"bytes\": %llu, "
-            "\"kinds\": ",
+            "\"errors\": %lu, \"kinds\": ",
             (unsigned long long)hosts, (unsigned long long)all.users,
-            (unsigned long long)total_bytes(&all));
+            (unsigned long long)total_bytes(&all), errors);
         print_kinds_json(&all);
         printf("}\n");
     } else {
@@ -262,6 +287,12 @@ int cmd_stats(int argc, char **argv)
                hosts == 1 ? "" : "s", (unsigned long long)all.users,
                all.users == 1 ? "" : "s");
         print_table(&all);
+    }
+    if (errors) {
+        cli_warn("%lu error%s found (as 'xporta check' reports them); an "
+                 "importer would trip over %s",
+                 errors, errors == 1 ? "" : "s", errors == 1 ? "it" : "them");
+        return EXIT_PROBLEMS;
     }
     return EXIT_OK;
 }

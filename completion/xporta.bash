@@ -29,7 +29,7 @@ _xporta_options()
     stats) echo "--json --summary -q --quiet -h --help" ;;
     convert)
         echo "-o --output --dialect --split --users --exclude-kinds" \
-            "--only-kinds --rename-host --strip-secrets --compact -f" \
+            "--only-kinds --rename-host --strip-secrets --skip-invalid --compact -f" \
             "--force -q --quiet -v --verbose -h --help"
         ;;
     diff)

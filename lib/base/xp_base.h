@@ -35,6 +35,8 @@ enum {
     XP_MAX_ATTRS = 256,                 /* attributes on one element */
     XP_MAX_INCLUDE_DEPTH = 8,           /* nested XInclude files */
     XP_MAX_USER_SMALL_BYTES = 16 << 20, /* buffered per-user small data */
+    XP_MAX_TOKEN_BYTES = 16 << 20,      /* one XML token: a tag with its
+                                           attributes, a comment, ... */
 };
 
 /* ---- error detail ------------------------------------------------------ */

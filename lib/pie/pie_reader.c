@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pie_p.h"
@@ -70,6 +71,7 @@ struct doc {
     bool suspended;
     bool final_fed;
     bool root_seen;
+    uint64_t fed;      /* bytes given to the parser */
     int saved_level;   /* the including document's level, restored at end */
     int skip_level;    /* >= 0: inside an <xi:include> (fallback content) */
     struct nsdecl *ns; /* namespaces in scope */
@@ -153,6 +155,11 @@ struct xporta_pie_reader {
     xp_elem *privacy_pending[8];
     unsigned n_privacy_pending;
     const char *blocklist_from_privacy; /* name of the list converted */
+
+    /* The text node of the record being built that grows in place (its
+     * buffer holds text_cap bytes); NULL after the arena is reset. */
+    xp_elem *text_node;
+    size_t text_cap;
 
     /* The record being built. */
     xp_elem *build;      /* current element */
@@ -752,6 +759,7 @@ static void begin_build(xporta_pie_reader *r, xporta_kind kind,
     if (!e)
         return;
     r->build = r->build_root = e;
+    r->text_node = NULL;
     r->build_level = r->level - 1; /* the logical level of e */
     r->build_kind = kind;
     r->build_container = container;
@@ -942,7 +950,7 @@ static void start_include(xporta_pie_reader *r, const char **attrs,
     if (attr_plain(attrs, "xpointer") ||
         (attr_plain(attrs, "parse") &&
          strcmp(attr_plain(attrs, "parse"), "xml") != 0)) {
-        fail_here(r, XPORTA_EUNSUPPORTED,
+        fail_here(r, XPORTA_EFORMAT,
                   "<xi:include> with parse or xpointer is not supported "
                   "(XEP-0227 §5 allows neither)");
         return;
@@ -1409,8 +1417,37 @@ static void XMLCALL on_end(void *ud, const char *full)
 /* xp_elem_add_text, with a new text node and its text in one block. */
 static bool add_text(xporta_pie_reader *r, xp_elem *e, const char *s, size_t n)
 {
-    if (n == 0 || (e->last && !e->last->name))
-        return xp_elem_add_text(&r->arena, e, s, n); /* merges */
+    if (n == 0)
+        return true;
+    xp_elem *last = e->last;
+    if (last && !last->name) {
+        /* Text comes in pieces (one per line, one per feed): its buffer
+         * grows geometrically.  A copy per piece was quadratic: a 300 KB
+         * vCard photo in 76-character lines ran past the 64 MiB ceiling
+         * of a record. */
+        size_t len = last->text_len;
+        if (last != r->text_node || len + n + 1 > r->text_cap) {
+            size_t cap = (len + n + 1) * 2;
+            if (cap < 256)
+                cap = 256;
+            char *buf = xp_arena_alloc(&r->arena, cap);
+            if (!buf) { /* near the ceiling: exactly what it needs */
+                cap = len + n + 1;
+                buf = xp_arena_alloc(&r->arena, cap);
+            }
+            if (!buf)
+                return false;
+            memcpy(buf, last->text, len);
+            last->text = buf;
+            r->text_node = last;
+            r->text_cap = cap;
+        }
+        char *buf = (char *)(uintptr_t)last->text; /* ours: text_node */
+        memcpy(buf + len, s, n);
+        buf[len + n] = '\0';
+        last->text_len = len + n;
+        return true;
+    }
     xp_elem *t = xp_arena_alloc(&r->arena, sizeof *t + n + 1);
     if (!t)
         return false;
@@ -1593,8 +1630,15 @@ static xporta_status open_include(xporta_pie_reader *r)
         st = include_file(NULL, r->doc->name, href, &read, &read_ud, &name);
         if (st == XPORTA_OK) {
             fd = open(name, O_RDONLY | O_CLOEXEC);
-            if (fd < 0)
+            struct stat sb;
+            if (fd < 0) {
                 st = errno == ENOENT ? XPORTA_ENOTFOUND : XPORTA_EIO;
+            } else if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                close(fd);
+                fd = -1;
+                errno = EISDIR;
+                st = XPORTA_EIO;
+            }
         }
     } else {
         st = XPORTA_EUNSUPPORTED;
@@ -1611,6 +1655,10 @@ static xporta_status open_include(xporta_pie_reader *r)
             free(name);
             return XPORTA_OK;
         }
+        /* An include that is not allowed is bad input like any other
+         * (not a refusal by a server). */
+        if (st == XPORTA_EUNSUPPORTED)
+            st = XPORTA_EFORMAT;
         st =
             xp_fail(&r->err, st, "%s:%lu:%lu: XInclude '%s' cannot be read: %s",
                     doc_name(r), r->inc_line, r->inc_col, href, why);
@@ -1690,15 +1738,41 @@ static xporta_status pump(xporta_pie_reader *r)
                 return st;
             continue;
         } else {
-            void *buf = XML_GetBuffer(d->parser, READ_CHUNK);
+            /* expat 2.5 parses an unfinished token again from its start at
+             * every feed: one huge token (a 64 MiB attribute) took half a
+             * minute in 64 KiB feeds.  The parser's position is the start
+             * of that token, so its size so far is known: past the ceiling
+             * it is an error, and below it the feeds grow with it (the
+             * work stays linear). */
+            size_t chunk = READ_CHUNK;
+            XML_Index at = XML_GetCurrentByteIndex(d->parser);
+            if (at >= 0 && d->fed > (uint64_t)at) {
+                uint64_t token = d->fed - (uint64_t)at;
+                if (token > XP_MAX_TOKEN_BYTES) {
+                    unsigned long line, col;
+                    position(r, &line, &col);
+                    return xp_fail(&r->err, XPORTA_ETOOBIG,
+                                   "%s:%lu:%lu: one XML token (a tag with its "
+                                   "attributes, a comment, ...) is over %d "
+                                   "MiB",
+                                   doc_name(r), line, col,
+                                   XP_MAX_TOKEN_BYTES >> 20);
+                }
+                if (token > chunk)
+                    chunk = (size_t)token;
+                if (token + chunk > XP_MAX_TOKEN_BYTES + READ_CHUNK)
+                    chunk = (size_t)(XP_MAX_TOKEN_BYTES + READ_CHUNK - token);
+            }
+            void *buf = XML_GetBuffer(d->parser, (int)chunk);
             if (!buf)
                 return xp_fail(&r->err, XPORTA_ENOMEM, "out of memory");
-            long n = d->read(d->read_ud, buf, READ_CHUNK);
+            long n = d->read(d->read_ud, buf, chunk);
             if (n < 0)
                 return xp_fail(&r->err, XPORTA_EIO, "%s: read: %s", doc_name(r),
                                strerror(errno));
             if (!d->outer)
                 r->offset += (uint64_t)n;
+            d->fed += (uint64_t)n;
             d->final_fed = n == 0;
             xs = XML_ParseBuffer(d->parser, (int)n, n == 0);
         }
@@ -1735,6 +1809,14 @@ xporta_status xporta_pie_reader_open(xporta_pie_reader **out, const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? XPORTA_ENOTFOUND : XPORTA_EIO;
+    /* A directory opens, and fails at the first read: say it now, as the
+     * local I/O error it is (errno EISDIR for the caller's message). */
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return XPORTA_EIO;
+    }
     xporta_pie_reader *r = reader_alloc();
     struct doc *d = r ? doc_new(r, path, NULL, NULL, fd, ROOT_SERVER) : NULL;
     if (!d) {
@@ -1800,8 +1882,10 @@ xporta_status xporta_pie_reader_next(xporta_pie_reader *r, xporta_pie_event *ev)
         *ev = XPORTA_PIE_END;
         return XPORTA_OK;
     }
-    if (r->qlen == 0 && !r->build_root)
+    if (r->qlen == 0 && !r->build_root) {
         xp_arena_reset(&r->arena);
+        r->text_node = NULL;
+    }
     xporta_status st = pump(r);
     if (r->qlen == 0 && st == XPORTA_OK && r->split == PIE_SPLIT_REACHED) {
         *ev = XPORTA_PIE_END;

@@ -12,8 +12,11 @@
  *  - in the Prosody dialect, the user's PEP data: Prosody reads only the
  *    first <pubsub> of each namespace and aborts on a configured node
  *    without <items>, so both pubsub elements are written whole at the end;
- *  - in the ejabberd dialect, the blocklist, written at the end of the user
- *    as ejabberd's "Blocked contacts" privacy list.
+ *  - the blocklist, written at the end of the user: as ejabberd's "Blocked
+ *    contacts" privacy list in its dialect; in Prosody's as one <blocklist>,
+ *    because the reader turns ejabberd's "Blocked contacts" list into
+ *    blocklist records between the user's other privacy records, and Prosody
+ *    reads only the first <query xmlns='jabber:iq:privacy'> of a user.
  *
  * Layouts.  The standard dialect writes one file, or with XPORTA_PIE_SPLIT
  * the XInclude layout suggested by XEP-0227 §5.  Prosody's is a directory of
@@ -969,7 +972,8 @@ xporta_status xporta_pie_writer_write(xporta_pie_writer *w,
          rec->kind == XPORTA_KIND_PEP_SUBSCRIPTIONS ||
          rec->kind == XPORTA_KIND_PEP_ITEM))
         return hold(w, &w->pep_tail, rec);
-    if (w->dialect == XPORTA_DIALECT_EJABBERD &&
+    if ((w->dialect == XPORTA_DIALECT_EJABBERD ||
+         w->dialect == XPORTA_DIALECT_PROSODY) &&
         rec->kind == XPORTA_KIND_BLOCKLIST)
         return hold(w, &w->blocks_tail, rec);
     if (rec->kind == XPORTA_KIND_PRIVACY && xp_streq(rec->key, "default"))
@@ -1090,6 +1094,16 @@ static xporta_status flush_ejabberd_blocks(xporta_pie_writer *w)
     return st;
 }
 
+/* Prosody: the blocklist in one container, whatever came between its
+ * records (so the privacy records around them stay consecutive). */
+static xporta_status flush_prosody_blocks(xporta_pie_writer *w)
+{
+    xporta_status st = XPORTA_OK;
+    for (struct held *h = w->blocks; st == XPORTA_OK && h; h = h->next)
+        st = write_now(w, &h->rec);
+    return st;
+}
+
 xporta_status xporta_pie_writer_end_user(xporta_pie_writer *w)
 {
     xporta_status st = check_ok(w);
@@ -1098,6 +1112,8 @@ xporta_status xporta_pie_writer_end_user(xporta_pie_writer *w)
     if (!w->in_user)
         return xp_fail(&w->err, XPORTA_EINVAL, "end of a user never begun");
     st = start_user_tag(w);
+    if (st == XPORTA_OK && w->dialect == XPORTA_DIALECT_PROSODY)
+        st = flush_prosody_blocks(w);
     if (st == XPORTA_OK && w->dialect == XPORTA_DIALECT_PROSODY)
         st = flush_prosody_pep(w);
     if (st == XPORTA_OK && w->dialect == XPORTA_DIALECT_EJABBERD)

@@ -78,7 +78,7 @@ has "$T/err" "--threads takes 1 or 2"
 run 0 "$X" check --threads 1 "$D/full.xml"
 run 3 "$X" check "$D/nonexistent.xml"
 has "$T/out" "no such file"
-run 1 "$X" check "$D/bad/missing-include.xml"
+run 3 "$X" check "$D/bad/missing-include.xml"
 has "$T/out" "missing-include.xml:2:3: error: XInclude 'nowhere.xml' cannot be read"
 run 1 "$X" check --json "$D/full.xml" "$D/bad/semantic.xml"
 json "$T/out" "len(d['files']) == 2 and d['files'][0]['ok'] and not d['files'][1]['ok'] and d['files'][1]['errors'] == 21"
@@ -193,7 +193,9 @@ done
 # Selecting users and kinds.
 run 0 "$X" convert --users bob "$D/ejabberd-export-main.xml" -o "$T/bob.xml"
 run 0 "$X" stats "$T/bob.xml"
-has "$T/out" "1 users"
+has "$T/out" "host new.localhost: 1 user: "
+has "$T/out" "total: 1 host, 1 user"
+hasnt "$T/out" "1 users"
 hasnt "$T/out" "alice"
 run 3 "$X" convert --users bob,nobody@new.localhost "$D/ejabberd-export-main.xml" -o "$T/nobody.xml"
 has "$T/err" "user 'nobody@new.localhost' (from --users) is not in the input"
@@ -238,6 +240,58 @@ has "$T/err" "is a directory"
 run 2 "$X" convert --users "" "$D/full.xml" -o "$T/x.xml"
 has "$T/err" "--users names no user"
 
+# Issue 15: ejabberd's privacy lists in any order (a <default/>, another
+# list, "Blocked contacts") convert to Prosody: the blocklist read out of
+# "Blocked contacts" no longer splits the user's privacy records.
+W="<list name='W'><item type='jid' value='x@y.example' action='allow' order='1'/></list>"
+B="<list name='Blocked contacts'><item value='s@e.example' type='jid' order='0' action='deny'/></list>"
+P="<default name='W'/>"
+for order in "$P$W$B" "$W$P$B" "$W$B$P"; do
+    printf "<host xmlns='urn:xmpp:pie:0' jid='e.example'><user name='alice'><query xmlns='jabber:iq:privacy'>%s</query></user></host>\n" \
+        "$order" >"$T/privacy.xml"
+    run 0 "$X" check "$T/privacy.xml"
+    rm -rf "$T/privpro"
+    run 0 "$X" convert --dialect prosody "$T/privacy.xml" -o "$T/privpro"
+    has "$T/privpro/alice@e.example.xml" "<item jid='s@e.example'/>"
+    has "$T/privpro/alice@e.example.xml" "<default name='W'/>"
+    run 0 "$X" check "$T/privpro/alice@e.example.xml"
+done
+
+# Issue 15: what check calls invalid (a user name, a JID) is not written:
+# convert stops at it, or leaves it out with --skip-invalid and exits 1;
+# stats says so.
+for mode in "-o $T/inv.xml" "--dialect prosody -o $T/inv" "--dialect ejabberd -o $T/inv.xml"; do
+    run 3 "$X" convert $mode "$D/bad/invalid-jids.xml"
+    has "$T/err" "invalid-jids.xml:4:5: error: user name 'a b' is not a valid localpart"
+    [ -e "$T/inv.xml" ] || [ -e "$T/inv" ] && bad "inv written" || ok
+done
+run 1 "$X" convert --skip-invalid "$D/bad/invalid-jids.xml" -o "$T/inv.xml"
+has "$T/err" "invalid-jids.xml:4:5: warning: user name 'a b' is not a valid localpart"
+has "$T/err" "invalid-jids.xml:11:9: warning: roster item jid '@@@' is not a valid JID"
+has "$T/err" "left out what 2 errors concern"
+hasnt "$T/inv.xml" "a b"
+hasnt "$T/inv.xml" "@@@"
+has "$T/inv.xml" "friend@x.example"
+run 0 "$X" check "$T/inv.xml"
+# Only what is written counts: a user left out by --users, a record by
+# --exclude-kinds, has no say.
+run 0 "$X" convert --users good --exclude-kinds roster "$D/bad/invalid-jids.xml" -o "$T/inv2.xml"
+run 3 "$X" convert --users good "$D/bad/invalid-jids.xml" -o "$T/inv3.xml"
+has "$T/err" "invalid-jids.xml:11:9: error: roster item jid '@@@' is not a valid JID"
+hasnt "$T/err" "'a b'"
+run 1 "$X" stats "$D/bad/invalid-jids.xml"
+has "$T/err" "invalid-jids.xml:11:9: error: roster item jid '@@@' is not a valid JID"
+has "$T/out" "total: 1 host, 2 users"
+run 1 "$X" stats --json "$D/bad/invalid-jids.xml"
+json "$T/out" "d['errors'] == 2 and d['user_count'] == 2"
+# A Prosody user file whose name is not a localpart (as Prosody names it).
+mkdir -p "$T/pin"
+printf "<server-data xmlns='urn:xmpp:pie:0'><host jid='x.example'><user name='a b@c'><vCard xmlns='vcard-temp'><FN>x</FN></vCard></user></host></server-data>\n" \
+    >"$T/pin/a%20b@c@x.example.xml"
+run 3 "$X" convert --dialect prosody "$T/pin/a%20b@c@x.example.xml" -o "$T/pout"
+has "$T/err" "a%20b@c@x.example.xml:1:59: error: user name 'a b@c' is not a valid localpart"
+[ -e "$T/pout" ] && bad "pout written" || ok
+
 # Bad input leaves nothing behind, not even a temporary file.
 mkdir "$T/clean"
 run 3 "$X" convert "$D/bad/malformed.xml" -o "$T/clean/out.xml"
@@ -264,6 +318,120 @@ run 3 "$X" diff "$D/full.xml" "$D/bad/malformed.xml"
 run 2 "$X" diff "$D/full.xml"
 run 2 "$X" diff a@example.org b@example.org
 has "$T/err" "not two accounts"
+
+# diff --json stays one valid JSON document when B cannot be read.
+run 3 "$X" diff --json "$D/full.xml" "$T/nonexistent.xml"
+json "$T/out" "d['differences'] == [] and d['error'].endswith('nonexistent.xml: no such file')"
+run 3 "$X" diff --json "$D/full.xml" "$T/truncated.xml"
+json "$T/out" "'truncated.xml:' in d['error']"
+run 3 "$X" diff --json "$T/truncated.xml" "$D/full.xml"
+json "$T/out" "'truncated.xml:' in d['error']"
+
+# ---- the same fault, the same exit code and message in every command -----
+# (3 bad input: missing file, bad or missing XInclude; 4 local I/O: a
+# directory or an unreadable file, with the system's reason.)
+printf "<server-data xmlns='urn:xmpp:pie:0' xmlns:xi='http://www.w3.org/2001/XInclude'>\n  <xi:include href='/etc/passwd'/>\n</server-data>\n" >"$T/absinclude.xml"
+mkdir -p "$T/adir"
+for cmd in check stats "convert -f -o $T/fault.xml" "diff $D/full.xml"; do
+    run 3 "$X" $cmd "$T/absinclude.xml"
+    cat "$T/out" "$T/err" >"$T/all"
+    has "$T/all" "absinclude.xml:2:3"
+    has "$T/all" "only relative file names can be included"
+    run 3 "$X" $cmd "$D/bad/missing-include.xml"
+    cat "$T/out" "$T/err" >"$T/all"
+    has "$T/all" "missing-include.xml:2:3"
+    run 3 "$X" $cmd "$T/nonexistent.xml"
+    cat "$T/out" "$T/err" >"$T/all"
+    has "$T/all" "no such file"
+    run 4 "$X" $cmd "$T/adir"
+    cat "$T/out" "$T/err" >"$T/all"
+    has "$T/all" "adir: "
+    has "$T/all" "Is a directory"
+done
+# An unreadable file: as another user when we are root.
+chmod 711 "$T"
+mkdir -p "$T/perm"
+chmod 777 "$T/perm"
+cp "$D/full.xml" "$T/perm/secret.xml"
+chmod 000 "$T/perm/secret.xml"
+if [ "$(id -u)" -eq 0 ]; then
+    as_other() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+else
+    as_other() { "$@"; }
+fi
+# (Skipped where the other user cannot run the binary, e.g. a build under
+# a private home directory.)
+if { [ "$(id -u)" -ne 0 ] || command -v setpriv >/dev/null; } &&
+    as_other "$X" --version >/dev/null 2>&1; then
+    for cmd in check stats "convert -o $T/perm/out.xml" "diff $D/full.xml"; do
+        run 4 as_other "$X" $cmd "$T/perm/secret.xml"
+        cat "$T/out" "$T/err" >"$T/all"
+        has "$T/all" "secret.xml"
+        has "$T/all" "Permission denied"
+    done
+fi
+chmod 700 "$T"
+
+# One 20 MiB attribute (expat 2.5 re-parses an unfinished token at every
+# feed: 64 MiB took check 35 s) is refused at once, where it starts.
+{
+    printf "<server-data xmlns='urn:xmpp:pie:0'>\n  <host jid='x.example'>\n    <user name='a' foo='"
+    head -c 20971520 /dev/zero | tr '\0' A
+    printf "'/>\n  </host>\n</server-data>\n"
+} >"$T/token.xml"
+for cmd in check stats "convert -f -o $T/token-out.xml" "diff $D/full.xml"; do
+    t0=$(date +%s%N)
+    run 3 "$X" $cmd "$T/token.xml"
+    t1=$(date +%s%N)
+    cat "$T/out" "$T/err" >"$T/all"
+    has "$T/all" "token.xml:3:5: "
+    has "$T/all" "one XML token"
+    [ $(((t1 - t0) / 1000000)) -lt 1500 ] && ok || bad "$cmd token.xml took $(((t1 - t0) / 1000000)) ms"
+done
+rm -f "$T/token.xml"
+
+# One message per bad option, naming it; bad values are refused.
+for cmd in check stats convert diff; do
+    run 2 "$X" $cmd --bogus "$D/full.xml"
+    has "$T/err" "xporta $cmd: unknown option '--bogus'"
+    [ "$(grep -c . "$T/err")" -eq 2 ] && ok || bad "$cmd --bogus: $(cat "$T/err")"
+    run 2 "$X" $cmd -Z "$D/full.xml"
+    has "$T/err" "unknown option '-Z'"
+done
+run 2 "$X" check --threads
+has "$T/err" "option '--threads' needs a value"
+run 2 "$X" stats --json=yes "$D/full.xml"
+has "$T/err" "option '--json' takes no value"
+run 2 "$X" convert "$D/full.xml" -o
+has "$T/err" "option '-o' needs a value"
+run 2 "$X" convert "$D/full.xml" -o "$T/o1.xml" -o "$T/o2.xml"
+has "$T/err" "-o given twice"
+[ -e "$T/o1.xml" ] || [ -e "$T/o2.xml" ] && bad "o1/o2 written" || ok
+for v in abc -1 5x ""; do
+    run 2 "$X" diff --max-lines "$v" "$D/full.xml" "$D/full.xml"
+    has "$T/err" "--max-lines takes a number"
+done
+run 0 "$X" diff --max-lines 0 "$D/full.xml" "$D/full.xml"
+
+# Ctrl-C: check, stats and diff stop at once with 10, as convert does.
+mkfifo "$T/slow"
+for cmd in check stats "diff $D/full.xml" "convert -f -o $T/int.xml"; do
+    # A file that is slow to come: the start of a document, then nothing.
+    sh -c "printf \"<server-data xmlns='urn:xmpp:pie:0'>\"; exec sleep 5" >"$T/slow" 2>/dev/null &
+    producer=$!
+    "$X" $cmd "$T/slow" >"$T/out" 2>"$T/err" &
+    pid=$!
+    sleep 0.5
+    kill -INT "$pid"
+    sleep 0.2
+    kill "$producer" 2>/dev/null
+    wait "$pid"
+    got=$?
+    wait "$producer" 2>/dev/null
+    [ "$got" -eq 10 ] && ok || bad "$cmd interrupted: exit $got, want 10: $(cat "$T/err")"
+    has "$T/err" "interrupted"
+done
+[ -e "$T/int.xml" ] && bad "int.xml written" || ok
 
 # ---- export, import, migrate: usage (the live paths are in tests/integration)
 for cmd in export import migrate; do

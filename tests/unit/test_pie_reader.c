@@ -1,9 +1,12 @@
 /* The XEP-0227 reader: real samples, every chunk size, dialects, errors. */
 #include "test_util.h"
 
+#include "base/xp_base.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const samples[] = {
     "prosody-export.xml", "prosody-export-bob.xml", "ejabberd-export.xml",
@@ -329,6 +332,97 @@ static void limits_hold(void **state)
     free(deep);
 }
 
+/* A file whose third line holds a start tag with one attribute of `n`
+ * bytes. */
+static void write_long_attr(const char *path, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("<server-data xmlns='urn:xmpp:pie:0'>\n  <host jid='x.example'>\n"
+          "    <user name='a'><vCard xmlns='vcard-temp' photo='",
+          f);
+    char block[65536];
+    memset(block, 'A', sizeof block);
+    for (size_t left = n; left > 0;) {
+        size_t k = left < sizeof block ? left : sizeof block;
+        assert_int_equal(fwrite(block, 1, k, f), k);
+        left -= k;
+    }
+    fputs("'/></user>\n  </host>\n</server-data>\n", f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Issue 15: expat 2.5 parses an unfinished token again at every feed, so
+ * one 64 MiB attribute took `check` about 35 s.  A token over the ceiling
+ * now fails at once, where it starts; a large one below it reads in linear
+ * time. */
+static void one_huge_token_fails_fast(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/token.xml", dir);
+    write_long_attr(path, 20u << 20);
+    xporta_pie_reader *r = NULL;
+    xporta_status st;
+    char err[512];
+    assert_int_equal(xporta_pie_reader_open(&r, path), XPORTA_OK);
+    assert_null(digest_reader(r, &st, err, sizeof err));
+    assert_int_equal(st, XPORTA_ETOOBIG);
+    char want[4200];
+    snprintf(want, sizeof want, "%s:3:20: one XML token", path);
+    if (!strstr(err, want))
+        fail_msg("got '%s', want '%s'", err, want);
+    /* Fast: it stopped reading soon after the ceiling, not at the end of
+     * the token (expat 2.5 re-parses a growing token from its start, so
+     * reading on is what cost time; timings are in BENCHMARKS.md). */
+    uint64_t at = xporta_pie_reader_offset(r);
+    if (at > (uint64_t)XP_MAX_TOKEN_BYTES + (2u << 20))
+        fail_msg("read %llu bytes before refusing the token",
+                 (unsigned long long)at);
+    xporta_pie_reader_free(r);
+
+    /* 12 MiB, under the ceiling: read whole. */
+    write_long_attr(path, 12u << 20);
+    assert_int_equal(xporta_pie_reader_open(&r, path), XPORTA_OK);
+    char *d = digest_reader(r, &st, err, sizeof err);
+    if (!d)
+        fail_msg("%s", err);
+    free(d);
+    xporta_pie_reader_free(r);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Text in many pieces (expat gives one per line): a 1 MB vCard photo in
+ * 76-character lines reads whole.  Each piece used to copy the text so far,
+ * and about 100 KB of photo ran past the 64 MiB ceiling of a record. */
+static void long_text_in_lines_reads_whole(void **state)
+{
+    (void)state;
+    size_t lines = 14000, n = 0;
+    char *doc = malloc(lines * 77 + 512);
+    assert_non_null(doc);
+    n += (size_t)sprintf(doc, "<server-data xmlns='urn:xmpp:pie:0'><host "
+                              "jid='x.example'><user name='a'><vCard "
+                              "xmlns='vcard-temp'><PHOTO><BINVAL>");
+    for (size_t i = 0; i < lines; i++) {
+        memset(doc + n, 'A' + (char)(i % 26), 76);
+        n += 76;
+        doc[n++] = '\n';
+    }
+    strcpy(doc + n, "</BINVAL></PHOTO></vCard></user></host></server-data>");
+    xporta_status st;
+    char err[512];
+    char *d = digest_mem("photo", doc, 65536, &st, err, sizeof err);
+    if (!d)
+        fail_msg("%s", err);
+    assert_non_null(strstr(d, "ZZZZ"));
+    assert_true(strlen(d) > lines * 76);
+    free(d);
+    free(doc);
+}
+
 static void truncated_input_is_an_error_at_every_cut(void **state)
 {
     (void)state;
@@ -495,6 +589,8 @@ int main(void)
         cmocka_unit_test(errors_name_file_line_and_column),
         cmocka_unit_test(keep_going_skips_a_missing_include),
         cmocka_unit_test(limits_hold),
+        cmocka_unit_test(one_huge_token_fails_fast),
+        cmocka_unit_test(long_text_in_lines_reads_whole),
         cmocka_unit_test(truncated_input_is_an_error_at_every_cut),
         cmocka_unit_test(namespaces_by_prefix),
         cmocka_unit_test(positions_point_at_records),

@@ -174,6 +174,65 @@ static void round_trip_prosody_keeps_every_record(void **state)
     free(dir);
 }
 
+/* Issue 15: a valid ejabberd user whose privacy lists come as <default/>,
+ * another list, then "Blocked contacts" (or W-D-B, W-B-D) stopped a whole
+ * conversion to Prosody: the reader turns "Blocked contacts" into blocklist
+ * records between the privacy records, and Prosody's one privacy query must
+ * hold them all. */
+static void prosody_groups_privacy_around_blocklist(void **state)
+{
+    (void)state;
+    static const char w_list[] =
+        "<list name='W'><item type='jid' value='x@y.example' action='allow' "
+        "order='1'/></list>";
+    static const char b_list[] =
+        "<list name='Blocked contacts'><item value='s@e.example' type='jid' "
+        "order='0' action='deny'/><item value='t@e.example' type='jid' "
+        "order='1' action='deny'/></list>";
+    static const char d[] = "<default name='W'/>";
+    const char *orders[][3] = {
+        {d, w_list, b_list}, {w_list, d, b_list}, {w_list, b_list, d},
+        {b_list, w_list, d}, {d, b_list, w_list},
+    };
+    char *dir = make_tmpdir();
+    for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++) {
+        char in[4096], out[4096], text[2048];
+        snprintf(in, sizeof in, "%s/in-%zu.xml", dir, i);
+        snprintf(out, sizeof out, "%s/prosody-%zu", dir, i);
+        snprintf(text, sizeof text,
+                 "<host xmlns='urn:xmpp:pie:0' jid='e.example'><user "
+                 "name='alice'><query xmlns='jabber:iq:roster'/><query "
+                 "xmlns='jabber:iq:privacy'>%s%s%s</query><vCard "
+                 "xmlns='vcard-temp'><FN>A</FN></vCard></user></host>\n",
+                 orders[i][0], orders[i][1], orders[i][2]);
+        write_file(in, text);
+        convert(in, out, XPORTA_DIALECT_PROSODY, 0);
+        xporta_status st;
+        char *a = digest_file(in, &st, NULL, 0);
+        char *b = digest_dir(out);
+        char *na = normalize(a, false), *nb = normalize(b, false);
+        assert_text_equal(na, nb);
+        assert_non_null(strstr(na, "blocklist"));
+        free(a);
+        free(b);
+        free(na);
+        free(nb);
+        char p[8192];
+        snprintf(p, sizeof p, "%s/alice@e.example.xml", out);
+        char *file = slurp(p, NULL);
+        assert_non_null(file);
+        const char *q = strstr(file, "jabber:iq:privacy");
+        assert_non_null(q);
+        assert_null(strstr(q + 1, "jabber:iq:privacy"));
+        q = strstr(file, "<blocklist");
+        assert_non_null(q);
+        assert_null(strstr(q + 1, "<blocklist"));
+        free(file);
+    }
+    rm_rf(dir);
+    free(dir);
+}
+
 static void ejabberd_dialect_encodes_its_way(void **state)
 {
     (void)state;
@@ -380,6 +439,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_standard_is_exact),
         cmocka_unit_test(round_trip_prosody_keeps_every_record),
+        cmocka_unit_test(prosody_groups_privacy_around_blocklist),
         cmocka_unit_test(ejabberd_dialect_encodes_its_way),
         cmocka_unit_test(split_layout_reads_back),
         cmocka_unit_test(nothing_appears_without_commit),
