@@ -43,30 +43,26 @@ target_compile_options(xporta_fake PRIVATE ${XPORTA_WARNINGS})
 target_link_libraries(xporta_fake PRIVATE PkgConfig::EXPAT Threads::Threads
   PkgConfig::STROPHE OpenSSL::Crypto)
 
+# A unit test against the fake: xporta_fake_test(NAME [LIBS...]) builds
+# unit/NAME.c (with test_util.c: xporta_testutil links the real xporta).
+function(xporta_fake_test name)
+  add_executable(${name} unit/${name}.c unit/test_util.c)
+  target_include_directories(${name} PRIVATE unit ${PROJECT_SOURCE_DIR}/lib)
+  target_compile_definitions(${name} PRIVATE
+    XPORTA_TEST_DATA="${XPORTA_TEST_DATA}")
+  target_link_libraries(${name} PRIVATE xporta_fake ${ARGN} PkgConfig::CMOCKA
+    PkgConfig::STROPHE)
+  target_compile_options(${name} PRIVATE ${XPORTA_WARNINGS})
+  xporta_test_emulator(${name})
+  add_test(NAME unit.${name} COMMAND ${name})
+  set_tests_properties(unit.${name} PROPERTIES LABELS unit)
+endfunction()
+
 # The fake server itself: each kind written with the real builders and read
 # back with the real decoders, faults, and the read job against it.
-add_executable(test_fake_session unit/test_fake_session.c unit/test_util.c)
-target_include_directories(test_fake_session PRIVATE unit
-  ${PROJECT_SOURCE_DIR}/lib)
-target_compile_definitions(test_fake_session PRIVATE
-  XPORTA_TEST_DATA="${XPORTA_TEST_DATA}")
-target_link_libraries(test_fake_session PRIVATE xporta_fake PkgConfig::CMOCKA
-  PkgConfig::STROPHE)
-target_compile_options(test_fake_session PRIVATE ${XPORTA_WARNINGS})
-xporta_test_emulator(test_fake_session)
-add_test(NAME unit.test_fake_session COMMAND test_fake_session)
-set_tests_properties(unit.test_fake_session PROPERTIES LABELS unit)
-
+xporta_fake_test(test_fake_session)
 # Whole jobs against the fake: migrate, import, dry run, conflicts, a stop
 # at every journal step, every allocation failing in turn.
-add_executable(test_job_migrate unit/test_job_migrate.c unit/test_util.c)
-target_include_directories(test_job_migrate PRIVATE unit
-  ${PROJECT_SOURCE_DIR}/lib)
-target_compile_definitions(test_job_migrate PRIVATE
-  XPORTA_TEST_DATA="${XPORTA_TEST_DATA}")
-target_link_libraries(test_job_migrate PRIVATE xporta_fake xporta_allocfail
-  PkgConfig::CMOCKA PkgConfig::STROPHE)
-target_compile_options(test_job_migrate PRIVATE ${XPORTA_WARNINGS})
-xporta_test_emulator(test_job_migrate)
-add_test(NAME unit.test_job_migrate COMMAND test_job_migrate)
-set_tests_properties(unit.test_job_migrate PROPERTIES LABELS unit)
+xporta_fake_test(test_job_migrate xporta_allocfail)
+# follow-moves' JID comparisons, export's progress.
+xporta_fake_test(test_job_live)
