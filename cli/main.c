@@ -47,6 +47,16 @@ static void usage(FILE *out)
         fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
             "\n"
+            "Start here (moving one account to a new server):\n"
+            "  1. create the new account on the new server;\n"
+            "  2. %s migrate OLD@old.example NEW@new.example --dry-run\n"
+            "     reads both accounts and shows the plan; changes nothing;\n"
+            "  3. %s migrate OLD@old.example NEW@new.example \\\n"
+            "         --backup me.xml --announce\n"
+            "     copies, verifies, keeps a complete backup (history\n"
+            "     included) and tells your contacts where you went.\n"
+            "Just a backup: %s export ME@example.org -o me.xml\n"
+            "\n"
             "Options:\n"
             "  -h, --help     this text\n"
             "  -V, --version  the versions of xporta and of the libraries it\n"
@@ -56,7 +66,7 @@ static void usage(FILE *out)
             "Exit codes: 0 ok, 1 problems found, 2 usage, 3 bad input, 4 I/O,\n"
             "5 network, 6 authentication, 7 server refused, 8 locked,\n"
             "9 conflict, 10 interrupted (run again to resume), 70 internal.\n",
-            cli_prog);
+            cli_prog, cli_prog, cli_prog, cli_prog);
 }
 
 int main(int argc, char **argv)

@@ -49,6 +49,10 @@ has "$T/err" "Usage: xporta COMMAND"
 run 0 "$X" --help
 has "$T/out" "check"
 has "$T/out" "convert"
+# a newcomer's first steps: create the account, dry run, then the real thing
+has "$T/out" "Start here"
+has "$T/out" "create the new account on the new server"
+has "$T/out" "NEW@new.example --dry-run"
 run 0 "$X" --version
 has "$T/out" "xporta 0."
 run 2 "$X" frobnicate
@@ -488,6 +492,9 @@ run 5 env XDG_STATE_HOME="$T/state" XPORTA_PASSWORD=x "$X" import --dry-run \
 release_lock
 run 2 "$X" import "$D/full.xml"
 has "$T/err" "expected FILE ACCOUNT"
+run 0 "$X" migrate --help
+has "$T/out" "NEW must exist"
+has "$T/out" "Start with --dry-run"
 run 3 "$X" import "$T/nonexistent.xml" me@example.org
 run 2 "$X" import --on-conflict maybe "$D/full.xml" me@example.org
 has "$T/err" "keep or replace"
