@@ -492,6 +492,8 @@ run 5 env XDG_STATE_HOME="$T/state" XPORTA_PASSWORD=x "$X" import --dry-run \
 release_lock
 run 2 "$X" import "$D/full.xml"
 has "$T/err" "expected FILE ACCOUNT"
+run 0 "$X" diff --help
+has "$T/out" "about 100 bytes a record"
 run 0 "$X" migrate --help
 has "$T/out" "NEW must exist"
 has "$T/out" "Start with --dry-run"
