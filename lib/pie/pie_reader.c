@@ -1603,6 +1603,17 @@ static xporta_status include_file(void *ud, const char *base, const char *href,
     return *name ? XPORTA_OK : XPORTA_ENOMEM;
 }
 
+/* A directory opens, and fails only at the first read: closed at once
+ * with errno EISDIR, the local I/O error it is.  True when it was one. */
+static bool refuse_dir(int fd)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return false;
+    close(fd);
+    errno = EISDIR;
+    return true;
+}
 static xporta_status open_include(xporta_pie_reader *r)
 {
     char *href = r->inc_href;
@@ -1630,13 +1641,10 @@ static xporta_status open_include(xporta_pie_reader *r)
         st = include_file(NULL, r->doc->name, href, &read, &read_ud, &name);
         if (st == XPORTA_OK) {
             fd = open(name, O_RDONLY | O_CLOEXEC);
-            struct stat sb;
             if (fd < 0) {
                 st = errno == ENOENT ? XPORTA_ENOTFOUND : XPORTA_EIO;
-            } else if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-                close(fd);
+            } else if (refuse_dir(fd)) {
                 fd = -1;
-                errno = EISDIR;
                 st = XPORTA_EIO;
             }
         }
@@ -1809,14 +1817,8 @@ xporta_status xporta_pie_reader_open(xporta_pie_reader **out, const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? XPORTA_ENOTFOUND : XPORTA_EIO;
-    /* A directory opens, and fails at the first read: say it now, as the
-     * local I/O error it is (errno EISDIR for the caller's message). */
-    struct stat sb;
-    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        close(fd);
-        errno = EISDIR;
+    if (refuse_dir(fd))
         return XPORTA_EIO;
-    }
     xporta_pie_reader *r = reader_alloc();
     struct doc *d = r ? doc_new(r, path, NULL, NULL, fd, ROOT_SERVER) : NULL;
     if (!d) {

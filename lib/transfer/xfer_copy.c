@@ -17,7 +17,7 @@ static void copy_init(struct copy *m, struct xp_run *run,
     m->target = o->target_jid;
     xp_map_init(&m->tmap);
     xp_map_init(&m->nodes);
-    xp_map_init(&m->todo);
+    xp_map_init(&m->to_write);
     xp_set_init(&m->kept, 0);
     xp_set_init(&m->scanned, 0);
     xp_set_init(&m->failed, 0);
@@ -29,7 +29,7 @@ static void copy_cleanup(struct copy *m)
     m->tgt = NULL;
     xp_map_cleanup(&m->tmap);
     xp_map_cleanup(&m->nodes);
-    xp_map_cleanup(&m->todo);
+    xp_map_cleanup(&m->to_write);
     xp_set_cleanup(&m->kept);
     xp_set_cleanup(&m->scanned);
     xp_set_cleanup(&m->failed);

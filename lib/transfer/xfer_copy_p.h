@@ -32,9 +32,9 @@ struct copy {
     xporta_kind_state tstate[XPORTA_KIND_COUNT];
     char *tnote[XPORTA_KIND_COUNT]; /* why, for kinds that failed */
     /* pass 3 */
-    struct xp_map todo;    /* key hash -> XPORTA_ACTION_ADD or _REPLACE */
-    struct xp_set kept;    /* conflicts left as the target has them */
-    struct xp_set scanned; /* key hashes of the records spooled */
+    struct xp_map to_write; /* key hash -> XPORTA_ACTION_ADD or _REPLACE */
+    struct xp_set kept;     /* conflicts left as the target has them */
+    struct xp_set scanned;  /* key hashes of the records spooled */
     struct xp_set failed;
     /* pass 4 */
     uint64_t total, done;

@@ -119,7 +119,7 @@ static xporta_status plan_record(struct copy *m, xporta_record *rec, void *ud)
         break;
     }
     if ((a == XPORTA_ACTION_ADD || a == XPORTA_ACTION_REPLACE) &&
-        xp_map_put(&m->todo, kh, (uint64_t)a) < 0)
+        xp_map_put(&m->to_write, kh, (uint64_t)a) < 0)
         return xp_fail(&m->run->err, XPORTA_ENOMEM, "out of memory");
     if (a == XPORTA_ACTION_SKIP &&
         m->tstate[rec->kind] == XPORTA_STATE_UNAVAILABLE)
@@ -147,11 +147,11 @@ xporta_status copy_plan_save(struct copy *m)
             (unsigned long long)c->skip, (unsigned long long)c->not_restorable,
             (unsigned)m->tstate[k], (unsigned long long)c->source);
     }
-    for (size_t i = 0; st == XPORTA_OK && i < m->todo.cap; i++)
-        if (m->todo.keys[i])
+    for (size_t i = 0; st == XPORTA_OK && i < m->to_write.cap; i++)
+        if (m->to_write.keys[i])
             st = xp_buf_printf(&b, "w %016llx %u\n",
-                               (unsigned long long)m->todo.keys[i],
-                               (unsigned)m->todo.vals[i]);
+                               (unsigned long long)m->to_write.keys[i],
+                               (unsigned)m->to_write.vals[i]);
     for (size_t i = 0; st == XPORTA_OK && i < m->kept.cap; i++)
         if (m->kept.slots[i])
             st = xp_buf_printf(&b, "k %016llx\n",
@@ -220,7 +220,7 @@ bool copy_plan_load(struct copy *m)
             }
         } else if (sscanf(line, "w %llx %u", &h, &a) == 2 &&
                    (a == XPORTA_ACTION_ADD || a == XPORTA_ACTION_REPLACE)) {
-            ok = xp_map_put(&m->todo, h, a) >= 0;
+            ok = xp_map_put(&m->to_write, h, a) >= 0;
         } else if (sscanf(line, "k %llx", &h) == 1) {
             ok = xp_set_add(&m->kept, h) >= 0;
         } else if (strcmp(line, "b 1") == 0) {
@@ -234,7 +234,7 @@ bool copy_plan_load(struct copy *m)
     fclose(f);
     if (!(ok && end)) {
         memset(m->o->counts, 0, sizeof *m->o->counts * XPORTA_KIND_COUNT);
-        xp_map_cleanup(&m->todo);
+        xp_map_cleanup(&m->to_write);
         xp_set_clear(&m->kept);
     }
     return ok && end;

@@ -89,7 +89,7 @@ static xporta_status write_record(struct copy *m, xporta_record *rec, void *ud)
     if (stage_of(rec) != stage)
         return XPORTA_OK;
     uint64_t a;
-    if (!xp_map_get(&m->todo, xfer_key_hash(rec), &a))
+    if (!xp_map_get(&m->to_write, xfer_key_hash(rec), &a))
         return XPORTA_OK;
     if (xfer_journal_is_done(m->o->journal, xporta_kind_name(rec->kind),
                              rec->key, rec->id)) {
@@ -113,7 +113,7 @@ xporta_status copy_write(struct copy *m)
         st = store_write_begin(m->tgt, write_done, m);
     if (st != XPORTA_OK)
         return st;
-    m->total = m->todo.n;
+    m->total = m->to_write.n;
     m->done = m->done_before = 0;
     m->t_write = xp_now();
     xp_run_progress(run, "write", XPORTA_KIND_COUNT, 0, m->total, 0, 0, NULL,

@@ -70,6 +70,14 @@ bool xp_jid_eq(const char *a, const char *b);
 bool xp_iq_from_ok(const char *to, const char *from, const char *full,
                    const char *bare, const char *domain);
 
+/* <OUTER xmlns=NS><INNER node=NODE/></OUTER> (node may be NULL): the
+ * shape of every pubsub request; *inner_out (may be NULL) gets INNER.
+ * NULL when the arena is full.  (xmpp_kinds.c, shared with
+ * xmpp_moved.c.) */
+xp_elem *xp_new_with_node(struct xp_arena *a, const char *ns, const char *outer,
+                          const char *inner, const char *node,
+                          xp_elem **inner_out);
+
 /* ---- The client (xmpp_client.c) --------------------------------------------
  *
  * What a client does with a stream, whatever carries it: the real session
