@@ -31,6 +31,10 @@ static const struct command {
      "tell your contacts you moved (XEP-0283): they can follow"},
     {"follow-moves", cmd_follow,
      "follow contacts who moved, after checking their statement"},
+    {"server-export", cmd_server_export,
+     "a server's own storage (every account, history included) to a file"},
+    {"server-import", cmd_server_import,
+     "every account of a file or store into a server's own storage"},
 };
 
 static void usage(FILE *out)

@@ -649,6 +649,50 @@ XPORTA_API void xporta_job_import_counts(const xporta_job *j, xporta_kind k,
  * target as planned. */
 XPORTA_API bool xporta_job_verified(const xporta_job *j);
 
+/* ---- whole servers --------------------------------------------------------
+ *
+ * A server's own storage, read and written directly: every account, with
+ * what no client can reach (the archive with its ids, passwords, pending
+ * subscription requests, offline messages).  A store is named by an
+ * address "SCHEME:WHERE": "prosody:/var/lib/prosody" is Prosody's internal
+ * storage; a XEP-0227 file is named by its path (or "file:PATH").
+ * xporta_store_scheme() lists the schemes. */
+
+/* The i-th kind of store (from 0): its scheme, a line for --help in
+ * *summary, and whether it is a server's storage (*server); NULL past the
+ * last. */
+XPORTA_API const char *xporta_store_scheme(size_t i, const char **summary,
+                                           bool *server);
+/* Every account of `source` (a server's storage or a XEP-0227 file, any
+ * dialect) into the server storage `target`: merged with what is there,
+ * never deleting; each account committed as a unit, journaled, resumable
+ * and idempotent; refused while the target's server runs. */
+XPORTA_API xporta_status xporta_server_import_new(xporta_job **out,
+                                                  const char *source,
+                                                  const char *target);
+/* Every account of the server storage `source` into a new XEP-0227 file
+ * (`path`, written to a temporary name and renamed when complete). */
+XPORTA_API xporta_status xporta_server_export_new(xporta_job **out,
+                                                  const char *source,
+                                                  const char *path,
+                                                  xporta_dialect dialect);
+/* Server import and export: only these accounts ("user@host", or "user"
+ * on any host); may be called several times. */
+XPORTA_API xporta_status xporta_job_add_user(xporta_job *j, const char *user);
+/* Server import and export: leave passwords and SCRAM secrets out. */
+XPORTA_API void xporta_job_set_strip_secrets(xporta_job *j, bool on);
+/* Server import: called when an account is done (`status` OK, with its
+ * counts) or dropped (`why`: what could not be read, where). */
+typedef void (*xporta_account_cb)(void *userdata, const char *jid,
+                                  xporta_status status, const char *why,
+                                  const xporta_import_counts *counts);
+XPORTA_API void xporta_job_set_account_cb(xporta_job *j, xporta_account_cb cb,
+                                          void *userdata);
+/* Server import and export, after run: accounts copied, dropped, and (of
+ * the copied) done by an earlier, interrupted run. */
+XPORTA_API void xporta_job_accounts(const xporta_job *j, uint64_t *copied,
+                                    uint64_t *failed, uint64_t *done_before);
+
 /* ---- XEP-0283 Moved ------------------------------------------------------
  *
  * Announce: the old account publishes where it moved (a PEP statement,

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../store/store.h"
 #include "../transfer/xfer.h"
 #include "../xmpp/xmpp_kinds.h"
 #include "jobs_p.h"
@@ -149,6 +150,103 @@ xporta_status xporta_migrate_new(xporta_job **out, xporta_account *from,
     j->target = to;
     *out = j;
     return XPORTA_OK;
+}
+
+/* A store address: a known "SCHEME:" prefix, else a file's path. */
+static char *store_address(const char *s)
+{
+    const char *where;
+    if (store_driver_find(s, &where))
+        return xp_strdup(s);
+    return xp_strcat("file:", s);
+}
+
+xporta_status xporta_server_import_new(xporta_job **out, const char *source,
+                                       const char *target)
+{
+    if (!out || !source || !*source || !target || !*target)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_job *j = job_alloc(JOB_SERVER_IMPORT);
+    if (!j)
+        return XPORTA_ENOMEM;
+    j->source = store_address(source);
+    j->target_store = store_address(target);
+    if (!j->source || !j->target_store) {
+        xporta_job_free(j);
+        return XPORTA_ENOMEM;
+    }
+    *out = j;
+    return XPORTA_OK;
+}
+
+xporta_status xporta_server_export_new(xporta_job **out, const char *source,
+                                       const char *path, xporta_dialect d)
+{
+    if (!out || !source || !*source || !path || !*path ||
+        (unsigned)d > XPORTA_DIALECT_EJABBERD)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_job *j = job_alloc(JOB_SERVER_EXPORT);
+    if (!j)
+        return XPORTA_ENOMEM;
+    j->source = store_address(source);
+    j->path = xp_strdup(path);
+    j->dialect = d;
+    if (!j->source || !j->path) {
+        xporta_job_free(j);
+        return XPORTA_ENOMEM;
+    }
+    *out = j;
+    return XPORTA_OK;
+}
+
+xporta_status xporta_job_add_user(xporta_job *j, const char *user)
+{
+    if (!j || !user || !*user)
+        return XPORTA_EINVAL;
+    return xp_strv_add(&j->users, user) < 0 ? XPORTA_ENOMEM : XPORTA_OK;
+}
+
+void xporta_job_set_strip_secrets(xporta_job *j, bool on)
+{
+    if (j)
+        j->strip_secrets = on;
+}
+
+void xporta_job_set_account_cb(xporta_job *j, xporta_account_cb cb,
+                               void *userdata)
+{
+    if (!j)
+        return;
+    j->account_cb = cb;
+    j->account_ud = userdata;
+}
+
+void xporta_job_accounts(const xporta_job *j, uint64_t *copied,
+                         uint64_t *failed, uint64_t *done_before)
+{
+    if (copied)
+        *copied = j ? j->accounts : 0;
+    if (failed)
+        *failed = j ? j->accounts_failed : 0;
+    if (done_before)
+        *done_before = j ? j->accounts_before : 0;
+}
+
+const char *xporta_store_scheme(size_t i, const char **summary, bool *server)
+{
+    const struct store_driver *const *d = store_drivers();
+    for (size_t k = 0; d[k]; k++) {
+        if (k != i)
+            continue;
+        if (summary)
+            *summary = d[k]->summary;
+        if (server)
+            *server = d[k]->many;
+        return d[k]->scheme;
+    }
+    return NULL;
 }
 
 xporta_status xporta_read_new(xporta_job **out, xporta_account *account,
@@ -466,6 +564,8 @@ static const struct {
     {JOB_READ, "read", false, read_run},
     {JOB_ANNOUNCE, NULL, false, announce_run},
     {JOB_FOLLOW, NULL, false, follow_run},
+    {JOB_SERVER_IMPORT, "server-import", false, server_import_run},
+    {JOB_SERVER_EXPORT, "server-export", false, server_export_run},
 };
 
 xporta_status xporta_job_run(xporta_job *j)
@@ -553,5 +653,8 @@ void xporta_job_free(xporta_job *j)
     free(j->state_dir);
     free(j->state_dir_used);
     free(j->export_refused);
+    free(j->source);
+    free(j->target_store);
+    xp_strv_cleanup(&j->users);
     free(j);
 }

@@ -50,7 +50,9 @@ enum job_type {
     JOB_MIGRATE,
     JOB_READ,
     JOB_ANNOUNCE,
-    JOB_FOLLOW
+    JOB_FOLLOW,
+    JOB_SERVER_IMPORT,
+    JOB_SERVER_EXPORT
 };
 
 struct xporta_job {
@@ -98,15 +100,25 @@ struct xporta_job {
     void *contact_ud;
     xporta_moved_counts mc;
     xporta_import_counts ic[XPORTA_KIND_COUNT];
+    /* server import and export (job_server.c) */
+    char *source, *target_store; /* store addresses */
+    xporta_dialect dialect;
+    struct xp_strv users;
+    bool strip_secrets;
+    xporta_account_cb account_cb;
+    void *account_ud;
+    uint64_t accounts, accounts_failed, accounts_before;
 };
 
 /* ---- the jobs: one function per type (job.c's table) -------------------- */
 
-xporta_status export_run(xporta_job *j);   /* job_export.c */
-xporta_status import_run(xporta_job *j);   /* job_import.c */
-xporta_status migrate_run(xporta_job *j);  /* job_migrate.c */
-xporta_status announce_run(xporta_job *j); /* job_announce.c */
-xporta_status follow_run(xporta_job *j);   /* job_follow.c */
+xporta_status export_run(xporta_job *j);        /* job_export.c */
+xporta_status import_run(xporta_job *j);        /* job_import.c */
+xporta_status migrate_run(xporta_job *j);       /* job_migrate.c */
+xporta_status announce_run(xporta_job *j);      /* job_announce.c */
+xporta_status follow_run(xporta_job *j);        /* job_follow.c */
+xporta_status server_import_run(xporta_job *j); /* job_server.c */
+xporta_status server_export_run(xporta_job *j); /* job_server.c */
 
 /* ---- shared by import and migrate (job_copy.c) --------------------------- */
 struct xfer_journal;

@@ -8,6 +8,7 @@
 static const struct store_driver *const drivers[] = {
     &store_file_driver,
     &store_live_driver,
+    &store_prosody_driver,
     NULL,
 };
 
@@ -109,4 +110,27 @@ size_t store_pending(const struct store *s)
 xporta_status store_write_end(struct store *s)
 {
     return s->drv->write_end ? s->drv->write_end(s) : s->run->err.status;
+}
+
+xporta_status store_select(struct store *s, const char *jid)
+{
+    if (!s->drv->select)
+        return xp_fail(&s->run->err, XPORTA_EINVAL,
+                       "a %s: store holds one account", s->drv->scheme);
+    return s->drv->select(s, jid);
+}
+
+bool store_holds(struct store *s, const xporta_record *rec)
+{
+    return s->drv->holds && s->drv->holds(s, rec);
+}
+
+xporta_status store_flush(struct store *s)
+{
+    return s->drv->flush ? s->drv->flush(s) : XPORTA_OK;
+}
+
+bool store_is_multi(const struct store *s)
+{
+    return s->drv->many;
 }

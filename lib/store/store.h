@@ -34,6 +34,12 @@ struct store_sink {
     /* The account the following records belong to (user@host), before its
      * first record.  May be NULL. */
     xporta_status (*account)(void *ud, const char *jid);
+    /* Stores of many accounts: the account's records are complete (`st`
+     * OK), or it could not be read (`why`: where and why) and what came
+     * of it must be dropped; the read goes on with the next account.  May
+     * be NULL (a failed account then ends the read). */
+    void (*account_end)(void *ud, const char *jid, xporta_status st,
+                        const char *why);
     void *ud;
 };
 
@@ -56,6 +62,9 @@ struct store_opts {
     bool insecure;
     /* writes in flight at most (0: the driver's default) */
     unsigned window;
+    /* the store is opened to be written (a server's storage then checks
+     * that the server is not running) */
+    bool target;
 };
 
 /* What a store's quirks mean for the engine. */
@@ -67,6 +76,8 @@ enum {
 
 struct store_driver {
     const char *scheme;  /* addresses are "SCHEME:WHERE" */
+    bool many;           /* a server's storage: many accounts, written one
+                            by one (select, holds, flush below) */
     const char *summary; /* one line, for --help */
     /* Opens the store at `where` (a path, an account's JID, ...). */
     xporta_status (*open)(struct store **out, const char *where,
@@ -101,6 +112,20 @@ struct store_driver {
     size_t (*pending)(const struct store *s); /* writes not yet confirmed */
     /* After the last write: a file is committed, notes are set. */
     xporta_status (*write_end)(struct store *s);
+    /* Stores of many accounts (a server's storage); NULL for the others:
+     *  - select: the account that read() and write_begin() .. write_end()
+     *    concern from now on (NULL: read() reads every account, with
+     *    account_end() after each); selecting drops the writes of an
+     *    account not yet write_end()ed (the file driver has select for
+     *    reading every account only);
+     *  - holds: whether the account already holds `rec` in effect though
+     *    it reads back differently (a plaintext password that its stored
+     *    SCRAM credentials accept);
+     *  - flush: makes every account written so far durable (before the
+     *    caller journals them as done). */
+    xporta_status (*select)(struct store *s, const char *jid);
+    bool (*holds)(struct store *s, const xporta_record *rec);
+    xporta_status (*flush)(struct store *s);
 };
 
 /* Every driver's store starts with this. */
@@ -112,6 +137,7 @@ struct store {
 /* The drivers (store.c: the table). */
 extern const struct store_driver store_file_driver;
 extern const struct store_driver store_live_driver;
+extern const struct store_driver store_prosody_driver;
 
 /* The driver for an address "SCHEME:WHERE" (*where set past the colon),
  * or NULL. */
@@ -140,5 +166,12 @@ xporta_status store_write(struct store *s, const xporta_record *rec,
 xporta_status store_poll(struct store *s, unsigned ms);
 size_t store_pending(const struct store *s);
 xporta_status store_write_end(struct store *s);
+/* Many-account stores (see select/holds/flush above); a single-account
+ * store refuses select() other than of its account. */
+xporta_status store_select(struct store *s, const char *jid);
+bool store_holds(struct store *s, const xporta_record *rec);
+xporta_status store_flush(struct store *s);
+/* Whether the store is a server's storage (the driver's `many`). */
+bool store_is_multi(const struct store *s);
 
 #endif

@@ -26,6 +26,7 @@ struct fstore {
     char *path;
     char *user;    /* source: --user */
     char *account; /* target */
+    bool all;      /* source: every account (store_select(NULL)) */
     unsigned flags;
     xporta_pie_writer *w;
     store_done_fn done;
@@ -87,6 +88,14 @@ static bool user_wanted(const char *local, const char *host, const char *want)
 static xporta_status scan_user(struct scan *sc, xporta_pie_reader *r)
 {
     char u[3100];
+    if (sc->f->all) {
+        snprintf(sc->user, sizeof sc->user, "%s@%s", xporta_pie_reader_user(r),
+                 xporta_pie_reader_host(r));
+        sc->users++;
+        sc->chosen = sc->in_user = true;
+        return sc->sink->account ? sc->sink->account(sc->sink->ud, sc->user)
+                                 : XPORTA_OK;
+    }
     const char *want = sc->f->user;
     snprintf(u, sizeof u, "%s@%s", xporta_pie_reader_user(r),
              xporta_pie_reader_host(r));
@@ -150,6 +159,13 @@ static xporta_status fs_read(struct store *s, uint32_t kinds,
         size = (uint64_t)sb.st_size;
     xporta_pie_reader *r = NULL;
     xporta_status st = xporta_pie_reader_open(&r, f->path);
+    if (st != XPORTA_OK && stat(f->path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return xp_fail(&run->err, st,
+                       "%s: a directory, but not of XEP-0227 files "
+                       "(USER@HOST.xml, as Prosody's migrator writes); a "
+                       "server's data directory is named by its kind, e.g. "
+                       "prosody:%s",
+                       f->path, f->path);
     if (st != XPORTA_OK)
         return xp_fail(&run->err, st, "%s: %s", f->path,
                        st == XPORTA_ENOTFOUND ? "no such file"
@@ -172,7 +188,11 @@ static xporta_status fs_read(struct store *s, uint32_t kinds,
             continue;
         }
         if (ev == XPORTA_PIE_USER_END) {
+            if (f->all && sc.in_user && sink->account_end)
+                sink->account_end(sink->ud, sc.user, XPORTA_OK, NULL);
             sc.in_user = false;
+            if (run->err.status) /* the sink stopped the read */
+                st = run->err.status;
             continue;
         }
         if (ev == XPORTA_PIE_RECORD && sc.in_user) {
@@ -186,10 +206,22 @@ static xporta_status fs_read(struct store *s, uint32_t kinds,
                             (double)xporta_pie_reader_offset(r) / (double)size,
                             0, f->path, false);
     }
-    if (st == XPORTA_OK)
+    if (st == XPORTA_OK && !f->all)
         st = scan_outcome(&sc);
     xporta_pie_reader_free(r);
     return st;
+}
+
+/* Only "every account" (NULL) is a choice here: a file is read whole. */
+static xporta_status fs_select(struct store *s, const char *jid)
+{
+    struct fstore *f = (struct fstore *)s;
+    if (jid)
+        return xp_fail(&s->run->err, XPORTA_EINVAL,
+                       "%s: a file is read whole, not account by account",
+                       f->path);
+    f->all = true;
+    return XPORTA_OK;
 }
 
 /* ---- writing -------------------------------------------------------------
@@ -248,8 +280,8 @@ static xporta_status fs_write_end(struct store *s)
 
 const struct store_driver store_file_driver = {
     .scheme = "file",
-    .summary = "a XEP-0227 file (ours, Prosody's or ejabberd's); one account "
-               "of it",
+    .summary = "a XEP-0227 file (ours, Prosody's or ejabberd's): one account "
+               "of it, or all of them for server-import",
     .open = fs_open,
     .close = fs_close,
     .writable = (1u << XPORTA_KIND_COUNT) - 1,
@@ -257,4 +289,5 @@ const struct store_driver store_file_driver = {
     .write_begin = fs_write_begin,
     .write = fs_write,
     .write_end = fs_write_end,
+    .select = fs_select,
 };

@@ -80,7 +80,7 @@ static const char *ls_why_not(xporta_kind k)
     case XPORTA_KIND_OFFLINE:
     case XPORTA_KIND_ARCHIVE:
         return "only the server can store messages; they stay in the file "
-               "for a server-side import";
+               "(xporta server-import carries them into the server's storage)";
     case XPORTA_KIND_OTHER:
         return "unknown to xporta; kept in the file";
     default:

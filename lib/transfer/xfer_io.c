@@ -85,7 +85,7 @@ xporta_status copy_read_target(struct copy *m,
     if (st == XPORTA_OK) {
         xp_run_progress(run, phase, XPORTA_KIND_COUNT, 0, 0, -1, 0, m->target,
                         true);
-        struct store_sink s = {sink, NULL, sink_ud};
+        struct store_sink s = {.record = sink, .ud = sink_ud};
         st = store_read(m->tgt, target_kinds(m), m->o->private_ns, &s);
     }
     for (unsigned k = 0; k < XPORTA_KIND_COUNT; k++) {

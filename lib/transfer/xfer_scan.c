@@ -136,7 +136,8 @@ xporta_status copy_scan(struct copy *m)
             st = xp_fail(&run->err, st, "%s: cannot write", o->spool);
     }
     if (st == XPORTA_OK) {
-        struct store_sink sink = {scan_record, scan_account, &sc};
+        struct store_sink sink = {
+            .record = scan_record, .account = scan_account, .ud = &sc};
         st = store_read(src, o->kinds, NULL, &sink);
     }
     if (st == XPORTA_OK && sc.open_user &&

@@ -104,3 +104,13 @@ add_test(NAME integration.moved_live
 set_tests_properties(integration.moved_live PROPERTIES
   FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 900 RUN_SERIAL TRUE
   LABELS integration)
+
+# Prosody's own storage (server-export, server-import) on a Prosody of its
+# own, stopped and started around the import: the old passwords, history,
+# offline messages, pending requests and PEP arrive (issue 11).
+add_test(NAME integration.server_prosody
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/server_prosody.sh
+          ${XPORTA_SERVERS_SCRIPT} $<TARGET_FILE:xporta-cli>
+          $<TARGET_FILE:xp_populate> ${CMAKE_CURRENT_SOURCE_DIR}/data/scenarios)
+set_tests_properties(integration.server_prosody PROPERTIES
+  SKIP_RETURN_CODE 77 TIMEOUT 600 LABELS integration)

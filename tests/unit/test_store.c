@@ -52,7 +52,8 @@ static xporta_status read_file(const char *address, const char *user,
     memset(c, 0, sizeof *c);
     xporta_status st = store_open(&s, address, &o, run);
     if (st == XPORTA_OK) {
-        struct store_sink sink = {on_record, on_account, c};
+        struct store_sink sink = {
+            .record = on_record, .account = on_account, .ud = c};
         st = store_read(s, kinds, NULL, &sink);
     }
     store_close(s);
@@ -75,7 +76,10 @@ static void table(void **state)
         assert_non_null((*d)->summary);
         n++;
     }
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 3);
+    assert_ptr_equal(store_driver_find("prosody:/var/lib/prosody", &where),
+                     &store_prosody_driver);
+    assert_true(store_prosody_driver.many && !store_file_driver.many);
     /* An unknown scheme is the caller's error, named. */
     struct xp_run run;
     memset(&run, 0, sizeof run);
@@ -88,7 +92,7 @@ static void table(void **state)
     assert_true(store_live_driver.writable & (1u << XPORTA_KIND_ROSTER));
     assert_non_null(
         strstr(store_why_not(&store_live_driver, XPORTA_KIND_ARCHIVE),
-               "server-side import"));
+               "server-import"));
 }
 
 static void file_source_chooses_one_account(void **state)
@@ -152,7 +156,8 @@ static void file_target_round_trip(void **state)
     memset(&c, 0, sizeof c);
     c.copy_to = out;
     assert_int_equal(store_open(&in, src, &io, &run), XPORTA_OK);
-    struct store_sink sink = {on_record, on_account, &c};
+    struct store_sink sink = {
+        .record = on_record, .account = on_account, .ud = &c};
     assert_int_equal(store_read(in, ~0u, NULL, &sink), XPORTA_OK);
     store_close(in);
     /* Nothing is visible before write_end; everything after. */

@@ -1,0 +1,298 @@
+/*
+ * The store driver for Prosody's own storage: "prosody:DIR" (the internal
+ * files).  The backends (prosody_fs.c) know where the stores are;
+ * prosody_map*.c what is in them; this file puts the two behind struct
+ * store_driver, as a store of many accounts.
+ *
+ * Writes: write_begin() opens the selected account (one pmap_w), write()
+ * applies a record in memory (archive items go to the backend at once),
+ * write_end() commits the account as one unit and only then confirms its
+ * records.  A record Prosody has no place for is refused at once, with
+ * the reason, and the account's others go on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "prosody_store.h"
+#include "store.h"
+
+struct confirm {
+    xporta_kind kind;
+    const char *key, *id;
+    struct confirm *next;
+};
+
+struct pstore {
+    struct store base;
+    struct pbe *b;
+    char *only;        /* opts->user: one account to read, or NULL */
+    char *host, *user; /* selected */
+    struct pmap_w *w;
+    store_done_fn done;
+    void *done_ud;
+    struct xp_arena ca; /* confirmations of the account being written */
+    struct confirm *first, *last;
+};
+
+static const char *why_not(xporta_kind k)
+{
+    (void)k;
+    return "Prosody 0.12 has no store for it";
+}
+
+/* Splits "user@host" into s->user and s->host. */
+static xporta_status set_account(struct pstore *s, const char *jid)
+{
+    free(s->host);
+    free(s->user);
+    s->host = s->user = NULL;
+    if (!jid)
+        return XPORTA_OK;
+    const char *at = strrchr(jid, '@');
+    if (!at || at == jid || !at[1] || strchr(at + 1, '/'))
+        return xp_fail(&s->base.run->err, XPORTA_EINVAL,
+                       "%s: not an account (user@host)", jid);
+    s->user = xp_strndup(jid, (size_t)(at - jid));
+    s->host = xp_strdup(at + 1);
+    return s->user && s->host
+               ? XPORTA_OK
+               : xp_fail(&s->base.run->err, XPORTA_ENOMEM, "out of memory");
+}
+
+static xporta_status ps_select(struct store *st, const char *jid)
+{
+    struct pstore *s = (struct pstore *)st;
+    pmap_w_free(s->w); /* an account not committed is dropped */
+    s->w = NULL;
+    s->first = s->last = NULL;
+    xp_arena_reset(&s->ca);
+    return set_account(s, jid);
+}
+
+/* Every account, one after the other; one that cannot be read is
+ * reported through account_end and the read goes on. */
+static xporta_status read_all(struct pstore *s, uint32_t kinds,
+                              const struct store_sink *sink)
+{
+    struct xp_strv users = {0}, rejects = {0};
+    struct xp_run *run = s->base.run;
+    xporta_status st = s->b->ops->users(s->b, &users, &rejects);
+    for (size_t i = 0; !st && i < rejects.n; i++) {
+        if (!sink->account_end) {
+            st = xp_fail(&run->err, XPORTA_EFORMAT,
+                         "%s: not a user name Prosody could have written",
+                         rejects.v[i]);
+            break;
+        }
+        sink->account_end(sink->ud, rejects.v[i], XPORTA_EFORMAT,
+                          "not a user name Prosody could have written");
+    }
+    xp_strv_cleanup(&rejects);
+    for (size_t i = 0; !st && i < users.n; i++) {
+        const char *jid = users.v[i];
+        if (s->only && strcmp(s->only, jid) != 0)
+            continue;
+        if (run->cancel) {
+            st = xp_fail(&run->err, XPORTA_ECANCELED, "canceled");
+            break;
+        }
+        const char *at = strrchr(jid, '@');
+        char *user = xp_strndup(jid, (size_t)(at - jid));
+        if (!user) {
+            st = xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+            break;
+        }
+        xporta_status r = pmap_read(s->b, at + 1, user, kinds, sink);
+        free(user);
+        if (r && sink->account_end &&
+            (r == XPORTA_EFORMAT || r == XPORTA_EIO)) {
+            char why[XP_MAX_DETAIL];
+            snprintf(why, sizeof why, "%s", xp_err_msg(&run->err));
+            xp_err_clear(&run->err);
+            sink->account_end(sink->ud, jid, r, why);
+            if (run->err.status) { /* the sink stops at a failed account */
+                st = run->err.status;
+                break;
+            }
+            continue;
+        }
+        if (r) {
+            st = r;
+            break;
+        }
+        if (sink->account_end)
+            sink->account_end(sink->ud, jid, XPORTA_OK, NULL);
+        if (run->err.status) { /* the sink could not take the account */
+            st = run->err.status;
+            break;
+        }
+        xp_run_progress(run, "read", XPORTA_KIND_COUNT, i + 1, users.n, -1, 0,
+                        jid, false);
+    }
+    xp_strv_cleanup(&users);
+    return st;
+}
+
+static xporta_status ps_read(struct store *st, uint32_t kinds,
+                             const struct xp_strv *private_ns,
+                             const struct store_sink *sink)
+{
+    struct pstore *s = (struct pstore *)st;
+    (void)private_ns; /* every private element is read */
+    if (!s->user)
+        return read_all(s, kinds, sink);
+    return pmap_read(s->b, s->host, s->user, kinds, sink);
+}
+
+static unsigned ps_quirks(const struct store *st)
+{
+    (void)st;
+    return 0;
+}
+
+static xporta_status ps_write_begin(struct store *st, store_done_fn done,
+                                    void *ud)
+{
+    struct pstore *s = (struct pstore *)st;
+    if (!s->user)
+        return xp_fail(&st->run->err, XPORTA_EINVAL,
+                       "no account selected to write");
+    char *cfg = NULL;
+    long pid = pbe_running_prosody(s->b->where, &cfg);
+    if (pid) {
+        xporta_status r = xp_fail(
+            &st->run->err, XPORTA_ELOCKED,
+            "Prosody is running on %s (pid %ld, configuration %s): it keeps "
+            "online users' rosters and PEP nodes in memory and would write "
+            "over an import.  Stop it first (systemctl stop prosody, or "
+            "prosodyctl stop), then run the same command again",
+            s->b->where, pid, cfg ? cfg : "?");
+        free(cfg);
+        return r;
+    }
+    s->done = done;
+    s->done_ud = ud;
+    xp_arena_reset(&s->ca);
+    s->first = s->last = NULL;
+    return pmap_w_begin(&s->w, s->b, s->host, s->user);
+}
+
+static xporta_status ps_write(struct store *st, const xporta_record *rec,
+                              bool replace)
+{
+    struct pstore *s = (struct pstore *)st;
+    const char *why = NULL;
+    xporta_status r = pmap_w_record(s->w, rec, replace, &why);
+    if (r == XPORTA_EUNSUPPORTED) {
+        if (s->done)
+            s->done(s->done_ud, rec->kind, rec->key, rec->id, false, why);
+        return XPORTA_OK;
+    }
+    if (r)
+        return r;
+    struct confirm *c = xp_arena_alloc(&s->ca, sizeof *c);
+    if (!c || !(c->key = xp_arena_strdup(&s->ca, rec->key ? rec->key : "")) ||
+        (rec->id && !(c->id = xp_arena_strdup(&s->ca, rec->id))))
+        return xp_fail(&st->run->err, XPORTA_ENOMEM, "out of memory");
+    if (!rec->id)
+        c->id = NULL;
+    c->kind = rec->kind;
+    c->next = NULL;
+    if (s->last)
+        s->last->next = c;
+    else
+        s->first = c;
+    s->last = c;
+    return XPORTA_OK;
+}
+
+static size_t ps_pending(const struct store *st)
+{
+    (void)st;
+    return 0;
+}
+
+static xporta_status ps_write_end(struct store *st)
+{
+    struct pstore *s = (struct pstore *)st;
+    if (!s->w)
+        return st->run->err.status;
+    xporta_status r =
+        st->run->err.status ? st->run->err.status : pmap_w_commit(s->w);
+    pmap_w_free(s->w);
+    s->w = NULL;
+    if (!r && s->done)
+        for (struct confirm *c = s->first; c; c = c->next)
+            s->done(s->done_ud, c->kind, c->key, c->id, true, NULL);
+    s->first = s->last = NULL;
+    xp_arena_reset(&s->ca);
+    return r;
+}
+
+static bool ps_holds(struct store *st, const xporta_record *rec)
+{
+    struct pstore *s = (struct pstore *)st;
+    return s->w && pmap_w_holds(s->w, rec);
+}
+
+static xporta_status ps_flush(struct store *st)
+{
+    struct pstore *s = (struct pstore *)st;
+    return s->b->ops->flush ? s->b->ops->flush(s->b) : XPORTA_OK;
+}
+
+static void ps_close(struct store *st)
+{
+    struct pstore *s = (struct pstore *)st;
+    pmap_w_free(s->w);
+    if (s->b)
+        s->b->ops->close(s->b);
+    free(s->only);
+    free(s->host);
+    free(s->user);
+    xp_arena_cleanup(&s->ca);
+    free(s);
+}
+
+static xporta_status ps_open(struct store **out, const char *where,
+                             const struct store_opts *o, struct xp_run *run)
+{
+    struct pstore *s = calloc(1, sizeof *s);
+    if (!s)
+        return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    s->base.run = run;
+    xp_arena_init(&s->ca, 0);
+    xporta_status st = pbe_fs_open(&s->b, where, o && o->target, run);
+    if (!st && o && o->user && !(s->only = xp_strdup(o->user)))
+        st = xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    if (!st && o && o->account)
+        st = set_account(s, o->account);
+    if (st) {
+        ps_close(&s->base);
+        return st;
+    }
+    *out = &s->base;
+    return XPORTA_OK;
+}
+
+const struct store_driver store_prosody_driver = {
+    .scheme = "prosody",
+    .many = true,
+    .summary = "Prosody's internal storage: its data directory "
+               "(prosody:/var/lib/prosody); read, or written while Prosody "
+               "is stopped",
+    .open = ps_open,
+    .close = ps_close,
+    .writable = PMAP_WRITABLE,
+    .why_not = why_not,
+    .read = ps_read,
+    .quirks = ps_quirks,
+    .write_begin = ps_write_begin,
+    .write = ps_write,
+    .pending = ps_pending,
+    .write_end = ps_write_end,
+    .select = ps_select,
+    .holds = ps_holds,
+    .flush = ps_flush,
+};

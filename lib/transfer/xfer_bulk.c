@@ -1,0 +1,306 @@
+/*
+ * lib/transfer/xfer_bulk.c: copying whole stores, account by account, in
+ * one stream (xfer_bulk.h has the design note).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xfer_bulk.h"
+#include "xfer_diff.h"
+
+/* Journal syncs: after this many accounts, or this many seconds. */
+#define SYNC_ACCOUNTS 256
+#define SYNC_SECONDS 2.0
+
+struct bulk {
+    struct xp_run *run;
+    const struct xfer_bulk_opts *o;
+    struct store *src, *tgt;
+    /* the account being copied */
+    char *jid;     /* the target's name for it */
+    char *src_jid; /* the source's */
+    bool skipping, writing;
+    struct xp_map map; /* key hash -> value hash */
+    xporta_import_counts c[XPORTA_KIND_COUNT];
+    struct xp_set seen; /* key hashes of this account's source records */
+    unsigned unsynced;
+    double last_sync;
+    struct xfer_bulk_result *res;
+};
+
+static void act(struct bulk *b, xporta_action a, const xporta_record *rec,
+                const char *why)
+{
+    if (b->o->action)
+        b->o->action(b->o->action_ud, a, rec->kind, rec->key, rec->id, why);
+}
+
+/* Offline messages have no identity of their own (a sequence number):
+ * they are told apart by content. */
+static uint64_t identity(const xporta_record *rec, const char *owner)
+{
+    if (rec->kind == XPORTA_KIND_OFFLINE)
+        return xfer_value_hash(rec, owner) ^ 0x6f66666c696e65ull;
+    return xfer_key_hash(rec);
+}
+
+static xporta_status map_target(void *ud, xporta_record *rec)
+{
+    struct bulk *b = ud;
+    uint64_t k = identity(rec, b->jid);
+    if (xp_map_put(&b->map, k | 1, xfer_value_hash(rec, b->jid)) < 0)
+        return xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
+    return XPORTA_OK;
+}
+
+static void on_done(void *ud, xporta_kind kind, const char *key, const char *id,
+                    bool ok, const char *why)
+{
+    struct bulk *b = ud;
+    if (ok) {
+        b->c[kind].written++;
+        return;
+    }
+    b->c[kind].failed++;
+    if (b->o->action)
+        b->o->action(b->o->action_ud, XPORTA_ACTION_FAILED, kind, key, id, why);
+}
+
+static xporta_status sync_journal(struct bulk *b, bool force)
+{
+    if (!b->o->journal || !b->unsynced ||
+        (!force && b->unsynced < SYNC_ACCOUNTS &&
+         xp_now() - b->last_sync < SYNC_SECONDS))
+        return XPORTA_OK;
+    xporta_status st = store_flush(b->tgt);
+    if (!st && xfer_journal_sync(b->o->journal) != XPORTA_OK)
+        st = xp_fail(&b->run->err, xfer_journal_status(b->o->journal), "%s",
+                     xfer_journal_error(b->o->journal));
+    b->unsynced = 0;
+    b->last_sync = xp_now();
+    return st;
+}
+
+static xporta_status on_account(void *ud, const char *jid)
+{
+    struct bulk *b = ud;
+    struct xp_run *run = b->run;
+    xporta_filter *f = b->o->filter;
+    free(b->jid);
+    b->jid = NULL;
+    free(b->src_jid);
+    if (!(b->src_jid = xp_strdup(jid)))
+        return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    memset(b->c, 0, sizeof b->c);
+    xp_map_cleanup(&b->map);
+    xp_map_init(&b->map);
+    xp_set_clear(&b->seen);
+    const char *at = strrchr(jid, '@');
+    if (!at)
+        return xp_fail(&run->err, XPORTA_EFORMAT, "%s: not an account", jid);
+    char *user = xp_strndup(jid, (size_t)(at - jid));
+    if (!user)
+        return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    b->skipping = !xporta_filter_keep_user(f, at + 1, user);
+    const char *host = xporta_filter_host(f, at + 1);
+    char *tj = xp_strcat(user, "@");
+    b->jid = tj ? xp_strcat(tj, host) : NULL;
+    free(tj);
+    free(user);
+    if (!b->jid)
+        return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    if (b->skipping)
+        return XPORTA_OK;
+    if (b->o->journal &&
+        xfer_journal_is_done(b->o->journal, "account", b->jid, NULL)) {
+        b->skipping = true;
+        b->res->done_before++;
+        return XPORTA_OK;
+    }
+    /* what the target holds of this account */
+    xporta_status st = store_select(b->tgt, b->jid);
+    struct store_sink sink = {.record = map_target, .ud = b};
+    if (!st)
+        st = store_read(b->tgt, b->tgt->drv->writable & b->o->kinds, NULL,
+                        &sink);
+    if (!st && !b->o->dry_run) {
+        st = store_write_begin(b->tgt, on_done, b);
+        b->writing = st == XPORTA_OK;
+    }
+    return st;
+}
+
+static xporta_status on_record(void *ud, xporta_record *rec)
+{
+    struct bulk *b = ud;
+    struct xp_run *run = b->run;
+    if (b->skipping)
+        return XPORTA_OK;
+    bool keep = true;
+    if (xporta_filter_record(b->o->filter, rec, &keep) != XPORTA_OK)
+        return xp_fail(&run->err, XPORTA_EFORMAT, "%s:%lu:%lu: %s",
+                       rec->file ? rec->file : "", rec->line, rec->col,
+                       xporta_filter_error(b->o->filter));
+    if (!keep || !(b->o->kinds & (1u << rec->kind)))
+        return XPORTA_OK;
+    xporta_import_counts *c = &b->c[rec->kind];
+    c->source++;
+    const struct store_driver *td = b->tgt->drv;
+    if (!(td->writable & (1u << rec->kind))) {
+        c->not_restorable++;
+        act(b, XPORTA_ACTION_SKIP, rec, store_why_not(td, rec->kind));
+        return XPORTA_OK;
+    }
+    const char *why = store_skip(td, rec);
+    if (why) {
+        c->skip++;
+        act(b, XPORTA_ACTION_SKIP, rec, why);
+        return XPORTA_OK;
+    }
+    uint64_t k = identity(rec, b->jid) | 1;
+    int fresh = xp_set_add(&b->seen, k);
+    if (fresh < 0)
+        return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    if (fresh == 0) {
+        c->skip++;
+        act(b, XPORTA_ACTION_SKIP, rec,
+            "the source has an earlier record under this key (after "
+            "renaming), which is imported");
+        return XPORTA_OK;
+    }
+    uint64_t have;
+    bool replace = false;
+    if (xp_map_get(&b->map, k, &have)) {
+        if (xfer_same_value(have, xfer_value_hash(rec, b->jid))) {
+            c->same++;
+            act(b, XPORTA_ACTION_SAME, rec, NULL);
+            return XPORTA_OK;
+        }
+        if (b->o->conflict != XPORTA_CONFLICT_REPLACE) {
+            c->conflict++;
+            act(b, XPORTA_ACTION_CONFLICT, rec, NULL);
+            return XPORTA_OK;
+        }
+        replace = true;
+        c->replace++;
+        act(b, XPORTA_ACTION_REPLACE, rec, NULL);
+    } else if (store_holds(b->tgt, rec)) {
+        c->same++;
+        act(b, XPORTA_ACTION_SAME, rec, NULL);
+        return XPORTA_OK;
+    } else {
+        c->add++;
+        act(b, XPORTA_ACTION_ADD, rec, NULL);
+    }
+    return b->o->dry_run ? XPORTA_OK : store_write(b->tgt, rec, replace);
+}
+
+static void add_counts(xporta_import_counts *to, const xporta_import_counts *c)
+{
+    for (int k = 0; k < XPORTA_KIND_COUNT; k++) {
+        to[k].source += c[k].source;
+        to[k].add += c[k].add;
+        to[k].replace += c[k].replace;
+        to[k].same += c[k].same;
+        to[k].conflict += c[k].conflict;
+        to[k].skip += c[k].skip;
+        to[k].not_restorable += c[k].not_restorable;
+        to[k].written += c[k].written;
+        to[k].failed += c[k].failed;
+    }
+}
+
+/* The account ends: commit it, or drop what came of it.  A store may also
+ * report an account it could not even begin (a file name no server could
+ * have written): `jid` is then not the account in progress. */
+static void on_account_end(void *ud, const char *jid, xporta_status st,
+                           const char *why)
+{
+    struct bulk *b = ud;
+    bool current = b->src_jid && strcmp(b->src_jid, jid) == 0;
+    if (!current) {
+        if (st != XPORTA_OK) {
+            b->res->failed++;
+            if (b->o->account)
+                b->o->account(b->o->account_ud, jid, st, why, NULL);
+        }
+        return;
+    }
+    free(b->src_jid);
+    b->src_jid = NULL;
+    if (b->skipping)
+        return;
+    if (st == XPORTA_OK && b->writing) {
+        st = store_write_end(b->tgt); /* failures are the whole run's */
+        b->writing = false;
+        if (st == XPORTA_OK && b->o->journal) {
+            if (xfer_journal_done(b->o->journal, "account", b->jid, NULL) !=
+                XPORTA_OK)
+                st = xp_fail(&b->run->err, xfer_journal_status(b->o->journal),
+                             "%s", xfer_journal_error(b->o->journal));
+            b->unsynced++;
+        }
+        if (st == XPORTA_OK)
+            st = sync_journal(b, false);
+        if (st != XPORTA_OK)
+            return; /* run->err holds it: the read stops there */
+    } else if (st != XPORTA_OK) {
+        if (b->writing)
+            store_select(b->tgt, NULL); /* drops the uncommitted account */
+        b->writing = false;
+        b->res->failed++;
+        if (b->o->account)
+            b->o->account(b->o->account_ud, b->jid, st, why, NULL);
+        return;
+    }
+    b->res->accounts++;
+    add_counts(b->o->counts, b->c);
+    if (b->o->account)
+        b->o->account(b->o->account_ud, b->jid, st, why, b->c);
+}
+
+/* Records arrive between on_account and on_account_end; a store of one
+ * account (a file) ends its account only with the read.  */
+xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
+                        struct xfer_bulk_result *res)
+{
+    struct bulk b = {.run = run, .o = o, .res = res};
+    memset(res, 0, sizeof *res);
+    xp_map_init(&b.map);
+    xp_set_init(&b.seen, 0);
+    b.last_sync = xp_now();
+    struct store_opts so = {0}, to = {.target = !o->dry_run};
+    xporta_status st = store_open(&b.src, o->source, &so, run);
+    if (!st)
+        st = store_open(&b.tgt, o->target, &to, run);
+    if (!st && !store_is_multi(b.tgt))
+        st = xp_fail(&run->err, XPORTA_EINVAL,
+                     "%s: the target of a whole-store copy is a server's "
+                     "storage (for a file, use server-export)",
+                     o->target);
+    if (!st && b.src->drv->select)
+        st = store_select(b.src, NULL);
+    if (!st) {
+        struct store_sink sink = {.record = on_record,
+                                  .account = on_account,
+                                  .account_end = on_account_end,
+                                  .ud = &b};
+        st = store_read(b.src, o->kinds, NULL, &sink);
+    }
+    if (!st && run->err.status)
+        st = run->err.status;
+    if (b.writing) { /* a read that stopped inside an account */
+        store_select(b.tgt, NULL);
+        b.writing = false;
+    }
+    if (!st)
+        st = sync_journal(&b, true);
+    xp_map_cleanup(&b.map);
+    xp_set_cleanup(&b.seen);
+    free(b.jid);
+    free(b.src_jid);
+    store_close(b.tgt);
+    store_close(b.src);
+    return st;
+}

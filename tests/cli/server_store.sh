@@ -1,0 +1,106 @@
+#!/bin/sh
+# server-export and server-import on Prosody's internal storage, without a
+# server: the data directory a real Prosody 0.12 wrote
+# (tests/data/prosody-internal), hostile copies of it, and the paths a
+# user takes.  The real server on the result: tests/integration/
+# server_prosody.sh.
+# Usage: server_store.sh PATH/TO/xporta PATH/TO/tests/data
+set -u
+X=$1 D=$2
+T=$(mktemp -d "${TMPDIR:-/tmp}/xporta-server-store-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export XDG_STATE_HOME="$T/state"
+. "$(dirname "$0")/../integration/checks.sh"
+SRC=$D/prosody-internal
+H='old%2elocalhost'
+
+# the real data: everything comes out, and goes back in unchanged
+run 0 "$X" server-export "prosody:$SRC" -o "$T/a.xml"
+run 0 "$X" check "$T/a.xml"
+"$X" stats "$T/a.xml" >"$T/stats" 2>&1
+has "$T/stats" "alice@old.localhost: credentials 1, roster 5, pending 1, private 2, blocklist 2, offline 1, pep-node 8, pep-affiliations 1, pep-item 8, archive 21, mam-prefs 1"
+has "$T/stats" "frank@old.localhost: credentials 1, pending 1"
+has "$T/a.xml" "<item jid='frank@old.localhost' subscription='none' name='Frank F' ask='subscribe'/>"
+has "$T/a.xml" "<stored-key>3i/Bcx29x9tjq8xvPyPXfV/M2AE=</stored-key>"
+has "$T/a.xml" "<result xmlns='urn:xmpp:mam:2' id='SMIY6F2Muc2krF7vbNqz2qWT'>"
+has "$T/a.xml" "<prefs xmlns='urn:xmpp:mam:2' default='always'><always><jid>bob@old.localhost</jid></always><never><jid>erin@old.localhost</jid></never></prefs>"
+has "$T/a.xml" "<field var='pubsub#access_model'><value>whitelist</value></field>"
+run 4 "$X" server-export "prosody:$SRC" -o "$T/a.xml"
+has "$T/err" "exists (-f to replace it)"
+run 0 "$X" server-export --users alice@old.localhost --exclude-kinds archive "prosody:$SRC" -o "$T/alice.xml"
+"$X" stats "$T/alice.xml" >"$T/stats" 2>&1
+has "$T/stats" "alice@old.localhost: credentials 1,"
+hasnt "$T/stats" "bob@old.localhost"
+hasnt "$T/stats" "archive"
+run 3 "$X" server-export --users nobody@old.localhost "prosody:$SRC" -o "$T/none.xml"
+has "$T/err" "no account nobody@old.localhost"
+[ ! -e "$T/none.xml" ] && ok || bad "a failed export left its file"
+
+mkdir "$T/new"
+run 0 "$X" server-import "$T/a.xml" "prosody:$T/new"
+run 0 "$X" server-export "prosody:$T/new" -o "$T/b.xml"
+run 0 "$X" diff "$T/a.xml" "$T/b.xml"
+has "$T/out" "same records"
+# Prosody's own fields (a new import's roster version; archive items with
+# key, when and with; the SCRAM values as they were)
+has "$T/new/$H/roster/alice.dat" '["version"] = 1;'
+has "$T/new/$H/archive/bob.list" '["key"] = "BAGUPFic9hRVfAIKnb_Gs5uv";'
+has "$T/new/$H/archive/bob.list" '["with"] = "alice@old.localhost";'
+has "$T/new/$H/accounts/alice.dat" '["stored_key"] = "de2fc1731dbdc7db63abcc6f3f23d77d5fccd801";'
+# a second run: the same; the journal is gone
+run 0 "$X" server-import "$T/a.xml" "prosody:$T/new"
+hasre "$T/err" "archive +42 +0 +42 +0 +0 +0"
+[ -z "$(ls -A "$T/state/xporta/jobs" 2>/dev/null)" ] && ok || bad "a finished job left its journal"
+
+# a plaintext password becomes SCRAM-SHA-1 that Prosody accepts
+cat >"$T/plain.xml" <<'XML'
+<server-data xmlns='urn:xmpp:pie:0'><host jid='p.example'>
+<user name='pat' password='s3cret'/></host></server-data>
+XML
+mkdir "$T/p"
+run 0 "$X" server-import "$T/plain.xml" "prosody:$T/p"
+has "$T/p/p%2eexample/accounts/pat.dat" '["iteration_count"] = 10000;'
+hasnt "$T/p/p%2eexample/accounts/pat.dat" 's3cret'
+cp "$T/p/p%2eexample/accounts/pat.dat" "$T/pat.before"
+run 0 "$X" server-import "$T/plain.xml" "prosody:$T/p"
+hasre "$T/err" "credentials +1 +0 +1 +0 +0 +0"
+cmp -s "$T/pat.before" "$T/p/p%2eexample/accounts/pat.dat" && ok || bad "a second import changed the salt"
+
+# damage: one account cannot be read; the others go on, it is named
+cp -r "$SRC" "$T/bad"
+printf 'return {\n\t["name"] = os.getenv("HOME");\n};\n' >"$T/bad/$H/roster/bob.dat"
+head -c 300 "$SRC/$H/archive/alice.list" >"$T/bad/$H/archive/alice.list"
+mkdir "$T/bad-out"
+run 4 "$X" server-import "$T/bad" "prosody:$T/bad-out"
+has "$T/err" "a directory, but not of XEP-0227 files"
+has "$T/err" "prosody:$T/bad"
+run 1 "$X" server-import "prosody:$T/bad" "prosody:$T/bad-out"
+has "$T/err" "bob@old.localhost: left out: $T/bad/$H/roster/bob.dat:2:13: 'os' is not data"
+has "$T/err" "alice@old.localhost: left out: $T/bad/$H/archive/alice.list:"
+has "$T/err" "2 of 7 accounts could not be read"
+[ -e "$T/bad-out/$H/accounts/carol.dat" ] && ok || bad "carol was not imported"
+[ ! -e "$T/bad-out/$H/accounts/bob.dat" ] && ok || bad "bob was imported half"
+[ ! -e "$T/bad-out/$H/accounts/alice.dat" ] && ok || bad "alice was imported half"
+run 3 "$X" server-export "prosody:$T/bad" -o "$T/bad.xml"
+has "$T/err" "alice@old.localhost: $T/bad/$H/archive/alice.list:16:13: the file ends"
+[ ! -e "$T/bad.xml" ] && ok || bad "an export with an unreadable account left a file"
+# a user name no Prosody writes
+cp "$SRC/$H/accounts/erin.dat" "$T/bad/$H/accounts/a%zz.dat"
+run 1 "$X" server-import "prosody:$T/bad" "prosody:$T/bad-out"
+has "$T/err" "accounts/a%zz.dat: left out: not a user name Prosody could have written"
+has "$T/err" "0 accounts (and 5 by an earlier run) in"
+has "$T/err" "3 of 8 accounts could not be read"
+
+# usage
+run 2 "$X" server-import "$T/a.xml"
+run 3 "$X" server-import "$T/a.xml" "prosody:$T/missing"
+has "$T/err" "Prosody's data directory"
+run 2 "$X" server-import "$T/a.xml" "$T/out.xml"
+has "$T/err" "the target of a whole-store copy is a server's storage"
+run 0 "$X" server-import --help
+has "$T/out" "prosody:DIR"
+run 0 "$X" --help
+has "$T/out" "server-import"
+
+echo "server_store: $n checks, $fails failed"
+[ "$fails" -eq 0 ]

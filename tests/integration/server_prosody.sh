@@ -1,0 +1,113 @@
+#!/bin/sh
+# xporta server-export and server-import on Prosody's internal storage,
+# against a real Prosody 0.12 of its own (it is stopped and started again,
+# so it cannot be the shared one):
+#   server_prosody.sh SERVERS_SCRIPT XPORTA XP_POPULATE SCENARIOS
+#
+#  1. a Prosody filled by real clients (xp_populate) is exported while it
+#     runs, into a file that `xporta check` accepts, every kind present;
+#  2. an import into it while it runs is refused, naming the process;
+#  3. the server stopped, its data moved away, the file is imported into an
+#     empty data directory (a dry run first, which writes nothing);
+#  4. Prosody started on the result: alice logs in with her old password
+#     (SCRAM-SHA-1), her offline message is delivered and the pending
+#     request presented, her blocklist is there; a live export of her
+#     account shows the archive with the same ids, times and order, the
+#     same PEP nodes (access models) and items;
+#  5. exported again, the data equals the first export (xporta diff);
+#  6. a second import finds everything the same and writes nothing;
+#     --on-conflict replace on a changed file replaces only that record.
+set -u
+SCRIPT=$1 X=$(realpath "$2") POP=$(realpath "$3") SCEN=$(realpath "$4")
+command -v prosody >/dev/null 2>&1 || { echo "skip: prosody is needed"; exit 77; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/xporta-server-prosody-XXXXXX")
+export XPORTA_SERVERS_DIR="$T/servers"
+export XDG_STATE_HOME="$T/state"
+cleanup() { bash "$SCRIPT" stop prosody >/dev/null 2>&1; rm -rf "$T"; }
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
+. "$(dirname "$0")/checks.sh"
+PASS=server-pass
+echo "$PASS" >"$T/pw"
+
+bash "$SCRIPT" start prosody >"$T/start.log" 2>&1 || { cat "$T/start.log"; exit 1; }
+. "$XPORTA_SERVERS_DIR/servers.env"
+D=$XPORTA_PROSODY_DOMAIN
+DATA=$XPORTA_SERVERS_DIR/prosody/data
+for u in alice bob carol dave erin frank grace; do
+    bash "$SCRIPT" adduser prosody "$u" "$PASS" >/dev/null || bad "adduser $u"
+done
+"$POP" "$XPORTA_SERVERS_DIR/servers.env" "$SCEN/fill-prosody.xml" PASS="$PASS" \
+    >"$T/fill.log" 2>&1 || { bad "fill"; tail -20 "$T/fill.log" >&2; }
+
+CONN="--host 127.0.0.1 --port $XPORTA_PROSODY_PORT --cafile $XPORTA_TEST_CAFILE --password-file $T/pw"
+# what a client sees of alice's account before
+# shellcheck disable=SC2086
+run 0 "$X" export -q "alice@$D" -o "$T/before.xml" --exclude-kinds offline $CONN
+
+# 1. export while it runs
+run 0 "$X" server-export "prosody:$DATA" -o "$T/a.xml"
+run 0 "$X" check "$T/a.xml"
+"$X" stats "$T/a.xml" >"$T/stats" 2>&1
+hasre "$T/stats" "alice@$D: credentials 1, roster 5, pending 1, private 2, blocklist 2, offline 1, pep-node [0-9]+, .*pep-item [0-9]+, archive 2[0-9], mam-prefs 1"
+has "$T/stats" "7 users"
+[ "$(stat -c %a "$T/a.xml")" = 600 ] && ok || bad "the export is not 0600"
+
+# 2. refused while Prosody runs
+run 8 "$X" server-import "$T/a.xml" "prosody:$DATA"
+has "$T/err" "Prosody is running on $DATA (pid"
+has "$T/err" "Stop it first"
+
+# 3. into an empty data directory
+bash "$SCRIPT" stop prosody >/dev/null 2>&1
+mv "$DATA" "$DATA.orig" && mkdir "$DATA"
+run 0 "$X" server-import --dry-run "$T/a.xml" "prosody:$DATA"
+has "$T/err" "dry run: nothing was changed"
+[ -z "$(ls -A "$DATA")" ] && ok || bad "a dry run wrote into $DATA"
+run 0 "$X" server-import "$T/a.xml" "prosody:$DATA"
+hasre "$T/err" "archive +42 +42 +0 +0 +0 +0"
+hasre "$T/err" "server-import: 7 accounts in"
+[ -z "$(find "$DATA" -mindepth 1 -perm /o=rwx)" ] && ok || bad "files readable by others in $DATA"
+[ -z "$(find "$DATA" -name '*.xporta-*')" ] && ok || bad "temporary files left in $DATA"
+
+# 4. the real server on the result
+bash "$SCRIPT" start prosody >"$T/start2.log" 2>&1 || { bad "prosody does not start on the import"; cat "$T/start2.log" >&2; }
+(cd "$T" && "$POP" "$XPORTA_SERVERS_DIR/servers.env" "$SCEN/server-login.xml" \
+    ALICE=alice BOB=bob GRACE=grace PASS="$PASS") >"$T/login.log" 2>&1 &&
+    ok || { bad "alice after the import"; tail -20 "$T/login.log" >&2; }
+has "$T/offline.xml" "while you were away"
+has "$T/blocklist.xml" "troll@$D"
+has "$T/blocklist.xml" "spam@spam.example"
+# shellcheck disable=SC2086
+run 0 "$X" export -q "alice@$D" -o "$T/live.xml" --exclude-kinds offline $CONN
+ids() { grep -o "<result xmlns='urn:xmpp:mam:2' id='[^']*'>.\{0,200\}stamp='[^']*'" "$1" | sed "s/<forwarded.*stamp=/ /"; }
+"$X" convert -q --users "alice@$D" "$T/a.xml" -o "$T/a-alice.xml"
+ids "$T/a-alice.xml" >"$T/ids.a"
+ids "$T/live.xml" >"$T/ids.live"
+[ -s "$T/ids.a" ] && cmp -s "$T/ids.a" "$T/ids.live" && ok ||
+    { bad "MAM differs from the source (ids, times, order)"; diff "$T/ids.a" "$T/ids.live" | head >&2; }
+# what a client reads: the same as before the move (the pending request
+# was answered by nobody, so it is still there)
+run 0 "$X" diff "$T/before.xml" "$T/live.xml"
+has "$T/out" "same records"
+
+# 5. exported again: the same
+bash "$SCRIPT" stop prosody >/dev/null 2>&1
+run 0 "$X" server-export "prosody:$DATA" -o "$T/b.xml"
+run 0 "$X" diff --exclude-kinds offline "$T/a.xml" "$T/b.xml"
+has "$T/out" "same records"
+
+# 6. idempotent; conflicts
+run 0 "$X" server-import "$T/a.xml" "prosody:$DATA"
+hasre "$T/err" "archive +42 +0 +42 +0 +0 +0"
+hasre "$T/err" "roster +9 +0 +9 +0 +0 +0"
+sed "s/name='Bob Example'/name='Robert'/" "$T/a.xml" >"$T/c.xml"
+run 0 "$X" server-import "$T/c.xml" "prosody:$DATA"
+hasre "$T/err" "roster +9 +0 +8 +1 +0 +0"
+grep -q '"Bob Example"' "$DATA/$(echo "$D" | sed 's/\./%2e/g')/roster/alice.dat" && ok || bad "a conflict was not kept"
+run 0 "$X" server-import --on-conflict replace "$T/c.xml" "prosody:$DATA"
+hasre "$T/err" "roster +9 +1 +8 +0 +1 +0"
+grep -q '"Robert"' "$DATA/$(echo "$D" | sed 's/\./%2e/g')/roster/alice.dat" && ok || bad "--on-conflict replace did not replace"
+
+echo "server_prosody: $n checks, $fails failed"
+[ "$fails" -eq 0 ]
