@@ -42,6 +42,14 @@ xporta_status pie_writer_status(const xporta_pie_writer *w);
  * removing it). */
 void pie_writer_keep_part(xporta_pie_writer *w, bool keep);
 
+/* One XML element (a stanza kept as text in a database) from `xml`: an
+ * element without a namespace declaration is in `default_ns`.  On error,
+ * *why says what and *line, *col where (in `xml`). */
+xporta_status pie_parse_element(struct xp_arena *a, const char *xml, size_t len,
+                                const char *default_ns, xp_elem **out,
+                                const char **why, unsigned long *line,
+                                unsigned long *col);
+
 /* The version of expat loaded, as XML_ExpatVersion() gives it
  * ("expat_2.5.0"), for xporta_version_string(). */
 const char *pie_expat_version(void);

@@ -510,7 +510,9 @@ static xporta_status paren(struct pv_reader *r, struct pv *v, unsigned depth)
         if (v->t != PV_NUM || d.t != PV_NUM || d.n != 0 ||
             (v->n != 1 && v->n != -1 && v->n != 0))
             return fail(r, "only (1/0), (-1/0) and (0/0) may divide");
-        *v = pv_num(v->n == 0 ? NAN : v->n > 0 ? INFINITY : -INFINITY);
+        *v = pv_num(v->n == 0  ? (double)NAN
+                    : v->n > 0 ? (double)INFINITY
+                               : -(double)INFINITY);
     }
     if (!expect(r, ')'))
         return fail(r, "')' expected");

@@ -27,8 +27,8 @@
 /* argv of a process, NUL-separated, in `buf`; the count of bytes. */
 static size_t cmdline(const char *pid, char *buf, size_t cap)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%s/cmdline", pid);
+    char path[300];
+    snprintf(path, sizeof path, "/proc/%.255s/cmdline", pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;

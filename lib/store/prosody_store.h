@@ -74,6 +74,18 @@ xporta_status pbe_fs_open(struct pbe **out, const char *dir, bool write,
 
 xporta_status pbe_fs_flush(struct pbe *b);
 
+/* mod_storage_sql on SQLite 3 (prosody_sqlite.c): the database file, its
+ * tables created (as Prosody creates them) when opened for writing. */
+xporta_status pbe_sqlite_open(struct pbe **out, const char *path, bool write,
+                              struct xp_run *run);
+/* mod_storage_sql's values: a column's type and text as a value, and back
+ * (the text in `b`, the type a static string). */
+xporta_status pbe_sql_value(struct xp_arena *a, const char *type,
+                            const char *text, size_t len, struct pv *out,
+                            const char **why);
+xporta_status pbe_sql_text(struct xp_buf *b, const struct pv *v,
+                           const char **type);
+
 /* Prosody's file name encoding (util/datamanager.lua): every byte but
  * ASCII letters and digits as %xx (lowercase); store names keep '_'. */
 char *pbe_fs_encode(const char *s, bool store);

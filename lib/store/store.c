@@ -9,6 +9,7 @@ static const struct store_driver *const drivers[] = {
     &store_file_driver,
     &store_live_driver,
     &store_prosody_driver,
+    &store_prosody_sqlite_driver,
     NULL,
 };
 

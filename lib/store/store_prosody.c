@@ -1,8 +1,9 @@
 /*
- * The store driver for Prosody's own storage: "prosody:DIR" (the internal
- * files).  The backends (prosody_fs.c) know where the stores are;
- * prosody_map*.c what is in them; this file puts the two behind struct
- * store_driver, as a store of many accounts.
+ * The store drivers for Prosody's own storage: "prosody:DIR" (the internal
+ * files) and "prosody+sqlite:FILE" (mod_storage_sql on SQLite).  The backends
+ * (prosody_fs.c) know where the stores are; prosody_map*.c what is in them;
+ * this file puts the two behind struct store_driver, as a store of many
+ * accounts.
  *
  * Writes: write_begin() opens the selected account (one pmap_w), write()
  * applies a record in memory (archive items go to the backend at once),
@@ -255,15 +256,19 @@ static void ps_close(struct store *st)
     free(s);
 }
 
-static xporta_status ps_open(struct store **out, const char *where,
-                             const struct store_opts *o, struct xp_run *run)
+typedef xporta_status (*pbe_open_fn)(struct pbe **out, const char *where,
+                                     bool write, struct xp_run *run);
+
+static xporta_status open_with(pbe_open_fn backend, struct store **out,
+                               const char *where, const struct store_opts *o,
+                               struct xp_run *run)
 {
     struct pstore *s = calloc(1, sizeof *s);
     if (!s)
         return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
     s->base.run = run;
     xp_arena_init(&s->ca, 0);
-    xporta_status st = pbe_fs_open(&s->b, where, o && o->target, run);
+    xporta_status st = backend(&s->b, where, o && o->target, run);
     if (!st && o && o->user && !(s->only = xp_strdup(o->user)))
         st = xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
     if (!st && o && o->account)
@@ -276,23 +281,39 @@ static xporta_status ps_open(struct store **out, const char *where,
     return XPORTA_OK;
 }
 
+static xporta_status ps_open_fs(struct store **out, const char *where,
+                                const struct store_opts *o, struct xp_run *run)
+{
+    return open_with(pbe_fs_open, out, where, o, run);
+}
+
+static xporta_status ps_open_sqlite(struct store **out, const char *where,
+                                    const struct store_opts *o,
+                                    struct xp_run *run)
+{
+    return open_with(pbe_sqlite_open, out, where, o, run);
+}
+
+#define PROSODY_DRIVER                                                       \
+    .many = true, .close = ps_close, .writable = PMAP_WRITABLE,              \
+    .why_not = why_not, .read = ps_read, .quirks = ps_quirks,                \
+    .write_begin = ps_write_begin, .write = ps_write, .pending = ps_pending, \
+    .write_end = ps_write_end, .select = ps_select, .holds = ps_holds,       \
+    .flush = ps_flush
+
 const struct store_driver store_prosody_driver = {
     .scheme = "prosody",
-    .many = true,
     .summary = "Prosody's internal storage: its data directory "
                "(prosody:/var/lib/prosody); read, or written while Prosody "
                "is stopped",
-    .open = ps_open,
-    .close = ps_close,
-    .writable = PMAP_WRITABLE,
-    .why_not = why_not,
-    .read = ps_read,
-    .quirks = ps_quirks,
-    .write_begin = ps_write_begin,
-    .write = ps_write,
-    .pending = ps_pending,
-    .write_end = ps_write_end,
-    .select = ps_select,
-    .holds = ps_holds,
-    .flush = ps_flush,
+    .open = ps_open_fs,
+    PROSODY_DRIVER,
+};
+
+const struct store_driver store_prosody_sqlite_driver = {
+    .scheme = "prosody+sqlite",
+    .summary = "Prosody's SQL storage on SQLite 3: the database file "
+               "(prosody+sqlite:/var/lib/prosody/prosody.sqlite)",
+    .open = ps_open_sqlite,
+    PROSODY_DRIVER,
 };
