@@ -114,3 +114,36 @@ add_test(NAME integration.server_prosody
           $<TARGET_FILE:xp_populate> ${CMAKE_CURRENT_SOURCE_DIR}/data/scenarios)
 set_tests_properties(integration.server_prosody PROPERTIES
   SKIP_RETURN_CODE 77 TIMEOUT 600 LABELS integration)
+
+# Prosody on SQL storage (issue 11), one servers directory and fixture per
+# mode: servers_sqlite (Prosody on SQLite3) and servers_pgsql (Prosody on a
+# private PostgreSQL 15, started by xporta-servers first).  The starts are
+# RUN_SERIAL, so that no two pick ports at once; tests of the store drivers
+# that need a real Prosody on SQL set FIXTURES_REQUIRED servers_sqlite or
+# servers_pgsql and read ${CMAKE_BINARY_DIR}/servers-MODE/servers.env.
+# The smoke test fills an account through xp_populate and reads it back
+# with the independent slixmpp client xmpp_probe.py.
+set(XPORTA_PROSODY_SQL_SH
+  ${CMAKE_CURRENT_SOURCE_DIR}/integration/prosody_sql_live.sh)
+foreach(mode sqlite pgsql)
+  set(dir ${CMAKE_BINARY_DIR}/servers-${mode})
+  add_test(NAME servers.${mode}.start
+    COMMAND bash ${XPORTA_PROSODY_SQL_SH} start ${mode}
+            ${XPORTA_SERVERS_SCRIPT} ${dir})
+  set_tests_properties(servers.${mode}.start PROPERTIES
+    FIXTURES_SETUP servers_${mode} SKIP_RETURN_CODE 77 TIMEOUT 120
+    RUN_SERIAL TRUE LABELS integration)
+  add_test(NAME servers.${mode}.stop
+    COMMAND bash ${XPORTA_PROSODY_SQL_SH} stop ${mode}
+            ${XPORTA_SERVERS_SCRIPT} ${dir})
+  set_tests_properties(servers.${mode}.stop PROPERTIES
+    FIXTURES_CLEANUP servers_${mode} TIMEOUT 120 LABELS integration)
+  add_test(NAME integration.prosody_${mode}
+    COMMAND bash ${XPORTA_PROSODY_SQL_SH} run ${mode}
+            ${XPORTA_SERVERS_SCRIPT} ${dir} $<TARGET_FILE:xp_populate>
+            ${XPORTA_TEST_DATA}/scenarios
+            ${CMAKE_CURRENT_SOURCE_DIR}/integration/xmpp_probe.py)
+  set_tests_properties(integration.prosody_${mode} PROPERTIES
+    FIXTURES_REQUIRED servers_${mode} SKIP_RETURN_CODE 77 TIMEOUT 300
+    RUN_SERIAL TRUE LABELS integration)
+endforeach()
