@@ -107,7 +107,8 @@ set_tests_properties(integration.moved_live PROPERTIES
 
 # Prosody's own storage (server-export, server-import) on a Prosody of its
 # own, stopped and started around the import: the old passwords, history,
-# offline messages, pending requests and PEP arrive (issue 11).
+# offline messages, pending requests and PEP arrive; ejabberd's own export
+# (double-base64 SCRAM) logs in with its old password (issue 11).
 add_test(NAME integration.server_prosody
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/server_prosody.sh
           ${XPORTA_SERVERS_SCRIPT} $<TARGET_FILE:xporta-cli>

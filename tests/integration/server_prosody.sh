@@ -16,21 +16,27 @@
 #     same PEP nodes (access models) and items;
 #  5. exported again, the data equals the first export (xporta diff);
 #  6. a second import finds everything the same and writes nothing;
-#     --on-conflict replace on a changed file replaces only that record.
+#     --on-conflict replace on a changed file replaces only that record;
+#  7. ejabberd's own export (SCRAM values base64-encoded twice), imported
+#     into Prosody with the domain renamed: its user logs in with the old
+#     password.
 set -u
 SCRIPT=$1 X=$(realpath "$2") POP=$(realpath "$3") SCEN=$(realpath "$4")
 command -v prosody >/dev/null 2>&1 || { echo "skip: prosody is needed"; exit 77; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/xporta-server-prosody-XXXXXX")
 export XPORTA_SERVERS_DIR="$T/servers"
 export XDG_STATE_HOME="$T/state"
-cleanup() { bash "$SCRIPT" stop prosody >/dev/null 2>&1; rm -rf "$T"; }
+cleanup() { bash "$SCRIPT" stop all >/dev/null 2>&1; rm -rf "$T"; }
 trap cleanup EXIT
 [ -n "${KEEP:-}" ] && trap - EXIT
 . "$(dirname "$0")/checks.sh"
 PASS=server-pass
 echo "$PASS" >"$T/pw"
 
-bash "$SCRIPT" start prosody >"$T/start.log" 2>&1 || { cat "$T/start.log"; exit 1; }
+EJ=0
+[ -x /usr/sbin/ejabberdctl ] && EJ=1
+if [ $EJ = 1 ]; then WHICH=all; else WHICH=prosody; fi
+bash "$SCRIPT" start $WHICH >"$T/start.log" 2>&1 || { cat "$T/start.log"; exit 1; }
 . "$XPORTA_SERVERS_DIR/servers.env"
 D=$XPORTA_PROSODY_DOMAIN
 DATA=$XPORTA_SERVERS_DIR/prosody/data
@@ -69,6 +75,14 @@ hasre "$T/err" "archive +42 +42 +0 +0 +0 +0"
 hasre "$T/err" "server-import: 7 accounts in"
 [ -z "$(find "$DATA" -mindepth 1 -perm /o=rwx)" ] && ok || bad "files readable by others in $DATA"
 [ -z "$(find "$DATA" -name '*.xporta-*')" ] && ok || bad "temporary files left in $DATA"
+if [ $EJ = 1 ]; then # 7. ejabberd's own export: its SCRAM values
+    bash "$SCRIPT" adduser ejabberd ejuser "$PASS" >/dev/null || bad "adduser ejabberd"
+    main=$(bash "$SCRIPT" export ejabberd "$T/ej" "$XPORTA_EJABBERD_DOMAIN" 2>"$T/ej.log" | tail -n 1)
+    [ -s "$main" ] && ok || { bad "ejabberd export"; cat "$T/ej.log" >&2; }
+    run 0 "$X" server-import --users "ejuser@$XPORTA_EJABBERD_DOMAIN" \
+        --rename-host "$XPORTA_EJABBERD_DOMAIN=$D" "$main" "prosody:$DATA"
+    hasre "$T/err" "credentials +1 +1 +0 +0 +0 +0"
+fi
 
 # 4. the real server on the result
 bash "$SCRIPT" start prosody >"$T/start2.log" 2>&1 || { bad "prosody does not start on the import"; cat "$T/start2.log" >&2; }
@@ -86,6 +100,10 @@ ids "$T/a-alice.xml" >"$T/ids.a"
 ids "$T/live.xml" >"$T/ids.live"
 [ -s "$T/ids.a" ] && cmp -s "$T/ids.a" "$T/ids.live" && ok ||
     { bad "MAM differs from the source (ids, times, order)"; diff "$T/ids.a" "$T/ids.live" | head >&2; }
+if [ $EJ = 1 ]; then # ejabberd's user, with the password it had there
+    # shellcheck disable=SC2086
+    run 0 "$X" export -q "ejuser@$D" -o "$T/ej-live.xml" $CONN
+fi
 # what a client reads: the same as before the move (the pending request
 # was answered by nobody, so it is still there)
 run 0 "$X" diff "$T/before.xml" "$T/live.xml"
@@ -93,7 +111,8 @@ has "$T/out" "same records"
 
 # 5. exported again: the same
 bash "$SCRIPT" stop prosody >/dev/null 2>&1
-run 0 "$X" server-export "prosody:$DATA" -o "$T/b.xml"
+run 0 "$X" server-export --users alice,bob,carol,dave,erin,frank,grace \
+    "prosody:$DATA" -o "$T/b.xml"
 run 0 "$X" diff --exclude-kinds offline "$T/a.xml" "$T/b.xml"
 has "$T/out" "same records"
 
