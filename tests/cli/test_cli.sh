@@ -261,6 +261,28 @@ for order in "$P$W$B" "$W$P$B" "$W$B$P"; do
     run 0 "$X" check "$T/privpro/alice@e.example.xml"
 done
 
+# Issue 15: a roster in two <query> elements (valid XEP-0227; some
+# exporters write it so) stopped the conversion to Prosody, which reads only
+# the first <query> of a user: now every store comes out in one container,
+# whatever order or split the user's records came in.
+R1="<query xmlns='jabber:iq:roster'><item jid='b@e.example' subscription='both'/></query>"
+R2="<query xmlns='jabber:iq:roster'><item jid='c@e.example' subscription='to'/></query>"
+V="<vCard xmlns='vcard-temp'><FN>A</FN></vCard>"
+Q1="<query xmlns='jabber:iq:private'><a xmlns='urn:a'/></query>"
+Q2="<query xmlns='jabber:iq:private'><b xmlns='urn:b'/></query>"
+for order in "$R1$R2" "$R1$V$R2" "$Q1$R1$Q2$V$R2" "$R2$Q2$V$Q1$R1"; do
+    printf "<host xmlns='urn:xmpp:pie:0' jid='e.example'><user name='alice'>%s</user></host>\n" \
+        "$order" >"$T/roster2.xml"
+    run 0 "$X" check "$T/roster2.xml"
+    rm -rf "$T/r2pro"
+    run 0 "$X" convert --dialect prosody "$T/roster2.xml" -o "$T/r2pro"
+    F="$T/r2pro/alice@e.example.xml"
+    [ "$(grep -o "<query xmlns='jabber:iq:roster'>" "$F" | wc -l)" = 1 ] && ok ||
+        bad "$order: not one roster query in $F"
+    run 0 "$X" diff "$T/roster2.xml" "$F"
+    has "$T/out" "same records"
+done
+
 # Issue 15: what check calls invalid (a user name, a JID) is not written:
 # convert stops at it, or leaves it out with --skip-invalid and exits 1;
 # stats says so.
