@@ -43,6 +43,7 @@
 #include "pie_p.h"
 
 enum { MAX_PENDING_FILES = 4096 };
+#define XP_ASCII_UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 struct held {
     xporta_record rec;
@@ -738,6 +739,24 @@ xporta_status xporta_pie_writer_begin_user(xporta_pie_writer *w,
     if (!w->in_host || w->in_user || !name)
         return xp_fail(&w->err, XPORTA_EINVAL, "user %s outside a host",
                        name ? name : "(unnamed)");
+    if (w->dialect == XPORTA_DIALECT_PROSODY &&
+        (!*name || strpbrk(name, "@/") || strchr(w->host_jid, '/')))
+        /* Prosody takes the user from the file name USER@HOST.xml as it
+         * is: these cannot be written so that it reads them back. */
+        return xp_fail(&w->err, XPORTA_EINVAL,
+                       "user '%s' of host '%s' cannot be named as Prosody "
+                       "reads it (USER@HOST.xml with no '@' or '/' in the "
+                       "user, no '/' in the host)",
+                       name, w->host_jid);
+    if (w->dialect == XPORTA_DIALECT_PROSODY && strpbrk(name, XP_ASCII_UPPER))
+        /* Measured on Prosody 0.12: prosody-migrator creates the account
+         * as the file names it, and a login, mapped to lower case, never
+         * reaches it.  (Beyond ASCII, letters are not checked.) */
+        note(w, XPORTA_WARNING,
+             "%s@%s: Prosody's import keeps the upper-case letters of the "
+             "name, and nobody can log in to it (logins are mapped to lower "
+             "case); rename the user first",
+             name, w->host_jid);
     int fresh = xp_set_add(&w->users, xp_key_hash(name, w->host_jid));
     if (fresh == 0)
         return xp_fail(&w->err, XPORTA_EINVAL,
@@ -787,10 +806,12 @@ xporta_status xporta_pie_writer_begin_user(xporta_pie_writer *w,
     }
     char *file;
     if (w->dialect == XPORTA_DIALECT_PROSODY) {
-        /* Prosody finds users by listing USER@HOST.xml (unescaped). */
-        char *fname = safe_name(name, "@", w->host_jid, ".xml");
+        /* mod_storage_xep0227 opens jid_join(user, host)..".xml" and lists
+         * users as the file names' text before the first '@', both as they
+         * are: no escaping (datamanager's %xx is its own storage's). */
+        char *fname =
+            xp_arena_printf(&w->arena, "%s@%s.xml", name, w->host_jid);
         file = fname ? xp_path_join(w->workdir, fname) : NULL;
-        free(fname);
     } else {
         char *hdir = safe_name(w->host_jid, NULL, NULL, NULL);
         char *uname = safe_name(name, NULL, NULL, ".xml");

@@ -137,6 +137,17 @@ run 0 "$X" check "$T/pro/alice@new.localhost.xml" "$T/pro/bob@new.localhost.xml"
 run 2 "$X" convert --dialect prosody "$D/full.xml" -o "$T/pro"
 has "$T/err" "not empty"
 
+# Issue 15: Prosody's driver takes the user from the file name as it is,
+# so names are not escaped ('élève', not %C3%A9l%C3%A8ve; '%' stays '%');
+# a name with upper-case letters gets a warning (Prosody imports it as
+# written, and logins, mapped to lower case, never reach it).
+printf "<host xmlns='urn:xmpp:pie:0' jid='x.example'><user name='\303\251l\303\250ve'/><user name='a%%41b'/><user name='Bob'/></host>\n" >"$T/names.xml"
+run 0 "$X" convert --dialect prosody "$T/names.xml" -o "$T/names"
+[ -f "$T/names/$(printf '\303\251l\303\250ve')@x.example.xml" ] && ok || bad "names: $(ls "$T/names")"
+[ -f "$T/names/a%41b@x.example.xml" ] && ok || bad "names: $(ls "$T/names")"
+has "$T/err" "Bob@x.example: Prosody's import keeps the upper-case letters"
+hasnt "$T/err" "a%41b@x.example: Prosody"
+
 # ejabberd dialect: main file and host file, SCRAM encoded twice.
 run 0 "$X" convert --dialect ejabberd "$D/prosody-export.xml" -o "$T/ej.xml"
 has "$T/ej.xml" "<xi:include href='ej_old_localhost.xml'/>"

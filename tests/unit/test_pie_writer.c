@@ -366,6 +366,74 @@ static void prosody_groups_every_split_kind(void **state)
     free(dir);
 }
 
+/* Issue 15: Prosody's mod_storage_xep0227 opens USER@HOST.xml with the
+ * JID's parts as they are and lists users as the file names' text before
+ * the first '@'; the writer used to escape them ('élève' became
+ * %C3%A9l%C3%A8ve@..., a user Prosody then created under that name).  What
+ * cannot be written that way is refused, not renamed. */
+static void prosody_names_files_as_prosody_reads_them(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "\xc3\xa9l\xc3\xa8ve", /* élève */
+        "p%41q.r+s~t!",        /* '%' stays '%': Prosody decodes nothing */
+        ".dot",                /* a leading dot: Prosody lists it too */
+    };
+    char *dir = make_tmpdir();
+    char in[4096], out[4096], p[8192];
+    snprintf(in, sizeof in, "%s/in.xml", dir);
+    snprintf(out, sizeof out, "%s/prosody", dir);
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    fprintf(f, "<host xmlns='urn:xmpp:pie:0' jid='x.example'>");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        fprintf(f,
+                "<user name='%s'><vCard xmlns='vcard-temp'><FN>%zu</FN>"
+                "</vCard></user>",
+                names[i], i);
+    fprintf(f, "</host>\n");
+    assert_int_equal(fclose(f), 0);
+    convert(in, out, XPORTA_DIALECT_PROSODY, 0);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s@x.example.xml", out, names[i]);
+        char *text = slurp(p, NULL);
+        if (!text)
+            fail_msg("no file %s", p);
+        char want[256];
+        snprintf(want, sizeof want, "<user name='%s'>", names[i]);
+        assert_non_null(strstr(text, want));
+        free(text);
+    }
+    struct dirent **list;
+    int n = scandir(out, &list, NULL, alphasort);
+    assert_int_equal(n, 2 + 3);
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+
+    /* A user name with '@' or '/' (not a localpart; convert's check stops
+     * it first) has no file name Prosody would read back. */
+    static const char *const unnameable[] = {"a@b", "a/b", ""};
+    for (size_t i = 0; i < sizeof unnameable / sizeof unnameable[0]; i++) {
+        xporta_pie_writer *w = NULL;
+        snprintf(p, sizeof p, "%s/bad-%zu", dir, i);
+        assert_int_equal(
+            xporta_pie_writer_open(&w, p, XPORTA_DIALECT_PROSODY, 0),
+            XPORTA_OK);
+        assert_int_equal(xporta_pie_writer_begin_host(w, "x.example"),
+                         XPORTA_OK);
+        assert_int_equal(xporta_pie_writer_begin_user(w, unnameable[i], NULL),
+                         XPORTA_EINVAL);
+        assert_non_null(
+            strstr(xporta_pie_writer_error(w), "cannot be named as Prosody"));
+        xporta_pie_writer_free(w);
+        struct stat sb;
+        assert_int_not_equal(stat(p, &sb), 0);
+    }
+    rm_rf(dir);
+    free(dir);
+}
+
 static void ejabberd_dialect_encodes_its_way(void **state)
 {
     (void)state;
@@ -574,6 +642,7 @@ int main(void)
         cmocka_unit_test(round_trip_prosody_keeps_every_record),
         cmocka_unit_test(prosody_groups_privacy_around_blocklist),
         cmocka_unit_test(prosody_groups_every_split_kind),
+        cmocka_unit_test(prosody_names_files_as_prosody_reads_them),
         cmocka_unit_test(ejabberd_dialect_encodes_its_way),
         cmocka_unit_test(split_layout_reads_back),
         cmocka_unit_test(nothing_appears_without_commit),
