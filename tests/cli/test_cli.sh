@@ -329,6 +329,41 @@ run 3 "$X" convert --dialect prosody "$T/pin/a%20b@c@x.example.xml" -o "$T/pout"
 has "$T/err" "a%20b@c@x.example.xml:1:59: error: user name 'a b@c' is not a valid localpart"
 [ -e "$T/pout" ] && bad "pout written" || ok
 
+# Issue 15: --rename-host repairs an invalid host: what is checked is what
+# is written (the renamed host and JIDs), not the input.  What the rename
+# does not repair is still refused, and the new name must be valid.
+badhost() { # EXTRA-ROSTER-ITEMS EXTRA-HOSTS
+    printf "<server-data xmlns='urn:xmpp:pie:0'><host jid='bad host'><user name='alice' password='pw'><query xmlns='jabber:iq:roster'><item jid='bob@bad host' subscription='both'/>%s</query><archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' id='1'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2020-01-01T00:00:00Z'/><message xmlns='jabber:client' from='bob@bad host/phone' to='alice@bad host'><body>x</body></message></forwarded></result></archive></user></host>%s</server-data>\n" "$1" "$2"
+}
+badhost "" "" >"$T/badhost.xml"
+run 3 "$X" convert "$D/full.xml" "$T/badhost.xml" -o "$T/bh.xml"
+has "$T/err" "host 'bad host' is not a valid domain"
+[ -e "$T/bh.xml" ] && bad "bh.xml written" || ok
+for mode in "-o $T/bh.xml" "--dialect prosody -o $T/bhpro" "--dialect ejabberd -o $T/bhej.xml"; do
+    run 0 "$X" convert --rename-host "bad host=good.example" $mode "$T/badhost.xml"
+done
+has "$T/bh.xml" "<host jid='good.example'>"
+has "$T/bh.xml" "jid='bob@good.example'"
+has "$T/bh.xml" "from='bob@good.example/phone' to='alice@good.example'"
+hasnt "$T/bh.xml" "bad host"
+run 0 "$X" check "$T/bh.xml"
+run 0 "$X" check "$T/bhpro/alice@good.example.xml"
+run 0 "$X" check "$T/bhej.xml"
+badhost "<item jid='@@@'/>" "" >"$T/badhost2.xml"
+run 3 "$X" convert --rename-host "bad host=good.example" "$T/badhost2.xml" -o "$T/bh2.xml"
+has "$T/err" "roster item jid '@@@' is not a valid JID"
+hasnt "$T/err" "bad host"
+badhost "" "<host jid='worse host'><user name='carol'/></host>" >"$T/badhost3.xml"
+run 3 "$X" convert --rename-host "bad host=good.example" "$T/badhost3.xml" -o "$T/bh3.xml"
+has "$T/err" "host 'worse host' is not a valid domain"
+run 1 "$X" convert --skip-invalid --rename-host "bad host=good.example" "$T/badhost3.xml" -o "$T/bh3.xml"
+has "$T/bh3.xml" "<user name='alice'"
+hasnt "$T/bh3.xml" "carol"
+[ -e "$T/bh2.xml" ] && bad "bh2.xml written" || ok
+run 2 "$X" convert --rename-host "good.example=bad host" "$T/badhost.xml" -o "$T/bh4.xml"
+has "$T/err" "bad --rename-host 'good.example=bad host'"
+has "$T/err" "domainpart contains a forbidden character"
+
 # Bad input leaves nothing behind, not even a temporary file.
 mkdir "$T/clean"
 run 3 "$X" convert "$D/bad/malformed.xml" -o "$T/clean/out.xml"
