@@ -41,7 +41,8 @@ static const char help[] =
     "                          rosters, subscriptions, blocklists, archive "
     "and\n"
     "                          offline to/from, PEP affiliations (repeatable;\n"
-    "                          conference.OLD is a host of its own)\n"
+    "                          conference.OLD is a host of its own); OLD may\n"
+    "                          be invalid: what is written is checked\n"
     "  --strip-secrets         leave out passwords and SCRAM credentials\n"
     "  --compact               no line breaks between elements\n"
     "  --skip-invalid          leave out what 'xporta check' calls an error\n"
@@ -218,6 +219,9 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
         xporta_pie_reader_free(r);
         return EXIT_INTERNAL;
     }
+    /* What is checked is what is written: hosts and records renamed
+     * (--rename-host repairs an invalid host). */
+    xporta_checker_set_filter(chk, c->f);
     /* skip_host: a host left out (--skip-invalid), with its users. */
     bool keep_user = false, skip_host = false;
     unsigned long n = 0;
@@ -239,10 +243,21 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
         }
         if (ev == XPORTA_PIE_END)
             break;
-        /* The checker validates every event (it keeps state across
+        /* A record of a user to write is filtered (kinds, renames) before
+         * the checker sees it; one left out is not checked. */
+        bool keep_rec = true;
+        if (ev == XPORTA_PIE_RECORD && keep_user &&
+            xporta_filter_record(c->f, xporta_pie_reader_record(r),
+                                 &keep_rec) != XPORTA_OK) {
+            cli_error("%s", xporta_filter_error(c->f));
+            rc = EXIT_INTERNAL;
+            break;
+        }
+        /* The checker validates every other event (it keeps state across
          * them); its errors count where what they concern is written. */
         drop_held(&c->held);
-        xporta_checker_event(chk, r, ev);
+        if (keep_rec)
+            xporta_checker_event(chk, r, ev);
         bool bad = c->held.n || c->held.more;
         if (ev == XPORTA_PIE_HOST) {
             skip_host = false;
@@ -298,13 +313,7 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
             if (!keep_user)
                 break;
             xporta_record *rec = xporta_pie_reader_record(r);
-            bool keep;
-            if (xporta_filter_record(c->f, rec, &keep) != XPORTA_OK) {
-                cli_error("%s", xporta_filter_error(c->f));
-                rc = EXIT_INTERNAL;
-                break;
-            }
-            if (!keep) {
+            if (!keep_rec) {
                 c->dropped++;
                 break;
             }

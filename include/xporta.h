@@ -333,7 +333,9 @@ XPORTA_API void xporta_filter_exclude_kinds(xporta_filter *f, uint32_t set);
 /* Rewrites every JID of host `from` (the host itself, user@host and
  * user@host/resource) to host `to`: hosts, roster items, pending
  * subscriptions, blocklist, privacy items, archive and offline
- * to/from/by, PEP affiliations, subscriptions and publishers. */
+ * to/from/by, PEP affiliations, subscriptions and publishers.  `to` must
+ * be a valid domain; `from` need not be (renaming repairs an invalid
+ * host), only not empty. */
 XPORTA_API xporta_status xporta_filter_rename_host(xporta_filter *f,
                                                    const char *from,
                                                    const char *to);
@@ -372,6 +374,13 @@ XPORTA_API xporta_status xporta_checker_new(xporta_checker **out,
 XPORTA_API xporta_status xporta_checker_event(xporta_checker *c,
                                               xporta_pie_reader *r,
                                               xporta_pie_event ev);
+/* Checks what `f` makes of the input rather than the input itself (what
+ * `xporta convert` writes): hosts under the names xporta_filter_host gives
+ * them.  Records are checked as they are when they reach
+ * xporta_checker_event, so apply xporta_filter_record to them first.  `f`
+ * must outlive the checker's use of it; NULL checks the input as read. */
+XPORTA_API void xporta_checker_set_filter(xporta_checker *c,
+                                          const xporta_filter *f);
 XPORTA_API unsigned long xporta_checker_errors(const xporta_checker *c);
 XPORTA_API unsigned long xporta_checker_warnings(const xporta_checker *c);
 XPORTA_API void xporta_checker_free(xporta_checker *c);

@@ -126,8 +126,12 @@ xporta_status xporta_filter_rename_host(xporta_filter *f, const char *from,
     const char *why;
     if (!f || !from || !to)
         return XPORTA_EINVAL;
-    if (!xporta_jid_is_valid_domain(from, &why) ||
-        !xporta_jid_is_valid_domain(to, &why))
+    /* `from` may be invalid: renaming is how an invalid host is repaired
+     * (the checker then sees the new name). */
+    if (!*from)
+        return xp_fail(&f->err, XPORTA_EINVAL, "rename =%s: no host to rename",
+                       to);
+    if (!xporta_jid_is_valid_domain(to, &why))
         return xp_fail(&f->err, XPORTA_EINVAL, "rename %s=%s: %s", from, to,
                        why);
     if (f->nrenames == MAX_RENAMES)

@@ -39,6 +39,7 @@ struct xporta_checker {
     unsigned jid_turn;
     char *host;
     char *user;
+    const xporta_filter *filter; /* hosts checked as it renames them */
     /* First place a node had items without configuration: reported at the
      * end of the user. */
     struct {
@@ -111,6 +112,12 @@ void xporta_checker_free(xporta_checker *c)
     free(c->host);
     free(c->user);
     free(c);
+}
+
+void xporta_checker_set_filter(xporta_checker *c, const xporta_filter *f)
+{
+    if (c)
+        c->filter = f;
 }
 
 unsigned long xporta_checker_errors(const xporta_checker *c)
@@ -552,6 +559,8 @@ xporta_status xporta_checker_event(xporta_checker *c, xporta_pie_reader *r,
     switch (ev) {
     case XPORTA_PIE_HOST: {
         const char *host = xporta_pie_reader_host(r);
+        if (c->filter)
+            host = xporta_filter_host(c->filter, host);
         xporta_pie_reader_position(r, &file, &line, &col);
         if (!xporta_jid_is_valid_domain(host, &why))
             report(c, XPORTA_ERROR, file, line, col,

@@ -58,4 +58,31 @@ bool pie_checker_has_host(const xporta_checker *c, const char *host);
 bool pie_checker_has_user(const xporta_checker *c, const char *user,
                           const char *host);
 
+/* Bytes held per group until the end of a user (pie_hold.c): the Prosody
+ * writer keeps each container's records together here.  A group holds at
+ * most PIE_HOLD_MEM bytes in memory; past that it moves to a spill file in
+ * `dir` (unlinked at once, reused for the next user). */
+enum { PIE_HOLD_GROUPS = 8, PIE_HOLD_MEM = 1 << 20 };
+struct pie_hold_group {
+    struct xp_buf mem;
+    int fd;           /* spill file, -1 until needed */
+    uint64_t spilled; /* its length */
+};
+struct pie_hold {
+    const char *dir;
+    struct pie_hold_group g[PIE_HOLD_GROUPS];
+};
+void pie_hold_init(struct pie_hold *h, const char *dir);
+xporta_status pie_hold_add(struct pie_hold *h, unsigned group, const void *p,
+                           size_t n, struct xp_err *err);
+/* Bytes held in a group. */
+uint64_t pie_hold_size(const struct pie_hold *h, unsigned group);
+/* Writes a group out (spilled bytes first, in the order they came) and
+ * empties it. */
+xporta_status pie_hold_drain(struct pie_hold *h, unsigned group,
+                             struct xp_afile *out, struct xp_err *err);
+/* Empties every group (a new user). */
+void pie_hold_clear(struct pie_hold *h);
+void pie_hold_cleanup(struct pie_hold *h);
+
 #endif

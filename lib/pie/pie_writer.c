@@ -4,19 +4,26 @@
  * Design note.  Records arrive one at a time and are serialised at once; the
  * writer only remembers which container element is open (<query
  * xmlns='jabber:iq:roster'>, <pubsub><items node>, ...), closing it when the
- * next record belongs elsewhere.  Three things are held back, all small:
+ * next record belongs elsewhere.  The Prosody dialect is the exception:
+ * Prosody's driver reads only the first container of each store under
+ * <user>, so there every record but the archive's is serialised into its
+ * container's group (pie_hold.c: bounded memory, a large group spills to a
+ * file) and the groups are written whole at the end of the user, while the
+ * archive streams.  A user's records may then come in any order, split
+ * over any number of containers (ejabberd's "Blocked contacts" list, read
+ * as blocklist records between the privacy records, was the first case
+ * found; a roster in two <query> elements the second).  Three things are
+ * held back as element trees, all small:
  *  - credentials, until the first other record of the user, because the
  *    plaintext password is an attribute of <user> (and ejabberd crashes on a
  *    user with both a password and SCRAM, so its dialect drops the password
  *    when SCRAM is present);
  *  - in the Prosody dialect, the user's PEP data: Prosody reads only the
  *    first <pubsub> of each namespace and aborts on a configured node
- *    without <items>, so both pubsub elements are written whole at the end;
- *  - the blocklist, written at the end of the user: as ejabberd's "Blocked
- *    contacts" privacy list in its dialect; in Prosody's as one <blocklist>,
- *    because the reader turns ejabberd's "Blocked contacts" list into
- *    blocklist records between the user's other privacy records, and Prosody
- *    reads only the first <query xmlns='jabber:iq:privacy'> of a user.
+ *    without <items>, so both pubsub elements are written whole at the end,
+ *    items grouped by node;
+ *  - in ejabberd's, the blocklist, written at the end of the user as the
+ *    "Blocked contacts" privacy list its mod_blocking keeps.
  *
  * Layouts.  The standard dialect writes one file, or with XPORTA_PIE_SPLIT
  * the XInclude layout suggested by XEP-0227 §5.  Prosody's is a directory of
@@ -36,6 +43,7 @@
 #include "pie_p.h"
 
 enum { MAX_PENDING_FILES = 4096 };
+#define XP_ASCII_UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 struct held {
     xporta_record rec;
@@ -84,6 +92,7 @@ struct xporta_pie_writer {
     size_t pep_bytes;
     struct held *blocks, **blocks_tail;
     bool privacy_default_seen;
+    struct pie_hold hold; /* Prosody: the user's records by container */
 
     /* Open containers under <user>. */
     const char *cont_ns;
@@ -462,6 +471,7 @@ static xporta_pie_writer *writer_alloc(const char *path, xporta_dialect dialect,
     xp_buf_init(&w->buf, (size_t)XP_MAX_RECORD_BYTES * 8);
     xp_arena_init(&w->arena, 0);
     xp_arena_init(&w->user_arena, XP_MAX_USER_SMALL_BYTES * 4);
+    pie_hold_init(&w->hold, NULL);
     w->creds_tail = &w->creds;
     w->pep_tail = &w->pep;
     w->blocks_tail = &w->blocks;
@@ -573,6 +583,7 @@ xporta_status xporta_pie_writer_open(xporta_pie_writer **out, const char *path,
         xporta_status st = make_workdir(w);
         if (st != XPORTA_OK)
             return st;
+        w->hold.dir = w->workdir;
         if (dialect == XPORTA_DIALECT_PROSODY)
             return XPORTA_OK;
         char *main = xp_path_join(w->workdir, "server-data.xml");
@@ -728,6 +739,24 @@ xporta_status xporta_pie_writer_begin_user(xporta_pie_writer *w,
     if (!w->in_host || w->in_user || !name)
         return xp_fail(&w->err, XPORTA_EINVAL, "user %s outside a host",
                        name ? name : "(unnamed)");
+    if (w->dialect == XPORTA_DIALECT_PROSODY &&
+        (!*name || strpbrk(name, "@/") || strchr(w->host_jid, '/')))
+        /* Prosody takes the user from the file name USER@HOST.xml as it
+         * is: these cannot be written so that it reads them back. */
+        return xp_fail(&w->err, XPORTA_EINVAL,
+                       "user '%s' of host '%s' cannot be named as Prosody "
+                       "reads it (USER@HOST.xml with no '@' or '/' in the "
+                       "user, no '/' in the host)",
+                       name, w->host_jid);
+    if (w->dialect == XPORTA_DIALECT_PROSODY && strpbrk(name, XP_ASCII_UPPER))
+        /* Measured on Prosody 0.12: prosody-migrator creates the account
+         * as the file names it, and a login, mapped to lower case, never
+         * reaches it.  (Beyond ASCII, letters are not checked.) */
+        note(w, XPORTA_WARNING,
+             "%s@%s: Prosody's import keeps the upper-case letters of the "
+             "name, and nobody can log in to it (logins are mapped to lower "
+             "case); rename the user first",
+             name, w->host_jid);
     int fresh = xp_set_add(&w->users, xp_key_hash(name, w->host_jid));
     if (fresh == 0)
         return xp_fail(&w->err, XPORTA_EINVAL,
@@ -766,6 +795,7 @@ xporta_status xporta_pie_writer_begin_user(xporta_pie_writer *w,
     w->blocks_tail = &w->blocks;
     w->pep_bytes = 0;
     w->privacy_default_seen = false;
+    pie_hold_clear(&w->hold);
 
     bool own_file = w->dialect == XPORTA_DIALECT_PROSODY ||
                     (w->dialect == XPORTA_DIALECT_STANDARD &&
@@ -776,10 +806,12 @@ xporta_status xporta_pie_writer_begin_user(xporta_pie_writer *w,
     }
     char *file;
     if (w->dialect == XPORTA_DIALECT_PROSODY) {
-        /* Prosody finds users by listing USER@HOST.xml (unescaped). */
-        char *fname = safe_name(name, "@", w->host_jid, ".xml");
+        /* mod_storage_xep0227 opens jid_join(user, host)..".xml" and lists
+         * users as the file names' text before the first '@', both as they
+         * are: no escaping (datamanager's %xx is its own storage's). */
+        char *fname =
+            xp_arena_printf(&w->arena, "%s@%s.xml", name, w->host_jid);
         file = fname ? xp_path_join(w->workdir, fname) : NULL;
-        free(fname);
     } else {
         char *hdir = safe_name(w->host_jid, NULL, NULL, NULL);
         char *uname = safe_name(name, NULL, NULL, ".xml");
@@ -927,6 +959,137 @@ static xporta_status write_now(xporta_pie_writer *w, const xporta_record *rec)
     return st == XPORTA_OK ? write_elem(w, payload, 3, XP_NS_PIE) : st;
 }
 
+/* ---- Prosody: one container of each store per user ---------------------- */
+
+/* The groups of records held until the end of a Prosody user, in the order
+ * they are written there: direct children of <user> first, then one
+ * container each. */
+enum {
+    HOLD_DIRECT,
+    HOLD_ROSTER,
+    HOLD_PRIVATE,
+    HOLD_PRIVACY,
+    HOLD_BLOCKLIST,
+    HOLD_OFFLINE,
+    HOLD_COUNT
+};
+static const xporta_kind hold_kind[HOLD_COUNT] = {
+    [HOLD_DIRECT] = XPORTA_KIND_OTHER,
+    [HOLD_ROSTER] = XPORTA_KIND_ROSTER,
+    [HOLD_PRIVATE] = XPORTA_KIND_PRIVATE,
+    [HOLD_PRIVACY] = XPORTA_KIND_PRIVACY,
+    [HOLD_BLOCKLIST] = XPORTA_KIND_BLOCKLIST,
+    [HOLD_OFFLINE] = XPORTA_KIND_OFFLINE,
+};
+
+/* The kind whose container an "other" record sat in (it goes back there),
+ * or XPORTA_KIND_OTHER for none or an unknown one. */
+static xporta_kind container_kind(const char *c)
+{
+    for (unsigned k = 0; c && k < XPORTA_KIND_COUNT; k++) {
+        const struct xp_kind_info *ki = xp_kind_info((xporta_kind)k);
+        size_t nl = ki->container_ns ? strlen(ki->container_ns) : 0;
+        if (ki->container_ns && c[0] == '{' &&
+            strncmp(c + 1, ki->container_ns, nl) == 0 && c[nl + 1] == '}' &&
+            strcmp(c + nl + 2, ki->container_name) == 0)
+            return (xporta_kind)k;
+    }
+    return XPORTA_KIND_OTHER;
+}
+
+static bool pep_kind(xporta_kind k)
+{
+    return k == XPORTA_KIND_PEP_NODE || k == XPORTA_KIND_PEP_AFFILIATIONS ||
+           k == XPORTA_KIND_PEP_SUBSCRIPTIONS || k == XPORTA_KIND_PEP_ITEM;
+}
+
+/* Serialises e at `level` into a group. */
+static xporta_status hold_elem(xporta_pie_writer *w, unsigned group,
+                               const xp_elem *e, int level, const char *scope)
+{
+    xp_buf_reset(&w->buf);
+    xporta_status st = xp_buf_adds(&w->buf, indent(w, level));
+    if (st == XPORTA_OK)
+        st = xp_elem_serialize(&w->buf, e, scope);
+    if (st != XPORTA_OK)
+        return xp_fail(&w->err, st, "cannot serialise a record: %s",
+                       xporta_strerror(st));
+    st = pie_hold_add(&w->hold, group, w->buf.data, w->buf.len, &w->err);
+    xp_buf_reset(&w->buf);
+    return st;
+}
+
+/* Where a record of a Prosody user goes: the archive (and what sat in it)
+ * straight out, PEP with the PEP data, anything else into its group. */
+static xporta_status prosody_write(xporta_pie_writer *w,
+                                   const xporta_record *rec)
+{
+    xporta_kind where = rec->kind;
+    if (rec->kind == XPORTA_KIND_OTHER)
+        where = container_kind(rec->container);
+    if (pep_kind(where))
+        return hold(w, &w->pep_tail, rec);
+    xporta_status st;
+    if (where == XPORTA_KIND_ARCHIVE) {
+        st = start_user_tag(w);
+        if (st != XPORTA_OK || rec->kind == XPORTA_KIND_ARCHIVE)
+            return st == XPORTA_OK ? write_now(w, rec) : st;
+        st = open_container(w, XPORTA_KIND_ARCHIVE, XP_NS_PIE_MAM, "archive");
+        return st == XPORTA_OK ? write_elem(w, rec->payload, 4, XP_NS_PIE_MAM)
+                               : st;
+    }
+    for (unsigned g = HOLD_DIRECT + 1; g < HOLD_COUNT; g++) {
+        if (hold_kind[g] != where)
+            continue;
+        const struct xp_kind_info *ki = xp_kind_info(where);
+        return hold_elem(w, g, rec->payload, 4, ki->container_ns);
+    }
+    /* A direct child of <user>: vCard, pending presence, MAM preferences,
+     * credentials after the archive began, an unknown element (one in an
+     * unknown container in a copy of it). */
+    const xp_elem *e = rec->payload;
+    if (rec->kind == XPORTA_KIND_CREDENTIALS)
+        w->user_secret = true;
+    if (rec->kind == XPORTA_KIND_OTHER && rec->container) {
+        const char *c = rec->container;
+        const char *close = c[0] == '{' ? strchr(c, '}') : NULL;
+        if (!close)
+            return xp_fail(&w->err, XPORTA_EINVAL, "bad container name '%s'",
+                           c);
+        const char *ns =
+            xp_arena_strndup(&w->arena, c + 1, (size_t)(close - c - 1));
+        xp_elem *wrap = ns ? xp_elem_new(&w->arena, ns, close + 1) : NULL;
+        if (!wrap)
+            return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+        wrap->first = wrap->last = (xp_elem *)rec->payload;
+        e = wrap;
+    }
+    return hold_elem(w, HOLD_DIRECT, e, 3, XP_NS_PIE);
+}
+
+/* Prosody: the held groups, each in one container. */
+static xporta_status flush_prosody_groups(xporta_pie_writer *w)
+{
+    xporta_status st = close_container(w);
+    for (unsigned g = 0; st == XPORTA_OK && g < HOLD_COUNT; g++) {
+        uint64_t n = pie_hold_size(&w->hold, g);
+        if (n == 0)
+            continue;
+        const struct xp_kind_info *ki = xp_kind_info(hold_kind[g]);
+        if (g != HOLD_DIRECT)
+            st = emit(w, w->out, "%s<%s xmlns='%s'>", indent(w, 3),
+                      ki->container_name, ki->container_ns);
+        w->bytes += n;
+        if (st == XPORTA_OK)
+            st = pie_hold_drain(&w->hold, g, w->out, &w->err);
+        if (st == XPORTA_OK && g != HOLD_DIRECT) {
+            st = emit(w, w->out, "%s</%s>", indent(w, 3), ki->container_name);
+            w->closed_kinds |= 1u << hold_kind[g];
+        }
+    }
+    return st;
+}
+
 xporta_status xporta_pie_writer_write(xporta_pie_writer *w,
                                       const xporta_record *rec)
 {
@@ -941,6 +1104,9 @@ xporta_status xporta_pie_writer_write(xporta_pie_writer *w,
     xp_arena_reset(&w->arena);
 
     if (rec->kind == XPORTA_KIND_CREDENTIALS) {
+        if (w->user_started && w->dialect == XPORTA_DIALECT_PROSODY &&
+            !xp_elem_is(rec->payload, XP_NS_PIE, "password"))
+            return prosody_write(w, rec);
         if (w->user_started) {
             if (xp_elem_is(rec->payload, XP_NS_PIE, "password"))
                 return xp_fail(&w->err, XPORTA_EINVAL,
@@ -966,14 +1132,9 @@ xporta_status xporta_pie_writer_write(xporta_pie_writer *w,
         }
         return hold(w, &w->creds_tail, rec);
     }
-    if (w->dialect == XPORTA_DIALECT_PROSODY &&
-        (rec->kind == XPORTA_KIND_PEP_NODE ||
-         rec->kind == XPORTA_KIND_PEP_AFFILIATIONS ||
-         rec->kind == XPORTA_KIND_PEP_SUBSCRIPTIONS ||
-         rec->kind == XPORTA_KIND_PEP_ITEM))
-        return hold(w, &w->pep_tail, rec);
-    if ((w->dialect == XPORTA_DIALECT_EJABBERD ||
-         w->dialect == XPORTA_DIALECT_PROSODY) &&
+    if (w->dialect == XPORTA_DIALECT_PROSODY)
+        return prosody_write(w, rec);
+    if (w->dialect == XPORTA_DIALECT_EJABBERD &&
         rec->kind == XPORTA_KIND_BLOCKLIST)
         return hold(w, &w->blocks_tail, rec);
     if (rec->kind == XPORTA_KIND_PRIVACY && xp_streq(rec->key, "default"))
@@ -1011,25 +1172,32 @@ xporta_status xporta_pie_writer_write_extra(xporta_pie_writer *w,
     return flush_buf(w, f);
 }
 
+/* A held PEP record's pubsub element: the owner's (configuration,
+ * affiliations, subscriptions, what else sat there) or the items'. */
+static bool in_owner_pubsub(const struct held *h)
+{
+    xporta_kind k = h->rec.kind == XPORTA_KIND_OTHER
+                        ? container_kind(h->rec.container)
+                        : h->rec.kind;
+    return k != XPORTA_KIND_PEP_ITEM;
+}
+
 /* Prosody: both pubsub elements whole, with an <items/> for every node. */
 static xporta_status flush_prosody_pep(xporta_pie_writer *w)
 {
     xporta_status st = XPORTA_OK;
-    bool any_owner = false, any_items = false;
-    for (struct held *h = w->pep; h; h = h->next) {
-        if (h->rec.kind == XPORTA_KIND_PEP_ITEM)
-            any_items = true;
-        else
+    bool any_owner = false;
+    for (struct held *h = w->pep; h; h = h->next)
+        if (in_owner_pubsub(h))
             any_owner = true;
-    }
-    if (!any_owner && !any_items)
+    if (!w->pep)
         return XPORTA_OK;
     st = close_container(w);
     if (any_owner) {
         st = open_container(w, XPORTA_KIND_PEP_NODE, XP_NS_PUBSUB_OWNER,
                             "pubsub");
         for (struct held *h = w->pep; st == XPORTA_OK && h; h = h->next)
-            if (h->rec.kind != XPORTA_KIND_PEP_ITEM)
+            if (in_owner_pubsub(h))
                 st = write_elem(w, h->rec.payload, 4, XP_NS_PUBSUB_OWNER);
         if (st == XPORTA_OK)
             st = close_container(w);
@@ -1038,12 +1206,13 @@ static xporta_status flush_prosody_pep(xporta_pie_writer *w)
         return st;
     st = open_container(w, XPORTA_KIND_PEP_ITEM, XP_NS_PUBSUB, "pubsub");
     /* Items grouped by node, in first-seen order; configured nodes without
-     * items get an empty <items/> (Prosody's migrator asserts otherwise). */
+     * items get an empty <items/> (Prosody's migrator asserts otherwise).
+     * What else sat in an <items> follows, in its own copy of it. */
     for (struct held *n = w->pep; st == XPORTA_OK && n; n = n->next) {
         const char *node = n->rec.key;
-        bool first = true;
-        for (struct held *p = w->pep; p != n; p = p->next)
-            if (xp_streq(p->rec.key, node))
+        bool first = n->rec.kind != XPORTA_KIND_OTHER;
+        for (struct held *p = w->pep; first && p != n; p = p->next)
+            if (p->rec.kind != XPORTA_KIND_OTHER && xp_streq(p->rec.key, node))
                 first = false;
         if (!first)
             continue;
@@ -1059,6 +1228,9 @@ static xporta_status flush_prosody_pep(xporta_pie_writer *w)
         if (st == XPORTA_OK)
             st = emit(w, w->out, "%s</items>", indent(w, 4));
     }
+    for (struct held *h = w->pep; st == XPORTA_OK && h; h = h->next)
+        if (!in_owner_pubsub(h) && h->rec.kind == XPORTA_KIND_OTHER)
+            st = write_elem(w, h->rec.payload, 4, XP_NS_PUBSUB);
     return st == XPORTA_OK ? close_container(w) : st;
 }
 
@@ -1094,16 +1266,6 @@ static xporta_status flush_ejabberd_blocks(xporta_pie_writer *w)
     return st;
 }
 
-/* Prosody: the blocklist in one container, whatever came between its
- * records (so the privacy records around them stay consecutive). */
-static xporta_status flush_prosody_blocks(xporta_pie_writer *w)
-{
-    xporta_status st = XPORTA_OK;
-    for (struct held *h = w->blocks; st == XPORTA_OK && h; h = h->next)
-        st = write_now(w, &h->rec);
-    return st;
-}
-
 xporta_status xporta_pie_writer_end_user(xporta_pie_writer *w)
 {
     xporta_status st = check_ok(w);
@@ -1113,7 +1275,7 @@ xporta_status xporta_pie_writer_end_user(xporta_pie_writer *w)
         return xp_fail(&w->err, XPORTA_EINVAL, "end of a user never begun");
     st = start_user_tag(w);
     if (st == XPORTA_OK && w->dialect == XPORTA_DIALECT_PROSODY)
-        st = flush_prosody_blocks(w);
+        st = flush_prosody_groups(w);
     if (st == XPORTA_OK && w->dialect == XPORTA_DIALECT_PROSODY)
         st = flush_prosody_pep(w);
     if (st == XPORTA_OK && w->dialect == XPORTA_DIALECT_EJABBERD)
@@ -1276,6 +1438,7 @@ xporta_status xporta_pie_writer_commit(xporta_pie_writer *w)
                            strerror(errno));
         free(w->workdir);
         w->workdir = NULL;
+        w->hold.dir = NULL;
         st = xp_fsync_dir_of(w->path, &w->err);
         if (st != XPORTA_OK)
             return st;
@@ -1329,6 +1492,7 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
     xp_buf_cleanup(&w->buf);
     xp_arena_cleanup(&w->arena);
     xp_arena_cleanup(&w->user_arena);
+    pie_hold_cleanup(&w->hold);
     xp_set_cleanup(&w->users);
     free(w);
 }

@@ -137,6 +137,17 @@ run 0 "$X" check "$T/pro/alice@new.localhost.xml" "$T/pro/bob@new.localhost.xml"
 run 2 "$X" convert --dialect prosody "$D/full.xml" -o "$T/pro"
 has "$T/err" "not empty"
 
+# Issue 15: Prosody's driver takes the user from the file name as it is,
+# so names are not escaped ('élève', not %C3%A9l%C3%A8ve; '%' stays '%');
+# a name with upper-case letters gets a warning (Prosody imports it as
+# written, and logins, mapped to lower case, never reach it).
+printf "<host xmlns='urn:xmpp:pie:0' jid='x.example'><user name='\303\251l\303\250ve'/><user name='a%%41b'/><user name='Bob'/></host>\n" >"$T/names.xml"
+run 0 "$X" convert --dialect prosody "$T/names.xml" -o "$T/names"
+[ -f "$T/names/$(printf '\303\251l\303\250ve')@x.example.xml" ] && ok || bad "names: $(ls "$T/names")"
+[ -f "$T/names/a%41b@x.example.xml" ] && ok || bad "names: $(ls "$T/names")"
+has "$T/err" "Bob@x.example: Prosody's import keeps the upper-case letters"
+hasnt "$T/err" "a%41b@x.example: Prosody"
+
 # ejabberd dialect: main file and host file, SCRAM encoded twice.
 run 0 "$X" convert --dialect ejabberd "$D/prosody-export.xml" -o "$T/ej.xml"
 has "$T/ej.xml" "<xi:include href='ej_old_localhost.xml'/>"
@@ -261,6 +272,28 @@ for order in "$P$W$B" "$W$P$B" "$W$B$P"; do
     run 0 "$X" check "$T/privpro/alice@e.example.xml"
 done
 
+# Issue 15: a roster in two <query> elements (valid XEP-0227; some
+# exporters write it so) stopped the conversion to Prosody, which reads only
+# the first <query> of a user: now every store comes out in one container,
+# whatever order or split the user's records came in.
+R1="<query xmlns='jabber:iq:roster'><item jid='b@e.example' subscription='both'/></query>"
+R2="<query xmlns='jabber:iq:roster'><item jid='c@e.example' subscription='to'/></query>"
+V="<vCard xmlns='vcard-temp'><FN>A</FN></vCard>"
+Q1="<query xmlns='jabber:iq:private'><a xmlns='urn:a'/></query>"
+Q2="<query xmlns='jabber:iq:private'><b xmlns='urn:b'/></query>"
+for order in "$R1$R2" "$R1$V$R2" "$Q1$R1$Q2$V$R2" "$R2$Q2$V$Q1$R1"; do
+    printf "<host xmlns='urn:xmpp:pie:0' jid='e.example'><user name='alice'>%s</user></host>\n" \
+        "$order" >"$T/roster2.xml"
+    run 0 "$X" check "$T/roster2.xml"
+    rm -rf "$T/r2pro"
+    run 0 "$X" convert --dialect prosody "$T/roster2.xml" -o "$T/r2pro"
+    F="$T/r2pro/alice@e.example.xml"
+    [ "$(grep -o "<query xmlns='jabber:iq:roster'>" "$F" | wc -l)" = 1 ] && ok ||
+        bad "$order: not one roster query in $F"
+    run 0 "$X" diff "$T/roster2.xml" "$F"
+    has "$T/out" "same records"
+done
+
 # Issue 15: what check calls invalid (a user name, a JID) is not written:
 # convert stops at it, or leaves it out with --skip-invalid and exits 1;
 # stats says so.
@@ -295,6 +328,41 @@ printf "<server-data xmlns='urn:xmpp:pie:0'><host jid='x.example'><user name='a 
 run 3 "$X" convert --dialect prosody "$T/pin/a%20b@c@x.example.xml" -o "$T/pout"
 has "$T/err" "a%20b@c@x.example.xml:1:59: error: user name 'a b@c' is not a valid localpart"
 [ -e "$T/pout" ] && bad "pout written" || ok
+
+# Issue 15: --rename-host repairs an invalid host: what is checked is what
+# is written (the renamed host and JIDs), not the input.  What the rename
+# does not repair is still refused, and the new name must be valid.
+badhost() { # EXTRA-ROSTER-ITEMS EXTRA-HOSTS
+    printf "<server-data xmlns='urn:xmpp:pie:0'><host jid='bad host'><user name='alice' password='pw'><query xmlns='jabber:iq:roster'><item jid='bob@bad host' subscription='both'/>%s</query><archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' id='1'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2020-01-01T00:00:00Z'/><message xmlns='jabber:client' from='bob@bad host/phone' to='alice@bad host'><body>x</body></message></forwarded></result></archive></user></host>%s</server-data>\n" "$1" "$2"
+}
+badhost "" "" >"$T/badhost.xml"
+run 3 "$X" convert "$D/full.xml" "$T/badhost.xml" -o "$T/bh.xml"
+has "$T/err" "host 'bad host' is not a valid domain"
+[ -e "$T/bh.xml" ] && bad "bh.xml written" || ok
+for mode in "-o $T/bh.xml" "--dialect prosody -o $T/bhpro" "--dialect ejabberd -o $T/bhej.xml"; do
+    run 0 "$X" convert --rename-host "bad host=good.example" $mode "$T/badhost.xml"
+done
+has "$T/bh.xml" "<host jid='good.example'>"
+has "$T/bh.xml" "jid='bob@good.example'"
+has "$T/bh.xml" "from='bob@good.example/phone' to='alice@good.example'"
+hasnt "$T/bh.xml" "bad host"
+run 0 "$X" check "$T/bh.xml"
+run 0 "$X" check "$T/bhpro/alice@good.example.xml"
+run 0 "$X" check "$T/bhej.xml"
+badhost "<item jid='@@@'/>" "" >"$T/badhost2.xml"
+run 3 "$X" convert --rename-host "bad host=good.example" "$T/badhost2.xml" -o "$T/bh2.xml"
+has "$T/err" "roster item jid '@@@' is not a valid JID"
+hasnt "$T/err" "bad host"
+badhost "" "<host jid='worse host'><user name='carol'/></host>" >"$T/badhost3.xml"
+run 3 "$X" convert --rename-host "bad host=good.example" "$T/badhost3.xml" -o "$T/bh3.xml"
+has "$T/err" "host 'worse host' is not a valid domain"
+run 1 "$X" convert --skip-invalid --rename-host "bad host=good.example" "$T/badhost3.xml" -o "$T/bh3.xml"
+has "$T/bh3.xml" "<user name='alice'"
+hasnt "$T/bh3.xml" "carol"
+[ -e "$T/bh2.xml" ] && bad "bh2.xml written" || ok
+run 2 "$X" convert --rename-host "good.example=bad host" "$T/badhost.xml" -o "$T/bh4.xml"
+has "$T/err" "bad --rename-host 'good.example=bad host'"
+has "$T/err" "domainpart contains a forbidden character"
 
 # Bad input leaves nothing behind, not even a temporary file.
 mkdir "$T/clean"

@@ -148,3 +148,15 @@ foreach(mode sqlite pgsql)
     FIXTURES_REQUIRED servers_${mode} SKIP_RETURN_CODE 77 TIMEOUT 300
     RUN_SERIAL TRUE LABELS integration)
 endforeach()
+
+# User names as Prosody's own import reads them (issue 15): a non-ASCII
+# user and one with characters Prosody's storage escapes, converted to the
+# Prosody dialect, imported with prosody-migrator and logged in to with the
+# old password.  Serial: the import stops and restarts Prosody.
+add_test(NAME integration.prosody_names_live
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/prosody_names_live.sh
+          ${XPORTA_SERVERS_SCRIPT} ${XPORTA_SERVERS_DIR}
+          $<TARGET_FILE:xporta-cli>)
+set_tests_properties(integration.prosody_names_live PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300 RUN_SERIAL TRUE
+  LABELS integration)

@@ -157,6 +157,60 @@ static void archive_jids_are_all_checked(void **state)
     free(doc);
 }
 
+/* Issue 15: with a filter, the checker checks what the filter makes of the
+ * input (convert checks what it writes): a host renamed from an invalid
+ * name to a valid one is fine, JIDs renamed by xporta_filter_record too;
+ * what the rename leaves alone is still an error. */
+static void a_filter_renames_before_the_check(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "<server-data xmlns='urn:xmpp:pie:0'><host jid='bad host'><user "
+        "name='a'>\n<query xmlns='jabber:iq:roster'><item jid='b@bad host'/>"
+        "<item jid='@@@'/></query></user></host></server-data>\n";
+    for (int renamed = 0; renamed <= 1; renamed++) {
+        xporta_filter *f = NULL;
+        assert_int_equal(xporta_filter_new(&f), XPORTA_OK);
+        if (renamed)
+            assert_int_equal(
+                xporta_filter_rename_host(f, "bad host", "good.example"),
+                XPORTA_OK);
+        struct chunked ch = {doc, sizeof doc - 1, 0, 4096};
+        xporta_pie_reader *r = NULL;
+        assert_int_equal(xporta_pie_reader_new(&r, "doc", chunked_read, &ch),
+                         XPORTA_OK);
+        struct diags ds = {0};
+        xporta_checker *c = NULL;
+        assert_int_equal(xporta_checker_new(&c, diags_cb, &ds), XPORTA_OK);
+        xporta_checker_set_filter(c, f);
+        for (;;) {
+            xporta_pie_event ev;
+            assert_int_equal(xporta_pie_reader_next(r, &ev), XPORTA_OK);
+            bool keep = true;
+            if (ev == XPORTA_PIE_RECORD)
+                assert_int_equal(
+                    xporta_filter_record(f, xporta_pie_reader_record(r), &keep),
+                    XPORTA_OK);
+            xporta_checker_event(c, r, ev);
+            if (ev == XPORTA_PIE_END)
+                break;
+        }
+        if (renamed) {
+            assert_null(strstr(ds.text, "bad host"));
+            assert_non_null(strstr(ds.text, "'@@@' is not a valid JID"));
+            assert_int_equal(ds.errors, 1);
+        } else {
+            assert_non_null(strstr(ds.text, "host 'bad host' is not a valid"));
+            assert_non_null(strstr(ds.text, "'b@bad host' is not a valid"));
+            assert_int_equal(ds.errors, 3);
+        }
+        diags_free(&ds);
+        xporta_checker_free(c);
+        xporta_pie_reader_free(r);
+        xporta_filter_free(f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +218,7 @@ int main(void)
         cmocka_unit_test(every_rule_fires_at_its_place),
         cmocka_unit_test(dangling_includes_are_listed),
         cmocka_unit_test(archive_jids_are_all_checked),
+        cmocka_unit_test(a_filter_renames_before_the_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -233,6 +233,207 @@ static void prosody_groups_privacy_around_blocklist(void **state)
     free(dir);
 }
 
+static unsigned count_of(const char *text, const char *what)
+{
+    unsigned n = 0;
+    for (const char *p = strstr(text, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* Issue 15: any order and split of a Prosody user's records converts, each
+ * store in one container (Prosody reads only the first): a roster in two
+ * <query> elements stopped the conversion ("roster records are not
+ * consecutive"), and an unknown element in a <pubsub> came out as a first
+ * <pubsub> that hid the PEP data.  Every kind here comes in two pieces,
+ * with the archive in between, and the offline messages (1.5 MB) pass
+ * PIE_HOLD_MEM and go through the spill file. */
+static void prosody_groups_every_split_kind(void **state)
+{
+    (void)state;
+    static const char arch[] =
+        "<archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' "
+        "id='a%d'><forwarded xmlns='urn:xmpp:forward:0'><delay "
+        "xmlns='urn:xmpp:delay' stamp='2020-01-01T00:00:0%dZ'/><message "
+        "xmlns='jabber:client' from='b@e.example' "
+        "to='alice@e.example'><body>m%d</body></message></forwarded></result>"
+        "</archive>";
+    static const char *const piece[2] = {
+        "<query xmlns='jabber:iq:roster'><item jid='b@e.example' "
+        "subscription='both'/></query>"
+        "<query xmlns='jabber:iq:private'><a xmlns='urn:a'/></query>"
+        "<query xmlns='jabber:iq:privacy'><list name='W'><item type='jid' "
+        "value='x@y.example' action='allow' order='1'/></list></query>"
+        "<blocklist xmlns='urn:xmpp:blocking'><item jid='s@e.example'/>"
+        "</blocklist>"
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure "
+        "node='n1'/><strange xmlns='urn:s'/></pubsub>"
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items "
+        "node='n1'><item id='i1'><x xmlns='urn:x'/></item></items></pubsub>"
+        "<presence xmlns='jabber:client' type='subscribe' "
+        "from='p@e.example'/>",
+        "<query xmlns='jabber:iq:roster'><item jid='c@e.example' "
+        "subscription='to'/><odd xmlns='urn:odd'/></query>"
+        "<query xmlns='jabber:iq:private'><b xmlns='urn:b'/></query>"
+        "<query xmlns='jabber:iq:privacy'><default name='W'/></query>"
+        "<blocklist xmlns='urn:xmpp:blocking'><item jid='t@e.example'/>"
+        "</blocklist>"
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items "
+        "node='n1'><item id='i2'><x xmlns='urn:x'/></item></items><items "
+        "node='n2'><item id='j1'><y xmlns='urn:y'/></item></items></pubsub>"
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure "
+        "node='n2'/></pubsub>"
+        "<vCard xmlns='vcard-temp'><FN>A</FN></vCard>"
+        "<prefs xmlns='urn:xmpp:mam:2' default='always'/>"
+        "<unknown xmlns='urn:u'><deep/></unknown>",
+    };
+    char *dir = make_tmpdir();
+    char in[4096], out[4096], p[8192];
+    snprintf(in, sizeof in, "%s/in.xml", dir);
+    snprintf(out, sizeof out, "%s/prosody", dir);
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    fprintf(f, "<server-data xmlns='urn:xmpp:pie:0'><host jid='e.example'>"
+               "<user name='alice' password='pw'>");
+    for (int half = 0; half < 2; half++) {
+        fputs(piece[half], f);
+        fprintf(f, "<offline-messages>");
+        for (int i = 0; i < 1500; i++)
+            fprintf(f,
+                    "<message xmlns='jabber:client' from='b@e.example' "
+                    "id='o%d-%d'><body>%0900d</body></message>",
+                    half, i, i);
+        fprintf(f, "</offline-messages>");
+        fprintf(f, arch, half, half, half);
+    }
+    fprintf(f, "<scram-credentials xmlns='urn:xmpp:pie:0#scram' "
+               "mechanism='SCRAM-SHA-1'><iter-count>4096</iter-count>"
+               "<salt>c2FsdA==</salt><server-key>"
+               "AAAAAAAAAAAAAAAAAAAAAAAAAAA=</server-key><stored-key>"
+               "AAAAAAAAAAAAAAAAAAAAAAAAAAA=</stored-key></scram-credentials>");
+    fprintf(f, "</user></host></server-data>\n");
+    assert_int_equal(fclose(f), 0);
+
+    convert(in, out, XPORTA_DIALECT_PROSODY, 0);
+    xporta_status st;
+    char *a = digest_file(in, &st, NULL, 0);
+    char *b = digest_dir(out);
+    char *na = normalize(a, false), *nb = normalize(b, false);
+    assert_text_equal(na, nb);
+    free(a);
+    free(b);
+    free(na);
+    free(nb);
+    snprintf(p, sizeof p, "%s/alice@e.example.xml", out);
+    char *text = slurp(p, NULL);
+    assert_non_null(text);
+    static const char *const once[] = {
+        "<query xmlns='jabber:iq:roster'>",
+        "<query xmlns='jabber:iq:private'>",
+        "<query xmlns='jabber:iq:privacy'>",
+        "<blocklist xmlns='urn:xmpp:blocking'>",
+        "<offline-messages xmlns='urn:xmpp:pie:0'>",
+        "<archive xmlns='urn:xmpp:pie:0#mam'>",
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>",
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'>",
+        "<items node='n1'>",
+        "<items node='n2'>",
+        "password='pw'",
+        "<scram-credentials",
+    };
+    for (size_t i = 0; i < sizeof once / sizeof once[0]; i++)
+        if (count_of(text, once[i]) != 1)
+            fail_msg("%s occurs %u times", once[i], count_of(text, once[i]));
+    /* The unknown element of the owner's pubsub is inside the one that
+     * holds the configuration, which Prosody reads. */
+    const char *owner = strstr(
+        text, "<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>");
+    const char *strange = strstr(text, "<strange xmlns='urn:s'/>");
+    assert_non_null(strange);
+    assert_true(owner && owner < strange);
+    assert_true(strstr(owner, "<configure node='n2'/>") <
+                strstr(owner, "</pubsub>"));
+    assert_true(strange < strstr(owner, "</pubsub>"));
+    free(text);
+    /* Nothing but the user's file: the spill file went with the writer. */
+    struct dirent **names;
+    int n = scandir(out, &names, NULL, alphasort);
+    assert_int_equal(n, 3);
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Issue 15: Prosody's mod_storage_xep0227 opens USER@HOST.xml with the
+ * JID's parts as they are and lists users as the file names' text before
+ * the first '@'; the writer used to escape them ('élève' became
+ * %C3%A9l%C3%A8ve@..., a user Prosody then created under that name).  What
+ * cannot be written that way is refused, not renamed. */
+static void prosody_names_files_as_prosody_reads_them(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "\xc3\xa9l\xc3\xa8ve", /* élève */
+        "p%41q.r+s~t!",        /* '%' stays '%': Prosody decodes nothing */
+        ".dot",                /* a leading dot: Prosody lists it too */
+    };
+    char *dir = make_tmpdir();
+    char in[4096], out[4096], p[8192];
+    snprintf(in, sizeof in, "%s/in.xml", dir);
+    snprintf(out, sizeof out, "%s/prosody", dir);
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    fprintf(f, "<host xmlns='urn:xmpp:pie:0' jid='x.example'>");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        fprintf(f,
+                "<user name='%s'><vCard xmlns='vcard-temp'><FN>%zu</FN>"
+                "</vCard></user>",
+                names[i], i);
+    fprintf(f, "</host>\n");
+    assert_int_equal(fclose(f), 0);
+    convert(in, out, XPORTA_DIALECT_PROSODY, 0);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s@x.example.xml", out, names[i]);
+        char *text = slurp(p, NULL);
+        if (!text)
+            fail_msg("no file %s", p);
+        char want[256];
+        snprintf(want, sizeof want, "<user name='%s'>", names[i]);
+        assert_non_null(strstr(text, want));
+        free(text);
+    }
+    struct dirent **list;
+    int n = scandir(out, &list, NULL, alphasort);
+    assert_int_equal(n, 2 + 3);
+    for (int i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+
+    /* A user name with '@' or '/' (not a localpart; convert's check stops
+     * it first) has no file name Prosody would read back. */
+    static const char *const unnameable[] = {"a@b", "a/b", ""};
+    for (size_t i = 0; i < sizeof unnameable / sizeof unnameable[0]; i++) {
+        xporta_pie_writer *w = NULL;
+        snprintf(p, sizeof p, "%s/bad-%zu", dir, i);
+        assert_int_equal(
+            xporta_pie_writer_open(&w, p, XPORTA_DIALECT_PROSODY, 0),
+            XPORTA_OK);
+        assert_int_equal(xporta_pie_writer_begin_host(w, "x.example"),
+                         XPORTA_OK);
+        assert_int_equal(xporta_pie_writer_begin_user(w, unnameable[i], NULL),
+                         XPORTA_EINVAL);
+        assert_non_null(
+            strstr(xporta_pie_writer_error(w), "cannot be named as Prosody"));
+        xporta_pie_writer_free(w);
+        struct stat sb;
+        assert_int_not_equal(stat(p, &sb), 0);
+    }
+    rm_rf(dir);
+    free(dir);
+}
+
 static void ejabberd_dialect_encodes_its_way(void **state)
 {
     (void)state;
@@ -440,6 +641,8 @@ int main(void)
         cmocka_unit_test(round_trip_standard_is_exact),
         cmocka_unit_test(round_trip_prosody_keeps_every_record),
         cmocka_unit_test(prosody_groups_privacy_around_blocklist),
+        cmocka_unit_test(prosody_groups_every_split_kind),
+        cmocka_unit_test(prosody_names_files_as_prosody_reads_them),
         cmocka_unit_test(ejabberd_dialect_encodes_its_way),
         cmocka_unit_test(split_layout_reads_back),
         cmocka_unit_test(nothing_appears_without_commit),
