@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pie/pie.h"
+#include "store/prosody_store.h"
 #include "store/prosody_value.h"
 
 #define HOST_DIR "prosody-internal/old%2elocalhost"
@@ -278,6 +280,123 @@ static void stanzas(void **state)
     xp_arena_cleanup(&a);
 }
 
+/* mod_storage_sql's JSON: util/json.lua's conventions both ways. */
+static void json(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    struct xp_err e = {0};
+    struct xp_buf out;
+    xp_arena_init(&a, 0);
+    xp_buf_init(&out, 1 << 20);
+    /* the roster's [false] entry, as Prosody writes it */
+    const char *text = "{\"__hash\":[false,{\"pending\":{},\"version\":15}],"
+                       "\"x\":\"\\u00e9\\ud83d\\ude00\\n\",\"n\":[1,2.5,null,"
+                       "true]}";
+    struct pv v;
+    assert_int_equal(pv_parse_json(&a, text, strlen(text), &v, &e), XPORTA_OK);
+    const struct pv *meta = pv_get_b(&v, false);
+    assert_non_null(meta);
+    assert_int_equal(pv_get_s(meta, "version")->i, 15);
+    assert_true(pv_is_table(pv_get_s(meta, "pending")));
+    assert_string_equal(pv_str_at(&v, "x"), "\xc3\xa9\xf0\x9f\x98\x80\n");
+    const struct pv *n = pv_get_s(&v, "n");
+    assert_true(pv_get_i(n, 2)->n == 2.5);
+    assert_null(pv_get_i(n, 3)); /* null keeps its place */
+    assert_true(pv_get_i(n, 4)->b);
+    /* written back: the same value */
+    assert_int_equal(pv_write_json(&out, &v), XPORTA_OK);
+    struct pv back;
+    assert_int_equal(pv_parse_json(&a, out.data, out.len, &back, &e),
+                     XPORTA_OK);
+    assert_int_equal(pv_get_s(pv_get_b(&back, false), "version")->i, 15);
+    assert_non_null(strstr(xp_buf_str(&out), "\"__hash\":[false,{"));
+    /* a table with items and names keeps both */
+    struct pv t = pv_table();
+    assert_true(pv_push(&a, &t, pv_str("child")));
+    assert_true(pv_set_s(&a, &t, "name", pv_str("body")));
+    xp_buf_reset(&out);
+    assert_int_equal(pv_write_json(&out, &t), XPORTA_OK);
+    assert_string_equal(xp_buf_str(&out),
+                        "{\"name\":\"body\",\"__array\":[\"child\"]}");
+    xp_buf_reset(&out);
+    struct pv arr = pv_table();
+    assert_true(pv_push(&a, &arr, pv_int(1)));
+    assert_true(pv_push(&a, &arr, pv_bool(false)));
+    assert_int_equal(pv_write_json(&out, &arr), XPORTA_OK);
+    assert_string_equal(xp_buf_str(&out), "[1,false]");
+    /* damage */
+    static const char *const bad[] = {"{\"a\":}", "[1,",       "\"\\x\"",
+                                      "{} 1",     "{\"a\" 1}", "tru"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        xp_err_clear(&e);
+        assert_int_equal(pv_parse_json(&a, bad[i], strlen(bad[i]), &v, &e),
+                         XPORTA_EFORMAT);
+        assert_non_null(strstr(xp_err_msg(&e), "JSON at byte"));
+    }
+    xp_buf_cleanup(&out);
+    xp_arena_cleanup(&a);
+}
+
+/* Stanzas kept as text (mod_storage_sql's "xml" values). */
+static void elements_from_text(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    xp_elem *e;
+    const char *why;
+    unsigned long line, col;
+    const char *msg = "<message to='a@b' xml:lang='en'><body>hi &amp; "
+                      "bye</body><x xmlns='urn:x' xmlns:p='urn:p' "
+                      "p:q='1'><y/></x></message>";
+    assert_int_equal(pie_parse_element(&a, msg, strlen(msg), XP_NS_CLIENT, &e,
+                                       &why, &line, &col),
+                     XPORTA_OK);
+    assert_string_equal(e->ns, XP_NS_CLIENT);
+    assert_string_equal(xp_elem_child_text(e, XP_NS_CLIENT, "body"),
+                        "hi & bye");
+    assert_string_equal(xp_elem_attr_ns(e, XP_NS_XML, "lang"), "en");
+    xp_elem *x = xp_elem_child(e, "urn:x", "x");
+    assert_non_null(xp_elem_child(x, "urn:x", "y"));
+    assert_string_equal(xp_elem_attr_ns(x, "urn:p", "q"), "1");
+    /* and the value Prosody's internal storage would keep */
+    struct pv v;
+    assert_true(pv_from_elem(&a, e, &v));
+    assert_null(pv_str_at(pv_get_s(&v, "attr"), "xmlns"));
+    static const char *const bad[] = {
+        "<a>", "<a/><b/>", "text", "<!DOCTYPE a [<!ENTITY e 'x'>]><a>&e;</a>",
+        ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(pie_parse_element(&a, bad[i], strlen(bad[i]),
+                                           XP_NS_CLIENT, &e, &why, &line, &col),
+                         XPORTA_EFORMAT);
+        assert_non_null(why);
+    }
+    xp_arena_cleanup(&a);
+}
+
+/* Times as XEP-0082 writes them, as Prosody reads and writes them. */
+static void times(void **state)
+{
+    (void)state;
+    double t;
+    assert_true(pmap_parse_time("1970-01-01T00:00:00Z", &t) && t == 0);
+    assert_true(pmap_parse_time("2026-12-04T22:54:04Z", &t) &&
+                t == 1796424844.0);
+    assert_true(pmap_parse_time("2026-12-04T23:54:04.5+01:00", &t) &&
+                t == 1796424844.5);
+    assert_true(pmap_parse_time("1469-07-21T00:32:29Z", &t) && t < 0);
+    assert_false(pmap_parse_time("2026-13-01T00:00:00Z", &t));
+    assert_false(pmap_parse_time("2026-12-04 22:54:04", &t));
+    assert_false(pmap_parse_time("2026-12-04T22:54:04", &t));
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    assert_string_equal(pmap_format_time(&a, 1796424844.9),
+                        "2026-12-04T22:54:04Z");
+    xp_arena_cleanup(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +404,9 @@ int main(void)
         cmocka_unit_test(values_and_escapes),
         cmocka_unit_test(refuses_code_and_damage),
         cmocka_unit_test(stanzas),
+        cmocka_unit_test(json),
+        cmocka_unit_test(elements_from_text),
+        cmocka_unit_test(times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,10 +76,13 @@ static void table(void **state)
         assert_non_null((*d)->summary);
         n++;
     }
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 4);
     assert_ptr_equal(store_driver_find("prosody:/var/lib/prosody", &where),
                      &store_prosody_driver);
     assert_true(store_prosody_driver.many && !store_file_driver.many);
+    assert_ptr_equal(store_driver_find("prosody+sqlite:/p.sqlite", &where),
+                     &store_prosody_sqlite_driver);
+    assert_string_equal(where, "/p.sqlite");
     /* An unknown scheme is the caller's error, named. */
     struct xp_run run;
     memset(&run, 0, sizeof run);
