@@ -5,7 +5,7 @@
 # test_completion.sh checks them against `xporta COMMAND --help`.
 
 _xporta_commands="check stats convert diff export import migrate announce
-follow-moves"
+follow-moves server-export server-import"
 
 _xporta_kinds="credentials roster pending vcard private privacy blocklist
 offline pep-node pep-affiliations pep-subscriptions pep-item archive
@@ -54,6 +54,16 @@ _xporta_options()
         ;;
     follow-moves)
         echo "--watch --remove-old -q --quiet -h --help $_xporta_account"
+        ;;
+    server-export)
+        echo "-o --output --dialect -f --force --users --rename-host" \
+            "--only-kinds --exclude-kinds --strip-secrets -q --quiet" \
+            "-v --verbose -h --help"
+        ;;
+    server-import)
+        echo "-n --dry-run --on-conflict --state-dir --max-lines --users" \
+            "--rename-host --only-kinds --exclude-kinds --strip-secrets" \
+            "-q --quiet -v --verbose -h --help"
         ;;
     esac
 }
