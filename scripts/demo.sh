@@ -34,6 +34,7 @@ cleanup() {
         echo "kept: $W (stop the servers with: XPORTA_SERVERS_DIR=$XPORTA_SERVERS_DIR bash $SERVERS stop)"
     else
         bash "$SERVERS" stop >/dev/null 2>&1 || true
+        XPORTA_SERVERS_DIR=$W/servers-new bash "$SERVERS" stop >/dev/null 2>&1 || true
         rm -rf "$W"
     fi
 }
@@ -123,13 +124,47 @@ same=$(awk '$1 ~ /^[a-z-]+$/ && $2 ~ /^[0-9]+$/ {n += $2} END {print n + 0}' "$W
 cat <<EOF
 
 What a client cannot write (the message archive, pending subscription
-requests, stored credentials) is in alice-backup.xml, for a server-side
-import ('xporta convert --dialect ejabberd' prepares it for ejabberd).
+requests, stored credentials) is in alice-backup.xml; xporta server-import
+carries it into a server's own storage, as the next part shows.
 bob and carol now have alice@new.localhost in their rosters, with the name
 and groups they gave her; dave, who never let alice see his presence, was
 asked plainly, and decides himself.  A contact whose server runs
 mod_auto_moved would have followed without running anything.
 EOF
+
+step "The admin's way: the whole old server onto a new machine, history included"
+# The "new machine": a second Prosody serving the same domains, from its
+# own directory and ports, stopped while its storage is written.
+NEWDIR=$W/servers-new
+OLDDATA=$XPORTA_SERVERS_DIR/prosody/data
+show xporta server-export prosody:/var/lib/prosody -o server.xml
+"$X" server-export "prosody:$OLDDATA" -o "$W/server.xml"
+XPORTA_S2S=0 XPORTA_SERVERS_DIR=$NEWDIR bash "$SERVERS" start prosody >"$W/start-new.log" 2>&1 &&
+    XPORTA_SERVERS_DIR=$NEWDIR bash "$SERVERS" stop prosody >>"$W/start-new.log" 2>&1 ||
+    { cat "$W/start-new.log" >&2; exit 1; }
+show xporta server-import --dry-run server.xml prosody:/var/lib/prosody
+"$X" server-import --dry-run --max-lines 3 "$W/server.xml" "prosody:$NEWDIR/prosody/data"
+show xporta server-import server.xml prosody:/var/lib/prosody
+"$X" server-import "$W/server.xml" "prosody:$NEWDIR/prosody/data"
+XPORTA_S2S=0 XPORTA_SERVERS_DIR=$NEWDIR bash "$SERVERS" start prosody >"$W/start-new.log" 2>&1 ||
+    { cat "$W/start-new.log" >&2; exit 1; }
+NEWPORT=$(sed -n 's/^XPORTA_PROSODY_PORT=//p' "$NEWDIR/servers.env")
+NEWCA=$(sed -n 's/^XPORTA_TEST_CAFILE=//p' "$NEWDIR/servers.env")
+echo "alice logs in to the new machine (127.0.0.1:$NEWPORT) with her old password and reads her history:"
+show xporta export alice@old.localhost -o alice-new-machine.xml
+"$X" export -q alice@old.localhost -o "$W/alice-new-machine.xml" --host 127.0.0.1 \
+    --port "$NEWPORT" --cafile "$NEWCA" --password-file "$W/pw"
+XPORTA_SERVERS_DIR=$NEWDIR bash "$SERVERS" stop prosody >/dev/null 2>&1 || true
+ids() { grep -o "<result xmlns='urn:xmpp:mam:2' id='[^']*'>.\{0,200\}stamp='[^']*'" "$1" | sed 's/<forwarded.*stamp=/ /'; }
+ids "$W/alice-backup.xml" >"$W/ids.old"
+ids "$W/alice-new-machine.xml" >"$W/ids.new"
+history=$(wc -l <"$W/ids.new")
+if [ "$history" -eq 0 ] || ! cmp -s "$W/ids.old" "$W/ids.new"; then
+    printf '\n\033[1;31m✗ alice'"'"'s history on the new machine is not the one she had\033[0m\n'
+    diff "$W/ids.old" "$W/ids.new" | head -10
+    exit 1
+fi
+echo "  $history archived messages, in order, with the ids and times her clients know."
 
 if [ -n "$unexpected" ] || [ "$same" -eq 0 ]; then
     printf '\n\033[1;31m✗ the new account differs from the old one where it should not:\033[0m\n%s\n' "$unexpected"
@@ -139,4 +174,6 @@ printf '\n\033[1;32m✓ verdict: all %s records migrate promises are on the new 
 printf '  the %s only on the old one are its moved notice and OMEMO keys, which stay\n' "$kept"
 printf '  with the old address and its devices on purpose.\n'
 [ "$built" -eq 0 ] || printf '  (%s records only on the new one: the new server built its own\n  storage:bookmarks node from the private bookmarks it was given.)\n' "$built"
+printf '\033[1;32m✓ and the whole server moved: alice logs in on the new machine with her old\033[0m\n'
+printf '\033[1;32m  password and finds her %s archived messages, the same ids and times.\033[0m\n' "$history"
 

@@ -777,6 +777,8 @@ static xporta_status write_num(struct xp_buf *out, const struct pv *v)
         return xp_buf_adds(out, "(0/0)");
     if (isinf(v->n))
         return xp_buf_adds(out, v->n > 0 ? "(1/0)" : "(-1/0)");
+    if (v->n == 0 && signbit(v->n))
+        return xp_buf_adds(out, "-0.0"); /* "-0" would read back as 0 */
     return xp_buf_printf(out, "%.18g", v->n);
 }
 

@@ -112,7 +112,8 @@ set_tests_properties(integration.moved_live PROPERTIES
 add_test(NAME integration.server_prosody
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/server_prosody.sh
           ${XPORTA_SERVERS_SCRIPT} $<TARGET_FILE:xporta-cli>
-          $<TARGET_FILE:xp_populate> ${CMAKE_CURRENT_SOURCE_DIR}/data/scenarios)
+          $<TARGET_FILE:xp_populate> ${CMAKE_CURRENT_SOURCE_DIR}/data/scenarios
+          ${CMAKE_CURRENT_SOURCE_DIR}/integration/xmpp_probe.py)
 set_tests_properties(integration.server_prosody PROPERTIES
   SKIP_RETURN_CODE 77 TIMEOUT 600 LABELS integration)
 
