@@ -582,3 +582,52 @@ const char *xp_form_value(const xp_elem *parent, const char *var)
             return xp_elem_child_text(f, XP_NS_DATA, "value");
     return NULL;
 }
+
+bool xp_xml_text_ok(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                return false;
+            i++;
+            continue;
+        }
+        size_t len = (c & 0xe0) == 0xc0 && c >= 0xc2   ? 2
+                     : (c & 0xf0) == 0xe0              ? 3
+                     : (c & 0xf8) == 0xf0 && c <= 0xf4 ? 4
+                                                       : 0;
+        if (!len || i + len > n)
+            return false;
+        unsigned long cp = c & (0x7f >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe ||
+            cp == 0xffff)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+bool xp_xml_ncname_ok(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (!*p || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.')
+        return false;
+    for (; *p; p++) {
+        unsigned c = *p;
+        bool ok = c >= 0x80 || (c >= 'a' && c <= 'z') ||
+                  (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-' || c == '.';
+        if (!ok)
+            return false;
+    }
+    return xp_xml_text_ok(s, strlen(s));
+}

@@ -121,6 +121,12 @@ void xp_elem_rename_ns(xp_elem *e, const char *from, const char *to);
  * element (xml:* keeps "xml"). */
 xporta_status xp_elem_serialize(struct xp_buf *out, const xp_elem *e,
                                 const char *parent_ns);
+/* What XML 1.0 can carry: text (valid UTF-8, no control characters but
+ * tab, newline and carriage return, no U+FFFE/U+FFFF), and a name without
+ * a prefix (an NCName: ASCII letters, digits, '_', '-', '.', anything
+ * beyond ASCII; not starting with a digit, '-' or '.'). */
+bool xp_xml_text_ok(const char *s, size_t n);
+bool xp_xml_ncname_ok(const char *s);
 /* Escaping helpers for the writer. */
 xporta_status xp_xml_escape_text(struct xp_buf *out, const char *s, size_t n);
 xporta_status xp_xml_escape_attr(struct xp_buf *out, const char *s);

@@ -120,9 +120,31 @@ struct rd {
     const char *store;
 };
 
+/* Whether XML can carry the element: Lua strings and JSON can hold any
+ * byte, a XEP-0227 file cannot. */
+static bool tree_ok(const xp_elem *e, unsigned depth)
+{
+    if (depth > 256)
+        return false;
+    if (!e->name)
+        return xp_xml_text_ok(e->text, e->text_len);
+    for (unsigned i = 0; i < e->nattrs; i++)
+        if (!xp_xml_text_ok(e->attrs[i].value, strlen(e->attrs[i].value)))
+            return false;
+    for (const xp_elem *c = e->first; c; c = c->next)
+        if (!tree_ok(c, depth + 1))
+            return false;
+    return true;
+}
+
 static xporta_status emit(struct rd *r, xporta_kind kind, xp_elem *payload,
                           const char *key)
 {
+    if (!tree_ok(payload, 0))
+        return xp_fail(&r->b->run->err, XPORTA_EFORMAT,
+                       "%s: %s of %s: text XML cannot carry (not UTF-8, or a "
+                       "control character)",
+                       r->b->where, xp_kind_info(kind)->name, r->jid);
     xporta_record rec;
     memset(&rec, 0, sizeof rec);
     rec.kind = kind;

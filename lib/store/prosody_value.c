@@ -270,18 +270,31 @@ static bool attr_to_elem(struct xp_arena *a, xp_elem *el, const struct pv *k,
     }
     if (strcmp(k->s, "xmlns") == 0)
         return true;
+    if (!xp_xml_text_ok(v->s, v->len) || memchr(v->s, '\0', v->len)) {
+        *why = "an attribute value XML cannot carry";
+        return false;
+    }
     const char *sep = memchr(k->s, '\1', k->len);
     if (!sep)
         sep = memchr(k->s, '|', k->len); /* deserialize() takes both */
+    const char *ns = "", *name = k->s;
     if (sep) {
-        const char *ns = xp_arena_strndup(a, k->s, (size_t)(sep - k->s));
+        ns = xp_arena_strndup(a, k->s, (size_t)(sep - k->s));
         if (!ns)
             return false;
-        return xp_elem_set_attr(a, el, ns, sep + 1, v->s);
+        name = sep + 1;
+    } else if (strncmp(k->s, "xml:", 4) == 0) {
+        ns = XP_NS_XML;
+        name = k->s + 4;
     }
-    if (strncmp(k->s, "xml:", 4) == 0)
-        return xp_elem_set_attr(a, el, XP_NS_XML, k->s + 4, v->s);
-    return xp_elem_set_attr(a, el, "", k->s, v->s);
+    if ((sep && (!*ns || !xp_xml_text_ok(ns, strlen(ns)))) ||
+        !xp_xml_ncname_ok(name) ||
+        strlen(name) != k->len - (size_t)(name - k->s) ||
+        (!*ns && strncmp(name, "xmlns", 5) == 0)) {
+        *why = "an attribute name XML cannot carry";
+        return false;
+    }
+    return xp_elem_set_attr(a, el, ns, name, v->s);
 }
 
 xp_elem *pv_to_elem(struct xp_arena *a, const struct pv *v,
@@ -299,6 +312,10 @@ xp_elem *pv_to_elem(struct xp_arena *a, const struct pv *v,
         return NULL;
     }
     const char *ns = attr ? pv_str_at(attr, "xmlns") : NULL;
+    if (!xp_xml_ncname_ok(name) || (ns && !xp_xml_text_ok(ns, strlen(ns)))) {
+        *why = "an element name or namespace XML cannot carry";
+        return NULL;
+    }
     xp_elem *el = xp_elem_new(a, ns ? ns : parent_ns, name);
     if (!el)
         return NULL;
@@ -310,6 +327,11 @@ xp_elem *pv_to_elem(struct xp_arena *a, const struct pv *v,
     for (size_t i = 1; i <= n; i++) {
         const struct pv *c = pv_get_i(v, (long long)i);
         if (c->t == PV_STR) {
+            if (!xp_xml_text_ok(c->s, c->len)) {
+                *why = "text XML cannot carry (not UTF-8, or a control "
+                       "character)";
+                return NULL;
+            }
             if (!xp_elem_add_text(a, el, c->s, c->len))
                 return NULL;
         } else if (c->t == PV_TABLE) {

@@ -85,6 +85,11 @@ has "$T/err" "2 of 7 accounts could not be read"
 run 3 "$X" server-export "prosody:$T/bad" -o "$T/bad.xml"
 has "$T/err" "alice@old.localhost: $T/bad/$H/archive/alice.list:16:13: the file ends"
 [ ! -e "$T/bad.xml" ] && ok || bad "an export with an unreadable account left a file"
+# a string XML cannot carry (Lua strings hold any byte)
+cp -r "$SRC" "$T/bad2"
+printf 'return {\n\t["alice@old.localhost"] = {\n\t\t["name"] = "A\\001";\n\t\t["subscription"] = "both";\n\t\t["groups"] = {};\n\t};\n};\n' >"$T/bad2/$H/roster/carol.dat"
+run 3 "$X" server-export "prosody:$T/bad2" -o "$T/bad2.xml"
+has "$T/err" "roster of carol@old.localhost: text XML cannot carry"
 # a user name no Prosody writes
 cp "$SRC/$H/accounts/erin.dat" "$T/bad/$H/accounts/a%zz.dat"
 run 1 "$X" server-import "prosody:$T/bad" "prosody:$T/bad-out"
