@@ -53,6 +53,15 @@ run 0 "$X" server-import "$T/a.xml" "prosody:$T/new"
 hasre "$T/err" "archive +42 +0 +42 +0 +0 +0"
 [ -z "$(ls -A "$T/state/xporta/jobs" 2>/dev/null)" ] && ok || bad "a finished job left its journal"
 
+# as root, what is created belongs to the data directory's owner (Debian:
+# prosody), with no world access
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+    mkdir "$T/owned" && chown nobody "$T/owned" && chmod 750 "$T/owned"
+    run 0 "$X" server-import "$T/a.xml" "prosody:$T/owned"
+    [ -z "$(find "$T/owned" -mindepth 1 ! -user nobody)" ] && ok || bad "files not given to the data directory's owner"
+    [ -z "$(find "$T/owned" -mindepth 1 -perm /o=rwx)" ] && ok || bad "files readable by others"
+fi
+
 # a plaintext password becomes SCRAM-SHA-1 that Prosody accepts
 cat >"$T/plain.xml" <<'XML'
 <server-data xmlns='urn:xmpp:pie:0'><host jid='p.example'>
