@@ -77,6 +77,15 @@ xporta_status server_import_run(xporta_job *j)
     memset(j->ic, 0, sizeof j->ic);
     j->accounts = j->accounts_failed = j->accounts_before = 0;
     xporta_status st = job_filter(j, &f);
+    const char *sc = strchr(j->source, ':'), *tc = strchr(j->target_store, ':');
+    char *rs = sc ? realpath(sc + 1, NULL) : NULL;
+    char *rt = tc ? realpath(tc + 1, NULL) : NULL;
+    if (!st && (strcmp(j->source, j->target_store) == 0 ||
+                (rs && rt && strcmp(rs, rt) == 0)))
+        st = xp_fail(&j->r.err, XPORTA_EINVAL,
+                     "%s is both the source and the target", j->source);
+    free(rs);
+    free(rt);
     if (!st && !j->dry_run) {
         /* One writer per server storage, whatever the job's options. */
         st = xfer_target_lock(j->target_store, &lock, &j->r.err);

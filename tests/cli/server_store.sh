@@ -139,6 +139,8 @@ run 3 "$X" server-import "$T/a.xml" "prosody:$T/missing"
 has "$T/err" "Prosody's data directory"
 run 2 "$X" server-import "$T/a.xml" "$T/out.xml"
 has "$T/err" "the target of a whole-store copy is a server's storage"
+run 2 "$X" server-import "prosody:$T/new" "prosody:$T/new/"
+has "$T/err" "is both the source and the target"
 run 0 "$X" server-import --help
 has "$T/out" "prosody:DIR"
 run 0 "$X" --help
