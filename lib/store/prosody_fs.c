@@ -498,9 +498,23 @@ static struct pending *add_pending(struct fs *f)
     return p;
 }
 
+/* Test builds: XPORTA_TEST_FULL_AFTER=N makes the disk "full" after N
+ * bytes written by this process (a test of what ENOSPC leaves behind). */
+static bool disk_full(size_t n)
+{
+    static long long written;
+    long long limit = xp_test_hook("XPORTA_TEST_FULL_AFTER");
+    written += (long long)n;
+    return limit >= 0 && written > limit;
+}
+
 static xporta_status write_all(struct fs *f, FILE *fp, const char *path,
                                const char *s, size_t n)
 {
+    if (disk_full(n)) {
+        errno = ENOSPC;
+        return sys_fail(f, "cannot write", path);
+    }
     if (fwrite(s, 1, n, fp) != n)
         return sys_fail(f, "cannot write", path);
     return XPORTA_OK;

@@ -24,7 +24,9 @@ struct bulk {
     struct xp_map map; /* key hash -> value hash */
     xporta_import_counts c[XPORTA_KIND_COUNT];
     struct xp_set seen; /* key hashes of this account's source records */
-    unsigned unsynced;
+    /* accounts committed to the target but not yet durable there: they
+     * reach the journal only after store_flush() */
+    struct xp_strv unsynced;
     double last_sync;
     struct xfer_bulk_result *res;
 };
@@ -67,19 +69,29 @@ static void on_done(void *ud, xporta_kind kind, const char *key, const char *id,
         b->o->action(b->o->action_ud, XPORTA_ACTION_FAILED, kind, key, id, why);
 }
 
+/* The target makes what it committed durable, and only then does the
+ * journal say so: a journal line (even one not synced, which the system
+ * keeps after the process dies) never names an account a crash could take
+ * back (a SQL transaction rolled back, a rename not yet on disk). */
 static xporta_status sync_journal(struct bulk *b, bool force)
 {
-    if (!b->o->journal || !b->unsynced ||
-        (!force && b->unsynced < SYNC_ACCOUNTS &&
+    if (!b->o->journal || !b->unsynced.n ||
+        (!force && b->unsynced.n < SYNC_ACCOUNTS &&
          xp_now() - b->last_sync < SYNC_SECONDS))
         return XPORTA_OK;
     xporta_status st = store_flush(b->tgt);
+    for (size_t i = 0; !st && i < b->unsynced.n; i++)
+        if (xfer_journal_done(b->o->journal, "account", b->unsynced.v[i],
+                              NULL) != XPORTA_OK)
+            st = XPORTA_EIO;
     if (!st && xfer_journal_sync(b->o->journal) != XPORTA_OK)
-        st = xp_fail(&b->run->err, xfer_journal_status(b->o->journal), "%s",
-                     xfer_journal_error(b->o->journal));
-    b->unsynced = 0;
+        st = XPORTA_EIO;
+    if (st == XPORTA_EIO && !b->run->err.status)
+        xp_fail(&b->run->err, xfer_journal_status(b->o->journal), "%s",
+                xfer_journal_error(b->o->journal));
+    xp_strv_cleanup(&b->unsynced);
     b->last_sync = xp_now();
-    return st;
+    return st ? (b->run->err.status ? b->run->err.status : st) : XPORTA_OK;
 }
 
 static xporta_status on_account(void *ud, const char *jid)
@@ -234,13 +246,9 @@ static void on_account_end(void *ud, const char *jid, xporta_status st,
     if (st == XPORTA_OK && b->writing) {
         st = store_write_end(b->tgt); /* failures are the whole run's */
         b->writing = false;
-        if (st == XPORTA_OK && b->o->journal) {
-            if (xfer_journal_done(b->o->journal, "account", b->jid, NULL) !=
-                XPORTA_OK)
-                st = xp_fail(&b->run->err, xfer_journal_status(b->o->journal),
-                             "%s", xfer_journal_error(b->o->journal));
-            b->unsynced++;
-        }
+        if (st == XPORTA_OK && b->o->journal &&
+            xp_strv_add(&b->unsynced, b->jid) < 0)
+            st = xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
         if (st == XPORTA_OK)
             st = sync_journal(b, false);
         if (st != XPORTA_OK)
@@ -294,8 +302,14 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
         store_select(b.tgt, NULL);
         b.writing = false;
     }
-    if (!st)
-        st = sync_journal(&b, true);
+    /* What was committed is made durable and journaled, even when the
+     * run stops on an error: the next run need not do it again. */
+    if (b.tgt) {
+        xporta_status fs = sync_journal(&b, true);
+        if (!st)
+            st = fs;
+    }
+    xp_strv_cleanup(&b.unsynced);
     xp_map_cleanup(&b.map);
     xp_set_cleanup(&b.seen);
     free(b.jid);
