@@ -324,6 +324,9 @@ static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
                     o->c.dry_run ? " planned" : "", more, cli_now() - t0,
                     o->c.dry_run ? "; dry run: nothing was changed" : "");
     }
+    const char *other = xporta_job_note(job, XPORTA_KIND_OTHER);
+    if (other && cli_verbose >= 0)
+        cli_note("%s", other);
     if (st != XPORTA_OK) {
         cli_error("%s", xporta_job_error(job));
         const char *dir = xporta_job_state_dir(job);

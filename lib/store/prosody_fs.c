@@ -757,6 +757,33 @@ static void fs_close(struct pbe *b)
     free(f);
 }
 
+static xporta_status fs_all_stores(struct pbe *b, struct xp_strv *out)
+{
+    struct fs *f = (struct fs *)b;
+    DIR *d = opendir(f->dir);
+    struct dirent *h;
+    xporta_status st = XPORTA_OK;
+    while (d && !st && (h = readdir(d))) {
+        if (h->d_name[0] == '.')
+            continue;
+        char *hdir = xp_path_join(f->dir, h->d_name);
+        DIR *hd = hdir ? opendir(hdir) : NULL;
+        struct dirent *e;
+        while (hd && !st && (e = readdir(hd))) {
+            char *name = e->d_name[0] == '.' ? NULL : pbe_fs_decode(e->d_name);
+            if (name && xp_strv_add(out, name) < 0)
+                st = XPORTA_ENOMEM;
+            free(name);
+        }
+        if (hd)
+            closedir(hd);
+        free(hdir);
+    }
+    if (d)
+        closedir(d);
+    return st ? xp_fail(&b->run->err, st, "out of memory") : XPORTA_OK;
+}
+
 static const struct pbe_ops fs_ops = {
     .close = fs_close,
     .users = fs_users,
@@ -769,6 +796,7 @@ static const struct pbe_ops fs_ops = {
     .commit = fs_commit,
     .rollback = fs_rollback,
     .flush = pbe_fs_flush,
+    .all_stores = fs_all_stores,
 };
 
 xporta_status pbe_fs_open(struct pbe **out, const char *dir, bool write,

@@ -106,6 +106,20 @@ const struct pmap_field pmap_node_fields[] = {
     {NULL, NULL, PF_STR},
 };
 
+/* ---- the stores ---------------------------------------------------------- */
+
+bool pmap_known_store(const char *store)
+{
+    static const char *const known[] = {
+        "accounts",  "roster", "vcard",   "private",       "privacy",
+        "blocklist", "pep",    "archive", "archive_prefs", "offline",
+    };
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (strcmp(store, known[i]) == 0)
+            return true;
+    return strncmp(store, "pep_", 4) == 0;
+}
+
 /* ---- reading ----------------------------------------------------------- */
 
 struct rd {

@@ -518,6 +518,30 @@ static void sq_close(struct pbe *b)
     free(s);
 }
 
+static xporta_status sq_all_stores(struct pbe *b, struct xp_strv *out)
+{
+    struct sq *s = (struct sq *)b;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT DISTINCT \"store\" FROM \"prosody\" UNION "
+                           "SELECT DISTINCT \"store\" FROM \"prosodyarchive\"",
+                           -1, &q, NULL) != SQLITE_OK) {
+        sqlite3_finalize(q);
+        return db_fail(s, "listing the stores");
+    }
+    int rc;
+    xporta_status st = XPORTA_OK;
+    while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        if (name && xp_strv_add(out, name) < 0)
+            st = xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
+    }
+    if (!st && rc != SQLITE_DONE)
+        st = db_fail(s, "listing the stores");
+    sqlite3_finalize(q);
+    return st;
+}
+
 static const struct pbe_ops sq_ops = {
     .close = sq_close,
     .users = sq_users,
@@ -530,6 +554,7 @@ static const struct pbe_ops sq_ops = {
     .commit = sq_commit,
     .rollback = sq_rollback,
     .flush = sq_flush,
+    .all_stores = sq_all_stores,
 };
 
 xporta_status pbe_sqlite_open(struct pbe **out, const char *path, bool write,

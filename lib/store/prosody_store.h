@@ -60,7 +60,13 @@ struct pbe_ops {
     /* Makes every committed user durable (before the caller journals
      * them as done). */
     xporta_status (*flush)(struct pbe *b);
+    /* The names of every store that holds anything, on any host (to say
+     * which ones xporta leaves alone). */
+    xporta_status (*all_stores)(struct pbe *b, struct xp_strv *out);
 };
+
+/* Whether xporta knows what Prosody keeps in `store` (prosody_map.c). */
+bool pmap_known_store(const char *store);
 
 struct pbe {
     const struct pbe_ops *ops;

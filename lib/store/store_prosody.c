@@ -71,14 +71,39 @@ static xporta_status ps_select(struct store *st, const char *jid)
     return set_account(s, jid);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Every account, one after the other; one that cannot be read is
  * reported through account_end and the read goes on. */
 static xporta_status read_all(struct pstore *s, uint32_t kinds,
                               const struct store_sink *sink)
 {
-    struct xp_strv users = {0}, rejects = {0};
+    struct xp_strv users = {0}, rejects = {0}, stores = {0};
     struct xp_run *run = s->base.run;
     xporta_status st = s->b->ops->users(s->b, &users, &rejects);
+    /* what the server keeps that xporta does not know: said, not lost
+     * silently */
+    if (!st && s->b->ops->all_stores &&
+        !(st = s->b->ops->all_stores(s->b, &stores))) {
+        char list[400] = "";
+        size_t n = 0;
+        if (stores.n)
+            qsort(stores.v, stores.n, sizeof *stores.v, cmp_str);
+        for (size_t i = 0; i < stores.n; i++)
+            if (!pmap_known_store(stores.v[i]) && n++ < 12)
+                snprintf(list + strlen(list), sizeof list - strlen(list),
+                         "%s%s", n > 1 ? ", " : "", stores.v[i]);
+        if (n)
+            xp_run_note(run, XPORTA_KIND_OTHER,
+                        "%zu store%s of %s that xporta does not know stay "
+                        "where they are: %s%s",
+                        n, n == 1 ? "" : "s", s->b->where, list,
+                        n > 12 ? ", ..." : "");
+    }
+    xp_strv_cleanup(&stores);
     for (size_t i = 0; !st && i < rejects.n; i++) {
         if (!sink->account_end) {
             st = xp_fail(&run->err, XPORTA_EFORMAT,
