@@ -622,3 +622,21 @@ xporta_status pbe_sqlite_open(struct pbe **out, const char *path, bool write,
     *out = &s->base;
     return XPORTA_OK;
 }
+
+xporta_status pbe_sqlite_open_empty(struct pbe **out, const char *path,
+                                    struct xp_run *run)
+{
+    struct pbe *b = NULL;
+    xporta_status st = pbe_sqlite_open(&b, ":memory:", true, run);
+    if (st)
+        return st;
+    char *where = xp_strdup(path);
+    if (!where) {
+        b->ops->close(b);
+        return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    }
+    free(b->where);
+    b->where = where;
+    *out = b;
+    return XPORTA_OK;
+}

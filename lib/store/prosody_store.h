@@ -84,6 +84,9 @@ xporta_status pbe_fs_flush(struct pbe *b);
  * tables created (as Prosody creates them) when opened for writing. */
 xporta_status pbe_sqlite_open(struct pbe **out, const char *path, bool write,
                               struct xp_run *run);
+/* A database that does not exist yet, for planning: empty, in memory. */
+xporta_status pbe_sqlite_open_empty(struct pbe **out, const char *path,
+                                    struct xp_run *run);
 /* mod_storage_sql's values: a column's type and text as a value, and back
  * (the text in `b`, the type a static string). */
 xporta_status pbe_sql_value(struct xp_arena *a, const char *type,

@@ -65,6 +65,9 @@ struct store_opts {
     /* the store is opened to be written (a server's storage then checks
      * that the server is not running) */
     bool target;
+    /* the store is the target of a dry run: one that does not exist yet
+     * reads as empty */
+    bool plan_target;
 };
 
 /* What a store's quirks mean for the engine. */

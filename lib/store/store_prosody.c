@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "prosody_store.h"
 #include "store.h"
@@ -312,10 +313,20 @@ static xporta_status ps_open_fs(struct store **out, const char *where,
     return open_with(pbe_fs_open, out, where, o, run);
 }
 
+static xporta_status sqlite_empty(struct pbe **out, const char *where,
+                                  bool write, struct xp_run *run)
+{
+    (void)write;
+    return pbe_sqlite_open_empty(out, where, run);
+}
+
 static xporta_status ps_open_sqlite(struct store **out, const char *where,
                                     const struct store_opts *o,
                                     struct xp_run *run)
 {
+    /* a dry run into a database still to be made plans against nothing */
+    if (o && o->plan_target && access(where, F_OK) != 0)
+        return open_with(sqlite_empty, out, where, o, run);
     return open_with(pbe_sqlite_open, out, where, o, run);
 }
 

@@ -160,6 +160,9 @@ has "$T/err" "3 of 8 accounts could not be read"
 
 # Prosody's SQL storage on SQLite: from the internal files straight into a
 # new database (its tables made as Prosody makes them), and back
+run 0 "$X" server-import --dry-run "prosody:$SRC" "prosody+sqlite:$T/p.sqlite"
+hasre "$T/err" "archive +42 +42 +0 +0 +0 +0"
+[ ! -e "$T/p.sqlite" ] && ok || bad "a dry run made the database"
 run 0 "$X" server-import "prosody:$SRC" "prosody+sqlite:$T/p.sqlite"
 [ "$(stat -c %a "$T/p.sqlite")" = 640 ] && ok || bad "a new database is not 0640"
 run 0 "$X" server-export "prosody+sqlite:$T/p.sqlite" -o "$T/s.xml"
