@@ -1,0 +1,425 @@
+/*
+ * Prosody's internal storage, the writing half (prosody_fs.c has the
+ * design note): one user's stores to temporary names, renamed at commit;
+ * archives written once, the old items first, then the new.
+ */
+#define _GNU_SOURCE /* syncfs(2) */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "prosody_fs_p.h"
+
+/* ---- writing ------------------------------------------------------------ */
+
+void pfs_clear_pending(struct fs *f, bool remove_tmp)
+{
+    for (size_t i = 0; i < f->np; i++) {
+        struct pending *p = &f->p[i];
+        if (p->newf)
+            fclose(p->newf);
+        if (remove_tmp && p->tmp)
+            unlink(p->tmp);
+        if (p->newpath)
+            unlink(p->newpath);
+        free(p->path);
+        free(p->tmp);
+        free(p->store);
+        free(p->newpath);
+        xp_strv_cleanup(&p->replaced);
+    }
+    f->np = 0;
+}
+
+xporta_status pfs_begin(struct pbe *b, const char *host, const char *user)
+{
+    struct fs *f = (struct fs *)b;
+    pfs_clear_pending(f, true);
+    free(f->host);
+    free(f->user);
+    f->host = xp_strdup(host);
+    f->user = xp_strdup(user);
+    return f->host && f->user
+               ? XPORTA_OK
+               : xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
+}
+
+/* mkdir with the data directory's owner and 0750. */
+static xporta_status mkdir_owned(struct fs *f, const char *path)
+{
+    if (mkdir(path, 0750) == 0) {
+        if (f->chown && chown(path, f->uid, f->gid) != 0)
+            return pfs_sys_fail(f, "cannot give to Prosody's user", path);
+        return XPORTA_OK;
+    }
+    return errno == EEXIST ? XPORTA_OK : pfs_sys_fail(f, "cannot create", path);
+}
+
+static xporta_status store_dir(struct fs *f, const char *store, char **out)
+{
+    char *h = pbe_fs_encode(f->host, false);
+    char *hdir = h ? xp_path_join(f->dir, h) : NULL;
+    char *sdir = hdir ? pfs_path_of(f, f->host, store, NULL, NULL) : NULL;
+    xporta_status st = sdir ? XPORTA_OK : XPORTA_ENOMEM;
+    if (!st && !(st = mkdir_owned(f, hdir)))
+        st = mkdir_owned(f, sdir);
+    free(h);
+    free(hdir);
+    if (st) {
+        free(sdir);
+        return st == XPORTA_ENOMEM
+                   ? xp_fail(&f->base.run->err, st, "out of memory")
+                   : st;
+    }
+    *out = sdir;
+    return XPORTA_OK;
+}
+
+static FILE *create(struct fs *f, const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return NULL;
+    if (f->chown && fchown(fd, f->uid, f->gid) != 0) {
+        close(fd);
+        unlink(path);
+        return NULL;
+    }
+    FILE *fp = fdopen(fd, "w");
+    if (!fp) {
+        close(fd);
+        unlink(path);
+    }
+    return fp;
+}
+
+static struct pending *add_pending(struct fs *f)
+{
+    if (f->np == f->pcap) {
+        size_t cap = f->pcap ? f->pcap * 2 : 8;
+        struct pending *p = realloc(f->p, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        f->p = p;
+        f->pcap = cap;
+    }
+    struct pending *p = &f->p[f->np++];
+    memset(p, 0, sizeof *p);
+    return p;
+}
+
+/* Test builds: XPORTA_TEST_FULL_AFTER=N makes the disk "full" after N
+ * bytes written by this process (a test of what ENOSPC leaves behind). */
+static bool disk_full(size_t n)
+{
+    static long long written;
+    long long limit = xp_test_hook("XPORTA_TEST_FULL_AFTER");
+    written += (long long)n;
+    return limit >= 0 && written > limit;
+}
+
+static xporta_status write_all(struct fs *f, FILE *fp, const char *path,
+                               const char *s, size_t n)
+{
+    if (disk_full(n)) {
+        errno = ENOSPC;
+        return pfs_sys_fail(f, "cannot write", path);
+    }
+    if (fwrite(s, 1, n, fp) != n)
+        return pfs_sys_fail(f, "cannot write", path);
+    return XPORTA_OK;
+}
+
+xporta_status pfs_set(struct pbe *b, const char *store, const struct pv *v)
+{
+    struct fs *f = (struct fs *)b;
+    char *sdir = NULL;
+    xporta_status st = store_dir(f, store, &sdir);
+    if (st)
+        return st;
+    free(sdir);
+    struct pending *p = add_pending(f);
+    if (!p || !(p->path = pfs_path_of(f, f->host, store, f->user, "dat")))
+        return xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
+    if (v->t == PV_TABLE && v->count == 0)
+        return XPORTA_OK; /* datamanager removes an empty store */
+    if (!(p->tmp = xp_strcat(p->path, TMP_SUFFIX)))
+        return xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
+    xp_buf_reset(&f->buf);
+    if ((st = xp_buf_adds(&f->buf, "return ")) ||
+        (st = pv_write_lua(&f->buf, v)) || (st = xp_buf_adds(&f->buf, ";\n")))
+        return xp_fail(&b->run->err, st, "%s: the value is too large", p->path);
+    FILE *fp = create(f, p->tmp);
+    if (!fp)
+        return pfs_sys_fail(f, "cannot create", p->tmp);
+    st = write_all(f, fp, p->tmp, f->buf.data, f->buf.len);
+    if (fclose(fp) != 0 && !st)
+        st = pfs_sys_fail(f, "cannot write", p->tmp);
+    return st;
+}
+
+static struct pending *archive_pending(struct fs *f, const char *store)
+{
+    for (size_t i = 0; i < f->np; i++)
+        if (f->p[i].store && strcmp(f->p[i].store, store) == 0)
+            return &f->p[i];
+    char *sdir = NULL;
+    if (store_dir(f, store, &sdir))
+        return NULL;
+    free(sdir);
+    struct pending *p = add_pending(f);
+    if (!p || !(p->store = xp_strdup(store)) ||
+        !(p->path = pfs_path_of(f, f->host, store, f->user, "list")) ||
+        !(p->tmp = xp_strcat(p->path, TMP_SUFFIX)) ||
+        !(p->newpath = xp_strcat(p->path, NEW_SUFFIX))) {
+        xp_fail(&f->base.run->err, XPORTA_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (!(p->newf = create(f, p->newpath))) {
+        pfs_sys_fail(f, "cannot create", p->newpath);
+        return NULL;
+    }
+    return p;
+}
+
+/* An item as mod_storage_internal keeps it: the stanza with attr.stamp,
+ * and key, when, with beside name and attr. */
+static xporta_status item_value(struct fs *f, const struct pitem *it,
+                                struct pv *v)
+{
+    struct xp_arena *a = &f->ia;
+    struct pv s;
+    char *stamp = pmap_format_time(a, it->when);
+    if (!stamp || !pv_from_elem(a, it->stanza, v))
+        return XPORTA_ENOMEM;
+    struct pv *attr = (struct pv *)pv_get_s(v, "attr");
+    if (!attr || !pv_set_s(a, attr, "stamp", pv_str(stamp)) ||
+        !pv_str_dup(a, it->with ? it->with : "",
+                    strlen(it->with ? it->with : ""), &s) ||
+        !pv_set_s(a, v, "with", s) ||
+        !pv_str_dup(a, it->key, strlen(it->key), &s) ||
+        !pv_set_s(a, v, "key", s) ||
+        !pv_set_s(a, v, "when",
+                  it->when == (double)(long long)it->when
+                      ? pv_int((long long)it->when)
+                      : pv_num(it->when)))
+        return XPORTA_ENOMEM;
+    return XPORTA_OK;
+}
+
+xporta_status pfs_append(struct pbe *b, const char *store,
+                         const struct pitem *it, bool replace)
+{
+    struct fs *f = (struct fs *)b;
+    struct pending *p = archive_pending(f, store);
+    if (!p)
+        return b->run->err.status ? b->run->err.status : XPORTA_ENOMEM;
+    struct pitem copy = *it;
+    char id[32];
+    if (!copy.key) { /* mod_storage_internal's own ids: util.id.medium() */
+        static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr"
+                                  "stuvwxyz0123456789-_";
+        unsigned char rnd[18];
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, rnd, sizeof rnd) != (ssize_t)sizeof rnd) {
+            if (fd >= 0)
+                close(fd);
+            return pfs_sys_fail(f, "cannot read", "/dev/urandom");
+        }
+        close(fd);
+        for (size_t i = 0; i < 18; i++)
+            id[i] = b64[rnd[i] & 63];
+        id[18] = '\0';
+        copy.key = id;
+    }
+    if (replace && xp_strv_add(&p->replaced, copy.key) < 0)
+        return xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
+    struct pv v;
+    xporta_status st = item_value(f, &copy, &v);
+    xp_buf_reset(&f->buf);
+    if (!st && !(st = xp_buf_adds(&f->buf, "item(")) &&
+        !(st = pv_write_lua(&f->buf, &v)))
+        st = xp_buf_adds(&f->buf, ");\n");
+    xp_arena_reset(&f->ia);
+    if (st)
+        return xp_fail(&b->run->err, st, "%s: an item is too large", p->path);
+    return write_all(f, p->newf, p->newpath, f->buf.data, f->buf.len);
+}
+
+struct filter_ctx {
+    struct fs *f;
+    struct pending *p;
+    FILE *out;
+};
+
+static xporta_status keep_unreplaced(void *ud, struct pv *v, struct xp_arena *a)
+{
+    struct filter_ctx *c = ud;
+    const char *key = pv_str_at(v, "key");
+    (void)a;
+    if (key && xp_strv_has(&c->p->replaced, key))
+        return XPORTA_OK;
+    xp_buf_reset(&c->f->buf);
+    xporta_status st = xp_buf_adds(&c->f->buf, "item(");
+    if (!st && !(st = pv_write_lua(&c->f->buf, v)))
+        st = xp_buf_adds(&c->f->buf, ");\n");
+    if (st)
+        return xp_fail(&c->f->base.run->err, st, "out of memory");
+    return write_all(c->f, c->out, c->p->tmp, c->f->buf.data, c->f->buf.len);
+}
+
+static xporta_status copy_file(struct fs *f, const char *from, FILE *out,
+                               const char *to)
+{
+    FILE *in = fopen(from, "re");
+    if (!in)
+        return errno == ENOENT ? XPORTA_OK
+                               : pfs_sys_fail(f, "cannot read", from);
+    char buf[1 << 16];
+    size_t n;
+    xporta_status st = XPORTA_OK;
+    while (!st && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        st = write_all(f, out, to, buf, n);
+    if (!st && ferror(in))
+        st = pfs_sys_fail(f, "cannot read", from);
+    fclose(in);
+    return st;
+}
+
+/* The archive's final file: old items (less the replaced), then new. */
+static xporta_status finish_archive(struct fs *f, struct pending *p)
+{
+    if (fflush(p->newf) != 0 || ferror(p->newf))
+        return pfs_sys_fail(f, "cannot write", p->newpath);
+    fclose(p->newf);
+    p->newf = NULL;
+    FILE *out = create(f, p->tmp);
+    if (!out)
+        return pfs_sys_fail(f, "cannot create", p->tmp);
+    xporta_status st;
+    if (p->replaced.n) {
+        struct filter_ctx c = {f, p, out};
+        st = pfs_each_value(f, p->path, keep_unreplaced, &c);
+    } else {
+        st = copy_file(f, p->path, out, p->tmp);
+    }
+    if (!st)
+        st = copy_file(f, p->newpath, out, p->tmp);
+    if (fclose(out) != 0 && !st)
+        st = pfs_sys_fail(f, "cannot write", p->tmp);
+    unlink(p->newpath);
+    free(p->newpath);
+    p->newpath = NULL;
+    return st;
+}
+
+xporta_status pfs_commit(struct pbe *b)
+{
+    struct fs *f = (struct fs *)b;
+    xporta_status st = XPORTA_OK;
+    for (size_t i = 0; !st && i < f->np; i++)
+        if (f->p[i].store)
+            st = finish_archive(f, &f->p[i]);
+    /* Every new file is complete: now they replace the old ones. */
+    for (size_t i = 0; !st && i < f->np; i++) {
+        struct pending *p = &f->p[i];
+        if (p->tmp ? rename(p->tmp, p->path) != 0
+                   : (unlink(p->path) != 0 && errno != ENOENT))
+            st = pfs_sys_fail(f, "cannot replace", p->path);
+        else {
+            free(p->tmp);
+            p->tmp = NULL;
+        }
+    }
+    pfs_clear_pending(f, true);
+    return st;
+}
+
+void pfs_rollback(struct pbe *b)
+{
+    pfs_clear_pending((struct fs *)b, true);
+}
+
+xporta_status pbe_fs_flush(struct pbe *b)
+{
+    struct fs *f = (struct fs *)b;
+    int fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || syncfs(fd) != 0) {
+        xporta_status st = pfs_sys_fail(f, "cannot sync", f->dir);
+        if (fd >= 0)
+            close(fd);
+        return st;
+    }
+    close(fd);
+    return XPORTA_OK;
+}
+
+static void fs_close(struct pbe *b)
+{
+    struct fs *f = (struct fs *)b;
+    pfs_clear_pending(f, true);
+    free(f->p);
+    free(f->host);
+    free(f->user);
+    free(f->dir);
+    xp_buf_cleanup(&f->buf);
+    xp_arena_cleanup(&f->ia);
+    free(f);
+}
+
+static const struct pbe_ops fs_ops = {
+    .close = fs_close,
+    .users = pfs_users,
+    .get = pfs_get,
+    .stores = pfs_stores,
+    .items = pfs_items,
+    .begin = pfs_begin,
+    .set = pfs_set,
+    .append = pfs_append,
+    .commit = pfs_commit,
+    .rollback = pfs_rollback,
+    .flush = pbe_fs_flush,
+    .all_stores = pfs_all_stores,
+};
+
+xporta_status pbe_fs_open(struct pbe **out, const char *dir, bool write,
+                          struct xp_run *run)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return xp_fail(&run->err,
+                       errno == ENOENT ? XPORTA_ENOTFOUND : XPORTA_EIO,
+                       "%s: %s (Prosody's data directory, data_path in "
+                       "prosody.cfg.lua; /var/lib/prosody on Debian)",
+                       dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return xp_fail(&run->err, XPORTA_EINVAL,
+                       "%s: not a directory (Prosody's internal storage is a "
+                       "directory; for SQLite use prosody+sqlite:FILE)",
+                       dir);
+    if (write && access(dir, W_OK) != 0)
+        return xp_fail(&run->err, XPORTA_EIO, "%s: %s", dir, strerror(errno));
+    struct fs *f = calloc(1, sizeof *f);
+    if (!f || !(f->dir = xp_strdup(dir))) {
+        free(f);
+        return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    }
+    size_t n = strlen(f->dir);
+    while (n > 1 && f->dir[n - 1] == '/')
+        f->dir[--n] = '\0';
+    f->base.ops = &fs_ops;
+    f->base.run = run;
+    f->base.where = f->dir;
+    f->write = write;
+    f->uid = sb.st_uid;
+    f->gid = sb.st_gid;
+    f->chown = geteuid() == 0 && (sb.st_uid != 0 || sb.st_gid != 0);
+    xp_buf_init(&f->buf, 256u << 20);
+    xp_arena_init(&f->ia, 0);
+    *out = &f->base;
+    return XPORTA_OK;
+}
