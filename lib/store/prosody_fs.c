@@ -755,6 +755,7 @@ static const struct pbe_ops fs_ops = {
     .commit = fs_commit,
     .rollback = fs_rollback,
     .flush = pbe_fs_flush,
+    .running = pbe_running_at_where,
 };
 
 xporta_status pbe_fs_open(struct pbe **out, const char *dir, bool write,

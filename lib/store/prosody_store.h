@@ -59,7 +59,10 @@ struct pbe_ops {
     void (*rollback)(struct pbe *b);
     /* Makes every committed user durable (before the caller journals
      * them as done). */
-    xporta_status (*flush)(struct pbe *b);
+    xporta_status (*flush)(
+        struct pbe *b); /* A running Prosody that uses this storage: its pid (0:
+                         * none) and its configuration file (malloc'd). */
+    long (*running)(struct pbe *b, char **config);
 };
 
 struct pbe {
@@ -78,6 +81,15 @@ xporta_status pbe_fs_flush(struct pbe *b);
  * tables created (as Prosody creates them) when opened for writing. */
 xporta_status pbe_sqlite_open(struct pbe **out, const char *path, bool write,
                               struct xp_run *run);
+/* mod_storage_sql on PostgreSQL (prosody_pgsql.c): `conninfo` is a libpq
+ * connection string or URI without a password (libpq finds it in
+ * PGPASSFILE, ~/.pgpass or PGPASSWORD); the tables are created (as
+ * Prosody creates them) when opened for writing. */
+xporta_status pbe_pgsql_open(struct pbe **out, const char *conninfo, bool write,
+                             struct xp_run *run);
+
+/* ---- shared by the SQL backends (prosody_sql.c) -------------------------- */
+
 /* mod_storage_sql's values: a column's type and text as a value, and back
  * (the text in `b`, the type a static string). */
 xporta_status pbe_sql_value(struct xp_arena *a, const char *type,
@@ -85,6 +97,17 @@ xporta_status pbe_sql_value(struct xp_arena *a, const char *type,
                             const char **why);
 xporta_status pbe_sql_text(struct xp_buf *b, const struct pv *v,
                            const char **type);
+/* A new item key as mod_storage_sql makes them (util.uuid.generate()):
+ * false when no random bytes could be read. */
+bool pbe_sql_uuid(char out[37]);
+/* A row of table prosody (key, type, value) into the store's table `t`,
+ * as keyval_store_get() reads it: key "" holds the keys that are not
+ * strings.  EFORMAT with `*why` when the value cannot be read. */
+xporta_status pbe_sql_kv_row(struct xp_arena *a, struct pv *t, const char *key,
+                             const char *type, const char *text, size_t len,
+                             const char **why);
+/* Whether (host, user) of a row can be an account Prosody wrote. */
+bool pbe_sql_account_ok(const char *host, const char *user);
 
 /* Prosody's file name encoding (util/datamanager.lua): every byte but
  * ASCII letters and digits as %xx (lowercase); store names keep '_'. */
@@ -96,6 +119,12 @@ char *pbe_fs_decode(const char *s);
  * directory or database: its pid, else 0; `*config` is its
  * configuration file (malloc'd) when found. */
 long pbe_running_prosody(const char *path, char **config);
+/* The same for a PostgreSQL database (sql = { driver = "PostgreSQL" } with
+ * this database, host and port; NULL host or port: libpq's defaults). */
+long pbe_running_prosody_pg(const char *db, const char *host, const char *port,
+                            char **config);
+/* pbe_running_prosody(b->where): the running op of the file backends. */
+long pbe_running_at_where(struct pbe *b, char **config);
 
 /* ---- records <-> stores (prosody_map.c) --------------------------------- */
 

@@ -139,6 +139,7 @@ extern const struct store_driver store_file_driver;
 extern const struct store_driver store_live_driver;
 extern const struct store_driver store_prosody_driver;
 extern const struct store_driver store_prosody_sqlite_driver;
+extern const struct store_driver store_prosody_pgsql_driver;
 
 /* The driver for an address "SCHEME:WHERE" (*where set past the colon),
  * or NULL. */
