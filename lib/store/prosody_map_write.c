@@ -269,6 +269,14 @@ static xporta_status credentials(struct pmap_w *w, const xp_elem *p,
         *why = "malformed SCRAM-SHA-1 credentials";
         return XPORTA_EUNSUPPORTED;
     }
+    if (w->b->text_only && !pbe_utf8((const char *)salt, salt_len)) {
+        /* Prosody uses the salt's bytes as they are; PostgreSQL's TEXT
+         * refuses bytes that are not UTF-8, as ejabberd's random salts */
+        *why = "the SCRAM salt is binary, and Prosody on PostgreSQL keeps "
+               "text only; the account's other data is imported: give it a "
+               "new password with prosodyctl adduser";
+        return XPORTA_EUNSUPPORTED;
+    }
     if (!set_scram(w, acc, stored, server, (const char *)salt, salt_len,
                    (long long)iter))
         return oom(w);

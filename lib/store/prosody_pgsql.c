@@ -302,8 +302,12 @@ static xporta_status copy_end(struct pg *p, const char *error)
         st = pg_fail(p, NULL, "ending a COPY");
     PGresult *r;
     while ((r = PQgetResult(p->c))) {
-        if (!st && !error && PQresultStatus(r) != PGRES_COMMAND_OK)
-            st = pg_fail(p, r, "writing rows");
+        if (!st && !error && PQresultStatus(r) != PGRES_COMMAND_OK) {
+            char what[600];
+            snprintf(what, sizeof what, "writing the rows of %.250s@%.250s",
+                     p->user ? p->user : "?", p->host ? p->host : "?");
+            st = pg_fail(p, r, what);
+        }
         PQclear(r);
     }
     return st;
@@ -578,6 +582,11 @@ static xporta_status kv_row(struct pg *p, const char *store, const char *key,
                        p->base.where, store, p->user, p->host,
                        st == XPORTA_EINVAL ? "a value JSON cannot hold"
                                            : "a value too large");
+    if (!pbe_utf8(key, strlen(key)) || !pbe_utf8(p->buf.data, p->buf.len))
+        return xp_fail(&p->base.run->err, XPORTA_EFORMAT,
+                       "%s: store %s of %s@%s, key '%.200s': not UTF-8 text, "
+                       "which PostgreSQL's TEXT columns cannot hold",
+                       p->base.where, store, p->user, p->host, key);
     struct xp_buf *k = &p->kv;
     if ((st = copy_col(k, p->host, strlen(p->host), '\t')) ||
         (st = copy_col(k, p->user, strlen(p->user), '\t')) ||
@@ -644,6 +653,14 @@ static xporta_status pg_append(struct pbe *b, const char *store,
         return xp_fail(&b->run->err, st,
                        "%s: an archived stanza of %s@%s is too large",
                        p->base.where, p->user, p->host);
+    const char *with = it->with ? it->with : "";
+    if (!pbe_utf8(k, strlen(k)) || !pbe_utf8(with, strlen(with)) ||
+        !pbe_utf8(p->buf.data, p->buf.len))
+        return xp_fail(&b->run->err, XPORTA_EFORMAT,
+                       "%s: an item of %s@%s store %s (key '%.200s'): not "
+                       "UTF-8 text, which PostgreSQL's TEXT columns cannot "
+                       "hold",
+                       p->base.where, p->user, p->host, store, k);
     if (!p->copying) {
         if ((st = send_kv(p)) || (st = copy_start(p, copy_archive)))
             return st;
@@ -651,7 +668,6 @@ static xporta_status pg_append(struct pbe *b, const char *store,
     }
     char when[24];
     snprintf(when, sizeof when, "%lld", (long long)it->when);
-    const char *with = it->with ? it->with : "";
     struct xp_buf *r = &p->rows;
     if ((st = copy_col(r, p->host, strlen(p->host), '\t')) ||
         (st = copy_col(r, p->user, strlen(p->user), '\t')) ||
@@ -874,6 +890,7 @@ xporta_status pbe_pgsql_open(struct pbe **out, const char *where, bool write,
     }
     p->base.ops = &pg_ops;
     p->base.run = run;
+    p->base.text_only = true;
     p->write = write;
     xp_buf_init(&p->buf, 256u << 20);
     xp_buf_init(&p->rows, COPY_CHUNK + MAX_VALUE * 2u + 4 * MAX_NAME);

@@ -4,11 +4,10 @@
  * them, the item keys it makes, the user names it could have written.
  * Shared by prosody_sqlite.c and prosody_pgsql.c.
  */
-#include <fcntl.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../pie/pie.h"
 #include "prosody_store.h"
@@ -92,11 +91,7 @@ xporta_status pbe_sql_text(struct xp_buf *b, const struct pv *v,
 bool pbe_sql_uuid(char out[37])
 {
     unsigned char r[16];
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    bool ok = fd >= 0 && read(fd, r, sizeof r) == (ssize_t)sizeof r;
-    if (fd >= 0)
-        close(fd);
-    if (!ok)
+    if (RAND_bytes(r, sizeof r) != 1)
         return false;
     r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
     r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
@@ -105,6 +100,38 @@ bool pbe_sql_uuid(char out[37])
              "%02x%02x%02x%02x%02x%02x",
              r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
              r[11], r[12], r[13], r[14], r[15]);
+    return true;
+}
+
+bool pbe_utf8(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        unsigned c = *p++;
+        if (c < 0x80) {
+            if (!c)
+                return false;
+            continue;
+        }
+        unsigned need, min;
+        if (c >= 0xc2 && c <= 0xdf)
+            need = 1, min = 0x80, c &= 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+            need = 2, min = 0x800, c &= 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+            need = 3, min = 0x10000, c &= 0x07;
+        else
+            return false;
+        if ((size_t)(end - p) < need)
+            return false;
+        for (unsigned i = 0; i < need; i++, p++) {
+            if ((*p & 0xc0) != 0x80)
+                return false;
+            c = (c << 6) | (*p & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+            return false;
+    }
     return true;
 }
 

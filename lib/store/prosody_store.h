@@ -69,6 +69,9 @@ struct pbe {
     const struct pbe_ops *ops;
     struct xp_run *run;
     char *where; /* for messages: the directory or database */
+    /* Strings must be UTF-8 text (PostgreSQL's TEXT): a binary SCRAM salt
+     * has no place. */
+    bool text_only;
 };
 
 /* The internal storage under a data directory (prosody_fs.c). */
@@ -106,6 +109,9 @@ bool pbe_sql_uuid(char out[37]);
 xporta_status pbe_sql_kv_row(struct xp_arena *a, struct pv *t, const char *key,
                              const char *type, const char *text, size_t len,
                              const char **why);
+/* Whether s[0..n) is UTF-8 (RFC 3629: no surrogates, no overlong
+ * forms, no NUL). */
+bool pbe_utf8(const char *s, size_t n);
 /* Whether (host, user) of a row can be an account Prosody wrote. */
 bool pbe_sql_account_ok(const char *host, const char *user);
 
