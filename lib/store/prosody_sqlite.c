@@ -86,6 +86,7 @@ struct sq {
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
     bool in_tx, in_user;
+    bool missing; /* read-only, no such file: an empty store */
     char *host, *user;
     struct xp_buf buf;
     struct xp_arena ia;
@@ -137,6 +138,12 @@ static xporta_status sq_users(struct pbe *b, struct xp_strv *out,
                               struct xp_strv *rejects)
 {
     struct sq *s = (struct sq *)b;
+    if (s->missing)
+        return xp_fail(&b->run->err, XPORTA_ENOTFOUND,
+                       "%s: no such file (Prosody's SQLite database: "
+                       "sql.database in prosody.cfg.lua, relative to "
+                       "data_path)",
+                       b->where);
     sqlite3_stmt *q = stmt(s, Q_USERS);
     if (!q)
         return db_fail(s, "reading the accounts");
@@ -167,8 +174,12 @@ static xporta_status sq_get(struct pbe *b, const char *host, const char *user,
                             struct pv *out, bool *found)
 {
     struct sq *s = (struct sq *)b;
-    sqlite3_stmt *q = stmt(s, Q_GET);
     *found = false;
+    if (s->missing) {
+        *out = pv_table();
+        return XPORTA_OK;
+    }
+    sqlite3_stmt *q = stmt(s, Q_GET);
     if (!q || !bind3(q, host, user, store))
         return db_fail(s, "reading a store");
     *out = pv_table();
@@ -206,6 +217,8 @@ static xporta_status sq_stores(struct pbe *b, const char *host,
                                const char *user, struct xp_strv *out)
 {
     struct sq *s = (struct sq *)b;
+    if (s->missing)
+        return XPORTA_OK;
     sqlite3_stmt *q = stmt(s, Q_STORES);
     if (!q || sqlite3_bind_text(q, 1, host, -1, SQLITE_STATIC) ||
         sqlite3_bind_text(q, 2, user, -1, SQLITE_STATIC))
@@ -226,6 +239,8 @@ static xporta_status sq_items(struct pbe *b, const char *host, const char *user,
                               const char *store, pitem_fn fn, void *ud)
 {
     struct sq *s = (struct sq *)b;
+    if (s->missing)
+        return XPORTA_OK;
     /* the statement is this call's alone: fn() may read other stores */
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(s->db, queries[Q_ITEMS], -1, &q, NULL) !=
@@ -473,6 +488,14 @@ xporta_status pbe_sqlite_open(struct pbe **out, const char *path, bool write,
                 return st;
             }
         }
+    }
+    /* A database that does not exist yet is empty to read (a dry run's
+     * target); as a source, users() says it is missing. */
+    struct stat sb;
+    if (!write && stat(path, &sb) != 0 && errno == ENOENT) {
+        s->missing = true;
+        *out = &s->base;
+        return XPORTA_OK;
     }
     int flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                       : SQLITE_OPEN_READONLY;
