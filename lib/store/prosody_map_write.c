@@ -49,7 +49,6 @@ struct pmap_w {
     long long now;
 };
 
-
 xporta_status pmap_w_begin(struct pmap_w **out, struct pbe *b, const char *host,
                            const char *user)
 {
