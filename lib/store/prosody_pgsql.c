@@ -243,7 +243,21 @@ static xporta_status pg_flush(struct pbe *b)
     if (!p->in_tx)
         return XPORTA_OK;
     p->in_tx = false;
-    return pgb_run_sql(p, "COMMIT", false, "committing");
+    /* COMMIT of a transaction an error aborted answers ROLLBACK, which is
+     * no error to libpq: it must not pass for a commit */
+    bool failed = PQtransactionStatus(p->c) != PQTRANS_INTRANS;
+    PGresult *r = PQexec(p->c, "COMMIT");
+    xporta_status st = XPORTA_OK;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        st = pgb_fail(p, r, "committing");
+    else if (failed || strcmp(PQcmdStatus(r), "COMMIT") != 0)
+        st = xp_fail(&b->run->err, XPORTA_EIO,
+                     "%s: the transaction failed and was rolled back (the "
+                     "accounts since the last commit are not there; run "
+                     "the same command again)",
+                     b->where);
+    PQclear(r);
+    return st;
 }
 
 static long pg_running(struct pbe *b, char **config)

@@ -24,7 +24,10 @@ struct bulk {
     struct xp_map map; /* key hash -> value hash */
     xporta_import_counts c[XPORTA_KIND_COUNT];
     struct xp_set seen; /* key hashes of this account's source records */
-    unsigned unsynced;
+    /* accounts the target committed since its last flush: journaled only
+     * once the target made them durable (a SQL store rolls back what it
+     * did not flush, even on a clean exit) */
+    struct xp_strv pending;
     double last_sync;
     struct xfer_bulk_result *res;
 };
@@ -67,17 +70,25 @@ static void on_done(void *ud, xporta_kind kind, const char *key, const char *id,
         b->o->action(b->o->action_ud, XPORTA_ACTION_FAILED, kind, key, id, why);
 }
 
+/* The target makes the accounts done so far durable, then the journal
+ * records them (and is synced): no line ever names an account the target
+ * does not have, whatever ends the run. */
 static xporta_status sync_journal(struct bulk *b, bool force)
 {
-    if (!b->o->journal || !b->unsynced ||
-        (!force && b->unsynced < SYNC_ACCOUNTS &&
+    if (!b->o->journal || !b->pending.n ||
+        (!force && b->pending.n < SYNC_ACCOUNTS &&
          xp_now() - b->last_sync < SYNC_SECONDS))
         return XPORTA_OK;
     xporta_status st = store_flush(b->tgt);
+    for (size_t i = 0; !st && i < b->pending.n; i++)
+        if (xfer_journal_done(b->o->journal, "account", b->pending.v[i],
+                              NULL) != XPORTA_OK)
+            st = xp_fail(&b->run->err, xfer_journal_status(b->o->journal), "%s",
+                         xfer_journal_error(b->o->journal));
     if (!st && xfer_journal_sync(b->o->journal) != XPORTA_OK)
         st = xp_fail(&b->run->err, xfer_journal_status(b->o->journal), "%s",
                      xfer_journal_error(b->o->journal));
-    b->unsynced = 0;
+    xp_strv_cleanup(&b->pending);
     b->last_sync = xp_now();
     return st;
 }
@@ -234,13 +245,9 @@ static void on_account_end(void *ud, const char *jid, xporta_status st,
     if (st == XPORTA_OK && b->writing) {
         st = store_write_end(b->tgt); /* failures are the whole run's */
         b->writing = false;
-        if (st == XPORTA_OK && b->o->journal) {
-            if (xfer_journal_done(b->o->journal, "account", b->jid, NULL) !=
-                XPORTA_OK)
-                st = xp_fail(&b->run->err, xfer_journal_status(b->o->journal),
-                             "%s", xfer_journal_error(b->o->journal));
-            b->unsynced++;
-        }
+        if (st == XPORTA_OK && b->o->journal &&
+            xp_strv_add(&b->pending, b->jid) < 0)
+            st = xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
         if (st == XPORTA_OK)
             st = sync_journal(b, false);
         if (st != XPORTA_OK)
@@ -294,8 +301,12 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
         store_select(b.tgt, NULL);
         b.writing = false;
     }
-    if (!st)
-        st = sync_journal(&b, true);
+    /* what is complete is kept: also when the run was interrupted */
+    if (!st || st == XPORTA_ECANCELED) {
+        xporta_status last = sync_journal(&b, true);
+        st = st ? st : last;
+    }
+    xp_strv_cleanup(&b.pending);
     xp_map_cleanup(&b.map);
     xp_set_cleanup(&b.seen);
     free(b.jid);

@@ -156,6 +156,28 @@ has "$T/rows" "eve|roster"
 has "$T/rows" "pat|accounts"
 hasnt "$T/rows" "eve|accounts"
 
+# a run that stops at a write error (a time after 2038: Prosody's "when" is
+# INTEGER on PostgreSQL) keeps no account it did not commit: the accounts
+# before it were not journaled as done, and the next run writes them
+msg() { # ID STAMP
+    printf "<archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' id='%s'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='%s'/><message xmlns='jabber:client' from='x@w.example' to='y@w.example' type='chat'><body>hi</body></message></forwarded></result></archive>" "$1" "$2"
+}
+{
+    echo "<server-data xmlns='urn:xmpp:pie:0'><host jid='w.example'>"
+    for u in u1 u2 u3; do echo "<user name='$u' password='p'>$(msg "$u-1" 2020-01-01T00:00:00Z)</user>"; done
+    echo "<user name='u4' password='p'>$(msg u4-1 2100-01-01T00:00:00Z)</user>"
+    echo "</host></server-data>"
+} >"$T/late.xml"
+run 3 "$X" server-import "$T/late.xml" "$PG/${DB}_b"
+has "$T/err" "u4@w.example store archive has a time Prosody's \"when\" column (INTEGER) cannot hold"
+[ "$(psql_ -At -d "${DB}_b" -c "SELECT count(*) FROM prosody WHERE host = 'w.example'")" = 0 ] &&
+    ok || bad "a run that failed committed accounts"
+sed -i 's/2100-01-01/2030-01-01/' "$T/late.xml"
+run 0 "$X" server-import "$T/late.xml" "$PG/${DB}_b"
+hasre "$T/err" "server-import: 4 accounts in"
+[ "$(psql_ -At -d "${DB}_b" -c "SELECT count(*) FROM prosodyarchive WHERE host = 'w.example'")" = 4 ] &&
+    ok || bad "the accounts of the failed run are missing"
+
 # a running Prosody on this database: refused with its pid (a stand-in:
 # a process whose command is prosody, with a configuration naming it)
 mkdir "$T/bin"
