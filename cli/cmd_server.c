@@ -15,13 +15,27 @@ enum {
     O_OUTPUT = 'o',
 };
 
-#define STORES_HELP                                                         \
-    "Stores:\n"                                                             \
-    "  prosody:DIR             Prosody's internal storage: its data\n"      \
-    "                          directory (data_path; /var/lib/prosody on\n" \
-    "                          Debian)\n"                                   \
-    "  FILE                    a XEP-0227 file (ours, Prosody's or\n"       \
-    "                          ejabberd's, any dialect)\n"
+/* Printed between a command's text and its options. */
+static const char stores_help[] =
+    "Stores:\n"
+    "  prosody:DIR             Prosody's internal storage: its data\n"
+    "                          directory (data_path; /var/lib/prosody on\n"
+    "                          Debian)\n"
+    "  prosody+sqlite:FILE     Prosody's SQL storage on SQLite 3: the\n"
+    "                          database file (sql.database, relative to\n"
+    "                          data_path: /var/lib/prosody/prosody.sqlite)\n"
+    "  prosody+pgsql://USER@HOST[:PORT]/DATABASE\n"
+    "  prosody+pgsql:'host=HOST port=PORT dbname=DATABASE user=USER'\n"
+    "  prosody+pgsql:DATABASE  Prosody's SQL storage on PostgreSQL (the\n"
+    "                          fields of its sql = { } setting); the last\n"
+    "                          form uses libpq's defaults (PGHOST, the\n"
+    "                          local socket, your user name).  The\n"
+    "                          password never goes in the address: libpq\n"
+    "                          reads it from ~/.pgpass or the file\n"
+    "                          PGPASSFILE names (HOST:PORT:DATABASE:USER:\n"
+    "                          PASSWORD, mode 0600), or from PGPASSWORD\n"
+    "  FILE                    a XEP-0227 file (ours, Prosody's or\n"
+    "                          ejabberd's, any dialect)\n";
 
 #define FILTER_OPTIONS                                                      \
     "  --users LIST            only these accounts (comma-separated:\n"     \
@@ -55,12 +69,12 @@ static const char import_help[] =
     "record: add (missing), same (already there), conflict (other data\n"
     "under the same key: kept, or replaced with --on-conflict replace).\n"
     "Nothing STORE holds is deleted.  Each account is written as one unit\n"
-    "(its files replaced at once): an interruption loses no account and\n"
-    "leaves none half written.  The job is journaled: run the same command\n"
-    "again and it goes on with the accounts not yet done; a second\n"
-    "complete run finds everything \"same\".  An account whose data cannot\n"
-    "be read is left out, named with the file and line, and the others go\n"
-    "on.\n"
+    "(its files replaced at once, or one SQL transaction): an interruption\n"
+    "loses no account and leaves none half written.  The job is journaled:\n"
+    "run the same command again and it goes on with the accounts not yet\n"
+    "done; a second complete run finds everything \"same\".  An account\n"
+    "whose data cannot be read is left out, named with the file and line\n"
+    "(or the table and row), and the others go on.\n"
     "\n"
     "Start with --dry-run: it reads both sides, shows the plan per account\n"
     "and changes nothing.\n"
@@ -70,7 +84,15 @@ static const char import_help[] =
     "  xporta server-import --dry-run dump.xml prosody:/var/lib/prosody\n"
     "  xporta server-import dump.xml prosody:/var/lib/prosody\n"
     "  systemctl start prosody\n"
-    "\n" STORES_HELP "\n"
+    "  # Prosody on PostgreSQL (sql = { driver = \"PostgreSQL\";\n"
+    "  # database = \"prosody\"; username = \"prosody\"; host = ... }),\n"
+    "  # the password in ~/.pgpass:\n"
+    "  xporta server-import dump.xml \\\n"
+    "      prosody+pgsql://prosody@localhost/prosody\n"
+    "\n";
+
+static const char import_options[] =
+    "\n"
     "Options:\n"
     "  -n, --dry-run           show the plan and change nothing\n"
     "  --on-conflict POLICY    keep (default) or replace\n"
@@ -96,11 +118,17 @@ static const char export_help[] =
     "nodes (configuration, affiliations, subscribers, items), message\n"
     "archives with their ids and times, archive preferences.  The server\n"
     "may keep running (a user who changes data meanwhile may or may not\n"
-    "see the change in the file).  FILE appears only when complete.\n"
+    "see the change in the file; from PostgreSQL the file is one\n"
+    "snapshot).  FILE appears only when complete.\n"
     "\n"
-    "Example:\n"
+    "Examples:\n"
     "  xporta server-export prosody:/var/lib/prosody -o dump.xml\n"
-    "\n" STORES_HELP "\n"
+    "  PGPASSFILE=/root/prosody.pgpass xporta server-export \\\n"
+    "      prosody+pgsql://prosody@db.example.org/prosody -o dump.xml\n"
+    "\n";
+
+static const char export_options[] =
+    "\n"
     "Options:\n"
     "  -o, --output FILE       the file to write (mode 0600: it holds\n"
     "                          credentials)\n"
@@ -359,6 +387,8 @@ int cmd_server_import(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "nqvh", opts, NULL)) != -1) {
         if (opt == 'h') {
             fputs(import_help, stdout);
+            fputs(stores_help, stdout);
+            fputs(import_options, stdout);
             return EXIT_OK;
         }
         if (opt == '?')
@@ -398,6 +428,8 @@ int cmd_server_export(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "o:fqvh", opts, NULL)) != -1) {
         if (opt == 'h') {
             fputs(export_help, stdout);
+            fputs(stores_help, stdout);
+            fputs(export_options, stdout);
             return EXIT_OK;
         }
         if (opt == '?')

@@ -7,6 +7,9 @@
 _xporta_commands="check stats convert diff export import migrate announce
 follow-moves server-export server-import"
 
+# Stores (server-export, server-import): a XEP-0227 file or one of these.
+_xporta_stores="prosody: prosody+sqlite: prosody+pgsql:"
+
 _xporta_kinds="credentials roster pending vcard private privacy blocklist
 offline pep-node pep-affiliations pep-subscriptions pep-item archive
 mam-prefs other pep secrets mam all"
@@ -57,13 +60,13 @@ _xporta_options()
         ;;
     server-export)
         echo "-o --output --dialect -f --force --users --rename-host" \
-            "--only-kinds --exclude-kinds --strip-secrets -q --quiet" \
-            "-v --verbose -h --help"
+            "--only-kinds --exclude-kinds --strip-secrets -q --quiet -v" \
+            "--verbose -h --help"
         ;;
     server-import)
         echo "-n --dry-run --on-conflict --state-dir --max-lines --users" \
-            "--rename-host --only-kinds --exclude-kinds --strip-secrets" \
-            "-q --quiet -v --verbose -h --help"
+            "--rename-host --only-kinds --exclude-kinds --strip-secrets -q" \
+            "--quiet -v --verbose -h --help"
         ;;
     esac
 }
@@ -183,6 +186,19 @@ _xporta()
     case $cmd in
     check | stats | convert | diff | import)
         _xporta_files "$cur"
+        ;;
+    server-export | server-import)
+        # a store's scheme, then its path (prosody:DIR, prosody+sqlite:FILE)
+        if [[ $cur == prosody:* || $cur == prosody+sqlite:* ]]; then
+            local scheme=${cur%%:*}: i
+            _xporta_files "${cur#*:}" $([[ $scheme == prosody: ]] && echo -d)
+            for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=$scheme${COMPREPLY[i]}; done
+        else
+            _xporta_files "$cur"
+            local s
+            for s in $(compgen -W "$_xporta_stores" -- "$cur"); do COMPREPLY+=("$s"); done
+            [[ $cur == p* ]] && compopt -o nospace 2>/dev/null
+        fi
         ;;
     *)
         COMPREPLY=()

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The architecture rule, checked: arrows point down only.
-#  - only lib/xmpp includes <strophe.h>, only lib/pie includes <expat.h>;
+#  - only lib/xmpp includes <strophe.h>, only lib/pie includes <expat.h>,
+#    only the SQL backends of lib/store include <sqlite3.h> and <libpq-fe.h>;
 #  - front-ends (cli/, web/) include only <xporta.h> from the library;
 #  - each layer includes only the layers below it:
 #      jobs > transfer > store > (xmpp | pie) > model > base
@@ -22,6 +23,10 @@ for f in $(ls cli/*.[ch] web/*.[ch] 2>/dev/null || true); do
     if grep -n '#include "\.\./lib\|#include "lib/\|#include "xp_\|#include "pie_\|#include "xmpp_' "$f"; then
         bad "$f includes library internals (front-ends use xporta.h only)"
     fi
+done
+for f in $(grep -rlE '#include <(sqlite3|libpq-fe)\.h>' lib cli web 2>/dev/null || true); do
+    case "$f" in lib/store/prosody_sqlite.c | lib/store/prosody_pgsql*) ;;
+    *) bad "$f includes a database's header (only the SQL backends in lib/store may)";; esac
 done
 # up LAYER ALLOWED...: LAYER's files include no lib/ folder but ALLOWED.
 up() {

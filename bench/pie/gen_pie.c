@@ -2,10 +2,13 @@
  * gen_pie: writes a large, realistic XEP-0227 file for benchmarks.
  *
  *   gen_pie [--hosts H] [--users U] [--roster R] [--messages M]
- *           [--pep P] [--private V] [--seed S]
+ *           [--pep P] [--private V] [--seed S] [--salt binary|text]
  *
- * Per user: SCRAM credentials, R roster items in 10 groups, a vCard, V
- * private XML entries (default 1: Exodus prefs), P PEP items (default 4;
+ * Per user: SCRAM credentials (--salt binary, the default: RFC 5802's
+ * example salt, random bytes as most servers make them; --salt text: a
+ * UUID's text as Prosody makes them, with the keys of password "pencil",
+ * which Prosody on PostgreSQL can keep), R roster items in 10 groups, a vCard,
+ * V private XML entries (default 1: Exodus prefs), P PEP items (default 4;
  * below 8: a XEP-0402 bookmarks node with P - 1 items and a nick), and M
  * archived messages of ~350-400 bytes (body, origin-id, receipt request, like
  * real clients send).  Deterministic for a given seed.  Writes to stdout.
@@ -326,9 +329,14 @@ int main(int argc, char **argv)
 {
     long hosts = 1, users = 100, roster = 100, messages = 1000;
     long pep = 4, private_n = 1;
+    bool text_salt = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         long v = strtol(argv[i + 1], NULL, 10);
-        if (strcmp(argv[i], "--hosts") == 0)
+        if (strcmp(argv[i], "--salt") == 0 &&
+            (strcmp(argv[i + 1], "text") == 0 ||
+             strcmp(argv[i + 1], "binary") == 0))
+            text_salt = argv[i + 1][0] == 't';
+        else if (strcmp(argv[i], "--hosts") == 0)
             hosts = v;
         else if (strcmp(argv[i], "--users") == 0)
             users = v;
@@ -373,12 +381,21 @@ int main(int argc, char **argv)
         for (long u = 0; u < users; u++) {
             char id[40], text[256];
             printf("<user name='user%ld'>", u);
-            printf("<scram-credentials xmlns='urn:xmpp:pie:0#scram' "
-                   "mechanism='SCRAM-SHA-1'><iter-count>4096</iter-count>"
-                   "<salt>QSXCR+Q6sek8bf92</salt>"
-                   "<server-key>0pXWGK0GZJ6TR73AIUN3ITYtA1g=</server-key>"
-                   "<stored-key>Q6qT/SbybblGCZz8e8eSfCJOQic=</stored-key>"
-                   "</scram-credentials>\n");
+            if (text_salt)
+                printf("<scram-credentials xmlns='urn:xmpp:pie:0#scram' "
+                       "mechanism='SCRAM-SHA-1'><iter-count>4096</iter-count>"
+                       "<salt>ZTk2ZTk3OWQtOGYyYi00YjU0LWI1MzQtOWI0Y2QzNzU4ZWM0"
+                       "</salt>"
+                       "<server-key>xxL6NOytoi8g4bGM21ZBEeEe+B4=</server-key>"
+                       "<stored-key>zzGY9lQ9AG/TyMHAEuT07HCfpaA=</stored-key>"
+                       "</scram-credentials>\n");
+            else
+                printf("<scram-credentials xmlns='urn:xmpp:pie:0#scram' "
+                       "mechanism='SCRAM-SHA-1'><iter-count>4096</iter-count>"
+                       "<salt>QSXCR+Q6sek8bf92</salt>"
+                       "<server-key>0pXWGK0GZJ6TR73AIUN3ITYtA1g=</server-key>"
+                       "<stored-key>Q6qT/SbybblGCZz8e8eSfCJOQic=</stored-key>"
+                       "</scram-credentials>\n");
             printf("<query xmlns='jabber:iq:roster'>");
             long ring = users > 1 ? users : 2;
             for (long r = 0; r < roster; r++)

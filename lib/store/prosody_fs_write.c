@@ -384,6 +384,7 @@ static const struct pbe_ops fs_ops = {
     .rollback = pfs_rollback,
     .flush = pbe_fs_flush,
     .all_stores = pfs_all_stores,
+    .running = pbe_running_at_where,
 };
 
 xporta_status pbe_fs_open(struct pbe **out, const char *dir, bool write,

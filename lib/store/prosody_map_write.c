@@ -13,7 +13,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "prosody_map_p.h"
@@ -49,8 +48,6 @@ struct pmap_w {
     bool roster_changed;
     long long now;
 };
-
-#define PROSODY_ITERATIONS 10000 /* mod_auth_internal_hashed's default */
 
 xporta_status pmap_w_begin(struct pmap_w **out, struct pbe *b, const char *host,
                            const char *user)
@@ -269,6 +266,14 @@ static xporta_status credentials(struct pmap_w *w, const xp_elem *p,
         *why = "malformed SCRAM-SHA-1 credentials";
         return XPORTA_EUNSUPPORTED;
     }
+    if (w->b->text_only && !pbe_utf8((const char *)salt, salt_len)) {
+        /* Prosody uses the salt's bytes as they are; PostgreSQL's TEXT
+         * refuses bytes that are not UTF-8, as ejabberd's random salts */
+        *why = "the SCRAM salt is binary, and Prosody on PostgreSQL keeps "
+               "text only; the account's other data is imported: give it a "
+               "new password with prosodyctl adduser";
+        return XPORTA_EUNSUPPORTED;
+    }
     if (!set_scram(w, acc, stored, server, (const char *)salt, salt_len,
                    (long long)iter))
         return oom(w);
@@ -277,39 +282,27 @@ static xporta_status credentials(struct pmap_w *w, const xp_elem *p,
     return XPORTA_OK;
 }
 
-/* A plaintext password without SCRAM-SHA-1 credentials becomes them, as
- * mod_auth_internal_hashed would on its first use. */
+/* A plaintext password is kept as Prosody keeps it, in "password":
+ * mod_auth_internal_plain reads it, mod_auth_internal_hashed makes
+ * SCRAM-SHA-1 credentials of it at the first login (prosody-migrator
+ * imports it the same way).  Alone, it replaces stored credentials that do
+ * not accept it; one the account already accepts changes nothing. */
 static xporta_status resolve_password(struct pmap_w *w)
 {
-    struct pv *acc;
+    struct pv *acc, pw;
     xporta_status st;
-    if (!w->plain || w->scram)
+    if (!w->plain)
         return XPORTA_OK;
     if ((st = load(w, KV_ACCOUNTS, &acc)))
         return st;
-    if (accepts(acc, w->plain))
+    if (!w->scram && accepts(acc, w->plain))
         return XPORTA_OK;
-    unsigned char rnd[16];
-    char salt[40], stored[41], server[41];
-    if (RAND_bytes(rnd, sizeof rnd) != 1)
-        return xp_fail(&w->b->run->err, XPORTA_EIO,
-                       "no random numbers for a SCRAM salt");
-    /* a UUID, as Prosody's own salts */
-    rnd[6] = (unsigned char)((rnd[6] & 0x0f) | 0x40);
-    rnd[8] = (unsigned char)((rnd[8] & 0x3f) | 0x80);
-    snprintf(salt, sizeof salt,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x",
-             rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7],
-             rnd[8], rnd[9], rnd[10], rnd[11], rnd[12], rnd[13], rnd[14],
-             rnd[15]);
-    if (!scram_keys(w->plain, salt, strlen(salt), PROSODY_ITERATIONS, stored,
-                    server))
-        return xp_fail(&w->b->run->err, XPORTA_EIO,
-                       "SCRAM-SHA-1 of the password failed");
-    if (!set_scram(w, acc, stored, server, salt, strlen(salt),
-                   PROSODY_ITERATIONS))
+    if (!sdup(w, w->plain, &pw) || !pv_set_s(&w->a, acc, "password", pw))
         return oom(w);
+    static const char *const scram[] = {"stored_key", "server_key", "salt",
+                                        "iteration_count"};
+    for (size_t i = 0; !w->scram && i < sizeof scram / sizeof scram[0]; i++)
+        pv_set_s(&w->a, acc, scram[i], pv_nil());
     w->kv[KV_ACCOUNTS].dirty = true;
     return XPORTA_OK;
 }

@@ -7,19 +7,33 @@
  * /usr/bin/prosody`) is looked at: its configuration file (--config FILE,
  * else Debian's /etc/prosody/prosody.cfg.lua) names its data directory
  * (data_path, default /var/lib/prosody) and, with SQL storage, its
- * database.  A configuration that cannot be read counts as naming the
- * storage: better a refusal that says why than a corrupted server.
+ * database: a file for SQLite, or for PostgreSQL (sql = { driver =
+ * "PostgreSQL" }) a database name on a host and port, compared with the
+ * one xporta connected to (both on this machine, or names with an address
+ * in common, count as one server).  A configuration that cannot be read
+ * counts as naming the storage: better a refusal that says why than a
+ * corrupted server.
  */
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "prosody_store.h"
+
+/* What is looked for: a data directory or SQLite file (path), or a
+ * PostgreSQL database. */
+struct target {
+    const char *path;
+    const char *db, *host, *port;
+};
 
 #define DEFAULT_CONFIG "/etc/prosody/prosody.cfg.lua"
 #define DEFAULT_DATA "/var/lib/prosody"
@@ -47,30 +61,57 @@ static bool is_prosody(const char *arg)
     return strcmp(base, "prosody") == 0;
 }
 
-/* The string value of `name = "..."` in a Lua config (first one). */
-static char *config_string(const char *text, const char *name)
+/* Whether `p` is inside a Lua line comment (a "--" earlier on its line;
+ * strings are not looked at). */
+static bool commented(const char *text, const char *p)
+{
+    const char *line = p;
+    while (line > text && line[-1] != '\n')
+        line--;
+    for (const char *q = line; q + 1 < p; q++)
+        if (q[0] == '-' && q[1] == '-')
+            return true;
+    return false;
+}
+
+/* The value of `name = "..."` or `name = 123` in [text, end) (first one
+ * outside comments). */
+static char *config_value(const char *text, const char *end, const char *name)
 {
     size_t n = strlen(name);
-    for (const char *p = text; (p = strstr(p, name)); p += n) {
-        if (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+    for (const char *p = text; p < end && (p = strstr(p, name)) && p < end;
+         p += n) {
+        if ((p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) ||
+            commented(text, p))
             continue;
         const char *q = p + n;
         while (*q == ' ' || *q == '\t')
             q++;
-        if (*q != '=')
+        if (*q != '=' || q[1] == '=')
             continue;
         q++;
         while (*q == ' ' || *q == '\t')
             q++;
+        if (isdigit((unsigned char)*q)) {
+            const char *e = q;
+            while (isdigit((unsigned char)*e))
+                e++;
+            return xp_strndup(q, (size_t)(e - q));
+        }
         if (*q != '"' && *q != '\'')
             continue;
         char quote = *q++;
-        const char *end = strchr(q, quote);
-        if (!end)
+        const char *e = strchr(q, quote);
+        if (!e || e > end)
             return NULL;
-        return xp_strndup(q, (size_t)(end - q));
+        return xp_strndup(q, (size_t)(e - q));
     }
     return NULL;
+}
+
+static char *config_string(const char *text, const char *name)
+{
+    return config_value(text, text + strlen(text), name);
 }
 
 static char *read_config(const char *path)
@@ -113,7 +154,93 @@ static bool uses(const char *text, const char *path)
     return hit;
 }
 
-long pbe_running_prosody(const char *path, char **config)
+/* PostgreSQL's defaults, as libpq applies them. */
+static const char *pg_port(const char *port)
+{
+    return port && *port ? port : "5432";
+}
+
+static bool local_host(const char *h)
+{
+    return !h || !*h || h[0] == '/' || strcmp(h, "localhost") == 0 ||
+           strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0;
+}
+
+/* Whether two host names are one server: both this machine, the same
+ * name, or names with an address in common. */
+static bool same_host(const char *a, const char *b)
+{
+    if (local_host(a) && local_host(b))
+        return true;
+    if (!a || !b)
+        return false;
+    if (strcasecmp(a, b) == 0)
+        return true;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ra = NULL,
+                    *rb = NULL;
+    bool same = false;
+    if (getaddrinfo(a, NULL, &hints, &ra) == 0 &&
+        getaddrinfo(b, NULL, &hints, &rb) == 0)
+        for (struct addrinfo *x = ra; x && !same; x = x->ai_next)
+            for (struct addrinfo *y = rb; y && !same; y = y->ai_next)
+                same = x->ai_addrlen == y->ai_addrlen &&
+                       memcmp(x->ai_addr, y->ai_addr, x->ai_addrlen) == 0;
+    if (ra)
+        freeaddrinfo(ra);
+    if (rb)
+        freeaddrinfo(rb);
+    return same;
+}
+
+/* Whether the configuration `text` has a PostgreSQL sql table naming this
+ * database on this server.  Every table with driver = "PostgreSQL" counts
+ * (global or per host, sql = { } or a variable); one without a database
+ * counts as this one. */
+static bool uses_pg(const char *text, const struct target *t)
+{
+    if (!text)
+        return true;
+    bool hit = false;
+    for (const char *p = text; !hit && (p = strstr(p, "PostgreSQL")); p++) {
+        if (commented(text, p))
+            continue;
+        /* the table around it: from the '{' before to its '}' */
+        const char *open = p, *close = p;
+        int depth = 0;
+        while (open > text) {
+            open--;
+            if (*open == '}')
+                depth++;
+            else if (*open == '{' && depth-- == 0)
+                break;
+        }
+        depth = 0;
+        while (*close && (*close != '}' || depth-- > 0)) {
+            if (*close == '{')
+                depth++;
+            close++;
+        }
+        if (*open != '{')
+            continue;
+        char *driver = config_value(open, close, "driver");
+        bool pg = driver && strcmp(driver, "PostgreSQL") == 0;
+        free(driver);
+        if (!pg)
+            continue;
+        char *db = config_value(open, close, "database");
+        char *host = config_value(open, close, "host");
+        char *port = config_value(open, close, "port");
+        hit = (!db || strcmp(db, t->db) == 0) &&
+              strcmp(pg_port(port), pg_port(t->port)) == 0 &&
+              same_host(host, t->host);
+        free(db);
+        free(host);
+        free(port);
+    }
+    return hit;
+}
+
+static long running(const struct target *t, char **config)
 {
     *config = NULL;
     DIR *d = opendir("/proc");
@@ -142,7 +269,7 @@ long pbe_running_prosody(const char *path, char **config)
         if (!prosody)
             continue;
         char *text = read_config(cfg);
-        if (uses(text, path)) {
+        if (t->path ? uses(text, t->path) : uses_pg(text, t)) {
             found = strtol(e->d_name, NULL, 10);
             *config = xp_strdup(cfg);
         }
@@ -151,4 +278,22 @@ long pbe_running_prosody(const char *path, char **config)
     free(args);
     closedir(d);
     return found;
+}
+
+long pbe_running_prosody(const char *path, char **config)
+{
+    struct target t = {.path = path};
+    return running(&t, config);
+}
+
+long pbe_running_prosody_pg(const char *db, const char *host, const char *port,
+                            char **config)
+{
+    struct target t = {.db = db ? db : "", .host = host, .port = port};
+    return running(&t, config);
+}
+
+long pbe_running_at_where(struct pbe *b, char **config)
+{
+    return pbe_running_prosody(b->where, config);
 }

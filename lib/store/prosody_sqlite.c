@@ -86,6 +86,7 @@ struct sq {
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
     bool in_tx, in_user;
+    bool missing; /* read-only, no such file: an empty store */
     char *host, *user;
     struct xp_buf buf;
     struct xp_arena ia;
@@ -131,90 +132,18 @@ static xporta_status exec(struct sq *s, const char *sql)
     return XPORTA_OK;
 }
 
-/* ---- values ------------------------------------------------------------- */
-
-/* A column's value as Prosody's deserialize() reads it. */
-xporta_status pbe_sql_value(struct xp_arena *a, const char *type,
-                            const char *text, size_t len, struct pv *out,
-                            const char **why)
-{
-    *why = NULL;
-    if (strcmp(type, "string") == 0)
-        return pv_str_dup(a, text, len, out) ? XPORTA_OK : XPORTA_ENOMEM;
-    if (strcmp(type, "boolean") == 0) {
-        if (strcmp(text, "true") != 0 && strcmp(text, "false") != 0) {
-            *why = "a boolean that is neither true nor false";
-            return XPORTA_EFORMAT;
-        }
-        *out = pv_bool(text[0] == 't');
-        return XPORTA_OK;
-    }
-    if (strcmp(type, "number") == 0) {
-        char *end;
-        long long i = strtoll(text, &end, 10);
-        if (*end == '\0' && end != text) {
-            *out = pv_int(i);
-            return XPORTA_OK;
-        }
-        double d = strtod(text, &end);
-        if (*end || end == text) {
-            *why = "a number that is not a number";
-            return XPORTA_EFORMAT;
-        }
-        *out = pv_num(d);
-        return XPORTA_OK;
-    }
-    if (strcmp(type, "json") == 0) {
-        struct xp_err e = {0};
-        xporta_status st = pv_parse_json(a, text, len, out, &e);
-        if (st)
-            *why =
-                st == XPORTA_ENOMEM ? NULL : xp_arena_strdup(a, xp_err_msg(&e));
-        return st;
-    }
-    if (strcmp(type, "xml") == 0) {
-        xp_elem *e;
-        unsigned long line, col;
-        xporta_status st =
-            pie_parse_element(a, text, len, XP_NS_CLIENT, &e, why, &line, &col);
-        if (!st && !pv_from_elem(a, e, out))
-            st = XPORTA_ENOMEM;
-        return st;
-    }
-    *why = "a value of an unknown type";
-    return XPORTA_EFORMAT;
-}
-
-/* A value as Prosody's serialize() keeps it: its type and text. */
-xporta_status pbe_sql_text(struct xp_buf *b, const struct pv *v,
-                           const char **type)
-{
-    xp_buf_reset(b);
-    switch (v->t) {
-    case PV_STR:
-        *type = "string";
-        return xp_buf_add(b, v->s, v->len);
-    case PV_BOOL:
-        *type = "boolean";
-        return xp_buf_adds(b, v->b ? "true" : "false");
-    case PV_NUM:
-        *type = "number";
-        return v->is_int ? xp_buf_printf(b, "%lld", v->i)
-                         : xp_buf_printf(b, "%.14g", v->n);
-    case PV_TABLE:
-        *type = "json";
-        return pv_write_json(b, v);
-    default:
-        return XPORTA_EINVAL;
-    }
-}
-
 /* ---- reading ------------------------------------------------------------ */
 
 static xporta_status sq_users(struct pbe *b, struct xp_strv *out,
                               struct xp_strv *rejects)
 {
     struct sq *s = (struct sq *)b;
+    if (s->missing)
+        return xp_fail(&b->run->err, XPORTA_ENOTFOUND,
+                       "%s: no such file (Prosody's SQLite database: "
+                       "sql.database in prosody.cfg.lua, relative to "
+                       "data_path)",
+                       b->where);
     sqlite3_stmt *q = stmt(s, Q_USERS);
     if (!q)
         return db_fail(s, "reading the accounts");
@@ -225,8 +154,7 @@ static xporta_status sq_users(struct pbe *b, struct xp_strv *out,
         if (!host || !user)
             continue;
         char *jid = xp_arena_printf(&s->ia, "%s@%s", user, host);
-        bool good = *user && !strpbrk(user, "@/\"&'<>: ") && *host &&
-                    !strpbrk(host, "@/");
+        bool good = pbe_sql_account_ok(host, user);
         char *where = good ? NULL
                            : xp_arena_printf(&s->ia,
                                              "%s: table prosody, host '%s', "
@@ -246,8 +174,12 @@ static xporta_status sq_get(struct pbe *b, const char *host, const char *user,
                             struct pv *out, bool *found)
 {
     struct sq *s = (struct sq *)b;
-    sqlite3_stmt *q = stmt(s, Q_GET);
     *found = false;
+    if (s->missing) {
+        *out = pv_table();
+        return XPORTA_OK;
+    }
+    sqlite3_stmt *q = stmt(s, Q_GET);
     if (!q || !bind3(q, host, user, store))
         return db_fail(s, "reading a store");
     *out = pv_table();
@@ -259,7 +191,6 @@ static xporta_status sq_get(struct pbe *b, const char *host, const char *user,
         const char *text = (const char *)sqlite3_column_text(q, 2);
         size_t len = (size_t)sqlite3_column_bytes(q, 2);
         const char *why;
-        struct pv v, k;
         *found = true;
         if (!key || !type || !text) {
             st = xp_fail(&b->run->err, XPORTA_EFORMAT,
@@ -267,7 +198,7 @@ static xporta_status sq_get(struct pbe *b, const char *host, const char *user,
                          s->base.where, user, host, store);
             break;
         }
-        st = pbe_sql_value(a, type, text, len, &v, &why);
+        st = pbe_sql_kv_row(a, out, key, type, text, len, &why);
         if (st == XPORTA_ENOMEM)
             st = xp_fail(&b->run->err, st, "out of memory");
         else if (st)
@@ -275,14 +206,6 @@ static xporta_status sq_get(struct pbe *b, const char *host, const char *user,
                          "%s: table prosody, %s@%s store %s key '%s': %s",
                          s->base.where, user, host, store, key,
                          why ? why : "unreadable");
-        else if (*key) {
-            if (!pv_str_dup(a, key, strlen(key), &k) || !pv_set(a, out, k, v))
-                st = xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
-        } else if (v.t == PV_TABLE) { /* the keys that are not strings */
-            for (const struct pv_field *f = v.first; f && !st; f = f->next)
-                if (!pv_set(a, out, f->k, f->v))
-                    st = xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
-        }
     }
     if (!st && rc != SQLITE_DONE)
         st = db_fail(s, "reading a store");
@@ -294,6 +217,8 @@ static xporta_status sq_stores(struct pbe *b, const char *host,
                                const char *user, struct xp_strv *out)
 {
     struct sq *s = (struct sq *)b;
+    if (s->missing)
+        return XPORTA_OK;
     sqlite3_stmt *q = stmt(s, Q_STORES);
     if (!q || sqlite3_bind_text(q, 1, host, -1, SQLITE_STATIC) ||
         sqlite3_bind_text(q, 2, user, -1, SQLITE_STATIC))
@@ -314,6 +239,8 @@ static xporta_status sq_items(struct pbe *b, const char *host, const char *user,
                               const char *store, pitem_fn fn, void *ud)
 {
     struct sq *s = (struct sq *)b;
+    if (s->missing)
+        return XPORTA_OK;
     /* the statement is this call's alone: fn() may read other stores */
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(s->db, queries[Q_ITEMS], -1, &q, NULL) !=
@@ -431,18 +358,12 @@ static xporta_status sq_append(struct pbe *b, const char *store,
                                const struct pitem *it, bool replace)
 {
     struct sq *s = (struct sq *)b;
-    char key[40];
+    char key[37];
     const char *k = it->key;
     if (!k) { /* mod_storage_sql's own keys: uuid.generate() */
-        unsigned char r[16];
-        sqlite3_randomness(sizeof r, r);
-        r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
-        r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-        snprintf(key, sizeof key,
-                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                 "%02x%02x%02x%02x%02x%02x",
-                 r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                 r[10], r[11], r[12], r[13], r[14], r[15]);
+        if (!pbe_sql_uuid(key))
+            return xp_fail(&b->run->err, XPORTA_EIO,
+                           "cannot read /dev/urandom");
         k = key;
     }
     sqlite3_stmt *q;
@@ -555,6 +476,7 @@ static const struct pbe_ops sq_ops = {
     .rollback = sq_rollback,
     .flush = sq_flush,
     .all_stores = sq_all_stores,
+    .running = pbe_running_at_where,
 };
 
 xporta_status pbe_sqlite_open(struct pbe **out, const char *path, bool write,
@@ -592,6 +514,14 @@ xporta_status pbe_sqlite_open(struct pbe **out, const char *path, bool write,
             }
         }
     }
+    /* A database that does not exist yet is empty to read (a dry run's
+     * target); as a source, users() says it is missing. */
+    struct stat sb;
+    if (!write && stat(path, &sb) != 0 && errno == ENOENT) {
+        s->missing = true;
+        *out = &s->base;
+        return XPORTA_OK;
+    }
     int flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                       : SQLITE_OPEN_READONLY;
     int rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
@@ -620,23 +550,5 @@ xporta_status pbe_sqlite_open(struct pbe **out, const char *path, bool write,
         return st;
     }
     *out = &s->base;
-    return XPORTA_OK;
-}
-
-xporta_status pbe_sqlite_open_empty(struct pbe **out, const char *path,
-                                    struct xp_run *run)
-{
-    struct pbe *b = NULL;
-    xporta_status st = pbe_sqlite_open(&b, ":memory:", true, run);
-    if (st)
-        return st;
-    char *where = xp_strdup(path);
-    if (!where) {
-        b->ops->close(b);
-        return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
-    }
-    free(b->where);
-    b->where = where;
-    *out = b;
     return XPORTA_OK;
 }

@@ -63,6 +63,9 @@ struct pbe_ops {
     /* The names of every store that holds anything, on any host (to say
      * which ones xporta leaves alone). */
     xporta_status (*all_stores)(struct pbe *b, struct xp_strv *out);
+    /* A running Prosody that uses this storage: its pid (0: none) and its
+     * configuration file (malloc'd). */
+    long (*running)(struct pbe *b, char **config);
 };
 
 /* Whether xporta knows what Prosody keeps in `store` (prosody_map.c). */
@@ -72,6 +75,9 @@ struct pbe {
     const struct pbe_ops *ops;
     struct xp_run *run;
     char *where; /* for messages: the directory or database */
+    /* Strings must be UTF-8 text (PostgreSQL's TEXT): a binary SCRAM salt
+     * has no place. */
+    bool text_only;
 };
 
 /* The internal storage under a data directory (prosody_fs.c). */
@@ -84,9 +90,15 @@ xporta_status pbe_fs_flush(struct pbe *b);
  * tables created (as Prosody creates them) when opened for writing. */
 xporta_status pbe_sqlite_open(struct pbe **out, const char *path, bool write,
                               struct xp_run *run);
-/* A database that does not exist yet, for planning: empty, in memory. */
-xporta_status pbe_sqlite_open_empty(struct pbe **out, const char *path,
-                                    struct xp_run *run);
+/* mod_storage_sql on PostgreSQL (prosody_pgsql.c): `conninfo` is a libpq
+ * connection string or URI without a password (libpq finds it in
+ * PGPASSFILE, ~/.pgpass or PGPASSWORD); the tables are created (as
+ * Prosody creates them) when opened for writing. */
+xporta_status pbe_pgsql_open(struct pbe **out, const char *conninfo, bool write,
+                             struct xp_run *run);
+
+/* ---- shared by the SQL backends (prosody_sql.c) -------------------------- */
+
 /* mod_storage_sql's values: a column's type and text as a value, and back
  * (the text in `b`, the type a static string). */
 xporta_status pbe_sql_value(struct xp_arena *a, const char *type,
@@ -94,6 +106,20 @@ xporta_status pbe_sql_value(struct xp_arena *a, const char *type,
                             const char **why);
 xporta_status pbe_sql_text(struct xp_buf *b, const struct pv *v,
                            const char **type);
+/* A new item key as mod_storage_sql makes them (util.uuid.generate()):
+ * false when no random bytes could be read. */
+bool pbe_sql_uuid(char out[37]);
+/* A row of table prosody (key, type, value) into the store's table `t`,
+ * as keyval_store_get() reads it: key "" holds the keys that are not
+ * strings.  EFORMAT with `*why` when the value cannot be read. */
+xporta_status pbe_sql_kv_row(struct xp_arena *a, struct pv *t, const char *key,
+                             const char *type, const char *text, size_t len,
+                             const char **why);
+/* Whether s[0..n) is UTF-8 (RFC 3629: no surrogates, no overlong
+ * forms, no NUL). */
+bool pbe_utf8(const char *s, size_t n);
+/* Whether (host, user) of a row can be an account Prosody wrote. */
+bool pbe_sql_account_ok(const char *host, const char *user);
 
 /* Prosody's file name encoding (util/datamanager.lua): every byte but
  * ASCII letters and digits as %xx (lowercase); store names keep '_'. */
@@ -105,6 +131,12 @@ char *pbe_fs_decode(const char *s);
  * directory or database: its pid, else 0; `*config` is its
  * configuration file (malloc'd) when found. */
 long pbe_running_prosody(const char *path, char **config);
+/* The same for a PostgreSQL database (sql = { driver = "PostgreSQL" } with
+ * this database, host and port; NULL host or port: libpq's defaults). */
+long pbe_running_prosody_pg(const char *db, const char *host, const char *port,
+                            char **config);
+/* pbe_running_prosody(b->where): the running op of the file backends. */
+long pbe_running_at_where(struct pbe *b, char **config);
 
 /* ---- records <-> stores (prosody_map.c) --------------------------------- */
 

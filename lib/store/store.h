@@ -65,9 +65,6 @@ struct store_opts {
     /* the store is opened to be written (a server's storage then checks
      * that the server is not running) */
     bool target;
-    /* the store is the target of a dry run: one that does not exist yet
-     * reads as empty */
-    bool plan_target;
 };
 
 /* What a store's quirks mean for the engine. */
@@ -142,6 +139,7 @@ extern const struct store_driver store_file_driver;
 extern const struct store_driver store_live_driver;
 extern const struct store_driver store_prosody_driver;
 extern const struct store_driver store_prosody_sqlite_driver;
+extern const struct store_driver store_prosody_pgsql_driver;
 
 /* The driver for an address "SCHEME:WHERE" (*where set past the colon),
  * or NULL. */

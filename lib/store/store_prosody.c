@@ -1,9 +1,10 @@
 /*
  * The store drivers for Prosody's own storage: "prosody:DIR" (the internal
- * files) and "prosody+sqlite:FILE" (mod_storage_sql on SQLite).  The backends
- * (prosody_fs.c) know where the stores are; prosody_map*.c what is in them;
- * this file puts the two behind struct store_driver, as a store of many
- * accounts.
+ * files), "prosody+sqlite:FILE" and "prosody+pgsql:DATABASE"
+ * (mod_storage_sql on SQLite and PostgreSQL).  The backends (prosody_fs.c,
+ * prosody_sqlite.c, prosody_pgsql.c) know where the stores are;
+ * prosody_map*.c what is in them; this file puts the two behind struct
+ * store_driver, as a store of many accounts.
  *
  * Writes: write_begin() opens the selected account (one pmap_w), write()
  * applies a record in memory (archive items go to the backend at once),
@@ -186,7 +187,7 @@ static xporta_status ps_write_begin(struct store *st, store_done_fn done,
         return xp_fail(&st->run->err, XPORTA_EINVAL,
                        "no account selected to write");
     char *cfg = NULL;
-    long pid = pbe_running_prosody(s->b->where, &cfg);
+    long pid = s->b->ops->running(s->b, &cfg);
     if (pid) {
         xporta_status r = xp_fail(
             &st->run->err, XPORTA_ELOCKED,
@@ -313,21 +314,18 @@ static xporta_status ps_open_fs(struct store **out, const char *where,
     return open_with(pbe_fs_open, out, where, o, run);
 }
 
-static xporta_status sqlite_empty(struct pbe **out, const char *where,
-                                  bool write, struct xp_run *run)
-{
-    (void)write;
-    return pbe_sqlite_open_empty(out, where, run);
-}
-
 static xporta_status ps_open_sqlite(struct store **out, const char *where,
                                     const struct store_opts *o,
                                     struct xp_run *run)
 {
-    /* a dry run into a database still to be made plans against nothing */
-    if (o && o->plan_target && access(where, F_OK) != 0)
-        return open_with(sqlite_empty, out, where, o, run);
     return open_with(pbe_sqlite_open, out, where, o, run);
+}
+
+static xporta_status ps_open_pgsql(struct store **out, const char *where,
+                                   const struct store_opts *o,
+                                   struct xp_run *run)
+{
+    return open_with(pbe_pgsql_open, out, where, o, run);
 }
 
 #define PROSODY_DRIVER                                                       \
@@ -351,5 +349,15 @@ const struct store_driver store_prosody_sqlite_driver = {
     .summary = "Prosody's SQL storage on SQLite 3: the database file "
                "(prosody+sqlite:/var/lib/prosody/prosody.sqlite)",
     .open = ps_open_sqlite,
+    PROSODY_DRIVER,
+};
+
+const struct store_driver store_prosody_pgsql_driver = {
+    .scheme = "prosody+pgsql",
+    .summary = "Prosody's SQL storage on PostgreSQL: the database "
+               "(prosody+pgsql://prosody@localhost/prosody, or "
+               "prosody+pgsql:'host=... dbname=... user=...'); the password "
+               "from ~/.pgpass, PGPASSFILE or PGPASSWORD, never the address",
+    .open = ps_open_pgsql,
     PROSODY_DRIVER,
 };

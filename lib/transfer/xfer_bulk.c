@@ -278,8 +278,7 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
     xp_map_init(&b.map);
     xp_set_init(&b.seen, 0);
     b.last_sync = xp_now();
-    struct store_opts so = {0},
-                      to = {.target = !o->dry_run, .plan_target = o->dry_run};
+    struct store_opts so = {0}, to = {.target = !o->dry_run};
     xporta_status st = store_open(&b.src, o->source, &so, run);
     if (!st)
         st = store_open(&b.tgt, o->target, &to, run);

@@ -21,10 +21,13 @@
  * Every account is idempotent: a second run finds everything "same".  The
  * journal only saves the time of reading accounts that are done: an
  * account committed whose journal line was lost is planned again, found
- * the same, and written no more.  Journal lines are synced only after the
- * target made the accounts they name durable (store_flush), so no line
- * ever claims an account the disk does not have.  A source account that
- * cannot be read is dropped whole and reported; the others go on.
+ * the same, and written no more.  Journal lines are written only after
+ * the target made the accounts they name durable (store_flush), so no line
+ * ever claims an account the target does not have: a SQL store rolls back
+ * what it did not flush when it is closed, after an error and on a Ctrl-C
+ * too (an interrupted run flushes what is complete first).  A source
+ * account that cannot be read is dropped whole and reported; the others
+ * go on.
  */
 #ifndef XPORTA_TRANSFER_XFER_BULK_H
 #define XPORTA_TRANSFER_XFER_BULK_H

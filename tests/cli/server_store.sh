@@ -114,19 +114,33 @@ if [ -x "$G" ]; then
     done
 fi
 
-# a plaintext password becomes SCRAM-SHA-1 that Prosody accepts
+# a plaintext password is kept as Prosody keeps it (mod_auth_internal_plain
+# reads it; mod_auth_internal_hashed makes SCRAM-SHA-1 of it at the first
+# login), so it also comes back out as it went in
 cat >"$T/plain.xml" <<'XML'
 <server-data xmlns='urn:xmpp:pie:0'><host jid='p.example'>
 <user name='pat' password='s3cret'/></host></server-data>
 XML
 mkdir "$T/p"
 run 0 "$X" server-import "$T/plain.xml" "prosody:$T/p"
-has "$T/p/p%2eexample/accounts/pat.dat" '["iteration_count"] = 10000;'
-hasnt "$T/p/p%2eexample/accounts/pat.dat" 's3cret'
+has "$T/p/p%2eexample/accounts/pat.dat" '["password"] = "s3cret";'
 cp "$T/p/p%2eexample/accounts/pat.dat" "$T/pat.before"
 run 0 "$X" server-import "$T/plain.xml" "prosody:$T/p"
 hasre "$T/err" "credentials +1 +0 +1 +0 +0 +0"
-cmp -s "$T/pat.before" "$T/p/p%2eexample/accounts/pat.dat" && ok || bad "a second import changed the salt"
+cmp -s "$T/pat.before" "$T/p/p%2eexample/accounts/pat.dat" && ok || bad "a second import changed the account"
+run 0 "$X" server-export "prosody:$T/p" -o "$T/plain-back.xml"
+run 0 "$X" diff "$T/plain.xml" "$T/plain-back.xml"
+has "$T/out" "same records"
+# a plaintext password the stored SCRAM credentials accept is already there
+cat >"$T/sam.xml" <<'XML'
+<server-data xmlns='urn:xmpp:pie:0'><host jid='p.example'>
+<user name='sam'><scram-credentials xmlns='urn:xmpp:pie:0#scram' mechanism='SCRAM-SHA-1'><iter-count>4096</iter-count><salt>ZTk2ZTk3OWQtOGYyYi00YjU0LWI1MzQtOWI0Y2QzNzU4ZWM0</salt><server-key>xxL6NOytoi8g4bGM21ZBEeEe+B4=</server-key><stored-key>zzGY9lQ9AG/TyMHAEuT07HCfpaA=</stored-key></scram-credentials></user></host></server-data>
+XML
+run 0 "$X" server-import "$T/sam.xml" "prosody:$T/p"
+sed "s|<user name='pat' password='s3cret'/>|<user name='sam' password='pencil'/>|" "$T/plain.xml" >"$T/sam-plain.xml"
+run 0 "$X" server-import "$T/sam-plain.xml" "prosody:$T/p"
+hasre "$T/err" "credentials +1 +0 +1 +0 +0 +0"
+hasnt "$T/p/p%2eexample/accounts/sam.dat" 'pencil'
 
 # damage: one account cannot be read; the others go on, it is named
 cp -r "$SRC" "$T/bad"

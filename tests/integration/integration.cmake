@@ -117,6 +117,20 @@ add_test(NAME integration.server_prosody
 set_tests_properties(integration.server_prosody PROPERTIES
   SKIP_RETURN_CODE 77 TIMEOUT 600 LABELS integration)
 
+# Prosody's SQL storage (server-export, server-import) on SQLite and on
+# PostgreSQL, each mode on a Prosody of its own filled by real clients,
+# stopped and started around the import, read by the slixmpp probe; then a
+# copy internal -> SQLite -> PostgreSQL -> file.  Serial: it starts servers
+# (ports are picked one start at a time).
+add_test(NAME integration.server_sql
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/server_sql.sh
+          ${XPORTA_SERVERS_SCRIPT} $<TARGET_FILE:xporta-cli>
+          $<TARGET_FILE:xp_populate>
+          ${CMAKE_CURRENT_SOURCE_DIR}/integration/xmpp_probe.py
+          ${XPORTA_TEST_DATA})
+set_tests_properties(integration.server_sql PROPERTIES
+  SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE LABELS integration)
+
 # Prosody on SQL storage (issue 11), one servers directory and fixture per
 # mode: servers_sqlite (Prosody on SQLite3) and servers_pgsql (Prosody on a
 # private PostgreSQL 15, started by xporta-servers first).  The starts are

@@ -76,9 +76,13 @@ static void table(void **state)
         assert_non_null((*d)->summary);
         n++;
     }
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     assert_ptr_equal(store_driver_find("prosody:/var/lib/prosody", &where),
                      &store_prosody_driver);
+    assert_ptr_equal(
+        store_driver_find("prosody+pgsql://prosody@localhost/prosody", &where),
+        &store_prosody_pgsql_driver);
+    assert_string_equal(where, "//prosody@localhost/prosody");
     assert_true(store_prosody_driver.many && !store_file_driver.many);
     assert_ptr_equal(store_driver_find("prosody+sqlite:/p.sqlite", &where),
                      &store_prosody_sqlite_driver);
@@ -96,6 +100,34 @@ static void table(void **state)
     assert_non_null(
         strstr(store_why_not(&store_live_driver, XPORTA_KIND_ARCHIVE),
                "server-import"));
+}
+
+/* A PostgreSQL address with a password is refused before anything is
+ * connected to (no server needed), and so is one libpq cannot read. */
+static void pgsql_address(void **state)
+{
+    (void)state;
+    static const char *const refused[] = {
+        "prosody+pgsql://prosody:secret@localhost/prosody",
+        "prosody+pgsql:host=localhost dbname=prosody password=secret",
+        "prosody+pgsql:postgresql://u:p@h:5432/db",
+        "prosody+pgsql://u@h/db?password=p",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        struct xp_run run;
+        memset(&run, 0, sizeof run);
+        struct store *s = NULL;
+        assert_int_equal(store_open(&s, refused[i], NULL, &run), XPORTA_EINVAL);
+        assert_null(s);
+        assert_non_null(strstr(xp_err_msg(&run.err), "~/.pgpass"));
+        assert_null(strstr(xp_err_msg(&run.err), "secret"));
+    }
+    struct xp_run run;
+    memset(&run, 0, sizeof run);
+    struct store *s = NULL;
+    assert_int_equal(store_open(&s, "prosody+pgsql:host='x", NULL, &run),
+                     XPORTA_EINVAL);
+    assert_non_null(strstr(xp_err_msg(&run.err), "not a PostgreSQL address"));
 }
 
 static void file_source_chooses_one_account(void **state)
@@ -199,6 +231,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table),
+        cmocka_unit_test(pgsql_address),
         cmocka_unit_test(file_source_chooses_one_account),
         cmocka_unit_test(file_target_round_trip),
         cmocka_unit_test(file_target_needs_an_account),

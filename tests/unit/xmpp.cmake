@@ -41,7 +41,7 @@ target_include_directories(xporta_fake
   PRIVATE ${PROJECT_SOURCE_DIR}/lib)
 target_compile_options(xporta_fake PRIVATE ${XPORTA_WARNINGS})
 target_link_libraries(xporta_fake PRIVATE PkgConfig::EXPAT Threads::Threads
-  PkgConfig::STROPHE PkgConfig::SQLITE3 OpenSSL::Crypto)
+  PkgConfig::STROPHE PkgConfig::SQLITE3 PkgConfig::LIBPQ OpenSSL::Crypto)
 
 # A unit test against the fake: xporta_fake_test(NAME [LIBS...]) builds
 # unit/NAME.c (with test_util.c: xporta_testutil links the real xporta).
