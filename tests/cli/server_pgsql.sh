@@ -157,8 +157,9 @@ has "$T/rows" "pat|accounts"
 hasnt "$T/rows" "eve|accounts"
 
 # a run that stops at a write error (a time after 2038: Prosody's "when" is
-# INTEGER on PostgreSQL) keeps no account it did not commit: the accounts
-# before it were not journaled as done, and the next run writes them
+# INTEGER on PostgreSQL) keeps the accounts it completed, whole and
+# journaled, and nothing of the one that failed; the next run writes that
+# one only
 msg() { # ID STAMP
     printf "<archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' id='%s'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='%s'/><message xmlns='jabber:client' from='x@w.example' to='y@w.example' type='chat'><body>hi</body></message></forwarded></result></archive>" "$1" "$2"
 }
@@ -170,11 +171,13 @@ msg() { # ID STAMP
 } >"$T/late.xml"
 run 3 "$X" server-import "$T/late.xml" "$PG/${DB}_b"
 has "$T/err" "u4@w.example store archive has a time Prosody's \"when\" column (INTEGER) cannot hold"
-[ "$(psql_ -At -d "${DB}_b" -c "SELECT count(*) FROM prosody WHERE host = 'w.example'")" = 0 ] &&
-    ok || bad "a run that failed committed accounts"
+[ "$(psql_ -At -d "${DB}_b" -c "SELECT count(DISTINCT \"user\") FROM prosody WHERE host = 'w.example'")" = 3 ] &&
+    ok || bad "a run that failed did not keep the accounts it completed"
+[ "$(psql_ -At -d "${DB}_b" -c "SELECT count(*) FROM prosody WHERE host = 'w.example' AND \"user\" = 'u4'")" = 0 ] &&
+    ok || bad "a run that failed kept part of the account that failed"
 sed -i 's/2100-01-01/2030-01-01/' "$T/late.xml"
 run 0 "$X" server-import "$T/late.xml" "$PG/${DB}_b"
-hasre "$T/err" "server-import: 4 accounts in"
+hasre "$T/err" "server-import: 1 accounts \(and 3 by an earlier run\) in"
 [ "$(psql_ -At -d "${DB}_b" -c "SELECT count(*) FROM prosodyarchive WHERE host = 'w.example'")" = 4 ] &&
     ok || bad "the accounts of the failed run are missing"
 
