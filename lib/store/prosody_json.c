@@ -60,32 +60,6 @@ static int hex4(const char *p)
     return v;
 }
 
-static bool utf8(struct xp_buf *b, unsigned long cp)
-{
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return xp_buf_add(b, u, n) == XPORTA_OK;
-}
-
 static xporta_status string(struct jr *r, struct pv *out)
 {
     xp_buf_reset(&r->s);
@@ -129,7 +103,7 @@ static xporta_status string(struct jr *r, struct pv *out)
                 r->p += 6;
             }
         }
-        if (!utf8(&r->s, full))
+        if (!pv_add_utf8(&r->s, full))
             return jfail(r, "a string is too long");
     }
     if (!pv_str_dup(r->a, xp_buf_str(&r->s), r->s.len, out))

@@ -274,29 +274,8 @@ static xporta_status skip(struct pv_reader *r)
 
 static xporta_status add_utf8(struct pv_reader *r, unsigned long cp)
 {
-    char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    return xp_buf_add(&r->tok, u, n) ? fail(r, "a string is too long")
-                                     : XPORTA_OK;
+    return pv_add_utf8(&r->tok, cp) ? XPORTA_OK
+                                    : fail(r, "a string is too long");
 }
 
 static int hexval(int c)

@@ -106,6 +106,17 @@ static xporta_status kv_row(struct pg *p, const char *store, const char *key,
     return XPORTA_OK;
 }
 
+struct pg_rows {
+    struct pg *p;
+    const char *store;
+};
+
+static xporta_status pg_row(void *ud, const char *key, const struct pv *val)
+{
+    struct pg_rows *r = ud;
+    return kv_row(r->p, r->store, key, val);
+}
+
 /* keyval_store_set: a row per string key, the others in key "" (as JSON).
  * Held until the commit (or the next statement). */
 static xporta_status pg_set(struct pbe *b, const char *store,
@@ -115,16 +126,10 @@ static xporta_status pg_set(struct pbe *b, const char *store,
     pgb_forget(p);
     if (!xp_strv_has(&p->kv_sets, store) && xp_strv_add(&p->kv_sets, store) < 0)
         return pgb_oom(p);
-    struct pv extra = pv_table();
-    xporta_status st = XPORTA_OK;
-    for (const struct pv_field *f = v->first; f && !st; f = f->next) {
-        if (f->k.t == PV_STR && f->k.len && !memchr(f->k.s, '\0', f->k.len))
-            st = kv_row(p, store, f->k.s, &f->v);
-        else if (!pv_set(&p->ia, &extra, f->k, f->v))
-            st = pgb_oom(p);
-    }
-    if (!st && extra.count)
-        st = kv_row(p, store, "", &extra);
+    struct pg_rows r = {p, store};
+    xporta_status st = pbe_sql_kv_rows(&p->ia, v, pg_row, &r);
+    if (st == XPORTA_ENOMEM && !b->run->err.status)
+        st = pgb_oom(p);
     xp_arena_reset(&p->ia);
     return st;
 }

@@ -159,3 +159,21 @@ xporta_status pbe_sql_kv_row(struct xp_arena *a, struct pv *t, const char *key,
                 return XPORTA_ENOMEM;
     return XPORTA_OK;
 }
+
+xporta_status pbe_sql_kv_rows(struct xp_arena *a, const struct pv *v,
+                              xporta_status (*row)(void *ud, const char *key,
+                                                   const struct pv *val),
+                              void *ud)
+{
+    struct pv extra = pv_table();
+    xporta_status st = XPORTA_OK;
+    for (const struct pv_field *f = v->first; f && !st; f = f->next) {
+        if (f->k.t == PV_STR && f->k.len && !memchr(f->k.s, '\0', f->k.len))
+            st = row(ud, f->k.s, &f->v);
+        else if (!pv_set(a, &extra, f->k, f->v))
+            st = XPORTA_ENOMEM;
+    }
+    if (!st && extra.count)
+        st = row(ud, "", &extra);
+    return st;
+}

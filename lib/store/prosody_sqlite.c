@@ -331,6 +331,17 @@ static xporta_status insert_kv(struct sq *s, const char *store, const char *key,
     return XPORTA_OK;
 }
 
+struct sq_rows {
+    struct sq *s;
+    const char *store;
+};
+
+static xporta_status sq_row(void *ud, const char *key, const struct pv *val)
+{
+    struct sq_rows *r = ud;
+    return insert_kv(r->s, r->store, key, val);
+}
+
 static xporta_status sq_set(struct pbe *b, const char *store,
                             const struct pv *v)
 {
@@ -340,16 +351,10 @@ static xporta_status sq_set(struct pbe *b, const char *store,
         sqlite3_step(q) != SQLITE_DONE)
         return db_fail(s, "writing a store");
     /* keyval_store_set: a row per string key, the others in key "" */
-    struct pv extra = pv_table();
-    xporta_status st = XPORTA_OK;
-    for (const struct pv_field *f = v->first; f && !st; f = f->next) {
-        if (f->k.t == PV_STR && f->k.len && !memchr(f->k.s, '\0', f->k.len))
-            st = insert_kv(s, store, f->k.s, &f->v);
-        else if (!pv_set(&s->ia, &extra, f->k, f->v))
-            st = xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
-    }
-    if (!st && extra.count)
-        st = insert_kv(s, store, "", &extra);
+    struct sq_rows r = {s, store};
+    xporta_status st = pbe_sql_kv_rows(&s->ia, v, sq_row, &r);
+    if (st == XPORTA_ENOMEM && !b->run->err.status)
+        st = xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
     xp_arena_reset(&s->ia);
     return st;
 }

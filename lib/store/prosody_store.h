@@ -109,6 +109,13 @@ xporta_status pbe_sql_text(struct xp_buf *b, const struct pv *v,
 /* A new item key as mod_storage_sql makes them (util.uuid.generate()):
  * false when no random bytes could be read. */
 bool pbe_sql_uuid(char out[37]);
+/* keyval_store_set's rows of `v`: `row` is called for each string key and
+ * once with key "" for the others together (a table, kept as JSON);
+ * `a` holds that table. */
+xporta_status pbe_sql_kv_rows(struct xp_arena *a, const struct pv *v,
+                              xporta_status (*row)(void *ud, const char *key,
+                                                   const struct pv *val),
+                              void *ud);
 /* A row of table prosody (key, type, value) into the store's table `t`,
  * as keyval_store_get() reads it: key "" holds the keys that are not
  * strings.  EFORMAT with `*why` when the value cannot be read. */

@@ -62,6 +62,10 @@ bool pv_set_s(struct xp_arena *a, struct pv *t, const char *k, struct pv v);
 /* Appends v at index #t+1. */
 bool pv_push(struct xp_arena *a, struct pv *t, struct pv v);
 
+/* Appends the UTF-8 encoding of code point `cp` (<= 0x10FFFF); false when
+ * the buffer is full. */
+bool pv_add_utf8(struct xp_buf *b, unsigned long cp);
+
 /* ---- reading ----------------------------------------------------------- */
 
 bool pv_key_eq(const struct pv *a, const struct pv *b);
