@@ -44,6 +44,11 @@ static const char help[] =
     "                          conference.OLD is a host of its own)\n"
     "  --strip-secrets         leave out passwords and SCRAM credentials\n"
     "  --compact               no line breaks between elements\n"
+    "  --threads N             1: read on one core; 2: split a file between\n"
+    "                          two threads (the default for files over 64 MiB\n"
+    "                          on a machine with two cores or more; the "
+    "output\n"
+    "                          is the same either way)\n"
     "  --skip-invalid          leave out what 'xporta check' calls an error\n"
     "                          (a host or user whose name is not valid, a\n"
     "                          record with an invalid JID, ...) with a\n"
@@ -100,10 +105,25 @@ struct conv {
     char *pending_host; /* seen in the input, begun at its first user */
     bool in_user;
     uint64_t users, records, dropped;
+    /* Reading a file on two threads (see the end of this file). */
+    unsigned threads;
+    xporta_pass *p;
+    bool second; /* the second half's: prints nothing, holds what it says */
+    bool skip_host;
+    const char *in;
+    struct cli_progress *prog, no_progress;
+    uint64_t done_before;
+    xporta_status join_failed;
 };
+
+static void print_diag(struct conv *c, const xporta_diag *d);
+static void print_more(struct conv *c, unsigned long more);
+static const xporta_pass_ops conv_ops;
 
 static int writer_fail(struct conv *c, xporta_pie_reader *r, const char *in)
 {
+    if (c->second)
+        return EXIT_INPUT; /* the first thread will meet it too */
     const char *file;
     unsigned long line, col;
     xporta_pie_reader_position(r, &file, &line, &col);
@@ -166,15 +186,14 @@ static int report_invalid(struct conv *c, struct held_diags *h,
             d.message = msg;
         }
         if (!c->skip_invalid || cli_verbose >= 0)
-            cli_print_diag(stderr, &d);
+            print_diag(c, &d);
     }
     if (h->more && (!c->skip_invalid || cli_verbose >= 0))
-        fprintf(stderr, "%s: ... and %lu more error%s there\n", cli_prog,
-                h->more, h->more == 1 ? "" : "s");
+        print_more(c, h->more);
     c->invalid += h->n + h->more;
     drop_held(h);
-    if (c->skip_invalid)
-        return 0;
+    if (c->skip_invalid || c->second)
+        return c->skip_invalid ? 0 : EXIT_INPUT;
     cli_note("  'xporta check %s' lists every problem; --skip-invalid "
              "leaves them out",
              in);
@@ -200,36 +219,74 @@ static int ensure_host(struct conv *c, xporta_pie_reader *r, const char *in)
     return 0;
 }
 
+static void on_progress(uint64_t done, void *ud)
+{
+    struct conv *c = ud;
+    cli_progress_update(c->prog, c->done_before + done, NULL);
+}
+
+static int convert_loop(struct conv *c, const char *in,
+                        struct cli_progress *prog);
+
 static int convert_one(struct conv *c, const char *in, uint64_t done_before,
                        struct cli_progress *prog)
 {
-    xporta_pie_reader *r = NULL;
-    xporta_status st = xporta_pie_reader_open(&r, in);
-    int rc = 0;
+    xporta_pass_options po;
+    cli_pass_options(&po, c->threads);
+    po.check.diag = on_diag;
+    po.check.progress = on_progress;
+    po.check.progress_userdata = c;
+    po.check_diag = on_check;
+    po.ops = &conv_ops;
+    c->in = in;
+    c->prog = prog;
+    c->done_before = done_before;
+    c->skip_host = false;
+    xporta_status st = xporta_pass_open(&c->p, in, &po, c);
+    if (st == XPORTA_ENOMEM)
+        return EXIT_INTERNAL;
     if (st != XPORTA_OK) {
         char msg[4096];
         int code = cli_input_fail(in, st, msg, sizeof msg);
         cli_error("%s", msg);
         return code;
     }
-    xporta_pie_reader_set_diag(r, on_diag, NULL);
-    xporta_checker *chk = NULL;
-    if (xporta_checker_new(&chk, on_check, c) != XPORTA_OK) {
-        xporta_pie_reader_free(r);
-        return EXIT_INTERNAL;
-    }
-    /* skip_host: a host left out (--skip-invalid), with its users. */
-    bool keep_user = false, skip_host = false;
-    unsigned long n = 0;
+    int rc = convert_loop(c, in, prog);
+    xporta_check_result res;
+    xporta_pass_result(c->p, &res);
+    if (res.threads > cli_threads_used)
+        cli_threads_used = res.threads;
+    drop_held(&c->held);
+    drop_held(&c->host_held);
+    xporta_pass_free(c->p);
+    c->p = NULL;
+    if (rc == 0 && c->join_failed != XPORTA_OK)
+        rc = cli_fail(c->join_failed, xporta_pie_writer_error(c->w));
+    return rc;
+}
+
+/* Reads the file, or the second half of it, to its end; an exit code. */
+static int convert_loop(struct conv *c, const char *in,
+                        struct cli_progress *prog)
+{
+    xporta_pie_reader *r = xporta_pass_reader(c->p);
+    xporta_status st;
+    int rc = 0;
+    /* c->skip_host: a host left out (--skip-invalid), with its users. */
+    bool keep_user = false;
     for (;;) {
         xporta_pie_event ev;
         if (interrupted) {
             rc = EXIT_CANCELED;
             break;
         }
-        st = xporta_pie_reader_next(r, &ev);
-        if (st != XPORTA_OK && interrupted) {
-            rc = EXIT_CANCELED; /* the read ended because of it */
+        /* The checker validates every event (it keeps state across
+         * them); its errors count where what they concern is written. */
+        drop_held(&c->held);
+        st = xporta_pass_next(c->p, &ev);
+        if (st != XPORTA_OK && (interrupted || c->second)) {
+            rc = interrupted ? EXIT_CANCELED /* the read ended for it */
+                             : EXIT_INPUT;   /* the first thread reads it */
             break;
         }
         if (st != XPORTA_OK) {
@@ -239,26 +296,19 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
         }
         if (ev == XPORTA_PIE_END)
             break;
-        /* The checker validates every event (it keeps state across
-         * them); its errors count where what they concern is written. */
-        drop_held(&c->held);
-        xporta_checker_event(chk, r, ev);
         bool bad = c->held.n || c->held.more;
         if (ev == XPORTA_PIE_HOST) {
-            skip_host = false;
+            c->skip_host = false;
             if (bad)
                 move_held(&c->host_held, &c->held);
             else
                 drop_held(&c->host_held);
         } else if (ev == XPORTA_PIE_HOST_END) {
-            skip_host = false;
+            c->skip_host = false;
             drop_held(&c->host_held);
-        } else if (skip_host) {
+        } else if (c->skip_host) {
             continue;
         }
-        if ((++n & 1023) == 0)
-            cli_progress_update(prog, done_before + xporta_pie_reader_offset(r),
-                                NULL);
         switch (ev) {
         case XPORTA_PIE_HOST: {
             const char *h = xporta_filter_host(c->f, xporta_pie_reader_host(r));
@@ -276,7 +326,7 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
             if (c->host_held.n || c->host_held.more) {
                 rc = report_invalid(c, &c->host_held, "host with its users", in,
                                     prog);
-                skip_host = true;
+                c->skip_host = true;
                 keep_user = false;
                 break;
             }
@@ -300,7 +350,8 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
             xporta_record *rec = xporta_pie_reader_record(r);
             bool keep;
             if (xporta_filter_record(c->f, rec, &keep) != XPORTA_OK) {
-                cli_error("%s", xporta_filter_error(c->f));
+                if (!c->second)
+                    cli_error("%s", xporta_filter_error(c->f));
                 rc = EXIT_INTERNAL;
                 break;
             }
@@ -347,10 +398,6 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
         if (rc)
             break;
     }
-    drop_held(&c->held);
-    drop_held(&c->host_held);
-    xporta_checker_free(chk);
-    xporta_pie_reader_free(r);
     return rc;
 }
 
@@ -365,7 +412,8 @@ int cmd_convert(int argc, char **argv)
         O_RENAME,
         O_STRIP,
         O_COMPACT,
-        O_SKIP_INVALID
+        O_SKIP_INVALID,
+        O_THREADS
     };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
@@ -378,6 +426,7 @@ int cmd_convert(int argc, char **argv)
         {"strip-secrets", no_argument, NULL, O_STRIP},
         {"compact", no_argument, NULL, O_COMPACT},
         {"skip-invalid", no_argument, NULL, O_SKIP_INVALID},
+        {"threads", required_argument, NULL, O_THREADS},
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
@@ -457,6 +506,9 @@ int cmd_convert(int argc, char **argv)
             break;
         case O_SKIP_INVALID:
             c.skip_invalid = true;
+            break;
+        case O_THREADS:
+            rc = cli_parse_threads("convert", optarg, &c.threads);
             break;
         case 'f':
             force = true;
@@ -585,3 +637,115 @@ int cmd_convert(int argc, char **argv)
     free(c.pending_host);
     return rc;
 }
+
+/* ---- the second half of a file, on a thread of its own -------------------
+ *
+ * xporta_pass (see xporta.h) runs convert_loop over the second half of a
+ * large file with a second conv: its own filter and writer (the writer's
+ * fork writes into parts that are appended in order when the halves join),
+ * and nothing printed: what it would print is held by the pass and printed
+ * in its place, or thrown away with its work if the halves cannot be
+ * joined (the first thread then reads on and says it all itself).
+ */
+
+static void print_diag(struct conv *c, const xporta_diag *d)
+{
+    if (c->second)
+        xporta_pass_diag(c->p, d); /* printed by on_diag, which agrees */
+    else
+        cli_print_diag(stderr, d);
+}
+
+static void print_more(struct conv *c, unsigned long more)
+{
+    if (c->second)
+        xporta_pass_mark(c->p, more, false);
+    else
+        fprintf(stderr, "%s: ... and %lu more error%s there\n", cli_prog, more,
+                more == 1 ? "" : "s");
+}
+
+static void second_writer_diag(const xporta_diag *d, void *ud)
+{
+    xporta_pass_diag(((struct conv *)ud)->p, d);
+}
+
+static int conv_run(void *second)
+{
+    struct conv *b = second;
+    return convert_loop(b, b->in, b->prog);
+}
+
+static void conv_drop(void *second)
+{
+    struct conv *b = second;
+    xporta_pie_writer_free(b->w);
+    xporta_filter_free(b->f);
+    drop_held(&b->held);
+    drop_held(&b->host_held);
+    free(b->host);
+    free(b->pending_host);
+    free(b);
+}
+
+static void *conv_fork(void *first, const char *host, xporta_pass *second)
+{
+    const struct conv *a = first;
+    struct conv *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->second = true;
+    b->p = second;
+    b->skip_invalid = a->skip_invalid;
+    b->in = a->in;
+    b->prog = &b->no_progress;
+    /* Between two users of the host, begun in the writer. */
+    if (xporta_filter_copy(a->f, &b->f) != XPORTA_OK ||
+        !(b->host = strdup(xporta_filter_host(b->f, host))) ||
+        xporta_pie_writer_fork(a->w, b->host, &b->w) != XPORTA_OK) {
+        conv_drop(b);
+        return NULL;
+    }
+    xporta_pie_writer_set_diag(b->w, second_writer_diag, b);
+    return b;
+}
+
+static bool conv_can_join(const void *first, const void *second)
+{
+    const struct conv *a = first, *b = second;
+    return !a->skip_host && !a->host_held.n && !a->host_held.more &&
+           (!a->pending_host ||
+            (a->host && strcmp(a->pending_host, a->host) == 0)) &&
+           xporta_pie_writer_can_join(a->w, b->w);
+}
+
+static void conv_replay(void *first, void *second, uint64_t mark)
+{
+    (void)second;
+    print_more(first, (unsigned long)mark);
+}
+
+static void conv_join(void *first, void *second)
+{
+    struct conv *a = first, *b = second;
+    xporta_status st = xporta_pie_writer_join(a->w, b->w);
+    if (st != XPORTA_OK && a->join_failed == XPORTA_OK)
+        a->join_failed = st;
+    xporta_filter_merge_seen(a->f, b->f);
+    a->invalid += b->invalid;
+    a->users += b->users;
+    a->records += b->records;
+    a->dropped += b->dropped;
+    free(a->host);
+    a->host = b->host;
+    b->host = NULL;
+    free(a->pending_host);
+    a->pending_host = b->pending_host;
+    b->pending_host = NULL;
+    a->skip_host = b->skip_host;
+    move_held(&a->host_held, &b->host_held);
+}
+
+static const xporta_pass_ops conv_ops = {
+    conv_fork, conv_run, conv_can_join, conv_replay, conv_join, conv_drop,
+};

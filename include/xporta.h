@@ -319,6 +319,22 @@ XPORTA_API const char *xporta_pie_writer_error(const xporta_pie_writer *w);
 XPORTA_API uint64_t xporta_pie_writer_bytes(const xporta_pie_writer *w);
 /* Without a commit, removes everything that was written. */
 XPORTA_API void xporta_pie_writer_free(xporta_pie_writer *w);
+/* For a second thread writing the second half of an input (convert on two
+ * cores): a writer that continues `w` from where w will be between two
+ * users of `host` (the output's name), into temporary parts of its own.
+ * Nothing it writes is in the output unless joined; freed without a join,
+ * it removes what it wrote.  It cannot be committed. */
+XPORTA_API xporta_status xporta_pie_writer_fork(xporta_pie_writer *w,
+                                                const char *host,
+                                                xporta_pie_writer **out);
+/* Whether `w` is now where `second` began, and what second wrote cannot
+ * clash with what w wrote (a user written twice, a host file twice). */
+XPORTA_API bool xporta_pie_writer_can_join(const xporta_pie_writer *w,
+                                           const xporta_pie_writer *second);
+/* Appends what `second` wrote to `w`'s output and takes over where second
+ * stands; `second` is then only to be freed.  An error is w's. */
+XPORTA_API xporta_status xporta_pie_writer_join(xporta_pie_writer *w,
+                                                xporta_pie_writer *second);
 
 /* ==== filter (the middle of `read -> filter -> write`) =================== */
 
@@ -357,6 +373,13 @@ XPORTA_API xporta_status xporta_filter_record(xporta_filter *f,
 /* Users named in add_user that were never seen (call at the end). */
 XPORTA_API const char *xporta_filter_unseen_user(const xporta_filter *f,
                                                  size_t i);
+/* A copy of the settings, for a second thread reading the same input
+ * (convert on two cores); the users named in add_user start unseen. */
+XPORTA_API xporta_status xporta_filter_copy(const xporta_filter *f,
+                                            xporta_filter **out);
+/* The users `from` saw count as seen by `f` too. */
+XPORTA_API void xporta_filter_merge_seen(xporta_filter *f,
+                                         const xporta_filter *from);
 XPORTA_API const char *xporta_filter_error(const xporta_filter *f);
 XPORTA_API void xporta_filter_free(xporta_filter *f);
 

@@ -209,6 +209,15 @@ xporta_status xp_afile_suspend(struct xp_afile *f, struct xp_err *err);
 xporta_status xp_afile_resume(struct xp_afile *f, struct xp_err *err);
 /* Removes the temporary file unless committed.  Safe to call twice. */
 void xp_afile_abort(struct xp_afile *f);
+/* Publishes a finished file only if nothing has its name yet (a hard link,
+ * then the temporary name goes): XPORTA_ECONFLICT if something does.
+ * *ino receives the file's inode, to remove it later only if it is still
+ * this file. */
+xporta_status xp_afile_publish_new(struct xp_afile *f, uint64_t *ino,
+                                   struct xp_err *err);
+/* Appends the content of `src` (open or suspended, not finished) to `dst`. */
+xporta_status xp_afile_append(struct xp_afile *dst, struct xp_afile *src,
+                              struct xp_err *err);
 
 /* fsync the directory that holds `path` (so a rename inside it is durable). */
 xporta_status xp_fsync_dir_of(const char *path, struct xp_err *err);

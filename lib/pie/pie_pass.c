@@ -616,8 +616,7 @@ static xporta_status first_next(struct pass *ps, xporta_pie_event *ev)
                      xporta_pie_reader_error(a->r));
             return st;
         }
-        if (ps->split &&
-            pie_reader_split(a->r, NULL, NULL) == PIE_SPLIT_MISSED)
+        if (ps->split && pie_reader_split(a->r, NULL, NULL) == PIE_SPLIT_MISSED)
             settle(ps, true); /* its work cannot be used: stop it now */
         xporta_checker_event(a->c, a->r, *ev);
         count(a, *ev);
@@ -669,8 +668,7 @@ static bool start_second(struct pass *ps, const char *path,
     xporta_pie_event ev;
     b->prefix_len = pl->prefix_len;
     if (open_half(ps, b, path, pl) != XPORTA_OK ||
-        xporta_pie_reader_next(b->r, &ev) != XPORTA_OK ||
-        ev != XPORTA_PIE_HOST)
+        xporta_pie_reader_next(b->r, &ev) != XPORTA_OK || ev != XPORTA_PIE_HOST)
         return false;
     xporta_checker_event(b->c, b->r, ev);
     count(b, ev);

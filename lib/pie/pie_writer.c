@@ -37,6 +37,10 @@
 
 enum { MAX_PENDING_FILES = 4096 };
 
+struct pie_half;
+static xporta_status commit_user_file(xporta_pie_writer *w);
+static void half_release(xporta_pie_writer *w);
+
 struct held {
     xporta_record rec;
     struct held *next;
@@ -94,8 +98,9 @@ struct xporta_pie_writer {
     uint32_t closed_kinds;
     xporta_kind cont_kind;
 
-    struct xp_set users; /* user@host written so far: no duplicates */
-    bool keep_part;      /* pie_writer_keep_part */
+    struct xp_set users;   /* user@host written so far: no duplicates */
+    bool keep_part;        /* pie_writer_keep_part */
+    struct pie_half *half; /* a second half's writer (xporta_pie_writer_fork) */
 
     xporta_diag_cb diag;
     void *diag_ud;
@@ -1141,7 +1146,7 @@ xporta_status xporta_pie_writer_end_user(xporta_pie_writer *w)
             st = emit(w, &w->user, "\n");
         /* Inside the working directory: visible only after commit. */
         if (st == XPORTA_OK)
-            st = xp_afile_commit(&w->user, w->user_secret, &w->err);
+            st = commit_user_file(w);
         if (w->user_secret)
             w->main_secret = true;
     }
@@ -1229,6 +1234,8 @@ xporta_status xporta_pie_writer_commit(xporta_pie_writer *w)
     xporta_status st = check_ok(w);
     if (st != XPORTA_OK)
         return st;
+    if (w->half)
+        return xp_fail(&w->err, XPORTA_EINVAL, "a second half is joined");
     if (w->in_user || w->in_host)
         return xp_fail(&w->err, XPORTA_EINVAL, "commit with a %s still open",
                        w->in_user ? "user" : "host");
@@ -1303,6 +1310,8 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
 {
     if (!w)
         return;
+    if (w->half)
+        half_release(w);
     if (w->keep_part && !w->committed)
         xp_afile_keep(&w->main);
     else
@@ -1331,4 +1340,287 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
     xp_arena_cleanup(&w->user_arena);
     xp_set_cleanup(&w->users);
     free(w);
+}
+
+/* ---- a second writer for a file's second half -----------------------------
+ *
+ * convert on two cores (the pass of pie_pass.c) gives the second half of a
+ * file its own writer, forked before anything is read: it stands where the
+ * first writer will be between two users of one host, and writes into parts
+ * of its own (a temporary file for what goes into the main file, one for
+ * the rest of that host's file) and into user files of its own (Prosody,
+ * the split layout), published only under names nothing has yet.  When the
+ * first half reaches the split, xporta_pie_writer_can_join() proves that
+ * the first writer is where the second began and that their output cannot
+ * clash (the same user, a host file of the same name); then
+ * xporta_pie_writer_join() appends the parts in order and takes over the
+ * rest.  Freed without a join, the second writer removes what it made.
+ */
+
+struct half_file {
+    char *path;
+    uint64_t ino;
+};
+
+struct pie_half {
+    char *host;              /* where it began: the first writer's host */
+    struct half_file *files; /* published user files */
+    size_t nfiles, capfiles;
+    bool joined;
+};
+
+static bool host_files(const xporta_pie_writer *w)
+{
+    return w->dialect == XPORTA_DIALECT_EJABBERD ||
+           (w->dialect == XPORTA_DIALECT_STANDARD &&
+            (w->flags & XPORTA_PIE_SPLIT));
+}
+
+/* A part: a temporary file beside the output (inside it when it is a
+ * directory), never published. */
+static xporta_status open_part(xporta_pie_writer *w, const xporta_pie_writer *a,
+                               struct xp_afile *f)
+{
+    char *base =
+        a->workdir ? xp_path_join(a->workdir, ".part") : xp_strdup(a->path);
+    if (!base)
+        return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    xporta_status st = xp_afile_open(f, base, &w->err);
+    free(base);
+    return st;
+}
+
+xporta_status xporta_pie_writer_fork(xporta_pie_writer *w, const char *host,
+                                     xporta_pie_writer **out)
+{
+    if (!w || !host || !out || w->half || w->committed || w->keep_part)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_pie_writer *b = writer_alloc(w->path, w->dialect, w->flags);
+    if (!b)
+        return XPORTA_ENOMEM;
+    b->half = calloc(1, sizeof *b->half);
+    b->host_jid = xp_strdup(host);
+    if (b->half)
+        b->half->host = xp_strdup(host);
+    if (w->workdir)
+        b->workdir = xp_strdup(w->workdir);
+    if (!b->half || !b->half->host || !b->host_jid ||
+        (w->workdir && !b->workdir)) {
+        xporta_pie_writer_free(b);
+        return XPORTA_ENOMEM;
+    }
+    b->in_host = true;
+    b->diag = w->diag;
+    b->diag_ud = w->diag_ud;
+    xporta_status st = XPORTA_OK;
+    if (w->dialect != XPORTA_DIALECT_PROSODY)
+        st = open_part(b, w, &b->main);
+    if (st == XPORTA_OK && host_files(w))
+        st = open_part(b, w, &b->host);
+    if (st != XPORTA_OK) {
+        xporta_pie_writer_free(b);
+        return st;
+    }
+    *out = b;
+    return XPORTA_OK;
+}
+
+/* Published only where nothing is yet (the first half may have written
+ * the same user), and remembered, to be removed if not joined. */
+static xporta_status commit_user_file(xporta_pie_writer *w)
+{
+    struct pie_half *h = w->half;
+    if (!h)
+        return xp_afile_commit(&w->user, w->user_secret, &w->err);
+    if (h->nfiles == h->capfiles) {
+        size_t cap = h->capfiles ? h->capfiles * 2 : 64;
+        struct half_file *f = realloc(h->files, cap * sizeof *f);
+        if (!f)
+            return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+        h->files = f;
+        h->capfiles = cap;
+    }
+    struct half_file *f = &h->files[h->nfiles];
+    f->path = xp_strdup(w->user.path);
+    if (!f->path)
+        return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    xporta_status st = xp_afile_finish(&w->user, w->user_secret, &w->err);
+    if (st == XPORTA_OK)
+        st = xp_afile_publish_new(&w->user, &f->ino, &w->err);
+    if (st != XPORTA_OK) {
+        free(f->path);
+        return st;
+    }
+    h->nfiles++;
+    return XPORTA_OK;
+}
+
+static bool parked_has(const xporta_pie_writer *w, const char *jid)
+{
+    for (size_t i = 0; i < w->nparked; i++)
+        if (strcmp(w->parked[i].jid, jid) == 0)
+            return true;
+    return false;
+}
+
+bool xporta_pie_writer_can_join(const xporta_pie_writer *w,
+                                const xporta_pie_writer *second)
+{
+    const xporta_pie_writer *b = second;
+    const struct pie_half *h = b ? b->half : NULL;
+    if (!w || !h || w->half || w->committed || w->keep_part ||
+        w->err.status != XPORTA_OK || b->err.status != XPORTA_OK ||
+        b->in_user || w->dialect != b->dialect || w->flags != b->flags)
+        return false;
+    /* Where the second began: inside its host, between two users. */
+    if (!w->in_host || w->in_user || !w->host_jid ||
+        strcmp(w->host_jid, h->host) != 0 ||
+        (host_files(w) && !afile_open(&w->host)))
+        return false;
+    /* Nothing the second wrote may clash with what the first did. */
+    for (size_t i = 0; i < b->users.cap; i++)
+        if (b->users.slots[i] && xp_set_has(&w->users, b->users.slots[i]))
+            return false;
+    for (size_t i = 0; i < b->nparked; i++)
+        if (strcmp(b->parked[i].jid, h->host) != 0 &&
+            parked_has(w, b->parked[i].jid))
+            return false;
+    if (b->in_host && strcmp(b->host_jid, h->host) != 0 &&
+        parked_has(w, b->host_jid))
+        return false;
+    return true;
+}
+
+/* Parks the first writer's current host file, as end_host does. */
+static xporta_status park_host(xporta_pie_writer *w)
+{
+    if (w->nparked == w->capparked) {
+        size_t cap = w->capparked ? w->capparked * 2 : 4;
+        if (cap > MAX_PENDING_FILES)
+            return xp_fail(&w->err, XPORTA_ETOOBIG, "too many hosts");
+        struct parked_host *p = realloc(w->parked, cap * sizeof *p);
+        if (!p)
+            return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+        w->parked = p;
+        w->capparked = cap;
+    }
+    struct parked_host *p = &w->parked[w->nparked];
+    p->jid = xp_strdup(w->host_jid);
+    if (!p->jid)
+        return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    xporta_status st = xp_afile_suspend(&w->host, &w->err);
+    p->file = w->host;
+    p->secret = w->host_secret;
+    w->nparked++;
+    afile_zero(&w->host);
+    return st;
+}
+
+/* The host files: the rest of the split host's appended to the first
+ * writer's, the second writer's other hosts taken over. */
+static xporta_status join_hosts(xporta_pie_writer *w, xporta_pie_writer *b)
+{
+    const char *split_host = b->half->host;
+    struct xp_afile *cont = NULL;
+    bool secret = false;
+    bool current = b->in_host && strcmp(b->host_jid, split_host) == 0;
+    if (current) {
+        cont = &b->host;
+        secret = b->host_secret;
+    }
+    for (size_t i = 0; !current && i < b->nparked; i++) {
+        if (strcmp(b->parked[i].jid, split_host) == 0) {
+            cont = &b->parked[i].file;
+            secret = b->parked[i].secret;
+        }
+    }
+    if (!cont)
+        return xp_fail(&w->err, XPORTA_EINVAL, "internal: no part for %s",
+                       split_host);
+    xporta_status st = xp_afile_append(&w->host, cont, &w->err);
+    xp_afile_abort(cont);
+    w->host_secret = w->host_secret || secret;
+    if (st == XPORTA_OK && !current) {
+        /* The second writer left that host: so does the first. */
+        st = park_host(w);
+        if (st == XPORTA_OK && b->in_host) {
+            w->host = b->host;
+            w->host_secret = b->host_secret;
+            afile_zero(&b->host);
+        }
+    }
+    for (size_t i = 0; st == XPORTA_OK && i < b->nparked; i++) {
+        if (strcmp(b->parked[i].jid, split_host) == 0)
+            continue;
+        if (w->nparked == w->capparked) {
+            size_t cap = w->capparked ? w->capparked * 2 : 4;
+            struct parked_host *p = realloc(w->parked, cap * sizeof *p);
+            if (!p)
+                return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+            w->parked = p;
+            w->capparked = cap;
+        }
+        w->parked[w->nparked++] = b->parked[i];
+        b->parked[i].jid = NULL;
+        afile_zero(&b->parked[i].file);
+    }
+    return st;
+}
+
+xporta_status xporta_pie_writer_join(xporta_pie_writer *w,
+                                     xporta_pie_writer *second)
+{
+    xporta_pie_writer *b = second;
+    if (!xporta_pie_writer_can_join(w, b))
+        return w ? xp_fail(&w->err, XPORTA_EINVAL, "writers cannot be joined")
+                 : XPORTA_EINVAL;
+    xporta_status st = XPORTA_OK;
+    if (afile_open(&b->main))
+        st = xp_afile_append(&w->main, &b->main, &w->err);
+    xp_afile_abort(&b->main);
+    if (st == XPORTA_OK && host_files(w))
+        st = join_hosts(w, b);
+    for (size_t i = 0; st == XPORTA_OK && i < b->users.cap; i++)
+        if (b->users.slots[i] && xp_set_add(&w->users, b->users.slots[i]) < 0)
+            st = xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    /* The user files it published are the output's now. */
+    b->half->joined = true;
+    w->bytes += b->bytes;
+    w->main_secret = w->main_secret || b->main_secret;
+    if (st == XPORTA_OK) {
+        free(w->host_jid);
+        w->host_jid = b->host_jid;
+        b->host_jid = NULL;
+        w->in_host = b->in_host;
+    }
+    return st;
+}
+
+/* A second writer goes: without a join, what it made goes too (a user
+ * file only if it is still the one it published). */
+static void half_release(xporta_pie_writer *w)
+{
+    struct pie_half *h = w->half;
+    for (size_t i = 0; i < h->nfiles; i++) {
+        struct stat sb;
+        const char *path = h->files[i].path;
+        if (!h->joined && lstat(path, &sb) == 0 &&
+            (uint64_t)sb.st_ino == h->files[i].ino) {
+            unlink(path);
+            char *dir = xp_path_dir(path);
+            /* A host directory of the split layout, if it made it. */
+            if (dir && w->workdir && strcmp(dir, w->workdir) != 0)
+                rmdir(dir);
+            free(dir);
+        }
+        free(h->files[i].path);
+    }
+    free(h->files);
+    free(h->host);
+    free(h);
+    w->half = NULL;
+    /* The directory is the first writer's. */
+    free(w->workdir);
+    w->workdir = NULL;
 }
