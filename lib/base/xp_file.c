@@ -356,15 +356,19 @@ xporta_status xp_afile_append(struct xp_afile *dst, struct xp_afile *src,
     int in = open(src->tmp, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return xp_fail(err, XPORTA_EIO, "%s: %s", src->tmp, strerror(errno));
-    bool plain = false; /* copy_file_range unavailable here: read, write */
+    /* copy_file_range where it works (not onto O_APPEND, as a resumed
+     * file is opened), else read and write. */
+    int fl = fcntl(dst->fd, F_GETFL);
+    bool plain = fl < 0 || (fl & O_APPEND);
     char *buf = NULL;
     for (;;) {
         ssize_t n = -1;
 #ifdef __linux__
         if (!plain) {
             n = copy_file_range(in, NULL, dst->fd, NULL, 1 << 30, 0);
-            if (n < 0 && (errno == EXDEV || errno == ENOSYS ||
-                          errno == EINVAL || errno == EOPNOTSUPP)) {
+            if (n < 0 &&
+                (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                 errno == EOPNOTSUPP || errno == EBADF)) {
                 plain = true;
                 continue;
             }

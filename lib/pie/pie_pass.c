@@ -242,7 +242,7 @@ void xporta_pass_mark(xporta_pass *p, uint64_t mark, bool extend)
         return;
     l->kind = LATE_MARK;
     l->mark = mark;
-    p->mark_open = true;
+    p->mark_open = extend; /* only a mark that may grow grows */
 }
 
 static void half_free(struct xporta_pass *h)
