@@ -58,6 +58,17 @@ struct pie_plan {
     size_t prefix_len;
 };
 bool pie_plan_split(int fd, uint64_t size, uint64_t from, struct pie_plan *pl);
+/* A place of the second half in the file's numbering: the split tag is at
+ * (first_line, first_col) there and at (at_line, at_col) in the file. */
+void pie_split_remap(unsigned long first_line, unsigned long first_col,
+                     unsigned long at_line, unsigned long at_col,
+                     unsigned long *line, unsigned long *col);
+/* The reader's errors read "FILE:LINE:COL: message" when they have a place
+ * (the first ":N:N: " ends the file name): its parts, or false. */
+bool pie_error_place(const char *m, size_t *file_len, unsigned long *line,
+                     unsigned long *col, const char **text);
+/* res->fatal_msg in its parts (fatal_file, _line, _col, _text). */
+void pie_split_fatal(xporta_check_result *res);
 /* Notes a reader gives once per file, so that a split file's second half
  * does not repeat them: the bits of those it gave so far. */
 enum { PIE_ONCE_VERSION = 1, PIE_ONCE_TEXT = 2 };

@@ -396,38 +396,10 @@ static void *second_thread(void *arg)
 /* ---- positions -------------------------------------------------------------
  */
 
-/* A position of the second half, in the file's numbering: the split tag is
- * at (first_line, first_col) there and at (line, col) in the file. */
 static void remap(const struct xporta_pass *h, unsigned long at_line,
                   unsigned long at_col, unsigned long *line, unsigned long *col)
 {
-    if (*line < h->first_line)
-        return; /* not after the split: cannot happen, left as it is */
-    if (*line == h->first_line)
-        *col = at_col + (*col >= h->first_col ? *col - h->first_col : 0);
-    *line = at_line + (*line - h->first_line);
-}
-
-/* The reader's errors read "FILE:LINE:COL: message" when they have a
- * place (the first ":N:N: " ends the file name): its parts, or false. */
-static bool error_place(const char *m, size_t *file_len, unsigned long *line,
-                        unsigned long *col, const char **text)
-{
-    for (const char *p = strchr(m, ':'); p; p = strchr(p + 1, ':')) {
-        char *end;
-        if (p[1] < '0' || p[1] > '9')
-            continue;
-        *line = strtoul(p + 1, &end, 10);
-        if (end[0] != ':' || end[1] < '0' || end[1] > '9')
-            continue;
-        *col = strtoul(end + 1, &end, 10);
-        if (end[0] != ':' || end[1] != ' ')
-            continue;
-        *file_len = (size_t)(p - m);
-        *text = end + 2;
-        return true;
-    }
-    return false;
+    pie_split_remap(h->first_line, h->first_col, at_line, at_col, line, col);
 }
 
 /* The second half's fatal error, its place in the split file remapped. */
@@ -438,8 +410,8 @@ static void remap_fatal(const struct xporta_pass *h, unsigned long at_line,
     size_t flen;
     unsigned long line, col;
     const char *text;
-    if (error_place(m, &flen, &line, &col, &text) && flen == strlen(h->path) &&
-        strncmp(m, h->path, flen) == 0) {
+    if (pie_error_place(m, &flen, &line, &col, &text) &&
+        flen == strlen(h->path) && strncmp(m, h->path, flen) == 0) {
         remap(h, at_line, at_col, &line, &col);
         snprintf(out, cap, "%s:%lu:%lu: %s", h->path, line, col, text);
     } else {
@@ -749,20 +721,6 @@ bool xporta_pass_is_second(const xporta_pass *p)
     return p && p->second;
 }
 
-/* The fatal error in its parts, for callers that print places their way. */
-static void split_fatal(xporta_check_result *res)
-{
-    const char *m = res->fatal_msg, *text;
-    size_t flen;
-    if (error_place(m, &flen, &res->fatal_line, &res->fatal_col, &text)) {
-        snprintf(res->fatal_file, sizeof res->fatal_file, "%.*s", (int)flen, m);
-        snprintf(res->fatal_text, sizeof res->fatal_text, "%s", text);
-    } else {
-        res->fatal_line = res->fatal_col = 0;
-        snprintf(res->fatal_text, sizeof res->fatal_text, "%s", m);
-    }
-}
-
 void xporta_pass_result(const xporta_pass *p, xporta_check_result *res)
 {
     if (!p || !res)
@@ -773,7 +731,7 @@ void xporta_pass_result(const xporta_pass *p, xporta_check_result *res)
     res->users = ps->a.users;
     res->records = ps->a.records;
     if (res->fatal != XPORTA_OK)
-        split_fatal(res);
+        pie_split_fatal(res);
 }
 
 void xporta_pass_free(xporta_pass *p)

@@ -2,10 +2,12 @@
  * Where to split a file between two readers (see pie_pass.c): a <user>
  * start tag near the middle, the <host> start tag above it and the root's,
  * found by searching bytes.  Only a guess: the first reader's parser proves
- * it when it gets there.
+ * it when it gets there.  And how places in the second half map to the
+ * file's.
  */
 #include <errno.h>
 #include <expat.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -228,4 +230,51 @@ done:
     }
     free(buf);
     return ok;
+}
+
+/* ---- places across the split ----------------------------------------------
+ */
+
+void pie_split_remap(unsigned long first_line, unsigned long first_col,
+                     unsigned long at_line, unsigned long at_col,
+                     unsigned long *line, unsigned long *col)
+{
+    if (*line < first_line)
+        return; /* not after the split: cannot happen, left as it is */
+    if (*line == first_line)
+        *col = at_col + (*col >= first_col ? *col - first_col : 0);
+    *line = at_line + (*line - first_line);
+}
+
+bool pie_error_place(const char *m, size_t *file_len, unsigned long *line,
+                     unsigned long *col, const char **text)
+{
+    for (const char *p = strchr(m, ':'); p; p = strchr(p + 1, ':')) {
+        char *end;
+        if (p[1] < '0' || p[1] > '9')
+            continue;
+        *line = strtoul(p + 1, &end, 10);
+        if (end[0] != ':' || end[1] < '0' || end[1] > '9')
+            continue;
+        *col = strtoul(end + 1, &end, 10);
+        if (end[0] != ':' || end[1] != ' ')
+            continue;
+        *file_len = (size_t)(p - m);
+        *text = end + 2;
+        return true;
+    }
+    return false;
+}
+
+void pie_split_fatal(xporta_check_result *res)
+{
+    const char *m = res->fatal_msg, *text;
+    size_t flen;
+    if (pie_error_place(m, &flen, &res->fatal_line, &res->fatal_col, &text)) {
+        snprintf(res->fatal_file, sizeof res->fatal_file, "%.*s", (int)flen, m);
+        snprintf(res->fatal_text, sizeof res->fatal_text, "%s", text);
+    } else {
+        res->fatal_line = res->fatal_col = 0;
+        snprintf(res->fatal_text, sizeof res->fatal_text, "%s", m);
+    }
 }

@@ -3,8 +3,6 @@
  * same on stdout and stderr and write the same files, byte for byte, and
  * nothing else.  The commands run in process (cli/ is linked in), with the
  * CLI's split knobs set as the tests of check set xporta_check_file's. */
-#include <dirent.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +10,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_inproc.h"
 #include "test_util.h"
 
-static char *dir; /* on tmpfs when there is one: convert syncs */
+static char *dir; /* the runs' (cli_inproc_dir) */
 
 struct text {
     char *s;
@@ -38,180 +37,37 @@ static void adds(struct text *t, const char *s)
     add(t, s, strlen(s));
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every file and directory under `path`: name, mode, content. */
-static void dump(struct text *t, const char *path, const char *rel)
-{
-    DIR *d = opendir(path);
-    assert_non_null(d);
-    char **names = NULL;
-    size_t n = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        names = realloc(names, (n + 1) * sizeof *names);
-        names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof *names, by_name);
-    for (size_t i = 0; i < n; i++) {
-        char full[4096], sub[4096], head[4200];
-        struct stat sb;
-        snprintf(full, sizeof full, "%s/%s", path, names[i]);
-        snprintf(sub, sizeof sub, "%s%s", rel, names[i]);
-        assert_int_equal(lstat(full, &sb), 0);
-        snprintf(head, sizeof head, "== %s %o\n", sub,
-                 (unsigned)(sb.st_mode & 07777));
-        adds(t, head);
-        if (S_ISDIR(sb.st_mode)) {
-            strcat(sub, "/");
-            dump(t, full, sub);
-        } else {
-            size_t len;
-            char *data = slurp(full, &len);
-            assert_non_null(data);
-            add(t, data, len);
-            free(data);
-        }
-        free(names[i]);
-    }
-    free(names);
-}
-
-static char *take_fd(int fd)
-{
-    struct text t = {0};
-    char buf[4096];
-    ssize_t n;
-    adds(&t, "");
-    lseek(fd, 0, SEEK_SET);
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        add(&t, buf, (size_t)n);
-    close(fd);
-    return t.s;
-}
-
-/* The time convert reports ("in 0.0 s") is not part of the output. */
-static void untime(char *s)
-{
-    for (char *p = strstr(s, " in "); p; p = strstr(p + 1, " in ")) {
-        char *q = p + 4;
-        while ((*q >= '0' && *q <= '9') || *q == '.')
-            q++;
-        if (q > p + 4 && strncmp(q, " s", 2) == 0)
-            memset(p + 4, '#', (size_t)(q - p - 4));
-    }
-}
-
-struct outcome {
-    int rc;
-    unsigned threads;
-    char *text; /* exit code, stdout, stderr and the files written */
-};
-
-typedef int (*command)(int argc, char **argv);
-
-/* Runs a command in a fresh directory (outputs are named relative to it,
- * so that messages and XInclude names are the same every time). */
-static struct outcome run(command cmd, const char *const *args,
-                          unsigned threads, uint64_t from)
-{
-    static unsigned serial;
-    char here[4096], work[4096];
-    struct outcome o = {0};
-    struct text t = {0};
-    char *argv[64];
-    int argc = 0;
-    snprintf(work, sizeof work, "%s/run-%u", dir, serial++);
-    assert_int_equal(mkdir(work, 0700), 0);
-    assert_non_null(getcwd(here, sizeof here));
-    assert_int_equal(chdir(work), 0);
-    argv[argc++] = strdup("cmd");
-    for (size_t i = 0; args[i]; i++)
-        argv[argc++] = strdup(args[i]);
-    argv[argc++] = strdup("--threads");
-    argv[argc++] = strdup(threads == 1 ? "1" : "2");
-    argv[argc] = NULL;
-    cli_verbose = 0;
-    cli_split_min_bytes = 1;
-    cli_split_from = from;
-    cli_threads_used = 0;
-
-    fflush(stdout);
-    fflush(stderr);
-    int keep_out = dup(1), keep_err = dup(2);
-    FILE *out = tmpfile(), *err = tmpfile();
-    assert_non_null(out);
-    assert_non_null(err);
-    dup2(fileno(out), 1);
-    dup2(fileno(err), 2);
-    o.rc = cmd(argc, argv);
-    fflush(stdout);
-    fflush(stderr);
-    dup2(keep_out, 1);
-    dup2(keep_err, 2);
-    close(keep_out);
-    close(keep_err);
-    o.threads = cli_threads_used;
-
-    char *sout = take_fd(dup(fileno(out))), *serr = take_fd(dup(fileno(err)));
-    fclose(out);
-    fclose(err);
-    untime(serr);
-    char head[64];
-    snprintf(head, sizeof head, "exit %d\n-- stdout\n", o.rc);
-    adds(&t, head);
-    adds(&t, sout);
-    adds(&t, "-- stderr\n");
-    adds(&t, serr);
-    adds(&t, "-- files\n");
-    free(sout);
-    free(serr);
-    assert_int_equal(chdir(here), 0);
-    dump(&t, work, "");
-    rm_rf(work);
-    for (int i = 0; i < argc; i++)
-        free(argv[i]);
-    o.text = t.s;
-    return o;
-}
-
 /* For every place a split can be (the first "<user" at or past the place
  * sought: so each "<user" of the first input is one), two threads do
  * what one does.  Returns how many really ran on two. */
-static unsigned long every_split(command cmd, const char *const *args,
+static unsigned long every_split(cli_inproc_cmd cmd, const char *const *args,
                                  const char *first_input)
 {
     size_t len;
     char *data = slurp(first_input, &len);
     assert_non_null(data);
-    struct outcome want = run(cmd, args, 1, 0);
-    assert_int_equal(want.threads, 1);
+    unsigned used;
+    char *want = cli_inproc_run(dir, cmd, args, 1, 0, &used);
+    assert_int_equal(used, 1);
     unsigned long split = 0;
     for (size_t at = 1; at + 5 <= len; at++) {
         if (memcmp(data + at, "<user", 5) != 0)
             continue;
-        struct outcome got = run(cmd, args, 2, at);
-        if (strcmp(got.text, want.text) != 0) {
+        char *got = cli_inproc_run(dir, cmd, args, 2, at, &used);
+        if (strcmp(got, want) != 0) {
             fprintf(stderr, "split at byte %zu differs:", at);
             for (size_t i = 0; args[i]; i++)
                 fprintf(stderr, " %s", args[i]);
             fprintf(stderr, "\n");
             if (getenv("XPORTA_TEST_SHOW"))
-                fprintf(stderr, "--- one thread:\n%s--- two:\n%s", want.text,
-                        got.text);
-            assert_text_equal(got.text, want.text);
+                fprintf(stderr, "--- one thread:\n%s--- two:\n%s", want, got);
+            assert_text_equal(got, want);
         }
-        if (got.threads == 2)
+        if (used == 2)
             split++;
-        free(got.text);
+        free(got);
     }
-    free(want.text);
+    free(want);
     free(data);
     return split;
 }
@@ -361,7 +217,7 @@ static const char *const convert_variants[][6] = {
 };
 
 /* args = variant + inputs. */
-static unsigned long try_all(command cmd, const char *const *variant,
+static unsigned long try_all(cli_inproc_cmd cmd, const char *const *variant,
                              const char *const *inputs)
 {
     const char *args[32];
@@ -521,16 +377,14 @@ static void renamed_hosts(void **state)
 static int setup(void **state)
 {
     (void)state;
-    char tmpl[] = "/dev/shm/xporta-split-XXXXXX";
-    dir = access("/dev/shm", W_OK) == 0 ? mkdtemp(tmpl) : NULL;
-    dir = dir ? strdup(dir) : make_tmpdir();
+    dir = cli_inproc_dir("xporta-split");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    rm_rf(dir);
+    cli_inproc_rm(dir);
     free(dir);
     return 0;
 }
