@@ -410,7 +410,8 @@ static xporta_status serialize_open(struct xp_buf *out, const xp_elem *e,
     xporta_status st = xp_buf_addc(out, '<');
     if (st == XPORTA_OK)
         st = xp_buf_adds(out, e->name);
-    if (st == XPORTA_OK && strcmp(e->ns, parent_ns) != 0) {
+    if (st == XPORTA_OK && e->ns != parent_ns &&
+        strcmp(e->ns, parent_ns) != 0) {
         st = xp_buf_adds(out, " xmlns='");
         if (st == XPORTA_OK)
             st = xp_xml_escape_attr(out, e->ns);
