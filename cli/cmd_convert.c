@@ -710,13 +710,19 @@ static void *conv_fork(void *first, const char *host, xporta_pass *second)
     return b;
 }
 
+/* The first half is where a second half begins: in its host, not left
+ * out, nothing pending that would begin another host. */
+static bool conv_first_ready(const struct conv *a)
+{
+    return !a->skip_host && !a->host_held.n && !a->host_held.more &&
+           (!a->pending_host ||
+            (a->host && strcmp(a->pending_host, a->host) == 0));
+}
+
 static bool conv_can_join(const void *first, const void *second)
 {
     const struct conv *a = first, *b = second;
-    return !a->skip_host && !a->host_held.n && !a->host_held.more &&
-           (!a->pending_host ||
-            (a->host && strcmp(a->pending_host, a->host) == 0)) &&
-           xporta_pie_writer_can_join(a->w, b->w);
+    return conv_first_ready(a) && xporta_pie_writer_can_join(a->w, b->w);
 }
 
 static void conv_replay(void *first, void *second, uint64_t mark)
@@ -746,6 +752,16 @@ static void conv_join(void *first, void *second)
     move_held(&a->host_held, &b->host_held);
 }
 
+/* While the second half writes: its big part appended ahead. */
+static void conv_wait(void *first, void *second)
+{
+    struct conv *a = first;
+    const struct conv *b = second; /* b->w only: set before it ran */
+    if (conv_first_ready(a))
+        xporta_pie_writer_join_ahead(a->w, b->w);
+}
+
 static const xporta_pass_ops conv_ops = {
-    conv_fork, conv_run, conv_can_join, conv_replay, conv_join, conv_drop,
+    conv_fork, conv_run,  conv_can_join, conv_replay,
+    conv_join, conv_drop, conv_wait,
 };

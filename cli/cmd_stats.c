@@ -353,7 +353,8 @@ static void stats_drop(void *second)
 }
 
 static const xporta_pass_ops stats_ops = {
-    stats_fork, stats_run, stats_can_join, stats_replay, stats_join, stats_drop,
+    stats_fork, stats_run,  stats_can_join, stats_replay,
+    stats_join, stats_drop, NULL,
 };
 
 int cmd_stats(int argc, char **argv)

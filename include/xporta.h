@@ -335,6 +335,12 @@ XPORTA_API bool xporta_pie_writer_can_join(const xporta_pie_writer *w,
  * stands; `second` is then only to be freed.  An error is w's. */
 XPORTA_API xporta_status xporta_pie_writer_join(xporta_pie_writer *w,
                                                 xporta_pie_writer *second);
+/* While `second` still writes (on its thread): appends to `w`'s output
+ * what second has written so far of what the join will append, so that the
+ * join has less left to do.  Anything done with `w` but the join undoes
+ * it (the output is cut back).  Only reads what second publishes. */
+XPORTA_API xporta_status xporta_pie_writer_join_ahead(
+    xporta_pie_writer *w, const xporta_pie_writer *second);
 
 /* ==== filter (the middle of `read -> filter -> write`) =================== */
 
@@ -479,6 +485,12 @@ typedef struct {
     void (*join)(void *first, void *second);
     /* Frees a second state: after `join`, or unused (undoing its work). */
     void (*drop)(void *second);
+    /* May be NULL.  Called now and then on the first half's thread once it
+     * has reached the split point, while the second half still runs (and
+     * once more when it has ended): work the join can do ahead, reading only
+     * what the second half publishes for it; anything `first` does next
+     * but the join must undo it. */
+    void (*wait)(void *first, void *second);
 } xporta_pass_ops;
 
 typedef struct {

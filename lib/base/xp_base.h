@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -173,6 +174,9 @@ struct xp_afile {
     char *tmp;
     struct xp_buf out; /* write-behind buffer */
     uint64_t written;
+    /* When set: the length of the temporary file, stored after every write
+     * to it, for a reader on another thread. */
+    _Atomic uint64_t *flushed;
 };
 
 xporta_status xp_afile_open(struct xp_afile *f, const char *path,
@@ -215,9 +219,17 @@ void xp_afile_abort(struct xp_afile *f);
  * this file. */
 xporta_status xp_afile_publish_new(struct xp_afile *f, uint64_t *ino,
                                    struct xp_err *err);
-/* Appends the content of `src` (open or suspended, not finished) to `dst`. */
+/* Appends the content of `src` (open or suspended, not finished) to `dst`,
+ * from byte `from` of it. */
 xporta_status xp_afile_append(struct xp_afile *dst, struct xp_afile *src,
-                              struct xp_err *err);
+                              uint64_t from, struct xp_err *err);
+/* Appends bytes [from, to) of the file at `path` to `dst` (flushed first). */
+xporta_status xp_afile_append_range(struct xp_afile *dst, const char *path,
+                                    uint64_t from, uint64_t to,
+                                    struct xp_err *err);
+/* Cuts `f` back to `len` bytes (what it held before an append). */
+xporta_status xp_afile_truncate(struct xp_afile *f, uint64_t len,
+                                struct xp_err *err);
 
 /* fsync the directory that holds `path` (so a rename inside it is durable). */
 xporta_status xp_fsync_dir_of(const char *path, struct xp_err *err);

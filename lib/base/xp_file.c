@@ -77,6 +77,7 @@ xporta_status xp_afile_open(struct xp_afile *f, const char *path,
     f->fd = -1;
     f->tmp = NULL;
     f->written = 0;
+    f->flushed = NULL;
     xp_buf_init(&f->out, AFILE_BUFFER * 2);
     f->path = xp_strdup(path);
     f->tmp = malloc(n + sizeof ".tmp-XXXXXX");
@@ -107,6 +108,7 @@ xporta_status xp_afile_open_part(struct xp_afile *f, const char *path,
 {
     f->fd = -1;
     f->written = 0;
+    f->flushed = NULL;
     xp_buf_init(&f->out, AFILE_BUFFER * 2);
     f->path = xp_strdup(path);
     f->tmp = xp_strdup(part);
@@ -170,6 +172,8 @@ static xporta_status afile_flush(struct xp_afile *f, struct xp_err *err)
         off += (size_t)w;
     }
     xp_buf_reset(&f->out);
+    if (f->flushed)
+        atomic_store_explicit(f->flushed, f->written, memory_order_release);
     return XPORTA_OK;
 }
 
@@ -198,6 +202,8 @@ xporta_status xp_afile_write(struct xp_afile *f, const void *p, size_t n,
             s += w;
             n -= (size_t)w;
         }
+        if (f->flushed)
+            atomic_store_explicit(f->flushed, f->written, memory_order_release);
         return XPORTA_OK;
     }
     if (xp_buf_add(&f->out, p, n) != XPORTA_OK)
@@ -340,33 +346,33 @@ xporta_status xp_afile_publish_new(struct xp_afile *f, uint64_t *ino,
     return st;
 }
 
-xporta_status xp_afile_append(struct xp_afile *dst, struct xp_afile *src,
-                              struct xp_err *err)
+xporta_status xp_afile_append_range(struct xp_afile *dst, const char *path,
+                                    uint64_t from, uint64_t to,
+                                    struct xp_err *err)
 {
     enum { CHUNK = 1 << 20 };
-    if (dst->fd < 0 || !src->tmp)
-        return xp_fail(err, XPORTA_EINVAL, "append to or from a closed file");
+    if (dst->fd < 0)
+        return xp_fail(err, XPORTA_EINVAL, "append to a closed file");
     xporta_status st = afile_flush(dst, err);
-    if (st == XPORTA_OK && src->fd >= 0)
-        st = afile_flush(src, err);
-    if (st != XPORTA_OK)
+    if (st != XPORTA_OK || from >= to)
         return st;
     /* read and write: copy_file_range was slower here (ext4 without
      * reflinks splices page by page) and refuses O_APPEND targets. */
-    int in = open(src->tmp, O_RDONLY | O_CLOEXEC);
+    int in = open(path, O_RDONLY | O_CLOEXEC);
     if (in < 0)
-        return xp_fail(err, XPORTA_EIO, "%s: %s", src->tmp, strerror(errno));
+        return xp_fail(err, XPORTA_EIO, "%s: %s", path, strerror(errno));
     char *buf = malloc(CHUNK);
     if (!buf) {
         close(in);
         return xp_fail(err, XPORTA_ENOMEM, "out of memory");
     }
-    for (;;) {
-        ssize_t n = read(in, buf, CHUNK);
+    while (from < to) {
+        size_t want = to - from < CHUNK ? (size_t)(to - from) : CHUNK;
+        ssize_t n = pread(in, buf, want, (off_t)from);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            st = xp_fail(err, XPORTA_EIO, "%s: %s", src->tmp, strerror(errno));
+            st = xp_fail(err, XPORTA_EIO, "%s: %s", path, strerror(errno));
             break;
         }
         if (n == 0)
@@ -385,8 +391,36 @@ xporta_status xp_afile_append(struct xp_afile *dst, struct xp_afile *src,
         if (st != XPORTA_OK)
             break;
         dst->written += (uint64_t)n;
+        from += (uint64_t)n;
     }
     free(buf);
     close(in);
     return st;
+}
+
+xporta_status xp_afile_append(struct xp_afile *dst, struct xp_afile *src,
+                              uint64_t from, struct xp_err *err)
+{
+    if (!src->tmp)
+        return xp_fail(err, XPORTA_EINVAL, "append from a closed file");
+    xporta_status st = src->fd >= 0 ? afile_flush(src, err) : XPORTA_OK;
+    return st == XPORTA_OK
+               ? xp_afile_append_range(dst, src->tmp, from, UINT64_MAX, err)
+               : st;
+}
+
+xporta_status xp_afile_truncate(struct xp_afile *f, uint64_t len,
+                                struct xp_err *err)
+{
+    if (f->fd < 0)
+        return xp_fail(err, XPORTA_EINVAL, "truncate of a closed file");
+    xporta_status st = afile_flush(f, err);
+    if (st != XPORTA_OK)
+        return st;
+    if (ftruncate(f->fd, (off_t)len) != 0 ||
+        lseek(f->fd, (off_t)len, SEEK_SET) < 0)
+        return xp_fail(err, XPORTA_EIO, "%s: truncate: %s", f->path,
+                       strerror(errno));
+    f->written = len;
+    return XPORTA_OK;
 }

@@ -53,7 +53,7 @@ enum {
     LATE_DIAGS_MAX = 100000,   /* second half's diagnostics held back */
     LATE_BYTES_MAX = 16 << 20, /* ... and the bytes all its items take */
     PROGRESS_EVERY = 1024,     /* events between progress calls */
-    WAIT_TICK_NS = 100000000,  /* progress while waiting for the second */
+    WAIT_TICK_NS = 50000000,   /* progress (and work) while waiting */
 };
 #define SPLIT_MIN_DEFAULT ((uint64_t)64 << 20)
 
@@ -432,10 +432,16 @@ static void progress(struct pass *ps, bool with_b)
     ps->o.check.progress(done, ps->o.check.progress_userdata);
 }
 
-/* Waits for the second half, reporting progress meanwhile. */
-static void wait_for(struct pass *ps)
+/* Waits for the second half, reporting progress meanwhile.  At the split
+ * point the caller's `wait` may do work ahead: it runs before each wait and
+ * once more at the end. */
+static void wait_for(struct pass *ps, bool at_split)
 {
     struct xporta_pass *b = &ps->b;
+    const xporta_pass_ops *ops = ps->o.ops;
+    bool work = at_split && ops && ops->wait && b->state;
+    if (work)
+        ops->wait(ps->first, b->state);
     pthread_mutex_lock(&b->lock);
     while (!b->finished) {
         struct timespec until;
@@ -449,11 +455,15 @@ static void wait_for(struct pass *ps)
         if (!b->finished) {
             pthread_mutex_unlock(&b->lock);
             progress(ps, true);
+            if (work)
+                ops->wait(ps->first, b->state);
             pthread_mutex_lock(&b->lock);
         }
     }
     pthread_mutex_unlock(&b->lock);
     pthread_join(ps->tid, NULL);
+    if (work)
+        ops->wait(ps->first, b->state);
 }
 
 /* Stops the second half (if it runs) and forgets it, undoing its work. */
@@ -463,7 +473,7 @@ static void settle(struct pass *ps, bool cancel)
         return;
     if (cancel)
         atomic_store(&ps->cancel, true);
-    wait_for(ps);
+    wait_for(ps, false);
     ps->split = false;
     if (ps->b.state && ps->o.ops)
         ps->o.ops->drop(ps->b.state);
@@ -543,7 +553,7 @@ static void merge(struct pass *ps)
  * reading alone.  *merged tells which. */
 static xporta_status at_split(struct pass *ps, bool *merged)
 {
-    wait_for(ps);
+    wait_for(ps, true);
     *merged = mergeable(ps);
     if (*merged) {
         merge(ps);

@@ -38,8 +38,10 @@
 enum { MAX_PENDING_FILES = 4096 };
 
 struct pie_half;
+struct pie_ahead;
 static xporta_status commit_user_file(xporta_pie_writer *w);
 static void half_release(xporta_pie_writer *w);
+static void drop_ahead(xporta_pie_writer *w);
 
 struct held {
     xporta_record rec;
@@ -101,6 +103,7 @@ struct xporta_pie_writer {
     struct xp_set users;   /* user@host written so far: no duplicates */
     bool keep_part;        /* pie_writer_keep_part */
     struct pie_half *half; /* a second half's writer (xporta_pie_writer_fork) */
+    struct pie_ahead *ahead; /* xporta_pie_writer_join_ahead */
 
     xporta_diag_cb diag;
     void *diag_ud;
@@ -616,6 +619,8 @@ static xporta_status check_ok(xporta_pie_writer *w)
         return XPORTA_EINVAL;
     if (w->committed)
         return xp_fail(&w->err, XPORTA_EINVAL, "writer already committed");
+    if (w->ahead)
+        drop_ahead(w);
     return w->err.status;
 }
 
@@ -1312,6 +1317,7 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
         return;
     if (w->half)
         half_release(w);
+    free(w->ahead);
     if (w->keep_part && !w->committed)
         xp_afile_keep(&w->main);
     else
@@ -1367,6 +1373,18 @@ struct pie_half {
     struct half_file *files; /* published user files */
     size_t nfiles, capfiles;
     bool joined;
+    /* The parts (temporary names) and their lengths on disk, published
+     * for xporta_pie_writer_join_ahead on the first writer's thread. */
+    char *main_part, *cont_part;
+    _Atomic uint64_t main_flushed, cont_flushed;
+};
+
+/* The first writer's copy, made ahead, of the beginning of the second's
+ * big part: `done` bytes appended to `to` from its length `base`. */
+struct pie_ahead {
+    const struct pie_half *from; /* only compared */
+    struct xp_afile *to;
+    uint64_t base, done;
 };
 
 static bool host_files(const xporta_pie_writer *w)
@@ -1396,6 +1414,8 @@ xporta_status xporta_pie_writer_fork(xporta_pie_writer *w, const char *host,
     if (!w || !host || !out || w->half || w->committed || w->keep_part)
         return XPORTA_EINVAL;
     *out = NULL;
+    if (w->ahead)
+        drop_ahead(w); /* for a second half that was not joined */
     xporta_pie_writer *b = writer_alloc(w->path, w->dialect, w->flags);
     if (!b)
         return XPORTA_ENOMEM;
@@ -1414,10 +1434,20 @@ xporta_status xporta_pie_writer_fork(xporta_pie_writer *w, const char *host,
     b->diag = w->diag;
     b->diag_ud = w->diag_ud;
     xporta_status st = XPORTA_OK;
-    if (w->dialect != XPORTA_DIALECT_PROSODY)
+    atomic_init(&b->half->main_flushed, 0);
+    atomic_init(&b->half->cont_flushed, 0);
+    if (w->dialect != XPORTA_DIALECT_PROSODY) {
         st = open_part(b, w, &b->main);
-    if (st == XPORTA_OK && host_files(w))
+        b->main.flushed = &b->half->main_flushed;
+        if (st == XPORTA_OK && !(b->half->main_part = xp_strdup(b->main.tmp)))
+            st = XPORTA_ENOMEM;
+    }
+    if (st == XPORTA_OK && host_files(w)) {
         st = open_part(b, w, &b->host);
+        b->host.flushed = &b->half->cont_flushed;
+        if (st == XPORTA_OK && !(b->half->cont_part = xp_strdup(b->host.tmp)))
+            st = XPORTA_ENOMEM;
+    }
     if (st != XPORTA_OK) {
         xporta_pie_writer_free(b);
         return st;
@@ -1538,7 +1568,8 @@ static xporta_status join_hosts(xporta_pie_writer *w, xporta_pie_writer *b)
     if (!cont)
         return xp_fail(&w->err, XPORTA_EINVAL, "internal: no part for %s",
                        split_host);
-    xporta_status st = xp_afile_append(&w->host, cont, &w->err);
+    uint64_t skip = w->ahead && w->ahead->to == &w->host ? w->ahead->done : 0;
+    xporta_status st = xp_afile_append(&w->host, cont, skip, &w->err);
     xp_afile_abort(cont);
     w->host_secret = w->host_secret || secret;
     if (st == XPORTA_OK && !current) {
@@ -1576,11 +1607,16 @@ xporta_status xporta_pie_writer_join(xporta_pie_writer *w,
         return w ? xp_fail(&w->err, XPORTA_EINVAL, "writers cannot be joined")
                  : XPORTA_EINVAL;
     xporta_status st = XPORTA_OK;
+    if (w->ahead && w->ahead->from != b->half)
+        drop_ahead(w);
+    uint64_t skip = w->ahead && w->ahead->to == &w->main ? w->ahead->done : 0;
     if (afile_open(&b->main))
-        st = xp_afile_append(&w->main, &b->main, &w->err);
+        st = xp_afile_append(&w->main, &b->main, skip, &w->err);
     xp_afile_abort(&b->main);
     if (st == XPORTA_OK && host_files(w))
         st = join_hosts(w, b);
+    free(w->ahead); /* used: nothing to undo */
+    w->ahead = NULL;
     for (size_t i = 0; st == XPORTA_OK && i < b->users.cap; i++)
         if (b->users.slots[i] && xp_set_add(&w->users, b->users.slots[i]) < 0)
             st = xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
@@ -1618,9 +1654,59 @@ static void half_release(xporta_pie_writer *w)
     }
     free(h->files);
     free(h->host);
+    free(h->main_part);
+    free(h->cont_part);
     free(h);
     w->half = NULL;
     /* The directory is the first writer's. */
     free(w->workdir);
     w->workdir = NULL;
+}
+
+/* Appends what the second writer has flushed so far of the part the join
+ * will append (the main file's, or the split host's file's), while it still
+ * writes: the join then has only the rest to copy. */
+xporta_status xporta_pie_writer_join_ahead(xporta_pie_writer *w,
+                                           const xporta_pie_writer *second)
+{
+    const struct pie_half *h = second ? second->half : NULL;
+    if (!w || !h || w->half || w->committed || w->err.status != XPORTA_OK ||
+        !w->in_host || w->in_user || !w->host_jid ||
+        strcmp(w->host_jid, h->host) != 0 ||
+        w->dialect == XPORTA_DIALECT_PROSODY)
+        return XPORTA_OK; /* no join, or nothing big to append */
+    struct xp_afile *to = host_files(w) ? &w->host : &w->main;
+    const char *part = host_files(w) ? h->cont_part : h->main_part;
+    const _Atomic uint64_t *flushed =
+        host_files(w) ? &h->cont_flushed : &h->main_flushed;
+    if (w->ahead && (w->ahead->from != h || w->ahead->to != to))
+        drop_ahead(w);
+    if (!afile_open(to) || !part || w->err.status != XPORTA_OK)
+        return w->err.status;
+    if (!w->ahead) {
+        w->ahead = calloc(1, sizeof *w->ahead);
+        if (!w->ahead)
+            return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+        w->ahead->from = h;
+        w->ahead->to = to;
+        w->ahead->base = to->written;
+    }
+    uint64_t avail = atomic_load_explicit(flushed, memory_order_acquire);
+    if (avail <= w->ahead->done)
+        return XPORTA_OK;
+    uint64_t before = to->written;
+    xporta_status st =
+        xp_afile_append_range(to, part, w->ahead->done, avail, &w->err);
+    w->ahead->done += to->written - before;
+    return st;
+}
+
+/* The join did not come: the copy made ahead goes. */
+static void drop_ahead(xporta_pie_writer *w)
+{
+    struct pie_ahead *a = w->ahead;
+    w->ahead = NULL;
+    if (w->err.status == XPORTA_OK)
+        xp_afile_truncate(a->to, a->base, &w->err);
+    free(a);
 }
