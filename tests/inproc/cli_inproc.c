@@ -132,6 +132,15 @@ static void dump(struct text *t, const char *path, const char *rel)
     free(names);
 }
 
+/* Neither is a temporary name (mkstemp's six characters), which an error
+ * may mention: two runs never share one. */
+static void untemp(char *s)
+{
+    for (char *p = strstr(s, ".tmp-"); p; p = strstr(p + 1, ".tmp-"))
+        for (size_t i = 5; i < 11 && p[i] && p[i] != '\n'; i++)
+            p[i] = '#';
+}
+
 /* The time convert reports ("in 0.0 s") is not part of the output. */
 static void untime(char *s)
 {
@@ -201,6 +210,7 @@ char *cli_inproc_run(const char *dir, cli_inproc_cmd cmd,
 
     char *sout = take(out), *serr = take(err);
     untime(serr);
+    untemp(serr);
     char head[64];
     snprintf(head, sizeof head, "exit %d\n-- stdout\n", rc);
     adds(&t, head);

@@ -19,8 +19,9 @@ void cli_inproc_rm(const char *path);
  * directory under `dir` (outputs named relative to it are the same every
  * time), the split sought from `split_from` (0: the library's default)
  * with no minimum size.  Returns its exit code, stdout, stderr (with the
- * time convert reports masked) and every file left in that directory with
- * its mode and content; *used gets how many threads read a file. */
+ * time convert reports and temporary names masked) and every file left in that
+ * directory with its mode and content; *used gets how many threads read a file.
+ */
 char *cli_inproc_run(const char *dir, cli_inproc_cmd cmd,
                      const char *const *args, unsigned threads,
                      uint64_t split_from, unsigned *used);
