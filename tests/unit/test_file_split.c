@@ -13,7 +13,8 @@
 #include "cli_inproc.h"
 #include "test_util.h"
 
-static char *dir; /* the runs' (cli_inproc_dir) */
+static char *dir;          /* the runs' (cli_inproc_dir) */
+static unsigned long runs; /* two-thread runs, for XPORTA_TEST_SHOW */
 
 struct text {
     char *s;
@@ -54,6 +55,7 @@ static unsigned long every_split(cli_inproc_cmd cmd, const char *const *args,
         if (memcmp(data + at, "<user", 5) != 0)
             continue;
         char *got = cli_inproc_run(dir, cmd, args, 2, at, &used);
+        runs++;
         if (strcmp(got, want) != 0) {
             fprintf(stderr, "split at byte %zu differs:", at);
             for (size_t i = 0; args[i]; i++)
@@ -229,7 +231,7 @@ static unsigned long try_all(cli_inproc_cmd cmd, const char *const *variant,
     args[n] = NULL;
     unsigned long got = every_split(cmd, args, inputs[0]);
     if (getenv("XPORTA_TEST_SHOW")) {
-        fprintf(stderr, "%lu splits:", got);
+        fprintf(stderr, "%lu splits (of %lu runs so far):", got, runs);
         for (size_t i = 0; args[i]; i++)
             fprintf(stderr, " %s", args[i]);
         fprintf(stderr, "\n");
