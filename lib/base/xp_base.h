@@ -213,10 +213,10 @@ xporta_status xp_afile_suspend(struct xp_afile *f, struct xp_err *err);
 xporta_status xp_afile_resume(struct xp_afile *f, struct xp_err *err);
 /* Removes the temporary file unless committed.  Safe to call twice. */
 void xp_afile_abort(struct xp_afile *f);
-/* Publishes a finished file only if nothing has its name yet (a hard link,
- * then the temporary name goes): XPORTA_ECONFLICT if something does.
- * *ino receives the file's inode, to remove it later only if it is still
- * this file. */
+/* Publishes a finished (or lazily finished) file only if nothing has its name
+ * yet (a hard link, then the temporary name goes): XPORTA_ECONFLICT if
+ * something does.  *ino receives the file's inode, to remove it later only
+ * if it is still this file.  The directory is the caller's to sync. */
 xporta_status xp_afile_publish_new(struct xp_afile *f, uint64_t *ino,
                                    struct xp_err *err);
 /* Appends the content of `src` (open or suspended, not finished) to `dst`,
@@ -231,6 +231,18 @@ xporta_status xp_afile_append_range(struct xp_afile *dst, const char *path,
 xporta_status xp_afile_truncate(struct xp_afile *f, uint64_t len,
                                 struct xp_err *err);
 
+/* Finishes a file without waiting for its data to reach the disk
+ * (writeback is started): for files published inside a directory that is
+ * synced as a whole later.  `secret` as for xp_afile_finish.  The
+ * descriptor is handed to the caller (*fd: fsync and close it later); the
+ * temporary name stays in f->tmp for publishing. */
+xporta_status xp_afile_finish_lazy(struct xp_afile *f, bool secret, int *fd,
+                                   struct xp_err *err);
+/* Renames a lazily finished file into place; the directory is the caller's
+ * to sync. */
+xporta_status xp_afile_publish_lazy(struct xp_afile *f, struct xp_err *err);
+/* fsync a file (or directory) by name. */
+xporta_status xp_fsync_path(const char *path, struct xp_err *err);
 /* fsync the directory that holds `path` (so a rename inside it is durable). */
 xporta_status xp_fsync_dir_of(const char *path, struct xp_err *err);
 /* dirname/basename without modifying the argument; caller frees. */

@@ -8,6 +8,9 @@
  * The temporary file is created 0600, so secrets never sit in a readable
  * file even for a moment; a file without secrets is relaxed at commit.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* sync_file_range */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -340,10 +343,23 @@ xporta_status xp_afile_publish_new(struct xp_afile *f, uint64_t *ino,
     *ino = (uint64_t)sb.st_ino;
     free(f->tmp);
     f->tmp = NULL;
-    xporta_status st = xp_fsync_dir_of(f->path, err);
     free(f->path);
     f->path = NULL;
-    return st;
+    return XPORTA_OK;
+}
+
+xporta_status xp_afile_publish_lazy(struct xp_afile *f, struct xp_err *err)
+{
+    if (!f->tmp || f->fd >= 0)
+        return xp_fail(err, XPORTA_EINVAL, "publish of an unfinished file");
+    if (rename(f->tmp, f->path) != 0)
+        return xp_fail(err, XPORTA_EIO, "%s: rename: %s", f->path,
+                       strerror(errno));
+    free(f->tmp);
+    f->tmp = NULL;
+    free(f->path);
+    f->path = NULL;
+    return XPORTA_OK;
 }
 
 xporta_status xp_afile_append_range(struct xp_afile *dst, const char *path,
@@ -422,5 +438,46 @@ xporta_status xp_afile_truncate(struct xp_afile *f, uint64_t len,
         return xp_fail(err, XPORTA_EIO, "%s: truncate: %s", f->path,
                        strerror(errno));
     f->written = len;
+    return XPORTA_OK;
+}
+
+xporta_status xp_afile_finish_lazy(struct xp_afile *f, bool secret, int *fd,
+                                   struct xp_err *err)
+{
+    if (f->fd < 0)
+        return xp_fail(err, XPORTA_EINVAL, "finish of a closed file");
+    xporta_status st = afile_flush(f, err);
+    if (st != XPORTA_OK)
+        return st;
+    if (!secret) {
+        mode_t mask = umask(0);
+        umask(mask);
+        if (fchmod(f->fd, 0666 & ~mask) != 0)
+            return xp_fail(err, XPORTA_EIO, "%s: chmod: %s", f->tmp,
+                           strerror(errno));
+    }
+#ifdef __linux__
+    /* Start writing it out now, so that the fsync later finds it done. */
+    (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+    *fd = f->fd;
+    f->fd = -1;
+    xp_buf_cleanup(&f->out);
+    return XPORTA_OK;
+}
+
+xporta_status xp_fsync_path(const char *path, struct xp_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return xp_fail(err, XPORTA_EIO, "%s: %s", path, strerror(errno));
+    /* As for directories in xp_fsync_dir_of: some refuse (EINVAL). */
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+        xporta_status st =
+            xp_fail(err, XPORTA_EIO, "%s: fsync: %s", path, strerror(errno));
+        close(fd);
+        return st;
+    }
+    close(fd);
     return XPORTA_OK;
 }
