@@ -114,6 +114,7 @@ struct conv {
     struct cli_progress *prog, no_progress;
     uint64_t done_before;
     xporta_status join_failed;
+    bool big_part; /* the join copies the second half's output */
 };
 
 static void print_diag(struct conv *c, const xporta_diag *d);
@@ -227,6 +228,8 @@ static void on_progress(uint64_t done, void *ud)
 
 static int convert_loop(struct conv *c, const char *in,
                         struct cli_progress *prog);
+static uint64_t split_point(const struct conv *c, const char *in,
+                            uint64_t asked);
 
 static int convert_one(struct conv *c, const char *in, uint64_t done_before,
                        struct cli_progress *prog)
@@ -238,6 +241,7 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
     po.check.progress_userdata = c;
     po.check_diag = on_check;
     po.ops = &conv_ops;
+    po.check.split_from = split_point(c, in, po.check.split_from);
     c->in = in;
     c->prog = prog;
     c->done_before = done_before;
@@ -574,6 +578,8 @@ int cmd_convert(int argc, char **argv)
     }
     if (force)
         flags |= XPORTA_PIE_REPLACE;
+    c.big_part =
+        !(flags & XPORTA_PIE_SPLIT) && dialect != XPORTA_DIALECT_PROSODY;
     xporta_status st = xporta_pie_writer_open(&c.w, out, dialect, flags);
     if (st != XPORTA_OK) {
         rc = cli_fail(st, c.w ? xporta_pie_writer_error(c.w) : NULL);
@@ -647,6 +653,19 @@ int cmd_convert(int argc, char **argv)
  * in its place, or thrown away with its work if the halves cannot be
  * joined (the first thread then reads on and says it all itself).
  */
+
+/* Where to seek the split.  When the join copies the second half's output
+ * (one file, or ejabberd's host file), the first half does that copy while
+ * the second still writes, so it gets a little less to read. */
+static uint64_t split_point(const struct conv *c, const char *in,
+                            uint64_t asked)
+{
+    enum { FIRST_PERCENT = 46 };
+    struct stat sb;
+    if (asked || !c->big_part || stat(in, &sb) != 0)
+        return asked; /* 0: the middle */
+    return (uint64_t)sb.st_size / 100 * FIRST_PERCENT;
+}
 
 static void print_diag(struct conv *c, const xporta_diag *d)
 {
