@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "xporta.h"
 
@@ -94,10 +95,29 @@ struct xp_buf {
 void xp_buf_init(struct xp_buf *b, size_t max);
 void xp_buf_cleanup(struct xp_buf *b);
 void xp_buf_reset(struct xp_buf *b);
-/* XPORTA_ENOMEM or XPORTA_ETOOBIG on failure; the buffer is unchanged. */
-xporta_status xp_buf_add(struct xp_buf *b, const void *p, size_t n);
-xporta_status xp_buf_addc(struct xp_buf *b, char c);
-xporta_status xp_buf_adds(struct xp_buf *b, const char *s);
+/* XPORTA_ENOMEM or XPORTA_ETOOBIG on failure; the buffer is unchanged.
+ * Appends that fit are inline (serialising a file is mostly appends). */
+xporta_status xp_buf_add_grow(struct xp_buf *b, const void *p, size_t n);
+static inline xporta_status xp_buf_add(struct xp_buf *b, const void *p,
+                                       size_t n)
+{
+    if (n < b->cap - b->len && b->len + n <= b->max) {
+        if (n)
+            memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return XPORTA_OK;
+    }
+    return xp_buf_add_grow(b, p, n);
+}
+static inline xporta_status xp_buf_addc(struct xp_buf *b, char c)
+{
+    return xp_buf_add(b, &c, 1);
+}
+static inline xporta_status xp_buf_adds(struct xp_buf *b, const char *s)
+{
+    return xp_buf_add(b, s, strlen(s));
+}
 xporta_status xp_buf_printf(struct xp_buf *b, const char *fmt, ...)
     XP_PRINTF(2, 3);
 /* Always NUL-terminated (returns "" for an empty, never-grown buffer). */
