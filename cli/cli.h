@@ -91,6 +91,16 @@ void cli_exit_on_interrupt(void);
  * a safe point and keeps what lets the same command resume. */
 xporta_status cli_run_cancellable(xporta_job *job);
 
+/* --threads 1|2 (check, stats, convert); returns 0 or EXIT_USAGE. */
+int cli_parse_threads(const char *cmd, const char *arg, unsigned *threads);
+/* Where those commands split a file, for the tests that run them in
+ * process (0: the library's defaults), and the most threads a file was
+ * read with since the tests last cleared it. */
+extern uint64_t cli_split_min_bytes, cli_split_from;
+extern unsigned cli_threads_used;
+/* Options for xporta_pass_open with --threads and the knobs above. */
+void cli_pass_options(xporta_pass_options *o, unsigned threads);
+
 /* Parses "a,b,c" kinds with a clear error; returns 0 or EXIT_USAGE. */
 int cli_parse_kinds(const char *cmd, const char *list, uint32_t *set);
 

@@ -313,3 +313,25 @@ xporta_status cli_run_cancellable(xporta_job *job)
     running_job = NULL;
     return st;
 }
+
+uint64_t cli_split_min_bytes, cli_split_from;
+unsigned cli_threads_used;
+
+int cli_parse_threads(const char *cmd, const char *arg, unsigned *threads)
+{
+    if (strcmp(arg, "1") == 0)
+        *threads = 1;
+    else if (strcmp(arg, "2") == 0)
+        *threads = 2;
+    else
+        return cli_usage_error(cmd, "--threads takes 1 or 2");
+    return 0;
+}
+
+void cli_pass_options(xporta_pass_options *o, unsigned threads)
+{
+    memset(o, 0, sizeof *o);
+    o->check.threads = threads;
+    o->check.split_min_bytes = cli_split_min_bytes;
+    o->check.split_from = cli_split_from;
+}

@@ -104,8 +104,12 @@ static int check_file(struct ctx *c, const char *path, bool first_file)
         .progress = on_progress,
         .progress_userdata = &prog,
         .threads = c->threads,
+        .split_min_bytes = cli_split_min_bytes,
+        .split_from = cli_split_from,
     };
     xporta_status st = xporta_check_file(path, &opt, &res);
+    if (st == XPORTA_OK && res.threads > cli_threads_used)
+        cli_threads_used = res.threads;
     cli_progress_end(&prog);
     if (st == XPORTA_ENOMEM || st == XPORTA_EINVAL)
         return -1;
@@ -179,12 +183,8 @@ int cmd_check(int argc, char **argv)
             c.json = true;
             break;
         case 't':
-            if (strcmp(optarg, "1") == 0)
-                c.threads = 1;
-            else if (strcmp(optarg, "2") == 0)
-                c.threads = 2;
-            else
-                return cli_usage_error("check", "--threads takes 1 or 2");
+            if (cli_parse_threads("check", optarg, &c.threads))
+                return EXIT_USAGE;
             break;
         case 'q':
             cli_verbose = -1;

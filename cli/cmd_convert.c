@@ -45,6 +45,11 @@ static const char help[] =
     "                          be invalid: what is written is checked\n"
     "  --strip-secrets         leave out passwords and SCRAM credentials\n"
     "  --compact               no line breaks between elements\n"
+    "  --threads N             1: read on one core; 2: split a file between\n"
+    "                          two threads (the default for files over 64 MiB\n"
+    "                          on a machine with two cores or more; the "
+    "output\n"
+    "                          is the same either way)\n"
     "  --skip-invalid          leave out what 'xporta check' calls an error\n"
     "                          (a host or user whose name is not valid, a\n"
     "                          record with an invalid JID, ...) with a\n"
@@ -101,10 +106,30 @@ struct conv {
     char *pending_host; /* seen in the input, begun at its first user */
     bool in_user;
     uint64_t users, records, dropped;
+    /* Reading a file on two threads (see the end of this file). */
+    unsigned threads;
+    xporta_pass *p;
+    bool second; /* the second half's: prints nothing, holds what it says */
+    bool skip_host;
+    /* The user being read is written; the record just read is written
+     * (conv_record filters it before the checker sees it: what is checked
+     * is what is written), or the filter failed on it. */
+    bool keep_user, keep_rec, rec_failed;
+    const char *in;
+    struct cli_progress *prog, no_progress;
+    uint64_t done_before;
+    xporta_status join_failed;
+    bool big_part; /* the join copies the second half's output */
 };
+
+static void print_diag(struct conv *c, const xporta_diag *d);
+static void print_more(struct conv *c, unsigned long more);
+static const xporta_pass_ops conv_ops;
 
 static int writer_fail(struct conv *c, xporta_pie_reader *r, const char *in)
 {
+    if (c->second)
+        return EXIT_INPUT; /* the first thread will meet it too */
     const char *file;
     unsigned long line, col;
     xporta_pie_reader_position(r, &file, &line, &col);
@@ -167,15 +192,14 @@ static int report_invalid(struct conv *c, struct held_diags *h,
             d.message = msg;
         }
         if (!c->skip_invalid || cli_verbose >= 0)
-            cli_print_diag(stderr, &d);
+            print_diag(c, &d);
     }
     if (h->more && (!c->skip_invalid || cli_verbose >= 0))
-        fprintf(stderr, "%s: ... and %lu more error%s there\n", cli_prog,
-                h->more, h->more == 1 ? "" : "s");
+        print_more(c, h->more);
     c->invalid += h->n + h->more;
     drop_held(h);
-    if (c->skip_invalid)
-        return 0;
+    if (c->skip_invalid || c->second)
+        return c->skip_invalid ? 0 : EXIT_INPUT;
     cli_note("  'xporta check %s' lists every problem; --skip-invalid "
              "leaves them out",
              in);
@@ -201,39 +225,80 @@ static int ensure_host(struct conv *c, xporta_pie_reader *r, const char *in)
     return 0;
 }
 
+static void on_progress(uint64_t done, void *ud)
+{
+    struct conv *c = ud;
+    cli_progress_update(c->prog, c->done_before + done, NULL);
+}
+
+static int convert_loop(struct conv *c, const char *in,
+                        struct cli_progress *prog);
+static uint64_t split_point(const struct conv *c, const char *in,
+                            uint64_t asked);
+
 static int convert_one(struct conv *c, const char *in, uint64_t done_before,
                        struct cli_progress *prog)
 {
-    xporta_pie_reader *r = NULL;
-    xporta_status st = xporta_pie_reader_open(&r, in);
-    int rc = 0;
+    xporta_pass_options po;
+    cli_pass_options(&po, c->threads);
+    po.check.diag = on_diag;
+    po.check.progress = on_progress;
+    po.check.progress_userdata = c;
+    po.check_diag = on_check;
+    po.ops = &conv_ops;
+    /* What is checked is what is written: hosts and records renamed
+     * (--rename-host repairs an invalid host). */
+    po.filter = c->f;
+    po.check.split_from = split_point(c, in, po.check.split_from);
+    c->in = in;
+    c->prog = prog;
+    c->done_before = done_before;
+    c->skip_host = false;
+    xporta_status st = xporta_pass_open(&c->p, in, &po, c);
+    if (st == XPORTA_ENOMEM)
+        return EXIT_INTERNAL;
     if (st != XPORTA_OK) {
         char msg[4096];
         int code = cli_input_fail(in, st, msg, sizeof msg);
         cli_error("%s", msg);
         return code;
     }
-    xporta_pie_reader_set_diag(r, on_diag, NULL);
-    xporta_checker *chk = NULL;
-    if (xporta_checker_new(&chk, on_check, c) != XPORTA_OK) {
-        xporta_pie_reader_free(r);
-        return EXIT_INTERNAL;
-    }
-    /* What is checked is what is written: hosts and records renamed
-     * (--rename-host repairs an invalid host). */
-    xporta_checker_set_filter(chk, c->f);
-    /* skip_host: a host left out (--skip-invalid), with its users. */
-    bool keep_user = false, skip_host = false;
-    unsigned long n = 0;
+    int rc = convert_loop(c, in, prog);
+    xporta_check_result res;
+    xporta_pass_result(c->p, &res);
+    if (res.threads > cli_threads_used)
+        cli_threads_used = res.threads;
+    drop_held(&c->held);
+    drop_held(&c->host_held);
+    xporta_pass_free(c->p);
+    c->p = NULL;
+    if (rc == 0 && c->join_failed != XPORTA_OK)
+        rc = cli_fail(c->join_failed, xporta_pie_writer_error(c->w));
+    return rc;
+}
+
+/* Reads the file, or the second half of it, to its end; an exit code. */
+static int convert_loop(struct conv *c, const char *in,
+                        struct cli_progress *prog)
+{
+    xporta_pie_reader *r = xporta_pass_reader(c->p);
+    xporta_status st;
+    int rc = 0;
+    /* c->skip_host: a host left out (--skip-invalid), with its users. */
+    c->keep_user = false;
     for (;;) {
         xporta_pie_event ev;
         if (interrupted) {
             rc = EXIT_CANCELED;
             break;
         }
-        st = xporta_pie_reader_next(r, &ev);
-        if (st != XPORTA_OK && interrupted) {
-            rc = EXIT_CANCELED; /* the read ended because of it */
+        /* The checker validates every event (it keeps state across
+         * them); its errors count where what they concern is written. */
+        drop_held(&c->held);
+        st = xporta_pass_next(c->p, &ev);
+        if (st != XPORTA_OK && (interrupted || c->second)) {
+            rc = interrupted ? EXIT_CANCELED /* the read ended for it */
+                             : EXIT_INPUT;   /* the first thread reads it */
             break;
         }
         if (st != XPORTA_OK) {
@@ -243,37 +308,19 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
         }
         if (ev == XPORTA_PIE_END)
             break;
-        /* A record of a user to write is filtered (kinds, renames) before
-         * the checker sees it; one left out is not checked. */
-        bool keep_rec = true;
-        if (ev == XPORTA_PIE_RECORD && keep_user &&
-            xporta_filter_record(c->f, xporta_pie_reader_record(r),
-                                 &keep_rec) != XPORTA_OK) {
-            cli_error("%s", xporta_filter_error(c->f));
-            rc = EXIT_INTERNAL;
-            break;
-        }
-        /* The checker validates every other event (it keeps state across
-         * them); its errors count where what they concern is written. */
-        drop_held(&c->held);
-        if (keep_rec)
-            xporta_checker_event(chk, r, ev);
         bool bad = c->held.n || c->held.more;
         if (ev == XPORTA_PIE_HOST) {
-            skip_host = false;
+            c->skip_host = false;
             if (bad)
                 move_held(&c->host_held, &c->held);
             else
                 drop_held(&c->host_held);
         } else if (ev == XPORTA_PIE_HOST_END) {
-            skip_host = false;
+            c->skip_host = false;
             drop_held(&c->host_held);
-        } else if (skip_host) {
+        } else if (c->skip_host) {
             continue;
         }
-        if ((++n & 1023) == 0)
-            cli_progress_update(prog, done_before + xporta_pie_reader_offset(r),
-                                NULL);
         switch (ev) {
         case XPORTA_PIE_HOST: {
             const char *h = xporta_filter_host(c->f, xporta_pie_reader_host(r));
@@ -284,20 +331,20 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
             break;
         }
         case XPORTA_PIE_USER:
-            keep_user = xporta_filter_keep_user(c->f, xporta_pie_reader_host(r),
+            c->keep_user = xporta_filter_keep_user(c->f, xporta_pie_reader_host(r),
                                                 xporta_pie_reader_user(r));
-            if (!keep_user)
+            if (!c->keep_user)
                 break;
             if (c->host_held.n || c->host_held.more) {
                 rc = report_invalid(c, &c->host_held, "host with its users", in,
                                     prog);
-                skip_host = true;
-                keep_user = false;
+                c->skip_host = true;
+                c->keep_user = false;
                 break;
             }
             if (bad) {
                 rc = report_invalid(c, &c->held, "user", in, prog);
-                keep_user = false;
+                c->keep_user = false;
                 break;
             }
             rc = ensure_host(c, r, in);
@@ -310,10 +357,16 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
             c->users++;
             break;
         case XPORTA_PIE_RECORD: {
-            if (!keep_user)
+            if (!c->keep_user)
                 break;
             xporta_record *rec = xporta_pie_reader_record(r);
-            if (!keep_rec) {
+            if (c->rec_failed) {
+                if (!c->second)
+                    cli_error("%s", xporta_filter_error(c->f));
+                rc = EXIT_INTERNAL;
+                break;
+            }
+            if (!c->keep_rec) {
                 c->dropped++;
                 break;
             }
@@ -343,9 +396,9 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
             break;
         }
         case XPORTA_PIE_USER_END:
-            if (keep_user && xporta_pie_writer_end_user(c->w) != XPORTA_OK)
+            if (c->keep_user && xporta_pie_writer_end_user(c->w) != XPORTA_OK)
                 rc = writer_fail(c, r, in);
-            keep_user = false;
+            c->keep_user = false;
             break;
         case XPORTA_PIE_HOST_END:
             /* The host stays open: the next input may continue it. */
@@ -356,10 +409,6 @@ static int convert_one(struct conv *c, const char *in, uint64_t done_before,
         if (rc)
             break;
     }
-    drop_held(&c->held);
-    drop_held(&c->host_held);
-    xporta_checker_free(chk);
-    xporta_pie_reader_free(r);
     return rc;
 }
 
@@ -374,7 +423,8 @@ int cmd_convert(int argc, char **argv)
         O_RENAME,
         O_STRIP,
         O_COMPACT,
-        O_SKIP_INVALID
+        O_SKIP_INVALID,
+        O_THREADS
     };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
@@ -387,6 +437,7 @@ int cmd_convert(int argc, char **argv)
         {"strip-secrets", no_argument, NULL, O_STRIP},
         {"compact", no_argument, NULL, O_COMPACT},
         {"skip-invalid", no_argument, NULL, O_SKIP_INVALID},
+        {"threads", required_argument, NULL, O_THREADS},
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
@@ -467,6 +518,9 @@ int cmd_convert(int argc, char **argv)
         case O_SKIP_INVALID:
             c.skip_invalid = true;
             break;
+        case O_THREADS:
+            rc = cli_parse_threads("convert", optarg, &c.threads);
+            break;
         case 'f':
             force = true;
             break;
@@ -531,6 +585,8 @@ int cmd_convert(int argc, char **argv)
     }
     if (force)
         flags |= XPORTA_PIE_REPLACE;
+    c.big_part =
+        !(flags & XPORTA_PIE_SPLIT) && dialect != XPORTA_DIALECT_PROSODY;
     xporta_status st = xporta_pie_writer_open(&c.w, out, dialect, flags);
     if (st != XPORTA_OK) {
         rc = cli_fail(st, c.w ? xporta_pie_writer_error(c.w) : NULL);
@@ -594,3 +650,160 @@ int cmd_convert(int argc, char **argv)
     free(c.pending_host);
     return rc;
 }
+
+/* ---- the second half of a file, on a thread of its own -------------------
+ *
+ * xporta_pass (see xporta.h) runs convert_loop over the second half of a
+ * large file with a second conv: its own filter and writer (the writer's
+ * fork writes into parts that are appended in order when the halves join),
+ * and nothing printed: what it would print is held by the pass and printed
+ * in its place, or thrown away with its work if the halves cannot be
+ * joined (the first thread then reads on and says it all itself).
+ */
+
+/* Where to seek the split.  When the join copies the second half's output
+ * (one file, or ejabberd's host file), the first half does that copy while
+ * the second still writes, so it gets a little less to read. */
+static uint64_t split_point(const struct conv *c, const char *in,
+                            uint64_t asked)
+{
+    enum { FIRST_PERCENT = 46 };
+    struct stat sb;
+    if (asked || !c->big_part || stat(in, &sb) != 0)
+        return asked; /* 0: the middle */
+    return (uint64_t)sb.st_size / 100 * FIRST_PERCENT;
+}
+
+static void print_diag(struct conv *c, const xporta_diag *d)
+{
+    if (c->second)
+        xporta_pass_diag(c->p, d); /* printed by on_diag, which agrees */
+    else
+        cli_print_diag(stderr, d);
+}
+
+static void print_more(struct conv *c, unsigned long more)
+{
+    if (c->second)
+        xporta_pass_mark(c->p, more, false);
+    else
+        fprintf(stderr, "%s: ... and %lu more error%s there\n", cli_prog, more,
+                more == 1 ? "" : "s");
+}
+
+static void second_writer_diag(const xporta_diag *d, void *ud)
+{
+    xporta_pass_diag(((struct conv *)ud)->p, d);
+}
+
+static int conv_run(void *second)
+{
+    struct conv *b = second;
+    return convert_loop(b, b->in, b->prog);
+}
+
+static void conv_drop(void *second)
+{
+    struct conv *b = second;
+    xporta_pie_writer_free(b->w);
+    xporta_filter_free(b->f);
+    drop_held(&b->held);
+    drop_held(&b->host_held);
+    free(b->host);
+    free(b->pending_host);
+    free(b);
+}
+
+static void *conv_fork(void *first, const char *host, xporta_pass *second)
+{
+    const struct conv *a = first;
+    struct conv *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->second = true;
+    b->p = second;
+    b->skip_invalid = a->skip_invalid;
+    b->in = a->in;
+    b->prog = &b->no_progress;
+    /* Between two users of the host, begun in the writer. */
+    if (xporta_filter_copy(a->f, &b->f) != XPORTA_OK ||
+        !(b->host = strdup(xporta_filter_host(b->f, host))) ||
+        xporta_pie_writer_fork(a->w, b->host, &b->w) != XPORTA_OK) {
+        conv_drop(b);
+        return NULL;
+    }
+    xporta_pie_writer_set_diag(b->w, second_writer_diag, b);
+    return b;
+}
+
+/* The first half is where a second half begins: in its host, not left
+ * out, nothing pending that would begin another host. */
+static bool conv_first_ready(const struct conv *a)
+{
+    return !a->skip_host && !a->host_held.n && !a->host_held.more &&
+           (!a->pending_host ||
+            (a->host && strcmp(a->pending_host, a->host) == 0));
+}
+
+static bool conv_can_join(const void *first, const void *second)
+{
+    const struct conv *a = first, *b = second;
+    return conv_first_ready(a) && xporta_pie_writer_can_join(a->w, b->w);
+}
+
+static void conv_replay(void *first, void *second, uint64_t mark)
+{
+    (void)second;
+    print_more(first, (unsigned long)mark);
+}
+
+static void conv_join(void *first, void *second)
+{
+    struct conv *a = first, *b = second;
+    xporta_status st = xporta_pie_writer_join(a->w, b->w);
+    if (st != XPORTA_OK && a->join_failed == XPORTA_OK)
+        a->join_failed = st;
+    xporta_filter_merge_seen(a->f, b->f);
+    a->invalid += b->invalid;
+    a->users += b->users;
+    a->records += b->records;
+    a->dropped += b->dropped;
+    free(a->host);
+    a->host = b->host;
+    b->host = NULL;
+    free(a->pending_host);
+    a->pending_host = b->pending_host;
+    b->pending_host = NULL;
+    a->skip_host = b->skip_host;
+    move_held(&a->host_held, &b->host_held);
+}
+
+/* While the second half writes: its big part appended ahead. */
+static void conv_wait(void *first, void *second)
+{
+    struct conv *a = first;
+    const struct conv *b = second; /* b->w only: set before it ran */
+    if (conv_first_ready(a))
+        xporta_pie_writer_join_ahead(a->w, b->w);
+}
+
+/* A record of a user to write is filtered (kinds, renames) before the
+ * checker sees it; one left out is not checked. */
+static bool conv_record(void *state, xporta_record *rec)
+{
+    struct conv *c = state;
+    c->keep_rec = true;
+    c->rec_failed = false;
+    if (!c->keep_user)
+        return true;
+    if (xporta_filter_record(c->f, rec, &c->keep_rec) != XPORTA_OK) {
+        c->rec_failed = true;
+        return false;
+    }
+    return c->keep_rec;
+}
+
+static const xporta_pass_ops conv_ops = {
+    conv_fork, conv_run,  conv_can_join, conv_replay,
+    conv_join, conv_drop, conv_wait,     conv_record,
+};

@@ -29,10 +29,11 @@ _xporta_options()
 {
     case $1 in
     check) echo "--json --threads -q --quiet -v --verbose -h --help" ;;
-    stats) echo "--json --summary -q --quiet -h --help" ;;
+    stats) echo "--json --summary --threads -q --quiet -h --help" ;;
     convert)
         echo "-o --output --dialect --split --users --exclude-kinds" \
-            "--only-kinds --rename-host --strip-secrets --skip-invalid --compact -f" \
+            "--only-kinds --rename-host --strip-secrets --skip-invalid --compact" \
+            "--threads -f" \
             "--force -q --quiet -v --verbose -h --help"
         ;;
     diff)

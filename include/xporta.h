@@ -319,6 +319,28 @@ XPORTA_API const char *xporta_pie_writer_error(const xporta_pie_writer *w);
 XPORTA_API uint64_t xporta_pie_writer_bytes(const xporta_pie_writer *w);
 /* Without a commit, removes everything that was written. */
 XPORTA_API void xporta_pie_writer_free(xporta_pie_writer *w);
+/* For a second thread writing the second half of an input (convert on two
+ * cores): a writer that continues `w` from where w will be between two
+ * users of `host` (the output's name), into temporary parts of its own.
+ * Nothing it writes is in the output unless joined; freed without a join,
+ * it removes what it wrote.  It cannot be committed. */
+XPORTA_API xporta_status xporta_pie_writer_fork(xporta_pie_writer *w,
+                                                const char *host,
+                                                xporta_pie_writer **out);
+/* Whether `w` is now where `second` began, and what second wrote cannot
+ * clash with what w wrote (a user written twice, a host file twice). */
+XPORTA_API bool xporta_pie_writer_can_join(const xporta_pie_writer *w,
+                                           const xporta_pie_writer *second);
+/* Appends what `second` wrote to `w`'s output and takes over where second
+ * stands; `second` is then only to be freed.  An error is w's. */
+XPORTA_API xporta_status xporta_pie_writer_join(xporta_pie_writer *w,
+                                                xporta_pie_writer *second);
+/* While `second` still writes (on its thread): appends to `w`'s output
+ * what second has written so far of what the join will append, so that the
+ * join has less left to do.  Anything done with `w` but the join undoes
+ * it (the output is cut back).  Only reads what second publishes. */
+XPORTA_API xporta_status xporta_pie_writer_join_ahead(
+    xporta_pie_writer *w, const xporta_pie_writer *second);
 
 /* ==== filter (the middle of `read -> filter -> write`) =================== */
 
@@ -359,6 +381,13 @@ XPORTA_API xporta_status xporta_filter_record(xporta_filter *f,
 /* Users named in add_user that were never seen (call at the end). */
 XPORTA_API const char *xporta_filter_unseen_user(const xporta_filter *f,
                                                  size_t i);
+/* A copy of the settings, for a second thread reading the same input
+ * (convert on two cores); the users named in add_user start unseen. */
+XPORTA_API xporta_status xporta_filter_copy(const xporta_filter *f,
+                                            xporta_filter **out);
+/* The users `from` saw count as seen by `f` too. */
+XPORTA_API void xporta_filter_merge_seen(xporta_filter *f,
+                                         const xporta_filter *from);
 XPORTA_API const char *xporta_filter_error(const xporta_filter *f);
 XPORTA_API void xporta_filter_free(xporta_filter *f);
 
@@ -425,6 +454,101 @@ typedef struct {
 XPORTA_API xporta_status xporta_check_file(const char *path,
                                            const xporta_check_options *opt,
                                            xporta_check_result *res);
+
+/* ==== one file on one core or two (check, stats, convert) ================ */
+
+/* A pass reads one file through a reader and a checker, the way
+ * xporta_check_file() does, for a caller that does more with the events
+ * (stats counts them, convert writes them): its loop calls
+ * xporta_pass_next() where it would call xporta_pie_reader_next().
+ *
+ * On a large file (as xporta_check_file decides) a second thread reads the
+ * second half, from a <user> near the middle, with a second copy of the
+ * caller's state that `fork` makes, running the caller's own loop (`run`).
+ * Whatever that half delivers (diagnostics, and marks the caller places
+ * among them) is held back.  When the first half reaches the split point,
+ * its parser proves that the halves meet exactly there, the caller's
+ * `can_join` says whether its first state is now what the second started
+ * from, and then the held items are delivered in order, `join` hands the
+ * second state's results to the first, and xporta_pass_next() returns
+ * XPORTA_PIE_END: the caller's loop never sees the difference.  Otherwise
+ * the second half's work is thrown away (`drop`) and the first thread reads
+ * on alone.  Either way the caller sees what one thread would have seen. */
+typedef struct xporta_pass xporta_pass;
+
+typedef struct {
+    /* State for a second half that starts between two users of `host`
+     * (as the file names it), reading through `second`; NULL declines.
+     * Called on the calling thread before anything is read. */
+    void *(*fork)(void *first, const char *host, xporta_pass *second);
+    /* Reads the second half on its own thread: xporta_pass_next() until
+     * XPORTA_PIE_END.  Nonzero when it stopped before that (an error, or
+     * something a second half cannot do): the first thread reads on. */
+    int (*run)(void *second);
+    /* Whether `first`, at the split point, is in the state `second`
+     * started from.  Must change nothing. */
+    bool (*can_join)(const void *first, const void *second);
+    /* A mark of the second half (xporta_pass_mark), in its place. */
+    void (*replay)(void *first, void *second, uint64_t mark);
+    /* `first` takes over what `second` did; then `drop` frees it. */
+    void (*join)(void *first, void *second);
+    /* Frees a second state: after `join`, or unused (undoing its work). */
+    void (*drop)(void *second);
+    /* May be NULL.  Called now and then on the first half's thread once it
+     * has reached the split point, while the second half still runs (and
+     * once more when it has ended): work the join can do ahead, reading only
+     * what the second half publishes for it; anything `first` does next
+     * but the join must undo it. */
+    void (*wait)(void *first, void *second);
+    /* May be NULL.  A record, before the checker sees it, on the half's
+     * thread with the half's state (`first` or what fork made): false
+     * leaves it unchecked (a caller that checks only what it writes filters
+     * records here, and keeps the outcome for its loop). */
+    bool (*record)(void *state, xporta_record *rec);
+} xporta_pass_ops;
+
+typedef struct {
+    /* Delivery of the reader's and checker's diagnostics and of
+     * xporta_pass_diag()'s, progress, threads and where to split: as for
+     * xporta_check_file. */
+    xporta_check_options check;
+    bool keep_going; /* xporta_pie_reader_set_keep_going */
+    /* When set, the checker's diagnostics go here instead, at once, on the
+     * half's own thread, with the half's state as userdata (`first`, or
+     * what fork made). */
+    xporta_diag_cb check_diag;
+    /* NULL: the second half is only checked (xporta_check_file). */
+    const xporta_pass_ops *ops;
+    /* May be NULL: hosts are checked as it renames them (as
+     * xporta_checker_set_filter); only its renames are read. */
+    const xporta_filter *filter;
+} xporta_pass_options;
+
+/* Opens `path` (statuses as xporta_pie_reader_open) and, when it splits,
+ * starts the second thread; *out is the first half. */
+XPORTA_API xporta_status xporta_pass_open(xporta_pass **out, const char *path,
+                                          const xporta_pass_options *opt,
+                                          void *first);
+/* xporta_pie_reader_next() and the checker.  On the first half, the end of
+ * the file may come from the second half's reader (joined): the reader's
+ * accessors are then not to be used. */
+XPORTA_API xporta_status xporta_pass_next(xporta_pass *p, xporta_pie_event *ev);
+XPORTA_API xporta_pie_reader *xporta_pass_reader(const xporta_pass *p);
+/* True for the second half: what it does must wait (xporta_pass_diag,
+ * xporta_pass_mark) or be undone by `drop`. */
+XPORTA_API bool xporta_pass_is_second(const xporta_pass *p);
+/* Delivers a diagnostic now (first half) or in its place (second half;
+ * a position in the file is renumbered). */
+XPORTA_API void xporta_pass_diag(xporta_pass *p, const xporta_diag *d);
+/* Second half: `replay` gets `mark` at this place.  With `extend`, when
+ * nothing was held since the previous mark, that one takes the new value
+ * instead (for marks that only grow, such as the length of held text). */
+XPORTA_API void xporta_pass_mark(xporta_pass *p, uint64_t mark, bool extend);
+/* Counts, diagnostics delivered, the error that stopped reading, threads. */
+XPORTA_API void xporta_pass_result(const xporta_pass *p,
+                                   xporta_check_result *res);
+/* The first half: stops the second (if running) and frees both. */
+XPORTA_API void xporta_pass_free(xporta_pass *p);
 
 /* ==== comparing records (`xporta diff`, verify) =========================== */
 

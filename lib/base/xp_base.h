@@ -13,9 +13,11 @@
 
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "xporta.h"
 
@@ -93,10 +95,29 @@ struct xp_buf {
 void xp_buf_init(struct xp_buf *b, size_t max);
 void xp_buf_cleanup(struct xp_buf *b);
 void xp_buf_reset(struct xp_buf *b);
-/* XPORTA_ENOMEM or XPORTA_ETOOBIG on failure; the buffer is unchanged. */
-xporta_status xp_buf_add(struct xp_buf *b, const void *p, size_t n);
-xporta_status xp_buf_addc(struct xp_buf *b, char c);
-xporta_status xp_buf_adds(struct xp_buf *b, const char *s);
+/* XPORTA_ENOMEM or XPORTA_ETOOBIG on failure; the buffer is unchanged.
+ * Appends that fit are inline (serialising a file is mostly appends). */
+xporta_status xp_buf_add_grow(struct xp_buf *b, const void *p, size_t n);
+static inline xporta_status xp_buf_add(struct xp_buf *b, const void *p,
+                                       size_t n)
+{
+    if (n < b->cap - b->len && b->len + n <= b->max) {
+        if (n)
+            memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return XPORTA_OK;
+    }
+    return xp_buf_add_grow(b, p, n);
+}
+static inline xporta_status xp_buf_addc(struct xp_buf *b, char c)
+{
+    return xp_buf_add(b, &c, 1);
+}
+static inline xporta_status xp_buf_adds(struct xp_buf *b, const char *s)
+{
+    return xp_buf_add(b, s, strlen(s));
+}
 xporta_status xp_buf_printf(struct xp_buf *b, const char *fmt, ...)
     XP_PRINTF(2, 3);
 /* Always NUL-terminated (returns "" for an empty, never-grown buffer). */
@@ -173,6 +194,9 @@ struct xp_afile {
     char *tmp;
     struct xp_buf out; /* write-behind buffer */
     uint64_t written;
+    /* When set: the length of the temporary file, stored after every write
+     * to it, for a reader on another thread. */
+    _Atomic uint64_t *flushed;
 };
 
 xporta_status xp_afile_open(struct xp_afile *f, const char *path,
@@ -209,7 +233,36 @@ xporta_status xp_afile_suspend(struct xp_afile *f, struct xp_err *err);
 xporta_status xp_afile_resume(struct xp_afile *f, struct xp_err *err);
 /* Removes the temporary file unless committed.  Safe to call twice. */
 void xp_afile_abort(struct xp_afile *f);
+/* Publishes a finished (or lazily finished) file only if nothing has its name
+ * yet (a hard link, then the temporary name goes): XPORTA_ECONFLICT if
+ * something does.  *ino receives the file's inode, to remove it later only
+ * if it is still this file.  The directory is the caller's to sync. */
+xporta_status xp_afile_publish_new(struct xp_afile *f, uint64_t *ino,
+                                   struct xp_err *err);
+/* Appends the content of `src` (open or suspended, not finished) to `dst`,
+ * from byte `from` of it. */
+xporta_status xp_afile_append(struct xp_afile *dst, struct xp_afile *src,
+                              uint64_t from, struct xp_err *err);
+/* Appends bytes [from, to) of the file at `path` to `dst` (flushed first). */
+xporta_status xp_afile_append_range(struct xp_afile *dst, const char *path,
+                                    uint64_t from, uint64_t to,
+                                    struct xp_err *err);
+/* Cuts `f` back to `len` bytes (what it held before an append). */
+xporta_status xp_afile_truncate(struct xp_afile *f, uint64_t len,
+                                struct xp_err *err);
 
+/* Finishes a file without waiting for its data to reach the disk
+ * (writeback is started): for files published inside a directory that is
+ * synced as a whole later.  `secret` as for xp_afile_finish.  The
+ * descriptor is handed to the caller (*fd: fsync and close it later); the
+ * temporary name stays in f->tmp for publishing. */
+xporta_status xp_afile_finish_lazy(struct xp_afile *f, bool secret, int *fd,
+                                   struct xp_err *err);
+/* Renames a lazily finished file into place; the directory is the caller's
+ * to sync. */
+xporta_status xp_afile_publish_lazy(struct xp_afile *f, struct xp_err *err);
+/* fsync a file (or directory) by name. */
+xporta_status xp_fsync_path(const char *path, struct xp_err *err);
 /* fsync the directory that holds `path` (so a rename inside it is durable). */
 xporta_status xp_fsync_dir_of(const char *path, struct xp_err *err);
 /* dirname/basename without modifying the argument; caller frees. */

@@ -170,7 +170,7 @@ static xporta_status buf_reserve(struct xp_buf *b, size_t n)
     return XPORTA_OK;
 }
 
-xporta_status xp_buf_add(struct xp_buf *b, const void *p, size_t n)
+xporta_status xp_buf_add_grow(struct xp_buf *b, const void *p, size_t n)
 {
     xporta_status st = buf_reserve(b, n);
     if (st != XPORTA_OK)
@@ -180,21 +180,6 @@ xporta_status xp_buf_add(struct xp_buf *b, const void *p, size_t n)
     b->len += n;
     b->data[b->len] = '\0';
     return XPORTA_OK;
-}
-
-xporta_status xp_buf_addc(struct xp_buf *b, char c)
-{
-    if (b->len + 1 < b->cap && b->len < b->max) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return XPORTA_OK;
-    }
-    return xp_buf_add(b, &c, 1);
-}
-
-xporta_status xp_buf_adds(struct xp_buf *b, const char *s)
-{
-    return xp_buf_add(b, s, strlen(s));
 }
 
 xporta_status xp_buf_printf(struct xp_buf *b, const char *fmt, ...)

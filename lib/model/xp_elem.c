@@ -339,31 +339,34 @@ xporta_status xporta_elem_to_string(const xporta_elem *e, char **out,
 
 /* ---- serialising -------------------------------------------------------- */
 
-xporta_status xp_xml_escape_text(struct xp_buf *out, const char *s, size_t n)
+/* What each byte becomes: 0 itself, else the index of its escape; one
+ * table for text, one for attribute values (single-quoted). */
+static const char *const escapes[] = {
+    NULL, "&amp;", "&lt;", "&gt;", "&#13;", "&apos;", "&#9;", "&#10;",
+};
+static const unsigned char text_esc[256] = {
+    ['&'] = 1,
+    ['<'] = 2,
+    ['>'] = 3,
+    ['\r'] = 4,
+};
+static const unsigned char attr_esc[256] = {
+    ['&'] = 1, ['<'] = 2, ['\''] = 5, ['\t'] = 6, ['\n'] = 7, ['\r'] = 4,
+};
+
+/* Copies runs that need no escape whole (most text has none at all). */
+static xporta_status escape(struct xp_buf *out, const char *s, size_t n,
+                            const unsigned char *table)
 {
+    const unsigned char *p = (const unsigned char *)s;
     size_t run = 0;
-    xporta_status st = XPORTA_OK;
     for (size_t i = 0; i < n; i++) {
-        const char *rep = NULL;
-        switch (s[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '\r':
-            rep = "&#13;";
-            break;
-        default:
+        unsigned char k = table[p[i]];
+        if (!k)
             continue;
-        }
-        st = xp_buf_add(out, s + run, i - run);
+        xporta_status st = xp_buf_add(out, s + run, i - run);
         if (st == XPORTA_OK)
-            st = xp_buf_adds(out, rep);
+            st = xp_buf_adds(out, escapes[k]);
         if (st != XPORTA_OK)
             return st;
         run = i + 1;
@@ -371,42 +374,34 @@ xporta_status xp_xml_escape_text(struct xp_buf *out, const char *s, size_t n)
     return xp_buf_add(out, s + run, n - run);
 }
 
+xporta_status xp_xml_escape_text(struct xp_buf *out, const char *s, size_t n)
+{
+    return escape(out, s, n, text_esc);
+}
+
 xporta_status xp_xml_escape_attr(struct xp_buf *out, const char *s)
 {
-    size_t run = 0, i = 0;
-    xporta_status st = XPORTA_OK;
-    for (; s[i]; i++) {
-        const char *rep = NULL;
-        switch (s[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '\'':
-            rep = "&apos;";
-            break;
-        case '\t':
-            rep = "&#9;";
-            break;
-        case '\n':
-            rep = "&#10;";
-            break;
-        case '\r':
-            rep = "&#13;";
-            break;
-        default:
-            continue;
-        }
-        st = xp_buf_add(out, s + run, i - run);
-        if (st == XPORTA_OK)
-            st = xp_buf_adds(out, rep);
-        if (st != XPORTA_OK)
-            return st;
-        run = i + 1;
+    return escape(out, s, strlen(s), attr_esc);
+}
+
+/* "</name>" */
+static xporta_status serialize_close(struct xp_buf *out, const char *name)
+{
+    size_t n = strlen(name);
+    if (out->len + n + 4 <= out->cap && out->len + n + 3 <= out->max) {
+        char *d = out->data + out->len;
+        d[0] = '<';
+        d[1] = '/';
+        memcpy(d + 2, name, n);
+        d[n + 2] = '>';
+        d[n + 3] = '\0';
+        out->len += n + 3;
+        return XPORTA_OK;
     }
-    return xp_buf_add(out, s + run, i - run);
+    xporta_status st = xp_buf_add(out, "</", 2);
+    if (st == XPORTA_OK)
+        st = xp_buf_add(out, name, n);
+    return st == XPORTA_OK ? xp_buf_addc(out, '>') : st;
 }
 
 static xporta_status serialize_open(struct xp_buf *out, const xp_elem *e,
@@ -415,7 +410,8 @@ static xporta_status serialize_open(struct xp_buf *out, const xp_elem *e,
     xporta_status st = xp_buf_addc(out, '<');
     if (st == XPORTA_OK)
         st = xp_buf_adds(out, e->name);
-    if (st == XPORTA_OK && strcmp(e->ns, parent_ns) != 0) {
+    if (st == XPORTA_OK && e->ns != parent_ns &&
+        strcmp(e->ns, parent_ns) != 0) {
         st = xp_buf_adds(out, " xmlns='");
         if (st == XPORTA_OK)
             st = xp_xml_escape_attr(out, e->ns);
@@ -481,7 +477,7 @@ xporta_status xp_elem_serialize(struct xp_buf *out, const xp_elem *e,
         /* Climb until a sibling exists, closing elements on the way. */
         while (n != e && !n->next) {
             n = n->parent;
-            st = xp_buf_printf(out, "</%s>", n->name);
+            st = serialize_close(out, n->name);
             if (st != XPORTA_OK)
                 return st;
         }

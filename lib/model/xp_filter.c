@@ -79,6 +79,36 @@ void xporta_filter_free(xporta_filter *f)
     free(f);
 }
 
+xporta_status xporta_filter_copy(const xporta_filter *f, xporta_filter **out)
+{
+    if (!f || !out)
+        return XPORTA_EINVAL;
+    xporta_status st = xporta_filter_new(out);
+    xporta_filter *c = *out;
+    if (st != XPORTA_OK)
+        return st;
+    c->exclude = f->exclude;
+    c->strip = f->strip;
+    for (size_t i = 0; st == XPORTA_OK && i < f->nrenames; i++)
+        st = xporta_filter_rename_host(c, f->renames[i].from, f->renames[i].to);
+    for (size_t i = 0; st == XPORTA_OK && i < f->naccounts; i++)
+        st = xporta_filter_rename_account(c, f->accounts[i].from,
+                                          f->accounts[i].to);
+    for (size_t i = 0; st == XPORTA_OK && i < f->nusers; i++)
+        st = xporta_filter_add_user(c, f->users[i]);
+    if (st != XPORTA_OK) {
+        xporta_filter_free(c);
+        *out = NULL;
+    }
+    return st;
+}
+
+void xporta_filter_merge_seen(xporta_filter *f, const xporta_filter *from)
+{
+    for (size_t i = 0; f && from && i < f->nusers && i < from->nusers; i++)
+        f->seen[i] = f->seen[i] || from->seen[i];
+}
+
 const char *xporta_filter_error(const xporta_filter *f)
 {
     return f ? xp_err_msg(&f->err) : "";

@@ -20,7 +20,7 @@ bool pie_scram_normalize(struct xp_arena *a, xp_elem *scram);
  * ejabberd's importer, into a new element. */
 xp_elem *pie_scram_double(struct xp_arena *a, const xp_elem *scram);
 
-/* Splitting a file between two readers (pie_checkfile.c).
+/* Splitting a file between two readers (pie_pass.c).
  *
  * The first reader reads the file from its start and is told where the
  * second takes over: the byte offset of a <user> start tag, and of the
@@ -48,6 +48,27 @@ xporta_status pie_reader_split_resume(xporta_pie_reader *r);
 xporta_status pie_reader_open_split(xporta_pie_reader **out, const char *path,
                                     const char *prefix, size_t prefix_len,
                                     uint64_t offset);
+/* Where to split a regular file of `size` bytes open on `fd`: the first
+ * "<user" at or past `from`, the "<host" above it, and `prefix` (malloc'd:
+ * the root's start tag and that host's, copied from the file) for the
+ * second reader.  False when nothing usable was found (pie_split.c). */
+struct pie_plan {
+    uint64_t split, host_at;
+    char *prefix;
+    size_t prefix_len;
+};
+bool pie_plan_split(int fd, uint64_t size, uint64_t from, struct pie_plan *pl);
+/* A place of the second half in the file's numbering: the split tag is at
+ * (first_line, first_col) there and at (at_line, at_col) in the file. */
+void pie_split_remap(unsigned long first_line, unsigned long first_col,
+                     unsigned long at_line, unsigned long at_col,
+                     unsigned long *line, unsigned long *col);
+/* The reader's errors read "FILE:LINE:COL: message" when they have a place
+ * (the first ":N:N: " ends the file name): its parts, or false. */
+bool pie_error_place(const char *m, size_t *file_len, unsigned long *line,
+                     unsigned long *col, const char **text);
+/* res->fatal_msg in its parts (fatal_file, _line, _col, _text). */
+void pie_split_fatal(xporta_check_result *res);
 /* Notes a reader gives once per file, so that a split file's second half
  * does not repeat them: the bits of those it gave so far. */
 enum { PIE_ONCE_VERSION = 1, PIE_ONCE_TEXT = 2 };

@@ -45,6 +45,15 @@
 enum { MAX_PENDING_FILES = 4096 };
 #define XP_ASCII_UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
+struct pie_half;
+struct pie_ahead;
+struct pie_lazy;
+static xporta_status commit_user_file(xporta_pie_writer *w);
+static xporta_status sync_workdir(xporta_pie_writer *w);
+static void half_release(xporta_pie_writer *w);
+static void drop_ahead(xporta_pie_writer *w);
+static void lazy_free(xporta_pie_writer *w);
+
 struct held {
     xporta_record rec;
     struct held *next;
@@ -103,8 +112,11 @@ struct xporta_pie_writer {
     uint32_t closed_kinds;
     xporta_kind cont_kind;
 
-    struct xp_set users; /* user@host written so far: no duplicates */
-    bool keep_part;      /* pie_writer_keep_part */
+    struct xp_set users;   /* user@host written so far: no duplicates */
+    bool keep_part;        /* pie_writer_keep_part */
+    struct pie_half *half; /* a second half's writer (xporta_pie_writer_fork) */
+    struct pie_ahead *ahead; /* xporta_pie_writer_join_ahead */
+    struct pie_lazy *lazy;   /* user files not synced yet */
 
     xporta_diag_cb diag;
     void *diag_ud;
@@ -622,6 +634,8 @@ static xporta_status check_ok(xporta_pie_writer *w)
         return XPORTA_EINVAL;
     if (w->committed)
         return xp_fail(&w->err, XPORTA_EINVAL, "writer already committed");
+    if (w->ahead)
+        drop_ahead(w);
     return w->err.status;
 }
 
@@ -1303,7 +1317,7 @@ xporta_status xporta_pie_writer_end_user(xporta_pie_writer *w)
             st = emit(w, &w->user, "\n");
         /* Inside the working directory: visible only after commit. */
         if (st == XPORTA_OK)
-            st = xp_afile_commit(&w->user, w->user_secret, &w->err);
+            st = commit_user_file(w);
         if (w->user_secret)
             w->main_secret = true;
     }
@@ -1391,6 +1405,8 @@ xporta_status xporta_pie_writer_commit(xporta_pie_writer *w)
     xporta_status st = check_ok(w);
     if (st != XPORTA_OK)
         return st;
+    if (w->half)
+        return xp_fail(&w->err, XPORTA_EINVAL, "a second half is joined");
     if (w->in_user || w->in_host)
         return xp_fail(&w->err, XPORTA_EINVAL, "commit with a %s still open",
                        w->in_user ? "user" : "host");
@@ -1428,6 +1444,9 @@ xporta_status xporta_pie_writer_commit(xporta_pie_writer *w)
             return st;
     }
     if (w->workdir) {
+        st = sync_workdir(w);
+        if (st != XPORTA_OK)
+            return st;
         if (!w->main_secret) {
             mode_t mask = umask(0);
             umask(mask);
@@ -1466,6 +1485,10 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
 {
     if (!w)
         return;
+    if (w->half)
+        half_release(w);
+    free(w->ahead);
+    lazy_free(w);
     if (w->keep_part && !w->committed)
         xp_afile_keep(&w->main);
     else
@@ -1495,4 +1518,466 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
     pie_hold_cleanup(&w->hold);
     xp_set_cleanup(&w->users);
     free(w);
+}
+
+/* ---- a second writer for a file's second half -----------------------------
+ *
+ * convert on two cores (the pass of pie_pass.c) gives the second half of a
+ * file its own writer, forked before anything is read: it stands where the
+ * first writer will be between two users of one host, and writes into parts
+ * of its own (a temporary file for what goes into the main file, one for
+ * the rest of that host's file) and into user files of its own (Prosody,
+ * the split layout), published only under names nothing has yet.  When the
+ * first half reaches the split, xporta_pie_writer_can_join() proves that
+ * the first writer is where the second began and that their output cannot
+ * clash (the same user, a host file of the same name); then
+ * xporta_pie_writer_join() appends the parts in order and takes over the
+ * rest.  Freed without a join, the second writer removes what it made.
+ */
+
+struct half_file {
+    char *path;
+    uint64_t ino;
+};
+/* A second half that would publish more user files gives up (its list
+ * stays a few MiB): the first thread then reads on alone. */
+enum { MAX_HALF_FILES = 1 << 16 };
+
+struct pie_half {
+    char *host;              /* where it began: the first writer's host */
+    struct half_file *files; /* published user files */
+    size_t nfiles, capfiles;
+    bool joined;
+    /* The parts (temporary names) and their lengths on disk, published
+     * for xporta_pie_writer_join_ahead on the first writer's thread. */
+    char *main_part, *cont_part;
+    _Atomic uint64_t main_flushed, cont_flushed;
+};
+
+/* The first writer's copy, made ahead, of the beginning of the second's
+ * big part: `done` bytes appended to `to` from its length `base`. */
+struct pie_ahead {
+    const struct pie_half *from; /* only compared */
+    struct xp_afile *to;
+    uint64_t base, done;
+};
+
+static bool host_files(const xporta_pie_writer *w)
+{
+    return w->dialect == XPORTA_DIALECT_EJABBERD ||
+           (w->dialect == XPORTA_DIALECT_STANDARD &&
+            (w->flags & XPORTA_PIE_SPLIT));
+}
+
+/* A part: a temporary file beside the output (inside it when it is a
+ * directory), never published. */
+static xporta_status open_part(xporta_pie_writer *w, const xporta_pie_writer *a,
+                               struct xp_afile *f)
+{
+    char *base =
+        a->workdir ? xp_path_join(a->workdir, ".part") : xp_strdup(a->path);
+    if (!base)
+        return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    xporta_status st = xp_afile_open(f, base, &w->err);
+    free(base);
+    return st;
+}
+
+xporta_status xporta_pie_writer_fork(xporta_pie_writer *w, const char *host,
+                                     xporta_pie_writer **out)
+{
+    if (!w || !host || !out || w->half || w->committed || w->keep_part)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    if (w->ahead)
+        drop_ahead(w); /* for a second half that was not joined */
+    xporta_pie_writer *b = writer_alloc(w->path, w->dialect, w->flags);
+    if (!b)
+        return XPORTA_ENOMEM;
+    b->half = calloc(1, sizeof *b->half);
+    b->host_jid = xp_strdup(host);
+    if (b->half)
+        b->half->host = xp_strdup(host);
+    if (w->workdir)
+        b->workdir = xp_strdup(w->workdir);
+    if (!b->half || !b->half->host || !b->host_jid ||
+        (w->workdir && !b->workdir)) {
+        xporta_pie_writer_free(b);
+        return XPORTA_ENOMEM;
+    }
+    b->hold.dir = b->workdir; /* a large group spills there (pie_hold.c) */
+    b->in_host = true;
+    b->diag = w->diag;
+    b->diag_ud = w->diag_ud;
+    xporta_status st = XPORTA_OK;
+    atomic_init(&b->half->main_flushed, 0);
+    atomic_init(&b->half->cont_flushed, 0);
+    if (w->dialect != XPORTA_DIALECT_PROSODY) {
+        st = open_part(b, w, &b->main);
+        b->main.flushed = &b->half->main_flushed;
+        if (st == XPORTA_OK && !(b->half->main_part = xp_strdup(b->main.tmp)))
+            st = XPORTA_ENOMEM;
+    }
+    if (st == XPORTA_OK && host_files(w)) {
+        st = open_part(b, w, &b->host);
+        b->host.flushed = &b->half->cont_flushed;
+        if (st == XPORTA_OK && !(b->half->cont_part = xp_strdup(b->host.tmp)))
+            st = XPORTA_ENOMEM;
+    }
+    if (st != XPORTA_OK) {
+        xporta_pie_writer_free(b);
+        return st;
+    }
+    *out = b;
+    return XPORTA_OK;
+}
+
+/* ---- user files: synced lazily ---------------------------------------------
+ *
+ * User files (Prosody's, the split layout's) live in the working directory,
+ * which appears under the output's name only at commit.  So each is closed
+ * with its writeback started, renamed in without waiting, and synced when
+ * LAZY_MAX newer ones have followed it (by then it is usually on disk), the
+ * rest and the directories at commit, before the rename: the same promise
+ * as syncing each at once (nothing appears before all is synced), without
+ * two waits for the disk per user.
+ */
+
+enum { LAZY_MAX = 64 };
+
+struct pie_lazy {
+    int fds[LAZY_MAX]; /* open, to be synced and closed */
+    size_t head, n;
+};
+
+static int lazy_take(struct pie_lazy *l)
+{
+    int fd = l->fds[l->head];
+    l->head = (l->head + 1) % LAZY_MAX;
+    l->n--;
+    return fd;
+}
+
+static xporta_status lazy_sync_oldest(xporta_pie_writer *w)
+{
+    int fd = lazy_take(w->lazy);
+    int bad = fsync(fd) != 0 ? errno : 0;
+    if (close(fd) != 0 && !bad)
+        bad = errno;
+    if (bad && bad != EINVAL && bad != EROFS)
+        return xp_fail(&w->err, XPORTA_EIO, "%s: sync of a user file: %s",
+                       w->workdir ? w->workdir : w->path, strerror(bad));
+    return XPORTA_OK;
+}
+
+/* Takes `fd`. */
+static xporta_status lazy_add(xporta_pie_writer *w, int fd)
+{
+    if (!w->lazy && !(w->lazy = calloc(1, sizeof *w->lazy))) {
+        close(fd);
+        return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    }
+    struct pie_lazy *l = w->lazy;
+    xporta_status st = l->n == LAZY_MAX ? lazy_sync_oldest(w) : XPORTA_OK;
+    l->fds[(l->head + l->n) % LAZY_MAX] = fd;
+    l->n++;
+    return st;
+}
+
+static void lazy_free(xporta_pie_writer *w)
+{
+    while (w->lazy && w->lazy->n)
+        close(lazy_take(w->lazy));
+    free(w->lazy);
+    w->lazy = NULL;
+}
+
+/* Before the working directory is renamed into place: every user file in
+ * it and every directory synced. */
+static xporta_status sync_workdir(xporta_pie_writer *w)
+{
+    xporta_status st = XPORTA_OK;
+    while (st == XPORTA_OK && w->lazy && w->lazy->n)
+        st = lazy_sync_oldest(w);
+    DIR *d = st == XPORTA_OK ? opendir(w->workdir) : NULL;
+    for (struct dirent *e; d && st == XPORTA_OK && (e = readdir(d));) {
+        struct stat sb;
+        char *sub =
+            e->d_name[0] != '.' ? xp_path_join(w->workdir, e->d_name) : NULL;
+        if (sub && lstat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
+            st = xp_fsync_path(sub, &w->err); /* the split layout's hosts */
+        free(sub);
+    }
+    if (d)
+        closedir(d);
+    return st == XPORTA_OK ? xp_fsync_path(w->workdir, &w->err) : st;
+}
+
+/* A user file is complete.  The second half's are published only where
+ * nothing is yet (the first half may have written the same user), and
+ * remembered, to be removed if not joined. */
+static xporta_status commit_user_file(xporta_pie_writer *w)
+{
+    struct pie_half *h = w->half;
+    int fd = -1;
+    xporta_status st =
+        xp_afile_finish_lazy(&w->user, w->user_secret, &fd, &w->err);
+    if (st == XPORTA_OK && !h) {
+        st = xp_afile_publish_lazy(&w->user, &w->err);
+    } else if (st == XPORTA_OK) {
+        if (h->nfiles == h->capfiles) {
+            size_t cap = h->capfiles ? h->capfiles * 2 : 64;
+            struct half_file *f = cap <= MAX_HALF_FILES
+                                      ? realloc(h->files, cap * sizeof *f)
+                                      : NULL;
+            if (!f) {
+                close(fd);
+                return xp_fail(&w->err, XPORTA_ETOOBIG,
+                               "too many user files for a second half");
+            }
+            h->files = f;
+            h->capfiles = cap;
+        }
+        struct half_file *f = &h->files[h->nfiles];
+        f->path = xp_strdup(w->user.path);
+        st = f->path ? xp_afile_publish_new(&w->user, &f->ino, &w->err)
+                     : xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+        if (st == XPORTA_OK)
+            h->nfiles++;
+        else
+            free(f->path);
+    }
+    if (st != XPORTA_OK) {
+        if (fd >= 0)
+            close(fd);
+        return st;
+    }
+    return lazy_add(w, fd);
+}
+
+static bool parked_has(const xporta_pie_writer *w, const char *jid)
+{
+    for (size_t i = 0; i < w->nparked; i++)
+        if (strcmp(w->parked[i].jid, jid) == 0)
+            return true;
+    return false;
+}
+
+bool xporta_pie_writer_can_join(const xporta_pie_writer *w,
+                                const xporta_pie_writer *second)
+{
+    const xporta_pie_writer *b = second;
+    const struct pie_half *h = b ? b->half : NULL;
+    if (!w || !h || w->half || w->committed || w->keep_part ||
+        w->err.status != XPORTA_OK || b->err.status != XPORTA_OK ||
+        b->in_user || w->dialect != b->dialect || w->flags != b->flags)
+        return false;
+    /* Where the second began: inside its host, between two users. */
+    if (!w->in_host || w->in_user || !w->host_jid ||
+        strcmp(w->host_jid, h->host) != 0 ||
+        (host_files(w) && !afile_open(&w->host)))
+        return false;
+    /* Nothing the second wrote may clash with what the first did. */
+    for (size_t i = 0; i < b->users.cap; i++)
+        if (b->users.slots[i] && xp_set_has(&w->users, b->users.slots[i]))
+            return false;
+    for (size_t i = 0; i < b->nparked; i++)
+        if (strcmp(b->parked[i].jid, h->host) != 0 &&
+            parked_has(w, b->parked[i].jid))
+            return false;
+    if (b->in_host && strcmp(b->host_jid, h->host) != 0 &&
+        parked_has(w, b->host_jid))
+        return false;
+    return true;
+}
+
+/* Parks the first writer's current host file, as end_host does. */
+static xporta_status park_host(xporta_pie_writer *w)
+{
+    if (w->nparked == w->capparked) {
+        size_t cap = w->capparked ? w->capparked * 2 : 4;
+        if (cap > MAX_PENDING_FILES)
+            return xp_fail(&w->err, XPORTA_ETOOBIG, "too many hosts");
+        struct parked_host *p = realloc(w->parked, cap * sizeof *p);
+        if (!p)
+            return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+        w->parked = p;
+        w->capparked = cap;
+    }
+    struct parked_host *p = &w->parked[w->nparked];
+    p->jid = xp_strdup(w->host_jid);
+    if (!p->jid)
+        return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    xporta_status st = xp_afile_suspend(&w->host, &w->err);
+    p->file = w->host;
+    p->secret = w->host_secret;
+    w->nparked++;
+    afile_zero(&w->host);
+    return st;
+}
+
+/* The host files: the rest of the split host's appended to the first
+ * writer's, the second writer's other hosts taken over. */
+static xporta_status join_hosts(xporta_pie_writer *w, xporta_pie_writer *b)
+{
+    const char *split_host = b->half->host;
+    struct xp_afile *cont = NULL;
+    bool secret = false;
+    bool current = b->in_host && strcmp(b->host_jid, split_host) == 0;
+    if (current) {
+        cont = &b->host;
+        secret = b->host_secret;
+    }
+    for (size_t i = 0; !current && i < b->nparked; i++) {
+        if (strcmp(b->parked[i].jid, split_host) == 0) {
+            cont = &b->parked[i].file;
+            secret = b->parked[i].secret;
+        }
+    }
+    if (!cont)
+        return xp_fail(&w->err, XPORTA_EINVAL, "internal: no part for %s",
+                       split_host);
+    uint64_t skip = w->ahead && w->ahead->to == &w->host ? w->ahead->done : 0;
+    xporta_status st = xp_afile_append(&w->host, cont, skip, &w->err);
+    xp_afile_abort(cont);
+    w->host_secret = w->host_secret || secret;
+    if (st == XPORTA_OK && !current) {
+        /* The second writer left that host: so does the first. */
+        st = park_host(w);
+        if (st == XPORTA_OK && b->in_host) {
+            w->host = b->host;
+            w->host_secret = b->host_secret;
+            afile_zero(&b->host);
+        }
+    }
+    for (size_t i = 0; st == XPORTA_OK && i < b->nparked; i++) {
+        if (strcmp(b->parked[i].jid, split_host) == 0)
+            continue;
+        if (w->nparked == w->capparked) {
+            size_t cap = w->capparked ? w->capparked * 2 : 4;
+            struct parked_host *p = realloc(w->parked, cap * sizeof *p);
+            if (!p)
+                return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+            w->parked = p;
+            w->capparked = cap;
+        }
+        w->parked[w->nparked++] = b->parked[i];
+        b->parked[i].jid = NULL;
+        afile_zero(&b->parked[i].file);
+    }
+    return st;
+}
+
+xporta_status xporta_pie_writer_join(xporta_pie_writer *w,
+                                     xporta_pie_writer *second)
+{
+    xporta_pie_writer *b = second;
+    if (!xporta_pie_writer_can_join(w, b))
+        return w ? xp_fail(&w->err, XPORTA_EINVAL, "writers cannot be joined")
+                 : XPORTA_EINVAL;
+    xporta_status st = XPORTA_OK;
+    if (w->ahead && w->ahead->from != b->half)
+        drop_ahead(w);
+    uint64_t skip = w->ahead && w->ahead->to == &w->main ? w->ahead->done : 0;
+    if (afile_open(&b->main))
+        st = xp_afile_append(&w->main, &b->main, skip, &w->err);
+    xp_afile_abort(&b->main);
+    if (st == XPORTA_OK && host_files(w))
+        st = join_hosts(w, b);
+    free(w->ahead); /* used: nothing to undo */
+    w->ahead = NULL;
+    for (size_t i = 0; st == XPORTA_OK && i < b->users.cap; i++)
+        if (b->users.slots[i] && xp_set_add(&w->users, b->users.slots[i]) < 0)
+            st = xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+    /* The user files it published are the output's now, to be synced. */
+    b->half->joined = true;
+    while (st == XPORTA_OK && b->lazy && b->lazy->n)
+        st = lazy_add(w, lazy_take(b->lazy));
+    w->bytes += b->bytes;
+    w->main_secret = w->main_secret || b->main_secret;
+    if (st == XPORTA_OK) {
+        free(w->host_jid);
+        w->host_jid = b->host_jid;
+        b->host_jid = NULL;
+        w->in_host = b->in_host;
+    }
+    return st;
+}
+
+/* A second writer goes: without a join, what it made goes too (a user
+ * file only if it is still the one it published). */
+static void half_release(xporta_pie_writer *w)
+{
+    struct pie_half *h = w->half;
+    for (size_t i = 0; i < h->nfiles; i++) {
+        struct stat sb;
+        const char *path = h->files[i].path;
+        if (!h->joined && lstat(path, &sb) == 0 &&
+            (uint64_t)sb.st_ino == h->files[i].ino) {
+            unlink(path);
+            char *dir = xp_path_dir(path);
+            /* A host directory of the split layout, if it made it. */
+            if (dir && w->workdir && strcmp(dir, w->workdir) != 0)
+                rmdir(dir);
+            free(dir);
+        }
+        free(h->files[i].path);
+    }
+    free(h->files);
+    free(h->host);
+    free(h->main_part);
+    free(h->cont_part);
+    free(h);
+    w->half = NULL;
+    /* The directory is the first writer's. */
+    free(w->workdir);
+    w->workdir = NULL;
+}
+
+/* Appends what the second writer has flushed so far of the part the join
+ * will append (the main file's, or the split host's file's), while it still
+ * writes: the join then has only the rest to copy. */
+xporta_status xporta_pie_writer_join_ahead(xporta_pie_writer *w,
+                                           const xporta_pie_writer *second)
+{
+    const struct pie_half *h = second ? second->half : NULL;
+    if (!w || !h || w->half || w->committed || w->err.status != XPORTA_OK ||
+        !w->in_host || w->in_user || !w->host_jid ||
+        strcmp(w->host_jid, h->host) != 0 ||
+        w->dialect == XPORTA_DIALECT_PROSODY)
+        return XPORTA_OK; /* no join, or nothing big to append */
+    struct xp_afile *to = host_files(w) ? &w->host : &w->main;
+    const char *part = host_files(w) ? h->cont_part : h->main_part;
+    const _Atomic uint64_t *flushed =
+        host_files(w) ? &h->cont_flushed : &h->main_flushed;
+    if (w->ahead && (w->ahead->from != h || w->ahead->to != to))
+        drop_ahead(w);
+    if (!afile_open(to) || !part || w->err.status != XPORTA_OK)
+        return w->err.status;
+    if (!w->ahead) {
+        w->ahead = calloc(1, sizeof *w->ahead);
+        if (!w->ahead)
+            return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
+        w->ahead->from = h;
+        w->ahead->to = to;
+        w->ahead->base = to->written;
+    }
+    uint64_t avail = atomic_load_explicit(flushed, memory_order_acquire);
+    if (avail <= w->ahead->done)
+        return XPORTA_OK;
+    uint64_t before = to->written;
+    xporta_status st =
+        xp_afile_append_range(to, part, w->ahead->done, avail, &w->err);
+    w->ahead->done += to->written - before;
+    return st;
+}
+
+/* The join did not come: the copy made ahead goes. */
+static void drop_ahead(xporta_pie_writer *w)
+{
+    struct pie_ahead *a = w->ahead;
+    w->ahead = NULL;
+    if (w->err.status == XPORTA_OK)
+        xp_afile_truncate(a->to, a->base, &w->err);
+    free(a);
 }
