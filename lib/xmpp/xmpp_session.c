@@ -795,17 +795,28 @@ void xp_session_on_stanza(struct xp_session *s, xp_stanza_cb cb, void *userdata)
 /* ---- the loop ----------------------------------------------------------- */
 
 /* Runs until `end` (CLOCK_MONOTONIC ms) or, with until_idle, until nothing
- * is in flight.  One pass at least.
+ * is in flight; without it, also until a request completes.  One pass at
+ * least.
  *
  * libstrophe 0.12.2 reads the socket once per xmpp_run_once() and waits in
  * select(), which cannot see what OpenSSL has already decrypted into its
  * own buffer: the tail of a burst (the last results of a MAM page and its
  * <fin>) could sit there until the wait ends.  So after a pass that handled
- * stanzas we go round again without waiting, and never wait long. */
+ * stanzas we go round again without waiting, and never wait long.
+ *
+ * A caller waiting for its replies loops on xp_session_run() and looks at
+ * them after each call: returning as soon as one completed (its callback
+ * ran) is what keeps a request from costing the caller's whole slice
+ * (measured: every small kind of an export took 100 ms, the slice, for a
+ * reply that came in under 1 ms).  Before returning, what the callbacks
+ * queued (the next page of an archive) is handed to the socket: the
+ * caller may do slow work (a checkpoint's fsync) before it runs the loop
+ * again, and the server should not wait for that. */
 enum { PUMP_MAX_WAIT_MS = 10 };
 static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
 {
     unsigned long before = s->handled - 1; /* the first pass never waits */
+    uint64_t completed = s->c.completed;
     for (;;) {
         uint64_t now = now_ms();
         uint64_t wake = xp_client_next_deadline(&s->c);
@@ -823,6 +834,11 @@ static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
             return XPORTA_EDISCONNECTED;
         if (until_idle && s->c.inflight == 0)
             return XPORTA_OK;
+        if (!until_idle && s->c.completed != completed) {
+            if (xmpp_conn_send_queue_len(s->conn) > 0)
+                xmpp_run_once(s->ctx, 0); /* sends first */
+            return s->state == ST_ONLINE ? XPORTA_OK : XPORTA_EDISCONNECTED;
+        }
         if (now_ms() >= end)
             return until_idle ? XPORTA_ETIMEOUT : XPORTA_OK;
     }

@@ -272,6 +272,79 @@ static void check_login_and_requests(const struct server *srv)
     xp_arena_cleanup(&a);
 }
 
+/* ---- the loop returns when a request completes --------------------------- */
+
+struct chain {
+    const xp_elem *next; /* sent by the first reply's callback */
+    struct res first, second;
+    uint64_t out_at_first; /* bytes out when the first reply came */
+};
+
+static void on_first(struct xp_session *s, const struct xp_iq_reply *r,
+                     void *ud)
+{
+    struct chain *c = ud;
+    on_reply(s, r, &c->first);
+    c->out_at_first = xp_session_bytes_out(s);
+    xp_session_iq(s, "get", NULL, c->next, 0, on_reply, &c->second);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
+           (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* A caller waiting for a reply loops on xp_session_run: the call must
+ * return once the reply came, not at the end of its slice (every small
+ * kind of an export cost the whole 100 ms slice), and what the callback
+ * sent must be on the wire by then (the next page of an archive must not
+ * wait for the caller's next call). */
+static void check_run_returns(const struct server *srv)
+{
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    struct xp_session *s = open_as(srv, NULL);
+    if (!s)
+        return;
+    struct chain c;
+    memset(&c, 0, sizeof c);
+    c.next = xp_elem_new(&a, "urn:xmpp:ping", "ping");
+    xp_elem *disco = query(&a, XP_NS_DISCO_INFO);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    xporta_status st =
+        xp_session_iq(s, "get", srv->domain, disco, 0, on_first, &c);
+    int runs = 0;
+    while (st == XPORTA_OK && c.first.calls == 0 && ms_since(&t0) < 30000) {
+        st = xp_session_run(s, 10000);
+        runs++;
+    }
+    double took = ms_since(&t0);
+    CHECK(st == XPORTA_OK && c.first.calls == 1 &&
+              c.first.status == XPORTA_OK && took < 5000,
+          "%s: xp_session_run(10000) returned %.0f ms after a request, "
+          "once it completed (%d call)",
+          srv->name, took, runs);
+    /* Not running the loop now: what the callback sent left anyway. */
+    struct timespec pause = {0, 300 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    uint64_t out = xp_session_bytes_out(s);
+    CHECK(c.second.calls == 0 && out > c.out_at_first,
+          "%s: the request sent by the callback is on the wire before the "
+          "next run: bytes out %llu, %llu at the reply",
+          srv->name, (unsigned long long)out,
+          (unsigned long long)c.out_at_first);
+    xporta_status d = xp_session_drain(s, 20000);
+    CHECK(d == XPORTA_OK && c.second.calls == 1 && c.second.status == XPORTA_OK,
+          "%s: the chained request completes: %s", srv->name,
+          xporta_status_name(c.second.status));
+    xp_session_close(s);
+    xp_arena_cleanup(&a);
+}
+
 /* ---- roster push ---------------------------------------------------- */
 
 struct pushes {
@@ -705,6 +778,7 @@ int main(void)
 
     for (int i = 0; i < 2; i++) {
         check_login_and_requests(&servers[i]);
+        check_run_returns(&servers[i]);
         check_roster_push(&servers[i]);
         check_two_resources(&servers[i]);
         check_failures(&servers[i]);
