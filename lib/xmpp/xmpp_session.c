@@ -53,6 +53,9 @@
 #ifdef __linux__
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#else
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #endif
 
 #include "xmpp_p.h"
@@ -321,11 +324,18 @@ static int on_certfail(const xmpp_tlscert_t *cert, const char *const errormsg)
     return 0; /* reject */
 }
 
+/* Nagle off: a stanza goes out when it is written.  With Nagle, one
+ * written while an earlier one is unacknowledged waits for the server's
+ * delayed ACK, about 40 ms when the earlier one made the server send
+ * nothing back (measured: the ping an export sends behind its presence
+ * left Prosody idle for 45 ms).  Failing to set it costs only that time. */
 static int on_sockopt(xmpp_conn_t *conn, void *sock)
 {
     struct xp_session *s = opening;
+    int fd = *(int *)sock, one = 1;
     if (s && s->conn == conn)
-        s->fd = *(int *)sock;
+        s->fd = fd;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return 0;
 }
 
