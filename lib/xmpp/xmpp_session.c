@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #ifdef __linux__
@@ -188,6 +189,25 @@ static bool read_bytes(const struct xp_session *s, uint64_t *in, uint64_t *out)
     (void)s;
     (void)in;
     (void)out;
+    return false;
+#endif
+}
+
+/* Bytes read out of the socket so far (by OpenSSL, which may hold some
+ * decrypted and unread by libstrophe): received minus still queued. */
+static bool read_taken(const struct xp_session *s, uint64_t *taken)
+{
+#ifdef __linux__
+    uint64_t in, out;
+    int queued = 0;
+    if (!read_bytes(s, &in, &out) || ioctl(s->fd, FIONREAD, &queued) != 0 ||
+        queued < 0)
+        return false;
+    *taken = in - (uint64_t)queued;
+    return true;
+#else
+    (void)s;
+    (void)taken;
     return false;
 #endif
 }
@@ -829,11 +849,13 @@ static void ack_now(struct xp_session *s)
  * is in flight; without it, also until a request completes.  One pass at
  * least.
  *
- * libstrophe 0.12.2 reads the socket once per xmpp_run_once() and waits in
+ * libstrophe 0.12.2 reads at most 4 KiB per xmpp_run_once() and waits in
  * select(), which cannot see what OpenSSL has already decrypted into its
- * own buffer: the tail of a burst (the last results of a MAM page and its
- * <fin>) could sit there until the wait ends.  So after a pass that handled
- * stanzas we go round again without waiting, and never wait long.
+ * own buffer (a TLS record holds up to 16 KiB): the tail of a burst (the
+ * last results of a MAM page and its <fin>, the rest of a big stanza)
+ * could sit there until the wait ends, 10 ms a pass.  So we wait only
+ * after TLS_SPINS passes in a row that handled no stanza and took nothing
+ * more from the socket (a record is drained by then), and never long.
  *
  * A caller waiting for its replies loops on xp_session_run() and looks at
  * them after each call: returning as soon as one completed (its callback
@@ -843,12 +865,14 @@ static void ack_now(struct xp_session *s)
  * queued (the next page of an archive) is handed to the socket: the
  * caller may do slow work (a checkpoint's fsync) before it runs the loop
  * again, and the server should not wait for that. */
-enum { PUMP_MAX_WAIT_MS = 10 };
+enum { PUMP_MAX_WAIT_MS = 10, TLS_SPINS = 4 };
 
 static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
 {
     unsigned long before = s->handled - 1; /* the first pass never waits */
     uint64_t completed = s->c.completed;
+    unsigned spins = 0;    /* passes in a row that handled nothing */
+    uint64_t taken = 0, t; /* bytes taken from the socket */
     for (;;) {
         uint64_t now = now_ms();
         uint64_t wake = xp_client_next_deadline(&s->c);
@@ -856,6 +880,12 @@ static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
             wake = end;
         unsigned long wait = wake > now ? (unsigned long)(wake - now) : 0;
         if (s->handled != before)
+            spins = 0;
+        if (spins >= TLS_SPINS && read_taken(s, &t) && t != taken) {
+            taken = t; /* a record came in: OpenSSL may hold more of it */
+            spins = 0;
+        }
+        if (spins++ < TLS_SPINS)
             wait = 0;
         else if (wait > PUMP_MAX_WAIT_MS)
             wait = PUMP_MAX_WAIT_MS;
