@@ -132,7 +132,9 @@ void xp_session_on_stanza(struct xp_session *s, xp_stanza_cb cb,
 
 size_t xp_session_inflight(const struct xp_session *s);
 /* Runs the event loop for at most `ms` milliseconds (0: one pass without
- * waiting).  Returns XPORTA_EDISCONNECTED once the connection is gone. */
+ * waiting), and returns earlier once a request completed (its callback
+ * ran): callers waiting for replies loop on it and look after each call.
+ * Returns XPORTA_EDISCONNECTED once the connection is gone. */
 xporta_status xp_session_run(struct xp_session *s, unsigned ms);
 /* Runs until no IQ is in flight, or `ms` passes (XPORTA_ETIMEOUT). */
 xporta_status xp_session_drain(struct xp_session *s, unsigned ms);

@@ -65,6 +65,7 @@ static void complete_empty(struct xp_client *c, struct xp_pending *p,
     memset(&r, 0, sizeof r);
     r.status = st;
     release_slot(c, p);
+    c->completed++;
     cb(c->s, &r, ud);
 }
 
@@ -237,6 +238,7 @@ static void handle_reply(struct xp_client *c, xmpp_stanza_t *st, bool is_error,
     xp_iq_cb cb = p->cb;
     void *ud = p->userdata;
     release_slot(c, p);
+    c->completed++;
 
     struct xp_iq_reply r;
     struct xp_err cerr;

@@ -100,6 +100,7 @@ struct xp_client {
     bool (*online)(const struct xp_session *s);
     struct xp_pending pending[XP_MAX_INFLIGHT];
     size_t inflight;
+    uint64_t completed; /* requests whose callback ran */
     uint64_t seq;
     char id_prefix[24];
     struct xp_arena arena; /* one received stanza, reset after its callback */

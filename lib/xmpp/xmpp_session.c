@@ -13,24 +13,8 @@
  * slot is freed before its callback runs, so each request completes exactly
  * once and a late reply finds nothing to complete.
  *
- * Opening.  libstrophe 0.12.2 tells little about a failed login: the
- * connection handler gets XMPP_CONN_DISCONNECT with error 0 for a refused
- * connection, a rejected password and a server without TLS alike, and user
- * handlers do not fire before authentication.  What it knows it writes to
- * its logger, so while the stream is negotiated the session installs a
- * log handler that reads what was received ("RECV: <failure ...>", the
- * stream features, "connection failed, error 111") and libstrophe's error
- * lines, and never looks at what was sent ("SENT: ..." carries the SASL
- * exchange).  Certificate failures come from the certfail handler, which
- * rejects and records OpenSSL's reason.  Once bound, the log handler is
- * removed, so libstrophe formats no more log lines.  Stream features are
- * recorded the same way: libstrophe keeps them to itself.
- *
- * libstrophe's certfail and sockopt callbacks carry no userdata; they run
- * only inside xp_session_open() (TCP connect, TLS handshake), so the
- * session being opened is found in a thread-local pointer, checked
- * against the context (certfail) or connection (sockopt) the callback
- * names.
+ * Opening.  What a failed login tells (libstrophe's log, the certificate,
+ * the stream error) is read by xmpp_login.c, which has the design note.
  *
  * Caveats of libstrophe 0.12.2 that this layer cannot fix:
  *  - its parser builds every incoming stanza whole, with no size or depth
@@ -43,69 +27,28 @@
  *  - it keeps the password in the connection; the session hands it over
  *    once and wipes libstrophe's copy as soon as the login is over.
  */
-#include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #ifdef __linux__
 #include <linux/tcp.h>
 #include <netinet/in.h>
+#else
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #endif
 
-#include "xmpp_p.h"
-
-enum state { ST_CONNECTING, ST_ONLINE, ST_CLOSING, ST_CLOSED };
-
-/* How far the login got, for the detail of a failure or a timeout. */
-enum phase { PH_CONNECT, PH_STREAM, PH_TLS, PH_AUTH, PH_BIND };
-static const char *const phase_names[] = {"connecting", "opening the stream",
-                                          "negotiating TLS", "authenticating",
-                                          "binding a resource"};
+#include "xmpp_session_p.h"
 
 enum {
     CLOSE_WAIT_MS = 2000,     /* for the server's </stream:stream> */
     FEATURES_MAX = 64 * 1024, /* recorded stream features */
-    NOTE_MAX = 256,           /* one remembered log fact */
 };
 
-struct xp_session {
-    xmpp_ctx_t *ctx;
-    xmpp_conn_t *conn;
-    xmpp_log_t log; /* the context points here: handler NULL = silent */
-    enum state state;
-    struct xp_err err;
-
-    char *account; /* user@domain as given */
-    char *where;   /* "old.localhost (127.0.0.1:15222)", for details */
-    char *jid, *bare, *domain;
-
-    /* What the login taught (see the design note). */
-    enum phase phase;
-    struct xp_buf features; /* "{ns}name\n" lines */
-    bool no_tls;
-    bool sasl_failed;
-    char sasl_condition[NOTE_MAX];
-    char sasl_text[NOTE_MAX];
-    char cert_reason[2 * NOTE_MAX];
-    char lib_error[NOTE_MAX];
-    char tls_error[NOTE_MAX];
-    int connect_errno; /* from "connection failed, error N" */
-    int conn_error;    /* the connection handler's error */
-    bool stream_error;
-    char stream_condition[64];
-    char stream_text[NOTE_MAX];
-
-    struct xp_client c; /* requests in flight, received stanzas */
-
-    int fd;
-    uint64_t bytes_in, bytes_out;
-    unsigned long handled; /* stanzas seen (the loop's progress) */
-};
-
-static _Thread_local struct xp_session *opening;
+_Thread_local struct xp_session *xp_session_opening;
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -116,52 +59,12 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void note(char *dst, size_t cap, const char *src)
-{
-    snprintf(dst, cap, "%s", src);
-}
-
 static void wipe(char *p, size_t n)
 {
     volatile char *v = p;
     while (n--)
         *v++ = 0;
 }
-
-static const char *errno_text(int e, char *buf, size_t cap)
-{
-    if (strerror_r(e, buf, cap) != 0)
-        snprintf(buf, cap, "error %d", e);
-    return buf;
-}
-
-/* Condition names in the order of libstrophe's xmpp_error_type_t. */
-static const char *const stream_conditions[] = {
-    "bad-format",
-    "bad-namespace-prefix",
-    "conflict",
-    "connection-timeout",
-    "host-gone",
-    "host-unknown",
-    "improper-addressing",
-    "internal-server-error",
-    "invalid-from",
-    "invalid-id",
-    "invalid-namespace",
-    "invalid-xml",
-    "not-authorized",
-    "policy-violation",
-    "remote-connection-failed",
-    "resource-constraint",
-    "restricted-xml",
-    "see-other-host",
-    "system-shutdown",
-    "undefined-condition",
-    "unsupported-encoding",
-    "unsupported-stanza-type",
-    "unsupported-version",
-    "xml-not-well-formed",
-};
 
 /* Reads the socket's byte counters (see xp_session_bytes_in). */
 static bool read_bytes(const struct xp_session *s, uint64_t *in, uint64_t *out)
@@ -189,166 +92,47 @@ static bool read_bytes(const struct xp_session *s, uint64_t *in, uint64_t *out)
 #endif
 }
 
+/* Bytes read out of the socket so far (by OpenSSL, which may hold some
+ * decrypted and unread by libstrophe): received minus still queued. */
+static bool read_taken(const struct xp_session *s, uint64_t *taken)
+{
+#ifdef __linux__
+    uint64_t in, out;
+    int queued = 0;
+    if (!read_bytes(s, &in, &out) || ioctl(s->fd, FIONREAD, &queued) != 0 ||
+        queued < 0)
+        return false;
+    *taken = in - (uint64_t)queued;
+    return true;
+#else
+    (void)s;
+    (void)taken;
+    return false;
+#endif
+}
+
 /* Keeps the last reading: the socket is gone once the session closes. */
 static void poll_bytes(struct xp_session *s)
 {
     read_bytes(s, &s->bytes_in, &s->bytes_out);
 }
 
-/* ---- what the login taught: libstrophe's log ---------------------------- */
-
-/* Features sent before TLS are not recorded: anyone on the path could
- * have written them.  They only tell whether STARTTLS is offered. */
-static void note_features(struct xp_session *s, const char *xml)
-{
-    xmpp_stanza_t *st = xmpp_stanza_new_from_string(s->ctx, xml);
-    bool starttls = false, mechanisms = false, bind = false;
-    bool secure = s->phase >= PH_TLS;
-    if (!st)
-        return;
-    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c;
-         c = xmpp_stanza_get_next(c)) {
-        const char *name = xmpp_stanza_get_name(c);
-        const char *ns = xmpp_stanza_get_ns(c);
-        if (xmpp_stanza_is_text(c) || !name)
-            continue;
-        if (!ns)
-            ns = "";
-        if (secure && !xp_session_has_feature(s, ns, name))
-            (void)xp_buf_printf(&s->features, "{%s}%s\n", ns, name);
-        starttls |= strcmp(name, "starttls") == 0;
-        mechanisms |= strcmp(name, "mechanisms") == 0;
-        bind |= strcmp(name, "bind") == 0;
-    }
-    xmpp_stanza_release(st);
-    if (s->phase == PH_STREAM && !starttls)
-        s->no_tls = true;
-    if (mechanisms)
-        s->phase = PH_AUTH;
-    if (bind)
-        s->phase = PH_BIND;
-}
-
-static void note_sasl_failure(struct xp_session *s, const char *xml)
-{
-    xmpp_stanza_t *st = xmpp_stanza_new_from_string(s->ctx, xml);
-    s->sasl_failed = true;
-    if (!st)
-        return;
-    for (xmpp_stanza_t *c = xmpp_stanza_get_children(st); c;
-         c = xmpp_stanza_get_next(c)) {
-        const char *name = xmpp_stanza_get_name(c);
-        if (xmpp_stanza_is_text(c) || !name)
-            continue;
-        if (strcmp(name, "text") == 0) {
-            const char *t = xmpp_stanza_get_text_ptr(
-                xmpp_stanza_get_children(c) ? xmpp_stanza_get_children(c) : c);
-            if (t && !s->sasl_text[0])
-                note(s->sasl_text, sizeof s->sasl_text, t);
-        } else if (!s->sasl_condition[0]) {
-            note(s->sasl_condition, sizeof s->sasl_condition, name);
-        }
-    }
-    xmpp_stanza_release(st);
-}
-
-static void note_received(struct xp_session *s, const char *xml)
-{
-    if (strncmp(xml, "<features", 9) == 0)
-        note_features(s, xml);
-    else if (strncmp(xml, "<proceed", 8) == 0)
-        s->phase = PH_TLS;
-    else if (strncmp(xml, "<success", 8) == 0)
-        s->phase = PH_BIND;
-    else if (strncmp(xml, "<failure", 8) == 0 &&
-             strstr(xml, "urn:ietf:params:xml:ns:xmpp-sasl"))
-        note_sasl_failure(s, xml);
-}
-
-static void on_log(void *ud, xmpp_log_level_t level, const char *area,
-                   const char *msg)
-{
-    struct xp_session *s = ud;
-    int e;
-    if (s->state != ST_CONNECTING)
-        return;
-    /* What we send carries the SASL exchange: never look at it. */
-    if (strncmp(msg, "SENT:", 5) == 0)
-        return;
-    if (strncmp(msg, "RECV: ", 6) == 0) {
-        note_received(s, msg + 6);
-        return;
-    }
-    if (strcmp(area, "xmpp") == 0) {
-        if (strcmp(msg, "connection successful") == 0)
-            s->phase = PH_STREAM;
-        else if (sscanf(msg, "connection failed, error %d", &e) == 1)
-            s->connect_errno = e;
-    }
-    if (strcmp(area, "tls") == 0 && strncmp(msg, "error:", 6) == 0 &&
-        !s->tls_error[0])
-        note(s->tls_error, sizeof s->tls_error, msg);
-    if (level == XMPP_LEVEL_ERROR && !s->lib_error[0]) {
-        note(s->lib_error, sizeof s->lib_error, msg);
-        if (strstr(msg, "TLS is not supported"))
-            s->no_tls = true;
-    }
-}
-
-static int on_certfail(const xmpp_tlscert_t *cert, const char *const errormsg)
-{
-    struct xp_session *s = opening;
-    /* 0.12.2 fills the certificate's context but not its connection. */
-    if (!s || xmpp_tlscert_get_ctx(cert) != s->ctx)
-        return 0;
-    if (!s->cert_reason[0]) {
-        const char *subject = xmpp_tlscert_get_string(cert, XMPP_CERT_SUBJECT);
-        struct xp_buf b;
-        xp_buf_init(&b, sizeof s->cert_reason - 1);
-        (void)xp_buf_printf(&b, "%s (certificate %s",
-                            errormsg ? errormsg : "verification failed",
-                            subject ? subject : "without subject");
-        for (size_t i = 0; i < 8; i++) {
-            const char *name = xmpp_tlscert_get_dnsname(cert, i);
-            if (!name)
-                break;
-            (void)xp_buf_printf(&b, "%s%s", i ? ", " : ", for ", name);
-        }
-        (void)xp_buf_addc(&b, ')');
-        note(s->cert_reason, sizeof s->cert_reason, xp_buf_str(&b));
-        xp_buf_cleanup(&b);
-    }
-    return 0; /* reject */
-}
-
+/* Nagle off: a stanza goes out when it is written.  With Nagle, one
+ * written while an earlier one is unacknowledged waits for the server's
+ * delayed ACK, about 40 ms when the earlier one made the server send
+ * nothing back (measured: the ping an export sends behind its presence
+ * left Prosody idle for 45 ms).  Failing to set it costs only that time. */
 static int on_sockopt(xmpp_conn_t *conn, void *sock)
 {
-    struct xp_session *s = opening;
+    struct xp_session *s = xp_session_opening;
+    int fd = *(int *)sock, one = 1;
     if (s && s->conn == conn)
-        s->fd = *(int *)sock;
+        s->fd = fd;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return 0;
 }
 
 /* ---- connection events -------------------------------------------------- */
-
-/* The condition as sent: libstrophe's enum lacks some (RFC 6120's "reset",
- * "not-well-formed"), so the element is read first. */
-static const char *stream_condition(const xmpp_stream_error_t *se)
-{
-    for (xmpp_stanza_t *c = se->stanza ? xmpp_stanza_get_children(se->stanza)
-                                       : NULL;
-         c; c = xmpp_stanza_get_next(c)) {
-        const char *name = xmpp_stanza_get_name(c);
-        const char *ns = xmpp_stanza_get_ns(c);
-        if (!xmpp_stanza_is_text(c) && name && ns &&
-            strcmp(ns, XMPP_NS_STREAMS_IETF) == 0 && strcmp(name, "text") != 0)
-            return name;
-    }
-    if ((unsigned)se->type <
-        sizeof stream_conditions / sizeof stream_conditions[0])
-        return stream_conditions[se->type];
-    return "undefined-condition";
-}
 
 static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
                     xmpp_stream_error_t *se, void *ud)
@@ -367,10 +151,10 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     s->state = ST_CLOSED;
     if (se && !s->stream_error) {
         s->stream_error = true;
-        note(s->stream_condition, sizeof s->stream_condition,
-             stream_condition(se));
+        xp_login_note(s->stream_condition, sizeof s->stream_condition,
+                      xp_login_stream_condition(se));
         if (se->text)
-            note(s->stream_text, sizeof s->stream_text, se->text);
+            xp_login_note(s->stream_text, sizeof s->stream_text, se->text);
     }
     if (error && !s->conn_error)
         s->conn_error = error;
@@ -382,73 +166,11 @@ static void on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
                 s->stream_text, s->stream_text[0] ? ")" : "");
     else if (s->conn_error)
         xp_fail(&s->err, XPORTA_EDISCONNECTED, "connection to %s lost: %s",
-                s->where, errno_text(s->conn_error, buf, sizeof buf));
+                s->where, xp_login_errno_text(s->conn_error, buf, sizeof buf));
     else
         xp_fail(&s->err, XPORTA_EDISCONNECTED,
                 "connection to %s closed by the server", s->where);
     xp_client_fail_all(&s->c, XPORTA_EDISCONNECTED);
-}
-
-/* Why the login failed, from what on_log, on_certfail and on_conn saw. */
-static void classify_failure(struct xp_session *s)
-{
-    char buf[128];
-    if (s->cert_reason[0])
-        xp_fail(&s->err, XPORTA_ETLS, "certificate of %s is not trusted: %s",
-                s->where, s->cert_reason);
-    else if (s->sasl_failed)
-        xp_fail(&s->err, XPORTA_EAUTH, "authentication failed for %s: %s%s%s%s",
-                s->account,
-                s->sasl_condition[0] ? s->sasl_condition : "failure",
-                s->sasl_text[0] ? " (" : "", s->sasl_text,
-                s->sasl_text[0] ? ")" : "");
-    else if (s->no_tls)
-        xp_fail(&s->err, XPORTA_ETLS,
-                "%s does not offer TLS (no STARTTLS in its stream features); "
-                "refusing to log in without it",
-                s->where);
-    else if (s->stream_error)
-        xp_fail(&s->err,
-                strcmp(s->stream_condition, "not-authorized") == 0
-                    ? XPORTA_EAUTH
-                    : XPORTA_ENET,
-                "%s closed the stream while %s: %s%s%s%s", s->where,
-                phase_names[s->phase], s->stream_condition,
-                s->stream_text[0] ? " (" : "", s->stream_text,
-                s->stream_text[0] ? ")" : "");
-    else if (s->connect_errno)
-        xp_fail(&s->err, XPORTA_ENET, "cannot connect to %s: %s", s->where,
-                errno_text(s->connect_errno, buf, sizeof buf));
-    else if (s->phase == PH_TLS)
-        xp_fail(&s->err, XPORTA_ETLS, "TLS handshake with %s failed: %s",
-                s->where,
-                s->tls_error[0]   ? s->tls_error
-                : s->lib_error[0] ? s->lib_error
-                                  : "connection closed");
-    else if (s->phase == PH_AUTH)
-        xp_fail(&s->err, XPORTA_EAUTH, "authentication failed for %s: %s",
-                s->account,
-                s->lib_error[0] ? s->lib_error : "connection closed");
-    else
-        xp_fail(&s->err, XPORTA_ENET, "connection to %s closed while %s%s%s",
-                s->where, phase_names[s->phase], s->lib_error[0] ? ": " : "",
-                s->lib_error);
-}
-
-/* xmpp_connect_client() failed at once: name resolution or socket(). */
-static void classify_connect_error(struct xp_session *s, const char *name)
-{
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    int rc = getaddrinfo(name, NULL, &hints, &res);
-    if (rc != 0)
-        xp_fail(&s->err, XPORTA_ENET, "cannot resolve %s: %s", name,
-                gai_strerror(rc));
-    else
-        xp_fail(&s->err, XPORTA_ENET, "cannot connect to %s", s->where);
-    if (res)
-        freeaddrinfo(res);
 }
 
 /* ---- received stanzas (xmpp_client.c does the rest) --------------------- */
@@ -551,7 +273,7 @@ static xporta_status prepare(struct xp_session *s,
                        : xp_strdup(s->domain);
     if (!s->account || !s->domain || !s->where)
         return XPORTA_ENOMEM;
-    s->log.handler = on_log;
+    s->log.handler = xp_login_on_log;
     s->log.userdata = s;
     xmpp_initialize(); /* idempotent; xmpp_shutdown() is never called */
     s->ctx = xmpp_ctx_new(NULL, &s->log);
@@ -580,7 +302,7 @@ static xporta_status prepare(struct xp_session *s,
     xmpp_conn_set_pass(s->conn, o->password);
     if (o->cafile)
         xmpp_conn_set_cafile(s->conn, o->cafile);
-    xmpp_conn_set_certfail_handler(s->conn, on_certfail);
+    xmpp_conn_set_certfail_handler(s->conn, xp_login_on_certfail);
     xmpp_conn_set_sockopt_callback(s->conn, on_sockopt);
     xmpp_handler_add(s->conn, on_stanza, NULL, NULL, NULL, s);
     return XPORTA_OK;
@@ -600,7 +322,7 @@ static xporta_status login(struct xp_session *s,
     uint64_t end = now_ms() + timeout;
     if (xmpp_connect_client(s->conn, o->host, o->port, on_conn, s) !=
         XMPP_EOK) {
-        classify_connect_error(s, o->host ? o->host : s->domain);
+        xp_login_connect_error(s, o->host ? o->host : s->domain);
         return s->err.status;
     }
     while (s->state == ST_CONNECTING) {
@@ -610,12 +332,12 @@ static xporta_status login(struct xp_session *s,
              * xmpp_conn_release() drops the socket. */
             return xp_fail(&s->err, XPORTA_ETIMEOUT,
                            "no answer from %s within %u ms while %s", s->where,
-                           timeout, phase_names[s->phase]);
+                           timeout, xp_login_phase_name(s->phase));
         }
         xmpp_run_once(s->ctx, end - now < 100 ? end - now : 100);
     }
     if (s->state != ST_ONLINE) {
-        classify_failure(s);
+        xp_login_failure(s);
         return s->err.status;
     }
     const char *bound = xmpp_conn_get_bound_jid(s->conn);
@@ -662,9 +384,9 @@ xporta_status xp_session_open(struct xp_session **out,
 
     st = prepare(s, opts, &parts);
     if (st == XPORTA_OK) {
-        opening = s;
+        xp_session_opening = s;
         st = login(s, opts);
-        opening = NULL;
+        xp_session_opening = NULL;
     } else {
         xp_fail(&s->err, st, "out of memory");
     }
@@ -794,18 +516,55 @@ void xp_session_on_stanza(struct xp_session *s, xp_stanza_cb cb, void *userdata)
 
 /* ---- the loop ----------------------------------------------------------- */
 
+/* Before the loop waits for the server, the server must not be waiting for
+ * us.  Prosody keeps Nagle on (its default): once it has written a small
+ * segment (under the MSS, which on loopback is 64 KiB: every write) that
+ * we have not acknowledged, it holds its next one, the rest of a reply,
+ * until our ACK comes, and Linux delays that ACK by 40 ms while the
+ * connection looks interactive (requests out, replies in: ours does).
+ * TCP_QUICKACK sends an ACK we owe now and leaves that mode, so what we
+ * read next is acknowledged at once.  Measured: a PEP phase of an export
+ * and some pages of its archive stalled 40-48 ms with Prosody idle;
+ * session_acks shows the 45 ms on a server that splits its reply. */
+static void ack_now(struct xp_session *s)
+{
+#ifdef TCP_QUICKACK
+    int one = 1;
+    if (s->fd >= 0)
+        (void)setsockopt(s->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+#else
+    (void)s;
+#endif
+}
+
 /* Runs until `end` (CLOCK_MONOTONIC ms) or, with until_idle, until nothing
- * is in flight.  One pass at least.
+ * is in flight; without it, also until a request completes.  One pass at
+ * least.
  *
- * libstrophe 0.12.2 reads the socket once per xmpp_run_once() and waits in
+ * libstrophe 0.12.2 reads at most 4 KiB per xmpp_run_once() and waits in
  * select(), which cannot see what OpenSSL has already decrypted into its
- * own buffer: the tail of a burst (the last results of a MAM page and its
- * <fin>) could sit there until the wait ends.  So after a pass that handled
- * stanzas we go round again without waiting, and never wait long. */
-enum { PUMP_MAX_WAIT_MS = 10 };
+ * own buffer (a TLS record holds up to 16 KiB): the tail of a burst (the
+ * last results of a MAM page and its <fin>, the rest of a big stanza)
+ * could sit there until the wait ends, 10 ms a pass.  So we wait only
+ * after TLS_SPINS passes in a row that handled no stanza and took nothing
+ * more from the socket (a record is drained by then), and never long.
+ *
+ * A caller waiting for its replies loops on xp_session_run() and looks at
+ * them after each call: returning as soon as one completed (its callback
+ * ran) is what keeps a request from costing the caller's whole slice
+ * (measured: every small kind of an export took 100 ms, the slice, for a
+ * reply that came in under 1 ms).  Before returning, what the callbacks
+ * queued (the next page of an archive) is handed to the socket: the
+ * caller may do slow work (a checkpoint's fsync) before it runs the loop
+ * again, and the server should not wait for that. */
+enum { PUMP_MAX_WAIT_MS = 10, TLS_SPINS = 4 };
+
 static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
 {
     unsigned long before = s->handled - 1; /* the first pass never waits */
+    uint64_t completed = s->c.completed;
+    unsigned spins = 0;    /* passes in a row that handled nothing */
+    uint64_t taken = 0, t; /* bytes taken from the socket */
     for (;;) {
         uint64_t now = now_ms();
         uint64_t wake = xp_client_next_deadline(&s->c);
@@ -813,16 +572,29 @@ static xporta_status pump(struct xp_session *s, uint64_t end, bool until_idle)
             wake = end;
         unsigned long wait = wake > now ? (unsigned long)(wake - now) : 0;
         if (s->handled != before)
+            spins = 0;
+        if (spins >= TLS_SPINS && read_taken(s, &t) && t != taken) {
+            taken = t; /* a record came in: OpenSSL may hold more of it */
+            spins = 0;
+        }
+        if (spins++ < TLS_SPINS)
             wait = 0;
         else if (wait > PUMP_MAX_WAIT_MS)
             wait = PUMP_MAX_WAIT_MS;
         before = s->handled;
+        if (wait > 0)
+            ack_now(s);
         xmpp_run_once(s->ctx, wait);
         xp_client_expire(&s->c, now_ms());
         if (s->state != ST_ONLINE)
             return XPORTA_EDISCONNECTED;
         if (until_idle && s->c.inflight == 0)
             return XPORTA_OK;
+        if (!until_idle && s->c.completed != completed) {
+            if (xmpp_conn_send_queue_len(s->conn) > 0)
+                xmpp_run_once(s->ctx, 0); /* sends first */
+            return s->state == ST_ONLINE ? XPORTA_OK : XPORTA_EDISCONNECTED;
+        }
         if (now_ms() >= end)
             return until_idle ? XPORTA_ETIMEOUT : XPORTA_OK;
     }

@@ -35,6 +35,19 @@ set_tests_properties(integration.session_smoke PROPERTIES
   FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300
   LABELS integration)
 
+# lib/xmpp's TCP behaviour (ACKs, Nagle) against a fake server on loopback
+# that splits its replies; it borrows Prosody's test certificate.
+add_executable(session_acks integration/session_acks.c)
+target_include_directories(session_acks PRIVATE ${PROJECT_SOURCE_DIR}/lib)
+target_link_libraries(session_acks PRIVATE xporta PkgConfig::OPENSSL)
+target_compile_options(session_acks PRIVATE ${XPORTA_WARNINGS})
+add_test(NAME integration.session_acks
+  COMMAND sh ${XPORTA_SMOKE_SH} run ${XPORTA_SERVERS_SCRIPT}
+          ${XPORTA_SERVERS_DIR} $<TARGET_FILE:session_acks>)
+set_tests_properties(integration.session_acks PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 120
+  LABELS integration)
+
 # The kind codecs (lib/xmpp/xmpp_kinds.h) on both servers: fresh accounts
 # filled by xp_populate (tests/data/scenarios/fill-*.xml), read back and
 # checked.  Serial: it subscribes and chats between accounts, and

@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,85 @@ static void check_login_and_requests(const struct server *srv)
           "%s: bytes in %llu, out %llu", srv->name,
           (unsigned long long)xp_session_bytes_in(s),
           (unsigned long long)xp_session_bytes_out(s));
+    xp_session_close(s);
+    xp_arena_cleanup(&a);
+}
+
+/* ---- the loop returns when a request completes --------------------------- */
+
+struct chain {
+    const xp_elem *next; /* sent by the first reply's callback */
+    struct res first, second;
+    uint64_t out_at_first; /* bytes out when the first reply came */
+};
+
+static void on_first(struct xp_session *s, const struct xp_iq_reply *r,
+                     void *ud)
+{
+    struct chain *c = ud;
+    on_reply(s, r, &c->first);
+    c->out_at_first = xp_session_bytes_out(s);
+    xp_session_iq(s, "get", NULL, c->next, 0, on_reply, &c->second);
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* A caller waiting for a reply loops on xp_session_run: the call returns
+ * once the reply came, not at the end of its slice (each small kind of an
+ * export cost the whole slice), with what the callback sent (the next
+ * archive page) on the wire; and Nagle is off (a stanza written behind
+ * another must not wait for the server's delayed ACK). */
+static void check_run_returns(const struct server *srv)
+{
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    struct xp_session *s = open_as(srv, NULL);
+    if (!s)
+        return;
+    struct chain c;
+    memset(&c, 0, sizeof c);
+    c.next = xp_elem_new(&a, "urn:xmpp:ping", "ping");
+    double t0 = now_ms();
+    xporta_status st = xp_session_iq(
+        s, "get", srv->domain, query(&a, XP_NS_DISCO_INFO), 0, on_first, &c);
+    while (st == XPORTA_OK && c.first.calls == 0 && now_ms() - t0 < 30000)
+        st = xp_session_run(s, 10000);
+    double took = now_ms() - t0;
+    CHECK(st == XPORTA_OK && c.first.status == XPORTA_OK && took < 5000,
+          "%s: xp_session_run(10000) returned %.0f ms after a request, once "
+          "it completed",
+          srv->name, took);
+    struct timespec pause = {0, 300 * 1000 * 1000}; /* the loop not running */
+    nanosleep(&pause, NULL);
+    uint64_t out = xp_session_bytes_out(s);
+    CHECK(out > c.out_at_first,
+          "%s: the request the callback sent is on the wire before the next "
+          "run: bytes out %llu, %llu at the reply",
+          srv->name, (unsigned long long)out,
+          (unsigned long long)c.out_at_first);
+    int sockets = 0, nodelay = 0; /* this process's connections to srv */
+    for (int fd = 3; fd < 1024; fd++) {
+        struct sockaddr_in peer;
+        socklen_t len = sizeof peer, olen = sizeof(int);
+        int on = 0;
+        if (getpeername(fd, (struct sockaddr *)&peer, &len) != 0 ||
+            peer.sin_family != AF_INET || ntohs(peer.sin_port) != srv->port)
+            continue;
+        sockets++;
+        nodelay += !getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &olen) && on;
+    }
+    CHECK(sockets >= 1 && nodelay == sockets,
+          "%s: TCP_NODELAY on %d of %d connections to the server", srv->name,
+          nodelay, sockets);
+    xporta_status d = xp_session_drain(s, 20000);
+    CHECK(d == XPORTA_OK && c.second.calls == 1 && c.second.status == XPORTA_OK,
+          "%s: the chained request completes: %s", srv->name,
+          xporta_status_name(c.second.status));
     xp_session_close(s);
     xp_arena_cleanup(&a);
 }
@@ -705,6 +785,7 @@ int main(void)
 
     for (int i = 0; i < 2; i++) {
         check_login_and_requests(&servers[i]);
+        check_run_returns(&servers[i]);
         check_roster_push(&servers[i]);
         check_two_resources(&servers[i]);
         check_failures(&servers[i]);
