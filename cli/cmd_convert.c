@@ -331,8 +331,8 @@ static int convert_loop(struct conv *c, const char *in,
             break;
         }
         case XPORTA_PIE_USER:
-            c->keep_user = xporta_filter_keep_user(c->f, xporta_pie_reader_host(r),
-                                                xporta_pie_reader_user(r));
+            c->keep_user = xporta_filter_keep_user(
+                c->f, xporta_pie_reader_host(r), xporta_pie_reader_user(r));
             if (!c->keep_user)
                 break;
             if (c->host_held.n || c->host_held.more) {

@@ -47,7 +47,9 @@ run)
     set -a
     . "$dir/servers.env"
     set +a
-    XPORTA_SMOKE_USER=xpsmoke
+    # One account per run: the tests that use this run in parallel, and a
+    # shared account would get each one's password in turn.
+    XPORTA_SMOKE_USER=xpsmoke-$(basename "$bin")
     XPORTA_SMOKE_PASS=xpsmoke-$$-pass
     export XPORTA_SMOKE_USER XPORTA_SMOKE_PASS
     bash "$script" adduser prosody "$XPORTA_SMOKE_USER" "$XPORTA_SMOKE_PASS"

@@ -418,9 +418,11 @@ static void big_groups_renamed(void **state)
     assert_true(split >= 6);
     /* And it converted: nothing refused, the big roster whole. */
     unsigned used;
-    char *got = cli_inproc_run(dir, cmd_convert, (const char *[]){
-        "-o", "out", "--dialect", "prosody", "--rename-host",
-        "bad host=x.example", path, NULL}, 2, 0, &used);
+    char *got = cli_inproc_run(
+        dir, cmd_convert,
+        (const char *[]){"-o", "out", "--dialect", "prosody", "--rename-host",
+                         "bad host=x.example", path, NULL},
+        2, 0, &used);
     assert_int_equal(used, 2);
     assert_true(strncmp(got, "exit 0\n", 7) == 0);
     const char *u3 = strstr(got, "== out/u3@x.example.xml ");
@@ -450,8 +452,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(many),          cmocka_unit_test(invalid),
         cmocka_unit_test(renamed_hosts), cmocka_unit_test(host_again),
-        cmocka_unit_test(real_samples),
-        cmocka_unit_test(big_groups_renamed),
+        cmocka_unit_test(real_samples),  cmocka_unit_test(big_groups_renamed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
