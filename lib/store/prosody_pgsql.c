@@ -93,13 +93,13 @@ static xporta_status kv_row(struct pg *p, const char *store, const char *key,
                        "which PostgreSQL's TEXT columns cannot hold",
                        p->base.where, store, p->user, p->host, key);
     struct xp_buf *k = &p->kv;
-    if ((st = pgb_copy_col(k, p->host, strlen(p->host), '\t')) ||
-        (st = pgb_copy_col(k, p->user, strlen(p->user), '\t')) ||
-        (st = pgb_copy_col(k, store, strlen(store), '\t')) ||
-        (st = pgb_copy_col(k, key, strlen(key), '\t')) ||
-        (st = pgb_copy_col(k, type, strlen(type), '\t')) ||
+    if ((st = pgc_copy_col(k, p->host, strlen(p->host), '\t')) ||
+        (st = pgc_copy_col(k, p->user, strlen(p->user), '\t')) ||
+        (st = pgc_copy_col(k, store, strlen(store), '\t')) ||
+        (st = pgc_copy_col(k, key, strlen(key), '\t')) ||
+        (st = pgc_copy_col(k, type, strlen(type), '\t')) ||
         (st =
-             pgb_copy_col(k, p->buf.data ? p->buf.data : "", p->buf.len, '\n')))
+             pgc_copy_col(k, p->buf.data ? p->buf.data : "", p->buf.len, '\n')))
         return xp_fail(&p->base.run->err, st,
                        "%s: the stores of %s@%s are too large", p->base.where,
                        p->user, p->host);
@@ -185,14 +185,14 @@ static xporta_status pg_append(struct pbe *b, const char *store,
     char when[24];
     snprintf(when, sizeof when, "%lld", (long long)it->when);
     struct xp_buf *r = &p->rows;
-    if ((st = pgb_copy_col(r, p->host, strlen(p->host), '\t')) ||
-        (st = pgb_copy_col(r, p->user, strlen(p->user), '\t')) ||
-        (st = pgb_copy_col(r, store, strlen(store), '\t')) ||
-        (st = pgb_copy_col(r, when, strlen(when), '\t')) ||
-        (st = pgb_copy_col(r, with, strlen(with), '\t')) ||
-        (st = pgb_copy_col(r, k, strlen(k), '\t')) ||
-        (st = pgb_copy_col(r, "xml", 3, '\t')) ||
-        (st = pgb_copy_col(r, p->buf.data, p->buf.len, '\n')))
+    if ((st = pgc_copy_col(r, p->host, strlen(p->host), '\t')) ||
+        (st = pgc_copy_col(r, p->user, strlen(p->user), '\t')) ||
+        (st = pgc_copy_col(r, store, strlen(store), '\t')) ||
+        (st = pgc_copy_col(r, when, strlen(when), '\t')) ||
+        (st = pgc_copy_col(r, with, strlen(with), '\t')) ||
+        (st = pgc_copy_col(r, k, strlen(k), '\t')) ||
+        (st = pgc_copy_col(r, "xml", 3, '\t')) ||
+        (st = pgc_copy_col(r, p->buf.data, p->buf.len, '\n')))
         return xp_fail(&b->run->err, st,
                        "%s: an archived stanza of %s@%s is too large",
                        p->base.where, p->user, p->host);
@@ -361,7 +361,7 @@ xporta_status pbe_pgsql_open(struct pbe **out, const char *where, bool write,
     xp_arena_init(&p->ia, 0);
     xp_arena_init(&p->ca, 0);
     p->c_tail = &p->c_first;
-    p->c = pgb_connect(where, run, &p->base.where);
+    p->c = pgc_connect("prosody+pgsql", where, run, &p->base.where);
     xporta_status st = p->c ? tables(p, write) : run->err.status;
     if (!st && !write) /* one snapshot for the whole read */
         st = pgb_run_sql(p, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",

@@ -57,9 +57,8 @@ static void one_line(char *out, size_t cap, const char *msg)
     out[strcspn(out, "\n")] = '\0';
 }
 
-/* A failed statement (or a lost connection), with the server's detail. */
-static xporta_status fail(PGconn *c, const PGresult *r, struct xp_run *run,
-                          const char *where, const char *what)
+xporta_status pgc_fail(PGconn *c, const PGresult *r, struct xp_run *run,
+                       const char *where, const char *what)
 {
     char msg[512], detail[512] = "";
     one_line(msg, sizeof msg,
@@ -84,7 +83,7 @@ static xporta_status fail(PGconn *c, const PGresult *r, struct xp_run *run,
 
 /* A column of COPY's text format: backslash, tab, newline and carriage
  * return escaped. */
-xporta_status pgb_copy_col(struct xp_buf *b, const char *s, size_t n, char end)
+xporta_status pgc_copy_col(struct xp_buf *b, const char *s, size_t n, char end)
 {
     xporta_status st = XPORTA_OK;
     size_t from = 0;
@@ -109,7 +108,7 @@ xporta_status pgb_copy_col(struct xp_buf *b, const char *s, size_t n, char end)
 
 xporta_status pgb_fail(struct pg *p, const PGresult *r, const char *what)
 {
-    return fail(p->c, r, p->base.run, p->base.where, what);
+    return pgc_fail(p->c, r, p->base.run, p->base.where, what);
 }
 
 xporta_status pgb_oom(struct pg *p)
@@ -315,7 +314,7 @@ xporta_status pgb_settle(struct pg *p)
  * "postgresql://..." too, "key=value ..." a connection string, a bare
  * word a database name.  NULL (with the error set) when it holds a
  * password or cannot be read. */
-static char *conninfo(const char *where, struct xp_run *run)
+static char *conninfo(const char *scheme, const char *where, struct xp_run *run)
 {
     char *ci;
     if (strncmp(where, "//", 2) == 0)
@@ -348,10 +347,10 @@ static char *conninfo(const char *where, struct xp_run *run)
         char msg[512];
         one_line(msg, sizeof msg, err);
         xp_fail(&run->err, XPORTA_EINVAL,
-                "prosody+pgsql: not a PostgreSQL address (%s); write "
-                "prosody+pgsql://USER@HOST[:PORT]/DATABASE or "
-                "prosody+pgsql:'host=HOST dbname=DATABASE user=USER'",
-                msg);
+                "%s: not a PostgreSQL address (%s); write "
+                "%s://USER@HOST[:PORT]/DATABASE or "
+                "%s:'host=HOST dbname=DATABASE user=USER'",
+                scheme, msg, scheme, scheme);
         PQfreemem(err);
         free(ci);
         return NULL;
@@ -406,15 +405,15 @@ static void quiet(void *ud, const char *msg)
     (void)msg;
 }
 
-static xporta_status connect_fail(PGconn *c, const char *where,
-                                  struct xp_run *run)
+static xporta_status connect_fail(PGconn *c, const char *scheme,
+                                  const char *where, struct xp_run *run)
 {
     char msg[512];
     one_line(msg, sizeof msg, c ? PQerrorMessage(c) : "out of memory");
     /* libpq's "connection to server at ... failed: " prefix is kept */
     bool auth = strstr(msg, "password") || strstr(msg, "authentication");
-    return xp_fail(&run->err, auth ? XPORTA_EAUTH : XPORTA_ENET,
-                   "prosody+pgsql:%s: %s%s", where, msg,
+    return xp_fail(&run->err, auth ? XPORTA_EAUTH : XPORTA_ENET, "%s:%s: %s%s",
+                   scheme, where, msg,
                    auth ? " (xporta takes the password from ~/.pgpass, the "
                           "file PGPASSFILE names, or PGPASSWORD; a passfile "
                           "line matches the host as the address writes it: "
@@ -422,10 +421,11 @@ static xporta_status connect_fail(PGconn *c, const char *where,
                         : "");
 }
 
-PGconn *pgb_connect(const char *where, struct xp_run *run, char **desc)
+PGconn *pgc_connect(const char *scheme, const char *where, struct xp_run *run,
+                    char **desc)
 {
     *desc = NULL;
-    char *ci = conninfo(where, run);
+    char *ci = conninfo(scheme, where, run);
     if (!ci)
         return NULL;
     /* the address's own settings win over these */
@@ -435,13 +435,13 @@ PGconn *pgb_connect(const char *where, struct xp_run *run, char **desc)
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     free(ci);
     if (!c || PQstatus(c) != CONNECTION_OK) {
-        connect_fail(c, where, run);
+        connect_fail(c, scheme, where, run);
         PQfinish(c);
         return NULL;
     }
     PQsetNoticeProcessor(c, quiet, NULL);
     if (PQsetClientEncoding(c, "UTF8") != 0 || !(*desc = describe(c))) {
-        connect_fail(c, where, run);
+        connect_fail(c, scheme, where, run);
         PQfinish(c);
         return NULL;
     }

@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 
+#include "pg_common.h"
 #include "prosody_store.h"
 
 /* Ceilings, applied by the server (a longer column arrives as NULL with
@@ -56,23 +57,10 @@ struct pg {
 
 /* ---- prosody_pgsql_conn.c ------------------------------------------------ */
 
-/* Connects to the database the address (past "prosody+pgsql:") names:
- * "//USER@HOST[:PORT]/DB" or "postgresql://..." (a libpq URI), a libpq
- * connection string ("host=... dbname=..."), a bare database name, or ""
- * (libpq's defaults).  The password never comes from the address (one
- * there is refused): libpq reads PGPASSFILE, ~/.pgpass or PGPASSWORD.
- * Notices are not printed; the client encoding is UTF-8.  NULL with the
- * error in run->err; `*desc` (malloc'd) names the database connected to
- * for messages, as an address one could type. */
-PGconn *pgb_connect(const char *where, struct xp_run *run, char **desc);
-
 /* A failed statement, or a lost connection (r NULL): the server's message
  * and detail after "WHERE: WHAT: ", with a status from its SQLSTATE. */
 xporta_status pgb_fail(struct pg *p, const PGresult *r, const char *what);
 xporta_status pgb_oom(struct pg *p);
-
-/* One column of COPY's text format, then `end` ('\t' or '\n'). */
-xporta_status pgb_copy_col(struct xp_buf *b, const char *s, size_t n, char end);
 
 /* What must go before the user's first write: the transaction and the
  * user's savepoint (sent with that write's statement); "" when sent. */
