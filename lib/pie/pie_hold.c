@@ -1,6 +1,6 @@
 /*
  * Bytes held per group until the end of a user (the Prosody writer's
- * grouping, pie_writer.c).
+ * grouping, pie_writer_dialect.c).
  *
  * Design note.  Prosody's XEP-0227 driver reads only the first container
  * of each store under <user> (get_child), so the Prosody dialect writes
