@@ -188,3 +188,20 @@ add_test(NAME integration.prosody_names_live
 set_tests_properties(integration.prosody_names_live PROPERTIES
   FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300 RUN_SERIAL TRUE
   LABELS integration)
+
+# ejabberd on SQL storage (issue 12), one test per mode (SQLite and PostgreSQL, default
+# and new schema): a fresh ejabberd of its own filled through real clients by
+# fill_ejabberd.sh must hold as many rows per table as the committed fixture
+# tests/data/ejabberd-sql/{lite,pg}-{default,new}.sql, with the schema asked for,
+# and the slixmpp probe must read alice back.  Serial: each starts servers (ports are
+# picked one start at a time).
+foreach(storage sqlite pgsql)
+  foreach(schema default new)
+    add_test(NAME integration.ejabberd_${storage}_${schema}
+      COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/ejabberd_sql_live.sh
+              ${storage} ${schema} $<TARGET_FILE:xp_populate> ${XPORTA_TEST_DATA}
+              ${CMAKE_BINARY_DIR})
+    set_tests_properties(integration.ejabberd_${storage}_${schema} PROPERTIES
+      SKIP_RETURN_CODE 77 TIMEOUT 300 RUN_SERIAL TRUE LABELS integration)
+  endforeach()
+endforeach()
