@@ -12,6 +12,7 @@ enum {
     O_USERS = 1400,
     O_STRIP,
     O_DIALECT,
+    O_HOST,
     O_OUTPUT = 'o',
 };
 
@@ -34,19 +35,39 @@ static const char stores_help[] =
     "                          reads it from ~/.pgpass or the file\n"
     "                          PGPASSFILE names (HOST:PORT:DATABASE:USER:\n"
     "                          PASSWORD, mode 0600), or from PGPASSWORD\n"
+    "  ejabberd+sqlite:FILE    ejabberd's SQL storage on SQLite 3 (sql_type:\n"
+    "                          sqlite; sql_database in ejabberd.yml)\n"
+    "  ejabberd+pgsql://USER@HOST[:PORT]/DATABASE\n"
+    "  ejabberd+pgsql:'host=HOST port=PORT dbname=DATABASE user=USER'\n"
+    "                          ejabberd's SQL storage on PostgreSQL "
+    "(sql_type:\n"
+    "                          pgsql), the password as for prosody+pgsql.\n"
+    "                          Both schemas: the default one keeps no domain,\n"
+    "                          so reading it needs --host; new_sql_schema\n"
+    "                          keeps one per row.  ejabberd 23.01 does not\n"
+    "                          create its tables: load /usr/share/ejabberd/\n"
+    "                          sql/lite.sql or pg.sql (lite.new.sql, "
+    "pg.new.sql\n"
+    "                          with new_sql_schema) before the first import.\n"
+    "                          ejabberd's default Mnesia storage is not a\n"
+    "                          store: move it to SQL first (see "
+    "xporta-server(1))\n"
     "  FILE                    a XEP-0227 file (ours, Prosody's or\n"
     "                          ejabberd's, any dialect)\n";
 
-#define FILTER_OPTIONS                                                      \
-    "  --users LIST            only these accounts (comma-separated:\n"     \
-    "                          user@host, or user on any host)\n"           \
-    "  --rename-host OLD=NEW   rewrite every JID of host OLD to NEW (the\n" \
-    "                          accounts and their contacts)\n"              \
-    "  --only-kinds KINDS      only these kinds (comma-separated)\n"        \
-    "  --exclude-kinds KINDS   leave these kinds out\n"                     \
-    "  --strip-secrets         leave out passwords and SCRAM credentials\n" \
-    "  -q, --quiet             only errors\n"                               \
-    "  -v, --verbose           a line per account\n"                        \
+#define FILTER_OPTIONS                                                         \
+    "  --users LIST            only these accounts (comma-separated:\n"        \
+    "                          user@host, or user on any host)\n"              \
+    "  --rename-host OLD=NEW   rewrite every JID of host OLD to NEW (the\n"    \
+    "                          accounts and their contacts)\n"                 \
+    "  --only-kinds KINDS      only these kinds (comma-separated)\n"           \
+    "  --exclude-kinds KINDS   leave these kinds out\n"                        \
+    "  --strip-secrets         leave out passwords and SCRAM credentials\n"    \
+    "  --host DOMAIN           the XMPP domain of an ejabberd SQL source in\n" \
+    "                          the default schema (which does not record\n"    \
+    "                          it); with new_sql_schema, only that domain\n"   \
+    "  -q, --quiet             only errors\n"                                  \
+    "  -v, --verbose           a line per account\n"                           \
     "  -h, --help              this text\n"
 
 static const char import_help[] =
@@ -268,6 +289,7 @@ struct srv_opts {
     char *renames[32];
     size_t nrenames;
     bool strip, force;
+    const char *host;
     const char *output, *dialect;
 };
 
@@ -293,6 +315,9 @@ static int srv_option(struct srv_opts *o, const char *cmd, int opt,
     case O_STRIP:
         o->strip = true;
         return 1;
+    case O_HOST:
+        o->host = arg;
+        return 1;
     default:
         return cli_common_option(&o->c, cmd, opt, arg);
     }
@@ -304,6 +329,7 @@ static int srv_option(struct srv_opts *o, const char *cmd, int opt,
         {"only-kinds", required_argument, NULL, O_ONLY},       \
         {"exclude-kinds", required_argument, NULL, O_EXCLUDE}, \
         {"strip-secrets", no_argument, NULL, O_STRIP},         \
+        {"host", required_argument, NULL, O_HOST},             \
         {"quiet", no_argument, NULL, 'q'},                     \
         {"verbose", no_argument, NULL, 'v'},                   \
     {                                                          \
@@ -318,6 +344,9 @@ static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
     int rc = o->users ? add_users(job, cmd, o->users) : 0;
     if (!rc)
         rc = add_renames(job, cmd, o->renames, o->nrenames);
+    if (!rc && o->host && xporta_job_set_domain(job, o->host) != XPORTA_OK)
+        rc = cli_usage_error(cmd, "--host takes a domain ('%s' is not one)",
+                             o->host);
     if (rc)
         return rc;
     uint32_t kinds = o->c.only ? o->c.only : (1u << XPORTA_KIND_COUNT) - 1;

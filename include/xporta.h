@@ -812,6 +812,11 @@ XPORTA_API xporta_status xporta_server_export_new(xporta_job **out,
 /* Server import and export: only these accounts ("user@host", or "user"
  * on any host); may be called several times. */
 XPORTA_API xporta_status xporta_job_add_user(xporta_job *j, const char *user);
+/* Server import and export: the XMPP domain of a source that does not
+ * record it (an ejabberd SQL database in the default schema holds one
+ * domain); with ejabberd's new_sql_schema, only that domain is read. */
+XPORTA_API xporta_status xporta_job_set_domain(xporta_job *j,
+                                               const char *domain);
 /* Server import and export: leave passwords and SCRAM secrets out. */
 XPORTA_API void xporta_job_set_strip_secrets(xporta_job *j, bool on);
 /* Server import: called when an account is done (`status` OK, with its

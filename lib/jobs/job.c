@@ -208,6 +208,18 @@ xporta_status xporta_job_add_user(xporta_job *j, const char *user)
     return xp_strv_add(&j->users, user) < 0 ? XPORTA_ENOMEM : XPORTA_OK;
 }
 
+xporta_status xporta_job_set_domain(xporta_job *j, const char *domain)
+{
+    if (!j || !domain || !xporta_jid_is_valid_domain(domain, NULL))
+        return XPORTA_EINVAL;
+    char *d = xp_strdup(domain);
+    if (!d)
+        return XPORTA_ENOMEM;
+    free(j->domain);
+    j->domain = d;
+    return XPORTA_OK;
+}
+
 void xporta_job_set_strip_secrets(xporta_job *j, bool on)
 {
     if (j)
@@ -649,6 +661,7 @@ void xporta_job_free(xporta_job *j)
     for (size_t i = 0; i < j->nrenames; i++)
         free(j->renames[i]);
     free(j->renames);
+    free(j->domain);
     free(j->backup);
     free(j->state_dir);
     free(j->state_dir_used);

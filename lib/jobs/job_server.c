@@ -50,6 +50,8 @@ static char *import_header(const xporta_job *j)
     for (size_t i = 0; st == XPORTA_OK && i + 1 < j->nrenames; i += 2)
         st = xp_buf_printf(&b, " rename=%s=%s", j->renames[i],
                            j->renames[i + 1]);
+    if (st == XPORTA_OK && j->domain)
+        st = xp_buf_printf(&b, " domain=%s", j->domain);
     if (st != XPORTA_OK) {
         xp_buf_cleanup(&b);
         return NULL;
@@ -101,6 +103,7 @@ xporta_status server_import_run(xporta_job *j)
         struct xfer_bulk_opts o = {
             .source = j->source,
             .target = j->target_store,
+            .source_domain = j->domain,
             .kinds = j->kinds,
             .conflict = j->conflict,
             .filter = f,
@@ -228,7 +231,7 @@ xporta_status server_export_run(xporta_job *j)
     memset(j->ic, 0, sizeof j->ic);
     j->accounts = j->accounts_failed = 0;
     xporta_status st = job_filter(j, &x.f);
-    struct store_opts so = {0};
+    struct store_opts so = {.domain = j->domain};
     if (!st)
         st = store_open(&src, j->source, &so, &j->r);
     if (!st && !src->drv->many)

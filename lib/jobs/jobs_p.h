@@ -105,6 +105,8 @@ struct xporta_job {
     xporta_dialect dialect;
     struct xp_strv users;
     bool strip_secrets;
+    char *domain; /* server jobs: the source's domain (ejabberd's default
+                     SQL schema does not record it) */
     xporta_account_cb account_cb;
     void *account_ud;
     uint64_t accounts, accounts_failed, accounts_before;

@@ -11,11 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
-
 #include "prosody_map_p.h"
+#include "scram_keys.h"
 
 enum {
     KV_ACCOUNTS,
@@ -159,17 +156,12 @@ static void hex(const unsigned char *p, size_t n, char *out)
 static bool scram_keys(const char *password, const char *salt, size_t salt_len,
                        long iter, char stored[41], char server[41])
 {
-    unsigned char salted[20], ck[20], sk[20], st[20];
-    unsigned int n = 20;
-    if (!PKCS5_PBKDF2_HMAC(password, (int)strlen(password),
-                           (const unsigned char *)salt, (int)salt_len,
-                           (int)iter, EVP_sha1(), 20, salted) ||
-        !HMAC(EVP_sha1(), salted, 20, (const unsigned char *)"Client Key", 10,
-              ck, &n) ||
-        !HMAC(EVP_sha1(), salted, 20, (const unsigned char *)"Server Key", 10,
-              sk, &n))
+    unsigned char st[64], sk[64];
+    size_t n;
+    if (!scram_keys_compute("SCRAM-SHA-1", password,
+                            (const unsigned char *)salt, salt_len, iter, st, sk,
+                            &n))
         return false;
-    SHA1(ck, 20, st);
     hex(st, 20, stored);
     hex(sk, 20, server);
     return true;

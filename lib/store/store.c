@@ -6,11 +6,13 @@
 
 /* One line per driver: the order is the order of `--help`. */
 static const struct store_driver *const drivers[] = {
-    &store_file_driver,           /* file: */
-    &store_live_driver,           /* xmpp: */
-    &store_prosody_driver,        /* prosody: */
-    &store_prosody_sqlite_driver, /* prosody+sqlite: */
-    &store_prosody_pgsql_driver,  /* prosody+pgsql: */
+    &store_file_driver,            /* file: */
+    &store_live_driver,            /* xmpp: */
+    &store_prosody_driver,         /* prosody: */
+    &store_prosody_sqlite_driver,  /* prosody+sqlite: */
+    &store_prosody_pgsql_driver,   /* prosody+pgsql: */
+    &store_ejabberd_sqlite_driver, /* ejabberd+sqlite: */
+    &store_ejabberd_pgsql_driver,  /* ejabberd+pgsql: */
     NULL,
 };
 

@@ -55,6 +55,9 @@ struct store_opts {
     const char *user;
     /* file, as a target: the one account written (user@host). */
     const char *account;
+    /* ejabberd: the domain of a database in the default schema, which
+     * does not record it (with new_sql_schema: only that domain). */
+    const char *domain;
     unsigned file_flags; /* xporta_pie_writer flags, e.g. compact+private */
     /* live: how to log in */
     const char *password, *host, *cafile;
@@ -119,8 +122,10 @@ struct store_driver {
      *    account not yet write_end()ed (the file driver has select for
      *    reading every account only);
      *  - holds: whether the account already holds `rec` in effect though
-     *    it reads back differently (a plaintext password that its stored
-     *    SCRAM credentials accept);
+     *    it reads back differently or under another key (a plaintext
+     *    password that its stored SCRAM credentials accept; what the store
+     *    keeps of a record it cannot keep whole, an archived message under
+     *    the id the store gave it);
      *  - flush: makes every account written so far durable (before the
      *    caller journals them as done). */
     xporta_status (*select)(struct store *s, const char *jid);
@@ -140,6 +145,8 @@ extern const struct store_driver store_live_driver;
 extern const struct store_driver store_prosody_driver;
 extern const struct store_driver store_prosody_sqlite_driver;
 extern const struct store_driver store_prosody_pgsql_driver;
+extern const struct store_driver store_ejabberd_sqlite_driver;
+extern const struct store_driver store_ejabberd_pgsql_driver;
 
 /* The driver for an address "SCHEME:WHERE" (*where set past the colon),
  * or NULL. */

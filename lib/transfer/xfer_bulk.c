@@ -184,7 +184,9 @@ static xporta_status on_record(void *ud, xporta_record *rec)
     uint64_t have;
     bool replace = false;
     if (xp_map_get(&b->map, k, &have)) {
-        if (xfer_same_value(have, xfer_value_hash(rec, b->jid))) {
+        /* equal, or equal in effect (what the store keeps of it) */
+        if (xfer_same_value(have, xfer_value_hash(rec, b->jid)) ||
+            store_holds(b->tgt, rec)) {
             c->same++;
             act(b, XPORTA_ACTION_SAME, rec, NULL);
             return XPORTA_OK;
@@ -278,7 +280,8 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
     xp_map_init(&b.map);
     xp_set_init(&b.seen, 0);
     b.last_sync = xp_now();
-    struct store_opts so = {0}, to = {.target = !o->dry_run};
+    struct store_opts so = {.domain = o->source_domain},
+                      to = {.target = !o->dry_run};
     xporta_status st = store_open(&b.src, o->source, &so, run);
     if (!st)
         st = store_open(&b.tgt, o->target, &to, run);

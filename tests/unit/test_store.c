@@ -76,7 +76,7 @@ static void table(void **state)
         assert_non_null((*d)->summary);
         n++;
     }
-    assert_int_equal(n, 5);
+    assert_int_equal(n, 7);
     assert_ptr_equal(store_driver_find("prosody:/var/lib/prosody", &where),
                      &store_prosody_driver);
     assert_ptr_equal(
@@ -87,6 +87,12 @@ static void table(void **state)
     assert_ptr_equal(store_driver_find("prosody+sqlite:/p.sqlite", &where),
                      &store_prosody_sqlite_driver);
     assert_string_equal(where, "/p.sqlite");
+    assert_ptr_equal(store_driver_find("ejabberd+sqlite:/e.db", &where),
+                     &store_ejabberd_sqlite_driver);
+    assert_string_equal(where, "/e.db");
+    assert_ptr_equal(store_driver_find("ejabberd+pgsql:ejabberd", &where),
+                     &store_ejabberd_pgsql_driver);
+    assert_true(store_ejabberd_pgsql_driver.many);
     /* An unknown scheme is the caller's error, named. */
     struct xp_run run;
     memset(&run, 0, sizeof run);

@@ -1,0 +1,331 @@
+/*
+ * The store drivers for ejabberd's SQL storage: "ejabberd+sqlite:FILE" and
+ * "ejabberd+pgsql:DATABASE" (sql_type sqlite or pgsql in ejabberd.yml,
+ * either schema).  The engines (ejd_sqlite.c, ejd_pgsql.c) run the
+ * statements; ejd_map*.c, ejd_read.c and ejd_write*.c know the tables;
+ * this file puts them behind struct store_driver, as a store of many
+ * accounts.
+ *
+ * Writes: write_begin() opens the selected account (one savepoint),
+ * write() applies a record, write_end() releases the savepoint and only
+ * then confirms the account's records; flush() commits the transaction
+ * that holds the accounts written since the last one.  A record ejabberd
+ * has no place for is refused at once, with the reason, and the account's
+ * others go on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ejd_map_p.h"
+#include "store.h"
+
+struct confirm {
+    xporta_kind kind;
+    const char *key, *id;
+    struct confirm *next;
+};
+
+struct estore {
+    struct store base;
+    struct ejd e;
+    char *only;        /* opts->user: one account to read, or NULL */
+    char *host, *user; /* selected */
+    struct ejd_w *w;
+    store_done_fn done;
+    void *done_ud;
+    struct xp_arena ca; /* confirmations of the account being written */
+    struct confirm *first, *last;
+    bool checked; /* no ejabberd runs on it */
+};
+
+static const char *why_not(xporta_kind k)
+{
+    (void)k;
+    return "ejabberd 23.01 has no table for it";
+}
+
+static xporta_status set_account(struct estore *s, const char *jid)
+{
+    free(s->host);
+    free(s->user);
+    s->host = s->user = NULL;
+    if (!jid)
+        return XPORTA_OK;
+    const char *at = strrchr(jid, '@');
+    if (!at || at == jid || !at[1] || strchr(at + 1, '/'))
+        return xp_fail(&s->base.run->err, XPORTA_EINVAL,
+                       "%s: not an account (user@host)", jid);
+    s->user = xp_strndup(jid, (size_t)(at - jid));
+    s->host = xp_strdup(at + 1);
+    return s->user && s->host
+               ? XPORTA_OK
+               : xp_fail(&s->base.run->err, XPORTA_ENOMEM, "out of memory");
+}
+
+static xporta_status es_select(struct store *st, const char *jid)
+{
+    struct estore *s = (struct estore *)st;
+    ejd_w_free(s->w); /* an account not committed is dropped */
+    s->w = NULL;
+    s->first = s->last = NULL;
+    xp_arena_reset(&s->ca);
+    return set_account(s, jid);
+}
+
+/* Every account, one after the other; one that cannot be read is
+ * reported through account_end and the read goes on. */
+static xporta_status read_all(struct estore *s, uint32_t kinds,
+                              const struct store_sink *sink)
+{
+    struct xp_strv users = {0};
+    struct xp_run *run = s->base.run;
+    xporta_status st = ejd_users(&s->e, &users);
+    for (size_t i = 0; !st && i < users.n; i++) {
+        const char *jid = users.v[i];
+        if (s->only && strcmp(s->only, jid) != 0)
+            continue;
+        if (run->cancel) {
+            st = xp_fail(&run->err, XPORTA_ECANCELED, "canceled");
+            break;
+        }
+        const char *at = strrchr(jid, '@');
+        char *user = xp_strndup(jid, (size_t)(at - jid));
+        if (!user) {
+            st = xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+            break;
+        }
+        xporta_status r = ejd_read(&s->e, at + 1, user, kinds, sink);
+        free(user);
+        if (r && sink->account_end && r == XPORTA_EFORMAT) {
+            char why[XP_MAX_DETAIL];
+            snprintf(why, sizeof why, "%s", xp_err_msg(&run->err));
+            xp_err_clear(&run->err);
+            sink->account_end(sink->ud, jid, r, why);
+            if (run->err.status) {
+                st = run->err.status;
+                break;
+            }
+            continue;
+        }
+        if (r) {
+            st = r;
+            break;
+        }
+        if (sink->account_end)
+            sink->account_end(sink->ud, jid, XPORTA_OK, NULL);
+        if (run->err.status) {
+            st = run->err.status;
+            break;
+        }
+        xp_run_progress(run, "read", XPORTA_KIND_COUNT, i + 1, users.n, -1, 0,
+                        jid, false);
+    }
+    xp_strv_cleanup(&users);
+    return st;
+}
+
+static xporta_status es_read(struct store *st, uint32_t kinds,
+                             const struct xp_strv *private_ns,
+                             const struct store_sink *sink)
+{
+    struct estore *s = (struct estore *)st;
+    (void)private_ns; /* every private element is read */
+    if (!s->user)
+        return read_all(s, kinds, sink);
+    return ejd_read(&s->e, s->host, s->user, kinds, sink);
+}
+
+static unsigned es_quirks(const struct store *st)
+{
+    (void)st;
+    return 0;
+}
+
+static xporta_status es_write_begin(struct store *st, store_done_fn done,
+                                    void *ud)
+{
+    struct estore *s = (struct estore *)st;
+    if (!s->user)
+        return xp_fail(&st->run->err, XPORTA_EINVAL,
+                       "no account selected to write");
+    if (!s->checked) {
+        char why[400];
+        xporta_status r = esql_running(s->e.db, why, sizeof why);
+        if (r)
+            return r;
+        if (*why)
+            return xp_fail(
+                &st->run->err, XPORTA_ELOCKED,
+                "%s: ejabberd runs on it: %s.  It keeps rosters, passwords "
+                "and other data in its caches for up to an hour and would "
+                "not see the import (on SQLite, its own writes would fail).  "
+                "Stop it first (systemctl stop ejabberd, or ejabberdctl "
+                "stop), then run the same command again",
+                s->e.db->where, why);
+        s->checked = true;
+    }
+    s->done = done;
+    s->done_ud = ud;
+    xp_arena_reset(&s->ca);
+    s->first = s->last = NULL;
+    return ejd_w_begin(&s->w, &s->e, s->host, s->user);
+}
+
+static xporta_status es_write(struct store *st, const xporta_record *rec,
+                              bool replace)
+{
+    struct estore *s = (struct estore *)st;
+    const char *why = NULL;
+    xporta_status r = ejd_w_record(s->w, rec, replace, &why);
+    if (r == XPORTA_EUNSUPPORTED) {
+        if (s->done)
+            s->done(s->done_ud, rec->kind, rec->key, rec->id, false, why);
+        return XPORTA_OK;
+    }
+    if (r)
+        return r;
+    struct confirm *c = xp_arena_alloc(&s->ca, sizeof *c);
+    if (!c || !(c->key = xp_arena_strdup(&s->ca, rec->key ? rec->key : "")) ||
+        (rec->id && !(c->id = xp_arena_strdup(&s->ca, rec->id))))
+        return xp_fail(&st->run->err, XPORTA_ENOMEM, "out of memory");
+    if (!rec->id)
+        c->id = NULL;
+    c->kind = rec->kind;
+    c->next = NULL;
+    if (s->last)
+        s->last->next = c;
+    else
+        s->first = c;
+    s->last = c;
+    return XPORTA_OK;
+}
+
+static size_t es_pending(const struct store *st)
+{
+    (void)st;
+    return 0;
+}
+
+static xporta_status es_write_end(struct store *st)
+{
+    struct estore *s = (struct estore *)st;
+    if (!s->w)
+        return st->run->err.status;
+    xporta_status r =
+        st->run->err.status ? st->run->err.status : ejd_w_commit(s->w);
+    ejd_w_free(s->w);
+    s->w = NULL;
+    if (!r && s->done)
+        for (struct confirm *c = s->first; c; c = c->next)
+            s->done(s->done_ud, c->kind, c->key, c->id, true, NULL);
+    s->first = s->last = NULL;
+    xp_arena_reset(&s->ca);
+    return r;
+}
+
+static bool es_holds(struct store *st, const xporta_record *rec)
+{
+    struct estore *s = (struct estore *)st;
+    return s->w && ejd_w_holds(s->w, rec);
+}
+
+static xporta_status es_flush(struct store *st)
+{
+    struct estore *s = (struct estore *)st;
+    return esql_commit(s->e.db);
+}
+
+static void es_close(struct store *st)
+{
+    struct estore *s = (struct estore *)st;
+    ejd_w_free(s->w);
+    ejd_close(&s->e);
+    free(s->only);
+    free(s->host);
+    free(s->user);
+    xp_arena_cleanup(&s->ca);
+    free(s);
+}
+
+typedef xporta_status (*esql_open_fn)(struct esql **out, const char *where,
+                                      bool write, struct xp_run *run);
+
+static xporta_status open_with(esql_open_fn engine, struct store **out,
+                               const char *where, const struct store_opts *o,
+                               struct xp_run *run)
+{
+    struct estore *s = calloc(1, sizeof *s);
+    if (!s)
+        return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    s->base.run = run;
+    xp_arena_init(&s->ca, 0);
+    struct esql *db = NULL;
+    xporta_status st = engine(&db, where, o && o->target, run);
+    if (!st)
+        st = ejd_open(&s->e, db, o ? o->domain : NULL, run);
+    else
+        s->e.db = NULL;
+    if (!st && o && o->user && !(s->only = xp_strdup(o->user)))
+        st = xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    if (!st && o && o->account)
+        st = set_account(s, o->account);
+    if (st) {
+        es_close(&s->base);
+        return st;
+    }
+    *out = &s->base;
+    return XPORTA_OK;
+}
+
+static xporta_status es_open_sqlite(struct store **out, const char *where,
+                                    const struct store_opts *o,
+                                    struct xp_run *run)
+{
+    /* Not even read under a running ejabberd: it sets no busy timeout on
+     * SQLite, so its writes would fail while xporta reads (messages
+     * lost); PostgreSQL has no such trouble. */
+    long pid = esql_sqlite_holder(where);
+    if (pid)
+        return xp_fail(&run->err, XPORTA_ELOCKED,
+                       "%s: ejabberd (beam.smp, pid %ld) has it open: on "
+                       "SQLite its own writes fail while another process "
+                       "reads (it waits for no lock), so its users would lose "
+                       "messages.  Stop it first (systemctl stop ejabberd, or "
+                       "ejabberdctl stop), or read a copy (sqlite3 %s "
+                       "\".backup COPY\")",
+                       where, pid, where);
+    return open_with(esql_sqlite_open, out, where, o, run);
+}
+
+static xporta_status es_open_pgsql(struct store **out, const char *where,
+                                   const struct store_opts *o,
+                                   struct xp_run *run)
+{
+    return open_with(esql_pgsql_open, out, where, o, run);
+}
+
+#define EJABBERD_DRIVER                                                      \
+    .many = true, .close = es_close, .writable = EJD_WRITABLE,               \
+    .why_not = why_not, .read = es_read, .quirks = es_quirks,                \
+    .write_begin = es_write_begin, .write = es_write, .pending = es_pending, \
+    .write_end = es_write_end, .select = es_select, .holds = es_holds,       \
+    .flush = es_flush
+
+const struct store_driver store_ejabberd_sqlite_driver = {
+    .scheme = "ejabberd+sqlite",
+    .summary = "ejabberd's SQL storage on SQLite 3: the database file "
+               "(ejabberd+sqlite:/var/lib/ejabberd/ejabberd.db; the default "
+               "schema needs --host DOMAIN)",
+    .open = es_open_sqlite,
+    EJABBERD_DRIVER,
+};
+
+const struct store_driver store_ejabberd_pgsql_driver = {
+    .scheme = "ejabberd+pgsql",
+    .summary = "ejabberd's SQL storage on PostgreSQL: the database "
+               "(ejabberd+pgsql://ejabberd@localhost/ejabberd); the password "
+               "from ~/.pgpass, PGPASSFILE or PGPASSWORD, never the address",
+    .open = es_open_pgsql,
+    EJABBERD_DRIVER,
+};
