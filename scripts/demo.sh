@@ -34,7 +34,9 @@ cleanup() {
         echo "kept: $W (stop the servers with: XPORTA_SERVERS_DIR=$XPORTA_SERVERS_DIR bash $SERVERS stop)"
     else
         bash "$SERVERS" stop >/dev/null 2>&1 || true
-        XPORTA_SERVERS_DIR=$W/servers-new bash "$SERVERS" stop >/dev/null 2>&1 || true
+        for d in servers-new servers-ejabberd servers-from-ejabberd; do
+            XPORTA_SERVERS_DIR=$W/$d bash "$SERVERS" stop all >/dev/null 2>&1 || true
+        done
         rm -rf "$W"
     fi
 }
@@ -166,6 +168,45 @@ if [ "$history" -eq 0 ] || ! cmp -s "$W/ids.old" "$W/ids.new"; then
 fi
 echo "  $history archived messages, in order, with the ids and times her clients know."
 
+step "From ejabberd: a whole ejabberd server (on SQLite) into Prosody, history included"
+# A small ejabberd of its own (new.localhost, new2.localhost), its storage
+# on SQLite, filled by real clients: nine users, their rosters, PEP, a
+# blocklist, offline messages and history.
+EJDIR=$W/servers-ejabberd
+PDIR=$W/servers-from-ejabberd
+KEEP=1 PASS=$PASS XPORTA_SERVERS_DIR=$EJDIR \
+    bash "$ROOT/tests/integration/fill_ejabberd.sh" sqlite new "$W/ejabberd-fill" "$POP" \
+    >"$W/ejabberd-fill.log" 2>&1 || { tail -20 "$W/ejabberd-fill.log" >&2; exit 1; }
+EJDB=$(sed -n 's/^XPORTA_EJABBERD_SQLITE=//p' "$EJDIR/servers.env")
+# the Prosody that takes them over: old.localhost and old2.localhost
+XPORTA_S2S=0 XPORTA_SERVERS_DIR=$PDIR bash "$SERVERS" start prosody >"$W/start-p.log" 2>&1 &&
+    XPORTA_SERVERS_DIR=$PDIR bash "$SERVERS" stop prosody >>"$W/start-p.log" 2>&1 ||
+    { cat "$W/start-p.log" >&2; exit 1; }
+RENAMES="--rename-host new.localhost=old.localhost --rename-host new2.localhost=old2.localhost"
+show xporta server-import $RENAMES ejabberd+sqlite:/var/lib/ejabberd/ejabberd.db prosody:/var/lib/prosody
+# shellcheck disable=SC2086
+"$X" server-import $RENAMES "ejabberd+sqlite:$EJDB" "prosody:$PDIR/prosody/data"
+XPORTA_S2S=0 XPORTA_SERVERS_DIR=$PDIR bash "$SERVERS" start prosody >"$W/start-p.log" 2>&1 ||
+    { cat "$W/start-p.log" >&2; exit 1; }
+PPORT=$(sed -n 's/^XPORTA_PROSODY_PORT=//p' "$PDIR/servers.env")
+PCA=$(sed -n 's/^XPORTA_TEST_CAFILE=//p' "$PDIR/servers.env")
+echo "alice, who was alice@new.localhost on ejabberd, logs in to Prosody as alice@old.localhost"
+echo "with her old password and reads her history:"
+show xporta export alice@old.localhost -o alice-from-ejabberd.xml
+"$X" export -q alice@old.localhost -o "$W/alice-from-ejabberd.xml" --host 127.0.0.1 \
+    --port "$PPORT" --cafile "$PCA" --password-file "$W/pw"
+XPORTA_SERVERS_DIR=$PDIR bash "$SERVERS" stop prosody >/dev/null 2>&1 || true
+"$X" server-export "ejabberd+sqlite:$EJDB" --users alice -o "$W/ejabberd-alice.xml" -q
+ids "$W/ejabberd-alice.xml" >"$W/ids.ejabberd"
+ids "$W/alice-from-ejabberd.xml" >"$W/ids.prosody"
+ehistory=$(wc -l <"$W/ids.prosody")
+if [ "$ehistory" -eq 0 ] || ! cmp -s "$W/ids.ejabberd" "$W/ids.prosody"; then
+    printf '\n\033[1;31m✗ alice'"'"'s history on Prosody is not the one she had on ejabberd\033[0m\n'
+    diff "$W/ids.ejabberd" "$W/ids.prosody" | head -10
+    exit 1
+fi
+echo "  $ehistory archived messages, in order, with the ids (ejabberd's) and times her clients know."
+
 if [ -n "$unexpected" ] || [ "$same" -eq 0 ]; then
     printf '\n\033[1;31m✗ the new account differs from the old one where it should not:\033[0m\n%s\n' "$unexpected"
     exit 1
@@ -176,4 +217,5 @@ printf '  with the old address and its devices on purpose.\n'
 [ "$built" -eq 0 ] || printf '  (%s records only on the new one: the new server built its own\n  storage:bookmarks node from the private bookmarks it was given.)\n' "$built"
 printf '\033[1;32m✓ and the whole server moved: alice logs in on the new machine with her old\033[0m\n'
 printf '\033[1;32m  password and finds her %s archived messages, the same ids and times.\033[0m\n' "$history"
-
+printf '\033[1;32m✓ and a whole ejabberd moved into Prosody: alice finds her %s archived\033[0m\n' "$ehistory"
+printf '\033[1;32m  messages there, with the ids and times ejabberd gave them.\033[0m\n'

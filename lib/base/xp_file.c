@@ -82,6 +82,23 @@ xporta_status xp_afile_open(struct xp_afile *f, const char *path,
     f->written = 0;
     f->flushed = NULL;
     xp_buf_init(&f->out, AFILE_BUFFER * 2);
+    /* The file is written under a new name and renamed over `path` at
+     * commit: that would replace a device, a pipe or a socket (as root,
+     * -o /dev/null would leave a regular file in its place). */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        f->path = NULL;
+        return xp_fail(err, XPORTA_EINVAL,
+                       "%s is not a regular file (%s): xporta writes a new "
+                       "file and renames it into place, which would replace "
+                       "it; give the name of a file",
+                       path,
+                       S_ISDIR(sb.st_mode)    ? "a directory"
+                       : S_ISCHR(sb.st_mode)  ? "a character device"
+                       : S_ISBLK(sb.st_mode)  ? "a block device"
+                       : S_ISFIFO(sb.st_mode) ? "a pipe"
+                                              : "a socket or other");
+    }
     f->path = xp_strdup(path);
     f->tmp = malloc(n + sizeof ".tmp-XXXXXX");
     if (!f->path || !f->tmp) {

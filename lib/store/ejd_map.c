@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "../pie/pie.h"
+#include "../xmpp/xmpp_kinds.h"
 #include "ejd_map_p.h"
 #include "ejd_term.h"
 
@@ -371,17 +372,6 @@ xporta_status ejd_users(struct ejd *e, struct xp_strv *out)
 /* ---- times ----------------------------------------------------------------
  */
 
-/* Days from 1970-01-01 to y-m-d (H. Hinnant's days_from_civil). */
-static long long days_from_civil(long long y, int m, int d)
-{
-    y -= m <= 2;
-    long long era = (y >= 0 ? y : y - 399) / 400;
-    long long yoe = y - era * 400;
-    long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 char *ejd_format_usec(struct xp_arena *a, long long usec)
 {
     time_t s = (time_t)(usec / 1000000);
@@ -398,40 +388,11 @@ char *ejd_format_usec(struct xp_arena *a, long long usec)
 
 bool ejd_parse_usec(const char *s, long long *out)
 {
-    int y, mo, d, h, mi, sec, n = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-                     &n) != 6)
+    long long secs;
+    long usecs;
+    if (!xp_datetime_parse(s, &secs, &usecs) || secs < 0)
         return false;
-    const char *p = s + n;
-    long long us = 0;
-    if (*p == '.') {
-        long long scale = 100000;
-        p++;
-        if (*p < '0' || *p > '9')
-            return false;
-        while (*p >= '0' && *p <= '9') {
-            us += (*p++ - '0') * scale;
-            scale /= 10;
-        }
-    }
-    long off = 0;
-    if (*p == 'Z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int hh, mm;
-        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
-            return false;
-        off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
-        p += 6;
-    } else {
-        return false;
-    }
-    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-        sec > 60 || y < 1970)
-        return false;
-    long long t =
-        days_from_civil(y, mo, d) * 86400 + h * 3600LL + mi * 60LL + sec - off;
-    *out = t * 1000000 + us;
+    *out = secs * 1000000 + usecs;
     return true;
 }
 

@@ -127,6 +127,14 @@ has "$T/err" "exists; use --force"
 run 0 "$X" convert --force "$D/full.xml" -o "$T/std.xml"
 run 0 "$X" stats "$T/std.xml"
 has "$T/out" "juliet@capulet.com: credentials 3"
+# what is not a regular file is never renamed over, even with --force (as
+# root, -o /dev/null once left a regular file in /dev)
+mkfifo "$T/fifo"
+run 2 "$X" convert --force "$D/full.xml" -o "$T/fifo"
+has "$T/err" "fifo is not a regular file (a pipe)"
+[ -p "$T/fifo" ] && ok || bad "convert --force replaced a pipe"
+run 2 "$X" server-export --force "prosody:$D/prosody-internal" -o "$T/fifo"
+[ -p "$T/fifo" ] && ok || bad "server-export --force replaced a pipe"
 
 # Prosody dialect: one file per user, as the migrator wants them.
 run 0 "$X" convert --dialect prosody "$D/ejabberd-export-main.xml" -o "$T/pro"
