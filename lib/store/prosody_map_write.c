@@ -580,6 +580,15 @@ static xporta_status pep_item(struct pmap_w *w, const xporta_record *rec,
     return append(w, store, &it, replace);
 }
 
+/* Prosody 0.12 keeps times in whole seconds (os.time()): util.datetime
+ * formats them with os.date, which Lua 5.4 refuses for a fraction, and
+ * mod_mam's query then fails.  Stamps with fractions (ejabberd's are in
+ * microseconds) are cut to the second. */
+static double whole_seconds(double t)
+{
+    return t >= 0 ? (double)(long long)t : t;
+}
+
 static xporta_status archived(struct pmap_w *w, const xporta_record *rec,
                               bool replace, const char **why)
 {
@@ -594,6 +603,7 @@ static xporta_status archived(struct pmap_w *w, const xporta_record *rec,
         *why = "an archived message without a message or a valid time";
         return XPORTA_EUNSUPPORTED;
     }
+    it.when = whole_seconds(it.when);
     it.stanza = xp_elem_clone(&w->ia, msg);
     if (!it.stanza)
         return oom(w);
@@ -624,7 +634,7 @@ static xporta_status offline(struct pmap_w *w, const xporta_record *rec)
         double t;
         if ((!by || xp_streq(by, w->host)) &&
             pmap_parse_time(xp_elem_attr_ns(d, "", "stamp"), &t)) {
-            it.when = t;
+            it.when = whole_seconds(t);
             xp_elem_unlink(d);
             break;
         }

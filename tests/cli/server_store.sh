@@ -202,6 +202,21 @@ fi
 run 3 "$X" server-export "prosody+sqlite:$T/a.xml" -o "$T/x.xml"
 has "$T/err" "not Prosody's SQLite database"
 
+# times with a fraction (ejabberd's are in microseconds) arrive in whole
+# seconds: Prosody 0.12 formats them with os.date, which refuses a fraction,
+# and mod_mam's queries failed on them
+cat >"$T/frac.xml" <<'EOF'
+<?xml version='1.0' encoding='UTF-8'?>
+<server-data xmlns='urn:xmpp:pie:0'><host jid='old.localhost'><user name='fr'>
+<archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' id='1796436949263847'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-12-05T02:15:49.263847Z'/><message xmlns='jabber:client' from='bob@old.localhost/r' to='fr@old.localhost' type='chat' id='m1'><body>hi</body></message></forwarded></result></archive>
+<offline-messages><message xmlns='jabber:client' from='bob@old.localhost/r' to='fr@old.localhost' type='chat'><delay xmlns='urn:xmpp:delay' from='old.localhost' stamp='2026-12-05T02:15:50.5Z'>Offline Storage</delay><body>away</body></message></offline-messages>
+</user></host></server-data>
+EOF
+mkdir "$T/frac"
+run 0 "$X" server-import "$T/frac.xml" "prosody:$T/frac"
+has "$T/frac/old%2elocalhost/archive/fr.list" '["when"] = 1796436949;'
+has "$T/frac/old%2elocalhost/offline/fr.list" '["when"] = 1796436950;'
+
 # usage
 run 2 "$X" server-import "$T/a.xml"
 run 3 "$X" server-import "$T/a.xml" "prosody:$T/missing"
