@@ -551,9 +551,18 @@ static xporta_status node_set(struct pmap_w *w, const xporta_record *rec,
 
 /* ---- archive items ------------------------------------------------------ */
 
+/* Prosody keeps an item's time in whole seconds: mod_mam and mod_offline
+ * pass os.time(), and 0.12's util.datetime formats `when` with os.date,
+ * which under Lua 5.4 fails on a number with a fraction ("number has no
+ * integer representation"): every MAM query and offline delivery that
+ * met such an item would die.  ejabberd's times carry microseconds. */
 static xporta_status append(struct pmap_w *w, const char *store,
                             struct pitem *it, bool replace)
 {
+    long long secs = (long long)it->when;
+    if ((double)secs > it->when)
+        secs--; /* floor, before 1970 too */
+    it->when = (double)secs;
     xporta_status st = w->b->ops->append(w->b, store, it, replace);
     xp_arena_reset(&w->ia);
     return st;
