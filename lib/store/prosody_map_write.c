@@ -551,9 +551,18 @@ static xporta_status node_set(struct pmap_w *w, const xporta_record *rec,
 
 /* ---- archive items ------------------------------------------------------ */
 
+/* Prosody keeps an item's time in whole seconds: mod_mam and mod_offline
+ * pass os.time(), and 0.12's util.datetime formats `when` with os.date,
+ * which under Lua 5.4 fails on a number with a fraction ("number has no
+ * integer representation"): every MAM query and offline delivery that
+ * met such an item would die.  ejabberd's times carry microseconds. */
 static xporta_status append(struct pmap_w *w, const char *store,
                             struct pitem *it, bool replace)
 {
+    long long secs = (long long)it->when;
+    if ((double)secs > it->when)
+        secs--; /* floor, before 1970 too */
+    it->when = (double)secs;
     xporta_status st = w->b->ops->append(w->b, store, it, replace);
     xp_arena_reset(&w->ia);
     return st;
@@ -580,14 +589,6 @@ static xporta_status pep_item(struct pmap_w *w, const xporta_record *rec,
     return append(w, store, &it, replace);
 }
 
-/* Prosody 0.12 keeps times in whole seconds (os.time()): util.datetime
- * formats them with os.date, which Lua 5.4 refuses for a fraction, and
- * mod_mam's query then fails.  Stamps with fractions (ejabberd's are in
- * microseconds) are cut to the second. */
-static double whole_seconds(double t)
-{
-    return t >= 0 ? (double)(long long)t : t;
-}
 
 static xporta_status archived(struct pmap_w *w, const xporta_record *rec,
                               bool replace, const char **why)
@@ -603,7 +604,6 @@ static xporta_status archived(struct pmap_w *w, const xporta_record *rec,
         *why = "an archived message without a message or a valid time";
         return XPORTA_EUNSUPPORTED;
     }
-    it.when = whole_seconds(it.when);
     it.stanza = xp_elem_clone(&w->ia, msg);
     if (!it.stanza)
         return oom(w);
@@ -634,7 +634,7 @@ static xporta_status offline(struct pmap_w *w, const xporta_record *rec)
         double t;
         if ((!by || xp_streq(by, w->host)) &&
             pmap_parse_time(xp_elem_attr_ns(d, "", "stamp"), &t)) {
-            it.when = whole_seconds(t);
+            it.when = t;
             xp_elem_unlink(d);
             break;
         }

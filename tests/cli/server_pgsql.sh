@@ -61,6 +61,12 @@ hasre "$T/err" "server-import: 7 accounts in"
 run 0 "$X" server-export "$PG/${DB}_a" -o "$T/b.xml"
 run 0 "$X" diff "$T/a.xml" "$T/b.xml"
 has "$T/out" "same records"
+# an ejabberd+pgsql store is named as such in messages (Prosody's tables
+# are not ejabberd's)
+"$X" server-export --host old.localhost "ejabberd+pgsql://$XPORTA_PG_USER@$XPORTA_PG_HOST:$XPORTA_PG_PORT/${DB}_a" \
+    -o "$T/e.xml" >"$T/out" 2>"$T/err" && bad "ejabberd+pgsql on Prosody's tables succeeded"
+has "$T/err" "ejabberd+pgsql://$XPORTA_PG_USER@$XPORTA_PG_HOST:$XPORTA_PG_PORT/${DB}_a"
+hasnt "$T/err" "prosody+pgsql"
 # Prosody's own schema (util/sql.lua for PostgreSQL, as a real Prosody 0.12
 # made it) and rows as mod_storage_sql writes them
 psql_ -At -d "${DB}_a" -c "SELECT indexdef FROM pg_indexes WHERE tablename LIKE 'prosody%' ORDER BY 1" >"$T/idx"

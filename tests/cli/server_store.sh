@@ -202,20 +202,26 @@ fi
 run 3 "$X" server-export "prosody+sqlite:$T/a.xml" -o "$T/x.xml"
 has "$T/err" "not Prosody's SQLite database"
 
-# times with a fraction (ejabberd's are in microseconds) arrive in whole
-# seconds: Prosody 0.12 formats them with os.date, which refuses a fraction,
-# and mod_mam's queries failed on them
+# times with a fraction (ejabberd keeps microseconds) go in as whole
+# seconds: Prosody 0.12's util.datetime formats `when` with os.date, which
+# Lua 5.4 refuses for a fraction, and every MAM query or offline delivery
+# meeting such an item failed
 cat >"$T/frac.xml" <<'EOF'
 <?xml version='1.0' encoding='UTF-8'?>
 <server-data xmlns='urn:xmpp:pie:0'><host jid='old.localhost'><user name='fr'>
-<archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' id='1796436949263847'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-12-05T02:15:49.263847Z'/><message xmlns='jabber:client' from='bob@old.localhost/r' to='fr@old.localhost' type='chat' id='m1'><body>hi</body></message></forwarded></result></archive>
-<offline-messages><message xmlns='jabber:client' from='bob@old.localhost/r' to='fr@old.localhost' type='chat'><delay xmlns='urn:xmpp:delay' from='old.localhost' stamp='2026-12-05T02:15:50.5Z'>Offline Storage</delay><body>away</body></message></offline-messages>
+<offline-messages xmlns='urn:xmpp:pie:0'><message xmlns='jabber:client' to='fr@old.localhost' from='bob@old.localhost/r' type='chat' id='o1'><delay xmlns='urn:xmpp:delay' from='old.localhost' stamp='2026-12-05T02:41:38.690132Z'>Offline Storage</delay><body>away</body></message></offline-messages>
+<archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' id='1796438497258101'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-12-05T02:41:37.258101Z'/><message xmlns='jabber:client' to='bob@old.localhost' from='fr@old.localhost/r' type='chat' id='m1'><body>hi</body></message></forwarded></result></archive>
 </user></host></server-data>
 EOF
 mkdir "$T/frac"
 run 0 "$X" server-import "$T/frac.xml" "prosody:$T/frac"
-has "$T/frac/old%2elocalhost/archive/fr.list" '["when"] = 1796436949;'
-has "$T/frac/old%2elocalhost/offline/fr.list" '["when"] = 1796436950;'
+has "$T/frac/$H/archive/fr.list" '["when"] = 1796438497;'
+has "$T/frac/$H/offline/fr.list" '["when"] = 1796438498;'
+run 0 "$X" server-import "$T/frac.xml" "prosody+sqlite:$T/frac.sqlite"
+if command -v sqlite3 >/dev/null 2>&1; then
+    w=$(sqlite3 "$T/frac.sqlite" "SELECT group_concat(store || '=' || \"when\" || ':' || typeof(\"when\"), ' ') FROM (SELECT * FROM prosodyarchive WHERE user = 'fr' ORDER BY store)")
+    [ "$w" = "archive=1796438497:integer offline=1796438498:integer" ] && ok || bad "fractional times in prosodyarchive: $w"
+fi
 
 # usage
 run 2 "$X" server-import "$T/a.xml"

@@ -211,3 +211,19 @@ foreach(storage sqlite pgsql)
       LABELS integration)
   endforeach()
 endforeach()
+
+# The interoperability matrix (issue 12, shared/servers.md §4.3): whole
+# servers moved by server-import in all four directions between Prosody
+# and ejabberd, each with a host rename (ejabberd SQLite -> Prosody
+# internal, Prosody internal -> ejabberd PostgreSQL new schema, ejabberd
+# default -> new schema on another domain, Prosody SQLite -> ejabberd
+# PostgreSQL default schema) and SCRAM-SHA-256 between ejabberds; one fill
+# per source server, each target started and read by the slixmpp probe.
+# Serial: it starts servers (ports are picked one start at a time).
+add_test(NAME integration.server_matrix
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/server_matrix.sh
+          ${XPORTA_SERVERS_SCRIPT} $<TARGET_FILE:xporta-cli>
+          $<TARGET_FILE:xp_populate>
+          ${CMAKE_CURRENT_SOURCE_DIR}/integration/xmpp_probe.py)
+set_tests_properties(integration.server_matrix PROPERTIES
+  SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE LABELS integration)

@@ -9,9 +9,10 @@ with /usr/bin/python3; a pyenv python3 on PATH has no Debian packages).
                   [--host 127.0.0.1 --port N --cafile CA | --servers-env FILE]
                   [--peer-jid JID (--peer-password-file F | --peer-password-env VAR)]
                   [--collect SECONDS] [--timeout SECONDS] [--no-presence]
-                  [--mam-page N] [-o FILE] [-v]
+                  [--mam-page N] [--mechanism SCRAM-SHA-1|SCRAM-SHA-256]
+                  [--private {NS}NAME ...] [-o FILE] [-v]
 
-It logs in with SCRAM-SHA-1 only, over STARTTLS verified against the CA file
+It logs in with one SASL mechanism only (SCRAM-SHA-1 unless --mechanism), over STARTTLS verified against the CA file
 with the XMPP domain as the host name (not the address it connects to), and
 prints one JSON object (to stdout, or to FILE with -o):
 
@@ -29,6 +30,11 @@ prints one JSON object (to stdout, or to FILE with -o):
                 its configuration (owner form: access_model and every field)
                 and its items (id, publisher, payload XML)
   blocklist     the XEP-0191 blocklist
+  vcard         the vcard-temp the server answers (canonical XML; null when
+                it has none)
+  private       XEP-0049 private XML: for each element asked with --private
+                (default: the fill scenarios' {storage:rosternotes}storage and
+                {exodus:prefs}exodus), its canonical XML, null when empty
   block_checks  with --peer-jid: a message from the peer to the account and
                 one from the account to the peer; for each, whether it was
                 delivered and the error the sender got (run last: it sends
@@ -84,6 +90,9 @@ NS_BLOCKING = "urn:xmpp:blocking"
 NS_BLOCKED_ERR = "urn:xmpp:blocking:errors"
 NS_NICK = "http://jabber.org/protocol/nick"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+NS_VCARD = "vcard-temp"
+NS_PRIVATE = "jabber:iq:private"
+DEFAULT_PRIVATE = ["{storage:rosternotes}storage", "{exodus:prefs}exodus"]
 
 EXIT_OK, EXIT_AUTH, EXIT_USAGE, EXIT_CONNECT, EXIT_QUERY = 0, 1, 2, 3, 4
 
@@ -186,8 +195,8 @@ def endpoint_from_env(env, domain):
 class Client(slixmpp.ClientXMPP):
     """A plain client: no automatic answers to subscriptions, no DNS."""
 
-    def __init__(self, jid, password, host, port, cafile):
-        super().__init__(jid, password, sasl_mech="SCRAM-SHA-1")
+    def __init__(self, jid, password, host, port, cafile, mechanism="SCRAM-SHA-1"):
+        super().__init__(jid, password, sasl_mech=mechanism)
         self.probe_host, self.probe_port = host, port
         self.ca_certs = cafile
         self.auto_authorize = None  # neither accept nor refuse subscription requests
@@ -280,8 +289,8 @@ class Client(slixmpp.ClientXMPP):
         return answer.xml
 
 
-async def login(jid, password, host, port, cafile, timeout):
-    client = Client(jid, password, host, port, cafile)
+async def login(jid, password, host, port, cafile, timeout, mechanism="SCRAM-SHA-1"):
+    client = Client(jid, password, host, port, cafile, mechanism)
     client.connect((host, port))
     try:
         kind, detail = await asyncio.wait_for(asyncio.shield(client.started), timeout)
@@ -460,6 +469,33 @@ async def fetch_blocklist(client, timeout):
     return sorted(i.get("jid") for i in (bl.findall(q(NS_BLOCKING, "item")) if bl is not None else []))
 
 
+def canonical(elem):
+    return ET.canonicalize(ET.tostring(elem, encoding="unicode"), strip_text=True)
+
+
+async def fetch_vcard(client, timeout):
+    try:
+        answer = await client.iq("get", ET.Element(q(NS_VCARD, "vCard")), timeout=timeout)
+    except IqError as exc:
+        if stanza_error(exc.iq.xml).get("condition") == "item-not-found":
+            return None
+        raise
+    vcard = answer.find(q(NS_VCARD, "vCard"))
+    return canonical(vcard) if vcard is not None and len(vcard) else None
+
+
+async def fetch_private(client, names, timeout):
+    out = {}
+    for name in names:
+        query = ET.Element(q(NS_PRIVATE, "query"))
+        ET.SubElement(query, name)
+        answer = await client.iq("get", query, timeout=timeout)
+        res = answer.find(q(NS_PRIVATE, "query"))
+        got = res.find(name) if res is not None else None
+        out[name] = canonical(got) if got is not None and (len(got) or (got.text or "").strip()) else None
+    return out
+
+
 def iq_failure(exc):
     if isinstance(exc, IqTimeout):
         return {"condition": "timeout"}
@@ -510,9 +546,10 @@ async def run(args):
               "errors": []}
     errors = report["errors"]
     started = time.monotonic()
-    client, auth_error = await login(args.jid, args.password, args.host, args.port, args.cafile, args.timeout)
+    client, auth_error = await login(args.jid, args.password, args.host, args.port, args.cafile, args.timeout,
+                                     args.mechanism)
     if auth_error:
-        report["login"] = {"ok": False, "mechanism": "SCRAM-SHA-1", "error": auth_error}
+        report["login"] = {"ok": False, "mechanism": args.mechanism, "error": auth_error}
         client.disconnect()
         return report, EXIT_AUTH
     own = client.boundjid.bare
@@ -554,12 +591,14 @@ async def run(args):
     await section("mam_prefs", fetch_mam_prefs(client, args.timeout))
     await section("pep", fetch_pep(client, own, args.timeout, errors))
     await section("blocklist", fetch_blocklist(client, args.timeout))
+    await section("vcard", fetch_vcard(client, args.timeout))
+    await section("private", fetch_private(client, args.private or DEFAULT_PRIVATE, args.timeout))
 
     if args.peer_jid:
         peer = None
         try:
             peer, peer_auth = await login(args.peer_jid, args.peer_password, args.host, args.port,
-                                          args.cafile, args.timeout)
+                                          args.cafile, args.timeout, args.mechanism)
             if peer_auth:
                 raise ProbeError(EXIT_QUERY, "peer %s: %s" % (args.peer_jid, peer_auth))
             peer.send_presence()
@@ -604,6 +643,10 @@ def parse_args(argv):
                    help="send no initial presence (offline messages stay on the server)")
     p.add_argument("--timeout", type=float, default=20.0, help="seconds for the login and each query (20)")
     p.add_argument("--mam-page", type=int, default=50, help="MAM page size (50)")
+    p.add_argument("--mechanism", default="SCRAM-SHA-1", choices=("SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-512"),
+                   help="the only SASL mechanism to use, for the account and the peer (SCRAM-SHA-1)")
+    p.add_argument("--private", action="append", metavar="{NS}NAME",
+                   help="a private XML element to read (repeatable; default: %s)" % " ".join(DEFAULT_PRIVATE))
     p.add_argument("--block-wait", type=float, default=3.0,
                    help="seconds to wait for each block-check message (3)")
     p.add_argument("-o", "--output", help="write the JSON here instead of stdout")
