@@ -8,7 +8,7 @@ _xporta_commands="check stats convert diff export import migrate announce
 follow-moves server-export server-import"
 
 # Stores (server-export, server-import): a XEP-0227 file or one of these.
-_xporta_stores="prosody: prosody+sqlite: prosody+pgsql:"
+_xporta_stores="prosody: prosody+sqlite: prosody+pgsql: ejabberd+sqlite: ejabberd+pgsql: ejabberd+mnesia:"
 
 _xporta_kinds="credentials roster pending vcard private privacy blocklist
 offline pep-node pep-affiliations pep-subscriptions pep-item archive
@@ -190,7 +190,7 @@ _xporta()
         ;;
     server-export | server-import)
         # a store's scheme, then its path (prosody:DIR, prosody+sqlite:FILE)
-        if [[ $cur == prosody:* || $cur == prosody+sqlite:* ]]; then
+        if [[ $cur == prosody:* || $cur == prosody+sqlite:* || $cur == ejabberd+sqlite:* || $cur == ejabberd+mnesia:* ]]; then
             local scheme=${cur%%:*}: i
             _xporta_files "${cur#*:}" $([[ $scheme == prosody: ]] && echo -d)
             for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=$scheme${COMPREPLY[i]}; done
@@ -198,7 +198,7 @@ _xporta()
             _xporta_files "$cur"
             local s
             for s in $(compgen -W "$_xporta_stores" -- "$cur"); do COMPREPLY+=("$s"); done
-            [[ $cur == p* ]] && compopt -o nospace 2>/dev/null
+            [[ $cur == p* || $cur == e* ]] && compopt -o nospace 2>/dev/null
         fi
         ;;
     *)

@@ -13,6 +13,7 @@ static const struct store_driver *const drivers[] = {
     &store_prosody_pgsql_driver,   /* prosody+pgsql: */
     &store_ejabberd_sqlite_driver, /* ejabberd+sqlite: */
     &store_ejabberd_pgsql_driver,  /* ejabberd+pgsql: */
+    &store_ejabberd_mnesia_driver, /* ejabberd+mnesia: */
     NULL,
 };
 
@@ -132,6 +133,11 @@ bool store_holds(struct store *s, const xporta_record *rec)
 xporta_status store_flush(struct store *s)
 {
     return s->drv->flush ? s->drv->flush(s) : XPORTA_OK;
+}
+
+bool store_flush_due(const struct store *s)
+{
+    return s->drv->flush_due && s->drv->flush_due(s);
 }
 
 bool store_is_multi(const struct store *s)

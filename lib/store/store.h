@@ -131,6 +131,9 @@ struct store_driver {
     xporta_status (*select)(struct store *s, const char *jid);
     bool (*holds)(struct store *s, const xporta_record *rec);
     xporta_status (*flush)(struct store *s);
+    /* Whether the store would have flush() called now (a batch of
+     * accounts is full); may be NULL. */
+    bool (*flush_due)(const struct store *s);
 };
 
 /* Every driver's store starts with this. */
@@ -147,6 +150,7 @@ extern const struct store_driver store_prosody_sqlite_driver;
 extern const struct store_driver store_prosody_pgsql_driver;
 extern const struct store_driver store_ejabberd_sqlite_driver;
 extern const struct store_driver store_ejabberd_pgsql_driver;
+extern const struct store_driver store_ejabberd_mnesia_driver;
 
 /* The driver for an address "SCHEME:WHERE" (*where set past the colon),
  * or NULL. */
@@ -180,6 +184,7 @@ xporta_status store_write_end(struct store *s);
 xporta_status store_select(struct store *s, const char *jid);
 bool store_holds(struct store *s, const xporta_record *rec);
 xporta_status store_flush(struct store *s);
+bool store_flush_due(const struct store *s);
 /* Whether the store is a server's storage (the driver's `many`). */
 bool store_is_multi(const struct store *s);
 

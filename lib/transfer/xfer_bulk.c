@@ -21,6 +21,9 @@ struct bulk {
     char *jid;     /* the target's name for it */
     char *src_jid; /* the source's */
     bool skipping, writing;
+    /* the account's counts are taken: a confirmation now (a store that
+     * confirms a batch of accounts when it flushes) goes to the totals */
+    bool counted;
     struct xp_map map; /* key hash -> value hash */
     xporta_import_counts c[XPORTA_KIND_COUNT];
     struct xp_set seen; /* key hashes of this account's source records */
@@ -60,11 +63,12 @@ static void on_done(void *ud, xporta_kind kind, const char *key, const char *id,
                     bool ok, const char *why)
 {
     struct bulk *b = ud;
+    xporta_import_counts *c = b->counted ? b->o->counts : b->c;
     if (ok) {
-        b->c[kind].written++;
+        c[kind].written++;
         return;
     }
-    b->c[kind].failed++;
+    c[kind].failed++;
     if (b->o->action)
         b->o->action(b->o->action_ud, XPORTA_ACTION_FAILED, kind, key, id, why);
 }
@@ -105,6 +109,7 @@ static xporta_status on_account(void *ud, const char *jid)
     if (!(b->src_jid = xp_strdup(jid)))
         return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
     memset(b->c, 0, sizeof b->c);
+    b->counted = false;
     xp_map_cleanup(&b->map);
     xp_map_init(&b->map);
     xp_set_clear(&b->seen);
@@ -243,8 +248,10 @@ static void on_account_end(void *ud, const char *jid, xporta_status st,
     }
     free(b->src_jid);
     b->src_jid = NULL;
-    if (b->skipping)
+    if (b->skipping) {
+        b->counted = true;
         return;
+    }
     if (st == XPORTA_OK && b->writing) {
         st = store_write_end(b->tgt); /* failures are the whole run's */
         b->writing = false;
@@ -252,7 +259,7 @@ static void on_account_end(void *ud, const char *jid, xporta_status st,
             xp_strv_add(&b->unsynced, b->jid) < 0)
             st = xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
         if (st == XPORTA_OK)
-            st = sync_journal(b, false);
+            st = sync_journal(b, store_flush_due(b->tgt));
         if (st != XPORTA_OK)
             return; /* run->err holds it: the read stops there */
     } else if (st != XPORTA_OK) {
@@ -260,12 +267,14 @@ static void on_account_end(void *ud, const char *jid, xporta_status st,
             store_select(b->tgt, NULL); /* drops the uncommitted account */
         b->writing = false;
         b->res->failed++;
+        b->counted = true;
         if (b->o->account)
             b->o->account(b->o->account_ud, b->jid, st, why, NULL);
         return;
     }
     b->res->accounts++;
     add_counts(b->o->counts, b->c);
+    b->counted = true;
     if (b->o->account)
         b->o->account(b->o->account_ud, b->jid, st, why, b->c);
 }

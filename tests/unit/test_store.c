@@ -76,7 +76,7 @@ static void table(void **state)
         assert_non_null((*d)->summary);
         n++;
     }
-    assert_int_equal(n, 7);
+    assert_int_equal(n, 8);
     assert_ptr_equal(store_driver_find("prosody:/var/lib/prosody", &where),
                      &store_prosody_driver);
     assert_ptr_equal(
@@ -93,6 +93,12 @@ static void table(void **state)
     assert_ptr_equal(store_driver_find("ejabberd+pgsql:ejabberd", &where),
                      &store_ejabberd_pgsql_driver);
     assert_true(store_ejabberd_pgsql_driver.many);
+    assert_ptr_equal(
+        store_driver_find("ejabberd+mnesia:/usr/sbin/ejabberdctl", &where),
+        &store_ejabberd_mnesia_driver);
+    assert_string_equal(where, "/usr/sbin/ejabberdctl");
+    assert_true(store_ejabberd_mnesia_driver.many &&
+                store_ejabberd_mnesia_driver.flush_due);
     /* An unknown scheme is the caller's error, named. */
     struct xp_run run;
     memset(&run, 0, sizeof run);
