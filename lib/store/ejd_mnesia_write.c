@@ -1,8 +1,8 @@
 /*
  * One account's records as ejabberd 23.01 keeps them in Mnesia
  * (ejd_mnesia_p.h), in the text `ejabberdctl load` reads.  What each
- * module writes for the same data (research-12/mnesia.md §2, checked with
- * a client on a real ejabberd):
+ * module writes for the same data (docs/research/ejabberd-mnesia.md §2,
+ * checked with a client on a real ejabberd):
  *  - passwd {us, password}: {scram, StoredKey, ServerKey, Salt, sha |
  *    sha256 | sha512, Iterations} with the keys and salt as base64 text,
  *    or the plaintext password; one per account (the first SCRAM

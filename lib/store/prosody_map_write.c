@@ -589,7 +589,6 @@ static xporta_status pep_item(struct pmap_w *w, const xporta_record *rec,
     return append(w, store, &it, replace);
 }
 
-
 static xporta_status archived(struct pmap_w *w, const xporta_record *rec,
                               bool replace, const char **why)
 {

@@ -383,15 +383,14 @@ static char *describe(PGconn *c, const char *scheme)
     xporta_status st;
     host = host ? host : "";
     if (host[0] == '/')
-        st = xp_buf_printf(&b,
-                           "%s:host=%s port=%s dbname=%s user=%s", scheme,
+        st = xp_buf_printf(&b, "%s:host=%s port=%s dbname=%s user=%s", scheme,
                            host, port, db, user);
     else if (strchr(host, ':'))
-        st = xp_buf_printf(&b, "%s://%s@[%s]:%s/%s", scheme, user, host,
-                           port, db);
-    else
-        st = xp_buf_printf(&b, "%s://%s@%s:%s/%s", scheme, user, host, port,
+        st = xp_buf_printf(&b, "%s://%s@[%s]:%s/%s", scheme, user, host, port,
                            db);
+    else
+        st =
+            xp_buf_printf(&b, "%s://%s@%s:%s/%s", scheme, user, host, port, db);
     char *out = st ? NULL : xp_buf_take(&b);
     xp_buf_cleanup(&b);
     return out;

@@ -4,8 +4,8 @@
  * looked up in PATH; empty: ejabberdctl).  Written through ejabberd
  * itself: `ejabberdctl load FILE` (mnesia:load_textfile on the running
  * node) merges a file of records into its tables in one transaction
- * (research-12/mnesia.md, the facts and the pitfalls; ejd_mnesia_p.h, the
- * format).
+ * (docs/research/ejabberd-mnesia.md, the facts and the pitfalls;
+ * ejd_mnesia_p.h, the format).
  *
  * Writes: write_begin() .. write_end() form one account's records
  * (ejd_mnesia_write.c) and add them to the batch; flush() loads the batch
