@@ -6,8 +6,8 @@
  * A file is a header, {tables, [{Tab, [{record_name, Tab}, {attributes,
  * [...]}]}, ...]}, then one record per line, each `{Tab, Field, ...}.`,
  * with the arity and field order of ejabberd 23.01's records (docs/research/
- * ejabberd-mnesia.md §2.4).  Binaries hold the raw UTF-8 bytes (the file is read as
- * latin1, one byte per character), with `"`, `\` and control bytes
+ * ejabberd-mnesia.md §2.4).  Binaries hold the raw UTF-8 bytes (the file is
+ * read as latin1, one byte per character), with `"`, `\` and control bytes
  * escaped (et_bin).  XML is fxml's {xmlel, Name, Attrs, Children} /
  * {xmlcdata, Text}, a namespace as an xmlns attribute where it differs
  * from the parent's.
