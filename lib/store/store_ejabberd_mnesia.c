@@ -86,6 +86,12 @@ struct mstore {
     unsigned files;
     bool loaded; /* since the last clear_cache */
     char note[512];
+    /* accounts ejabberd had before this run (registered_users, per host
+     * as it comes): their offline messages and PEP nodes are not loaded
+     * again, since what is there is not read (duplicates otherwise) */
+    struct xp_strv hosts_asked;
+    struct xp_set had;
+    bool existing; /* the account being written is one of them */
 };
 
 /* skip() knows no store: the one being written (one per process). */
@@ -358,6 +364,34 @@ static xporta_status ms_read(struct store *st, uint32_t kinds,
     return XPORTA_OK;
 }
 
+/* The accounts ejabberd has on `host`, asked once per host. */
+static xporta_status ask_users(struct mstore *s, const char *host)
+{
+    if (xp_strv_has(&s->hosts_asked, host))
+        return XPORTA_OK;
+    const char *args[] = {"registered_users", host, NULL};
+    struct ejd_ctl_out o;
+    xporta_status r = ctl(s, args, MN_CTL_TIMEOUT, &o);
+    if (!r && (o.exit_code != 0 || o.truncated)) {
+        char tail[300];
+        r = xp_fail(&s->base.run->err, XPORTA_ESTANZA,
+                    "%s registered_users %s failed: %s", s->ctl, host,
+                    o.truncated ? "too many accounts to list"
+                                : ejd_ctl_tail(&o, tail, sizeof tail));
+    }
+    for (char *line = r ? NULL : o.text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (*line && xp_set_add(&s->had, xp_key_hash(line, host)) < 0)
+            r = xp_fail(&s->base.run->err, XPORTA_ENOMEM, "out of memory");
+    }
+    ejd_ctl_out_free(&o);
+    if (!r && xp_strv_add(&s->hosts_asked, host) < 0)
+        r = xp_fail(&s->base.run->err, XPORTA_ENOMEM, "out of memory");
+    return r;
+}
+
 static xporta_status ms_write_begin(struct store *st, store_done_fn done,
                                     void *ud)
 {
@@ -366,8 +400,11 @@ static xporta_status ms_write_begin(struct store *st, store_done_fn done,
         return xp_fail(&st->run->err, XPORTA_EINVAL,
                        "no account selected to write");
     xporta_status r = check(s);
+    if (!r)
+        r = ask_users(s, s->host);
     if (r)
         return r;
+    s->existing = xp_set_has(&s->had, xp_key_hash(s->user, s->host));
     s->done = done;
     s->done_ud = ud;
     s->afirst = s->alast = NULL;
@@ -391,6 +428,18 @@ static xporta_status ms_write(struct store *st, const xporta_record *rec,
         return xp_fail(&st->run->err, XPORTA_EINVAL, "write without begin");
     if (s->refused[rec->kind]) {
         refuse(s, rec, s->refused[rec->kind]);
+        return XPORTA_OK;
+    }
+    if (s->existing && (rec->kind == XPORTA_KIND_OFFLINE ||
+                        rec->kind == XPORTA_KIND_PEP_NODE ||
+                        rec->kind == XPORTA_KIND_PEP_AFFILIATIONS ||
+                        rec->kind == XPORTA_KIND_PEP_SUBSCRIPTIONS ||
+                        rec->kind == XPORTA_KIND_PEP_ITEM)) {
+        refuse(s, rec,
+               "the account was on ejabberd before this import, and xporta "
+               "does not read Mnesia: its offline messages would arrive twice "
+               "and its PEP nodes be made again; left out (import into a new "
+               "account, or through ejabberd on SQL)");
         return XPORTA_OK;
     }
     if (rec->kind == XPORTA_KIND_ARCHIVE &&
@@ -718,6 +767,8 @@ static void ms_close(struct store *st)
     if (current == s)
         current = NULL;
     mnw_free(s->w);
+    xp_strv_cleanup(&s->hosts_asked);
+    xp_set_cleanup(&s->had);
     xp_buf_cleanup(&s->batch);
     xp_arena_cleanup(&s->ca);
     free(s->dir);
@@ -736,6 +787,7 @@ static xporta_status ms_open(struct store **out, const char *where,
     s->base.run = run;
     xp_arena_init(&s->ca, 0);
     xp_buf_init(&s->batch, MN_BUF_MAX);
+    xp_set_init(&s->had, 0);
     xporta_status st = XPORTA_OK;
     if (!(s->ctl = xp_strdup(where && *where ? where : "ejabberdctl")))
         st = xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");

@@ -182,5 +182,15 @@ PYEOF
 vrc=$?
 if [ $vrc -eq 0 ]; then ok; else bad "what the client sees differs from the source:"; grep -v '^ok' "$W/verify.log" >&2; fi
 grep -c '^ok' "$W/verify.log" | sed 's/^/client checks passed: /'
+
+# 5. the same import again: Mnesia is not read, so what would be loaded
+# twice (offline messages: the probe took alice's; PEP nodes) is left out
+# for the accounts ejabberd had before the run, with the reason
+run 7 "$X" server-import "ejabberd+sqlite:$SRC" "$STORE"
+has "$T/err" "was on ejabberd before this import"
+has "$T/err" "the target refused 27 record(s)"
+hasre "$T/err" "offline +2 +0 "
+[ "$(srv ejabberdctl get_offline_count alice "$D" 2>/dev/null)" = 0 ] && ok ||
+    bad "alice's offline messages came back: $(srv ejabberdctl get_offline_count alice "$D" 2>&1)"
 echo "server_mnesia: $n checks, $fails failed"
 [ "$fails" -eq 0 ]
