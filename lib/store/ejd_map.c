@@ -66,8 +66,8 @@ static const struct qdef qdefs[EQ_COUNT] = {
          "privacy_list_data d ON d.id = l.id WHERE l.username = $1{H} "
          "ORDER BY l.name, d.ord",
          1},
-    [EQ_OFFLINE] = {"SELECT xml FROM spool WHERE username = $1{H} ORDER BY "
-                    "seq",
+    [EQ_OFFLINE] = {"SELECT xml, seq FROM spool WHERE username = $1{H} "
+                    "ORDER BY seq",
                     1},
     [EQ_ARCHIVE] = {"SELECT timestamp, xml, peer FROM archive WHERE "
                     "username = $1{H} ORDER BY timestamp, id",
