@@ -374,7 +374,7 @@ static char *conninfo(const char *scheme, const char *where, struct xp_run *run)
 }
 
 /* The database connected to, for messages: an address one could type. */
-static char *describe(PGconn *c)
+static char *describe(PGconn *c, const char *scheme)
 {
     const char *host = PQhost(c), *port = PQport(c), *db = PQdb(c),
                *user = PQuser(c);
@@ -383,16 +383,14 @@ static char *describe(PGconn *c)
     xporta_status st;
     host = host ? host : "";
     if (host[0] == '/')
-        st = xp_buf_printf(&b,
-                           "prosody+pgsql:host=%s port=%s dbname=%s "
-                           "user=%s",
+        st = xp_buf_printf(&b, "%s:host=%s port=%s dbname=%s user=%s", scheme,
                            host, port, db, user);
     else if (strchr(host, ':'))
-        st = xp_buf_printf(&b, "prosody+pgsql://%s@[%s]:%s/%s", user, host,
-                           port, db);
-    else
-        st = xp_buf_printf(&b, "prosody+pgsql://%s@%s:%s/%s", user, host, port,
+        st = xp_buf_printf(&b, "%s://%s@[%s]:%s/%s", scheme, user, host, port,
                            db);
+    else
+        st =
+            xp_buf_printf(&b, "%s://%s@%s:%s/%s", scheme, user, host, port, db);
     char *out = st ? NULL : xp_buf_take(&b);
     xp_buf_cleanup(&b);
     return out;
@@ -440,7 +438,7 @@ PGconn *pgc_connect(const char *scheme, const char *where, struct xp_run *run,
         return NULL;
     }
     PQsetNoticeProcessor(c, quiet, NULL);
-    if (PQsetClientEncoding(c, "UTF8") != 0 || !(*desc = describe(c))) {
+    if (PQsetClientEncoding(c, "UTF8") != 0 || !(*desc = describe(c, scheme))) {
         connect_fail(c, scheme, where, run);
         PQfinish(c);
         return NULL;
