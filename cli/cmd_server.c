@@ -72,9 +72,11 @@ static const char stores_help[] =
     "  --only-kinds KINDS      only these kinds (comma-separated)\n"           \
     "  --exclude-kinds KINDS   leave these kinds out\n"                        \
     "  --strip-secrets         leave out passwords and SCRAM credentials\n"    \
-    "  --host DOMAIN           the XMPP domain of an ejabberd SQL source in\n" \
-    "                          the default schema (which does not record\n"    \
-    "                          it); with new_sql_schema, only that domain\n"   \
+    "  --host DOMAIN           the XMPP domain of an ejabberd SQL source or\n" \
+    "                          target in the default schema (which does\n"     \
+    "                          not record it; a target needs it once it\n"     \
+    "                          holds accounts); new_sql_schema: only that\n"   \
+    "                          domain\n"                                       \
     "  -q, --quiet             only errors\n"                                  \
     "  -v, --verbose           a line per account\n"                           \
     "  -h, --help              this text\n"

@@ -99,11 +99,20 @@ xporta_status server_import_run(xporta_job *j)
         j->resumed = resumed;
     }
     struct xfer_bulk_result res = {0};
+    /* --host names the domain moved: in the target, as renamed (an
+     * ejabberd target in the default schema keeps no domain of its own) */
+    const char *tdomain = j->domain;
+    for (size_t i = 0; tdomain && i + 1 < j->nrenames; i += 2)
+        if (strcmp(j->renames[i], j->domain) == 0) {
+            tdomain = j->renames[i + 1];
+            break;
+        }
     if (!st) {
         struct xfer_bulk_opts o = {
             .source = j->source,
             .target = j->target_store,
             .source_domain = j->domain,
+            .target_domain = tdomain,
             .kinds = j->kinds,
             .conflict = j->conflict,
             .filter = f,

@@ -67,8 +67,8 @@ static const struct qdef qdefs[EQ_COUNT] = {
          "privacy_list_data d ON d.id = l.id WHERE l.username = $1{H} "
          "ORDER BY l.name, d.ord",
          1},
-    [EQ_OFFLINE] = {"SELECT xml FROM spool WHERE username = $1{H} ORDER BY "
-                    "seq",
+    [EQ_OFFLINE] = {"SELECT xml, seq FROM spool WHERE username = $1{H} "
+                    "ORDER BY seq",
                     1},
     [EQ_ARCHIVE] = {"SELECT timestamp, xml, peer FROM archive WHERE "
                     "username = $1{H} ORDER BY timestamp, id",
@@ -244,6 +244,81 @@ static const char *compose(struct ejd *e, int q)
     return out;
 }
 
+/* Every column the statements read or write must be there: a schema of
+ * another version (or another server's tables) is named at open, with the
+ * table and column, not half-way through an import.  "+" marks the
+ * per-user tables that have server_host in new_sql_schema. */
+static const char *const schema_cols[] = {
+    "+users username password serverkey salt iterationcount",
+    "+rosterusers username jid nick subscription ask askmessage server "
+    "subscribe type",
+    "+rostergroups username jid grp",
+    "+vcard username vcard",
+    "+vcard_search username lusername fn lfn family lfamily given lgiven "
+    "middle lmiddle nickname lnickname bday lbday ctry lctry locality "
+    "llocality email lemail orgname lorgname orgunit lorgunit",
+    "+private_storage username namespace data",
+    "+privacy_default_list username name",
+    "+privacy_list username name id",
+    "privacy_list_data id t value action ord match_all match_iq "
+    "match_message match_presence_in match_presence_out",
+    "+spool username xml seq",
+    "+archive username timestamp peer bare_peer xml txt kind nick id",
+    "+archive_prefs username def always never",
+    "pubsub_node host node parent plugin nodeid",
+    "pubsub_node_option nodeid name val",
+    "pubsub_state nodeid jid affiliation subscriptions",
+    "pubsub_item nodeid itemid publisher creation modification payload",
+};
+
+static xporta_status check_schema(struct ejd *e)
+{
+    struct esql *db = e->db;
+    for (size_t i = 0; i < sizeof schema_cols / sizeof *schema_cols; i++) {
+        const char *p = schema_cols[i];
+        bool per_user = *p == '+';
+        p += per_user;
+        char table[32], c[32];
+        size_t n = strcspn(p, " ");
+        snprintf(table, sizeof table, "%.*s", (int)n, p);
+        bool yes = false;
+        xporta_status st = db->ops->has(db, table, NULL, &yes);
+        if (st)
+            return st;
+        if (!yes)
+            return xp_fail(&e->run->err, XPORTA_EFORMAT,
+                           "%s: no table %s: not the schema of ejabberd "
+                           "23.01 (/usr/share/ejabberd/sql/%s)",
+                           db->where, table,
+                           db->pg ? "pg.sql, pg.new.sql"
+                                  : "lite.sql, lite.new.sql");
+        for (p += n; *p || (per_user && e->new_schema);) {
+            p += strspn(p, " ");
+            n = strcspn(p, " ");
+            if (n)
+                snprintf(c, sizeof c, "%.*s", (int)n, p);
+            else if (per_user && e->new_schema)
+                snprintf(c, sizeof c, "server_host"), per_user = false;
+            else
+                break;
+            p += n;
+            if ((st = db->ops->has(db, table, c, &yes)))
+                return st;
+            if (!yes)
+                return xp_fail(
+                    &e->run->err, XPORTA_EFORMAT,
+                    "%s: table %s has no column %s: not the schema of "
+                    "ejabberd 23.01 (/usr/share/ejabberd/sql/%s%s)",
+                    db->where, table, c, db->pg ? "pg" : "lite",
+                    e->new_schema ? ".new.sql: new_sql_schema, as users "
+                                    "has server_host"
+                                  : ".sql: the default schema, as users "
+                                    "has no server_host");
+        }
+    }
+    return XPORTA_OK;
+}
+
 xporta_status ejd_open(struct ejd *e, struct esql *db, const char *host,
                        struct xp_run *run)
 {
@@ -270,30 +345,8 @@ xporta_status ejd_open(struct ejd *e, struct esql *db, const char *host,
     if (!db->missing &&
         (st = db->ops->has(db, "users", "server_host", &e->new_schema)))
         return st;
-    if (!db->missing) {
-        /* the rest of what is read or written must be there: a schema of
-         * another version is named now, not half-way */
-        static const char *const need[][2] = {
-            {"rosterusers", "askmessage"},
-            {"archive", "bare_peer"},
-            {"pubsub_item", "modification"},
-            {"privacy_list_data", "match_presence_out"},
-            {"vcard_search", "lorgunit"},
-            {"spool", "seq"},
-        };
-        for (size_t i = 0; i < sizeof need / sizeof *need; i++) {
-            bool yes = false;
-            if ((st = db->ops->has(db, need[i][0], need[i][1], &yes)))
-                return st;
-            if (!yes)
-                return xp_fail(&run->err, XPORTA_EFORMAT,
-                               "%s: table %s has no column %s: not the "
-                               "schema of ejabberd 23.01 (%s)",
-                               db->where, need[i][0], need[i][1],
-                               db->pg ? "pg.sql, pg.new.sql"
-                                      : "lite.sql, lite.new.sql");
-        }
-    }
+    if (!db->missing && (st = check_schema(e)))
+        return st;
     for (int q = 0; q < EQ_COUNT; q++) {
         if (!(e->sql[q] = compose(e, q)))
             return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");

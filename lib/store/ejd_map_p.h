@@ -85,7 +85,8 @@ struct ejd {
     struct esql *db;
     struct xp_run *run;
     bool new_schema;
-    char *host; /* default schema: the domain (--host); new: a filter */
+    char *host;      /* default schema: the domain (--host); new: a filter */
+    bool host_first; /* default schema: host is the first account's */
     const char *sql[EQ_COUNT];
     int nparams[EQ_COUNT]; /* with server_host's */
     struct xp_arena qa;    /* the statements' texts */

@@ -47,13 +47,48 @@ static xporta_status oom(struct rd *r)
     return xp_fail(&r->e->run->err, XPORTA_ENOMEM, "out of memory");
 }
 
-/* A row ejabberd could not have written. */
+/* The column that names a row of each table an account has many rows in
+ * (numbers unquoted); the others hold one row per account. */
+static const struct {
+    const char *table, *name;
+    int col;
+    bool number;
+} row_keys[] = {
+    {"rostergroups", "jid", 0, false},
+    {"rosterusers", "jid", 0, false},
+    {"private_storage", "namespace", 0, false},
+    {"privacy_list", "name", 0, false},
+    {"spool", "seq", 1, true},
+    {"archive", "timestamp", 0, true},
+    {"pubsub_node", "node", 0, false},
+    {"pubsub_node_option", "name", 0, false},
+    {"pubsub_state", "jid", 0, false},
+    {"pubsub_item", "itemid", 0, false},
+};
+
+/* A row ejabberd could not have written: its table, the row by its key
+ * (a node's rows also by nodeid), the account (and node). */
 static xporta_status bad(struct rd *r, const struct esql_row *row,
                          const char *what)
 {
+    char key[200] = "";
+    bool node = r->node && strncmp(r->table, "pubsub_", 7) == 0 &&
+                strcmp(r->table, "pubsub_node") != 0;
+    size_t k = 0;
+    if (node)
+        k = (size_t)snprintf(key, sizeof key, ", nodeid %s", r->nodeid);
+    for (size_t i = 0; row && i < sizeof row_keys / sizeof *row_keys; i++) {
+        const char *v =
+            row_keys[i].col < row->n ? row->v[row_keys[i].col] : NULL;
+        if (strcmp(row_keys[i].table, r->table) == 0 && v && k < sizeof key)
+            snprintf(key + k, sizeof key - k,
+                     row_keys[i].number ? ", %s %.80s" : ", %s '%.80s'",
+                     row_keys[i].name, v);
+    }
     return xp_fail(&r->e->run->err, XPORTA_EFORMAT,
-                   "%s: table %s, row %lu of %s: %s", r->e->db->where, r->table,
-                   row ? row->index : 0, r->jid, what);
+                   "%s: table %s%s (%s%s%s): %s", r->e->db->where, r->table,
+                   key, r->jid, node ? ", node " : "", node ? r->node : "",
+                   what);
 }
 
 static xporta_status emit(struct rd *r, xporta_kind kind, xp_elem *payload,
@@ -156,16 +191,40 @@ static xporta_status on_password(void *ud, const struct esql_row *row)
         stored = pw + 7, want = "SCRAM-SHA-256";
     else if (strncmp(pw, "sha512:", 7) == 0)
         stored = pw + 7, want = "SCRAM-SHA-512";
+    const char *colon = strchr(stored, ':');
+    char msg[300];
+    if (colon) { /* never the keys themselves in a message */
+        snprintf(msg, sizeof msg,
+                 "SCRAM credentials whose password starts with '%.*s:', a "
+                 "hash ejabberd 23.01 does not write (sha256:, sha512:, or "
+                 "nothing for SHA-1)",
+                 (int)(colon - stored < 16 ? colon - stored : 16), stored);
+        return bad(r, row, msg);
+    }
     unsigned char raw[128];
     size_t n = 0, n2 = 0;
-    if (strlen(stored) > 96 || !sk || strlen(sk) > 96 ||
-        !xp_b64_decode(stored, strlen(stored), raw, &n) ||
-        !xp_b64_decode(sk, strlen(sk), raw, &n2) || n != n2 || !scram_mech(n) ||
-        (want && strcmp(want, scram_mech(n)) != 0))
+    if (strlen(stored) > 96 || !xp_b64_decode(stored, strlen(stored), raw, &n))
         return bad(r, row,
-                   "SCRAM credentials in a form ejabberd 23.01 does not write "
-                   "(password: [sha256:|sha512:]StoredKey, serverkey: "
-                   "ServerKey, both base64 of the hash's length)");
+                   "SCRAM credentials whose StoredKey (password) is not "
+                   "the base64 of a hash");
+    if (!sk || strlen(sk) > 96 || !xp_b64_decode(sk, strlen(sk), raw, &n2))
+        return bad(r, row,
+                   "SCRAM credentials whose ServerKey (serverkey) is not "
+                   "the base64 of a hash");
+    if (n != n2 || !scram_mech(n) ||
+        (want && strcmp(want, scram_mech(n)) != 0)) {
+        snprintf(msg, sizeof msg,
+                 "SCRAM credentials with a StoredKey of %zu bytes and a "
+                 "ServerKey of %zu, where %s takes %d each",
+                 n, n2,
+                 !want ? "SHA-1 (a password without prefix)"
+                 : strcmp(want, "SCRAM-SHA-256") == 0 ? "SHA-256 (sha256:)"
+                                                      : "SHA-512 (sha512:)",
+                 !want                                ? 20
+                 : strcmp(want, "SCRAM-SHA-256") == 0 ? 32
+                                                      : 64);
+        return bad(r, row, msg);
+    }
     char *end = NULL;
     long long iter = ic ? strtoll(ic, &end, 10) : 0;
     if (!ic || end == ic || *end || iter < 1 || !salt || !*salt)
@@ -215,8 +274,12 @@ static xporta_status on_contact(void *ud, const struct esql_row *row)
     const char *jid = col(row, 0), *nick = col(row, 1), *sub = col(row, 2),
                *ask = col(row, 3), *msg = col(row, 4);
     const char *why;
-    if (!jid || !xporta_jid_is_valid(jid, &why))
-        return bad(r, row, "a contact whose JID does not parse");
+    if (!jid || !xporta_jid_is_valid(jid, &why)) {
+        char m[200];
+        snprintf(m, sizeof m, "a contact whose JID does not parse (%s)",
+                 jid ? why : "none");
+        return bad(r, row, m);
+    }
     const char *s = !sub || !*sub ? "none"
                     : *sub == 'B' ? "both"
                     : *sub == 'T' ? "to"
@@ -548,8 +611,12 @@ static xporta_status on_option(void *ud, const struct esql_row *row)
     if (!o->name)
         return XPORTA_OK; /* node_pep's own, or one clients cannot set */
     struct eterm t;
-    if (!val || !et_parse(&r->a, val, row->len[1], &t, &why))
-        return bad(r, row, "an option that is not an Erlang term");
+    if (!val || !et_parse(&r->a, val, row->len[1], &t, &why)) {
+        char m[200];
+        snprintf(m, sizeof m, "val is not an Erlang term (%s): %.60s",
+                 val ? why : "none", val ? val : "NULL");
+        return bad(r, row, m);
+    }
     char num[32];
     switch (o->type) {
     case EO_BOOL:
@@ -653,8 +720,12 @@ static xporta_status on_item(void *ud, const struct esql_row *row)
                                          &item, &why, &line, &c);
     if (st == XPORTA_ENOMEM)
         return oom(r);
-    if (st)
-        return bad(r, row, "its payload is not XML");
+    if (st) {
+        char m[300];
+        snprintf(m, sizeof m, "its payload does not parse as XML (%s)",
+                 why ? why : "?");
+        return bad(r, row, m);
+    }
     if (!xp_elem_set_attr(&r->ra, item, "", "id", id))
         return oom(r);
     if (publisher && *publisher) {
@@ -672,6 +743,7 @@ static xporta_status read_node(struct rd *r, const struct pnode *p)
 {
     const char *v[1] = {p->id};
     r->node = p->node;
+    r->nodeid = p->id;
     r->form = NULL;
     xp_elem *c = xp_elem_new(&r->a, XP_NS_PUBSUB_OWNER, "configure");
     xp_elem *x = c ? xp_elem_add_child(&r->a, c, XP_NS_DATA, "x") : NULL;

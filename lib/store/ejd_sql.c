@@ -34,14 +34,25 @@ void esql_account_undo(struct esql *db)
     if (!db->in_account)
         return;
     db->in_account = false;
-    /* a lost connection leaves nothing to undo: the transaction is gone */
+    /* a lost connection leaves nothing to undo: the transaction is gone,
+     * and with it the accounts written in it before this one */
     if (esql_exec(db, "ROLLBACK TO SAVEPOINT xporta_account") ||
-        esql_exec(db, "RELEASE SAVEPOINT xporta_account"))
+        esql_exec(db, "RELEASE SAVEPOINT xporta_account")) {
+        db->lost = db->in_tx;
         db->in_tx = false;
+    }
 }
 
 xporta_status esql_commit(struct esql *db)
 {
+    if (db->lost) {
+        db->lost = false;
+        return xp_fail(&db->run->err, XPORTA_EIO,
+                       "%s: the transaction was lost with the connection: "
+                       "the accounts written since the last commit are not "
+                       "there (run the same command again)",
+                       db->where);
+    }
     if (!db->in_tx)
         return XPORTA_OK;
     db->in_tx = false;

@@ -63,6 +63,8 @@ struct esql {
     bool pg;         /* PostgreSQL (else SQLite) */
     bool missing;    /* read-only, no such database: empty */
     bool in_tx;      /* BEGIN sent */
+    bool lost;       /* the transaction went (a connection lost): the
+                        accounts written in it must not count as done */
     bool in_account; /* SAVEPOINT sent */
 };
 

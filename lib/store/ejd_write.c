@@ -29,6 +29,13 @@
 #include "ejd_write_p.h"
 #include "scram_keys.h"
 
+static xporta_status on_any(void *ud, const struct esql_row *r)
+{
+    (void)r;
+    *(bool *)ud = true;
+    return XPORTA_OK;
+}
+
 xporta_status ejd_w_begin(struct ejd_w **out, struct ejd *e, const char *host,
                           const char *user)
 {
@@ -47,18 +54,40 @@ xporta_status ejd_w_begin(struct ejd_w **out, struct ejd *e, const char *host,
         ejd_w_free(w);
         return xp_fail(&e->run->err, XPORTA_ENOMEM, "out of memory");
     }
-    /* the default schema holds one domain: the first account's */
-    if (!e->new_schema && !e->host && !(e->host = xp_strdup(host))) {
-        ejd_w_free(w);
-        return xp_fail(&e->run->err, XPORTA_ENOMEM, "out of memory");
+    /* the default schema holds one domain: --host's, else the first
+     * account's, in a database that held no account before (its rows do
+     * not say which domain they are: a resumed run must not guess) */
+    if (!e->new_schema && !e->host) {
+        bool any = false;
+        xporta_status st = esql_query(e->db, EQ_COUNT /* its own */,
+                                      "SELECT 1 FROM users "
+                                      "LIMIT 1",
+                                      0, NULL, on_any, &any);
+        if (!st && any)
+            st = xp_fail(
+                &e->run->err, XPORTA_EINVAL,
+                "%s: this database already holds accounts, and ejabberd's "
+                "default schema does not record their domain: name it with "
+                "--host DOMAIN (the host of ejabberd.yml whose sql_database "
+                "this is)",
+                e->db->where);
+        if (!st && !(e->host = xp_strdup(host)))
+            st = xp_fail(&e->run->err, XPORTA_ENOMEM, "out of memory");
+        if (st) {
+            ejd_w_free(w);
+            return st;
+        }
+        e->host_first = true;
     }
     if (!e->new_schema && strcmp(host, e->host) != 0) {
         xporta_status st = xp_fail(
             &e->run->err, XPORTA_EINVAL,
             "%s: this database holds %s (ejabberd's default schema has one "
-            "domain per database, and %s came first): rename the host "
+            "domain per database, and %s %s): rename the host "
             "(--rename-host %s=%s) or import %s into a database of its own",
-            e->db->where, e->host, e->host, host, e->host, host);
+            e->db->where, e->host, e->host,
+            e->host_first ? "came first" : "was named with --host", host,
+            e->host, host);
         ejd_w_free(w);
         return st;
     }

@@ -290,7 +290,7 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
     xp_set_init(&b.seen, 0);
     b.last_sync = xp_now();
     struct store_opts so = {.domain = o->source_domain},
-                      to = {.target = !o->dry_run};
+                      to = {.target = !o->dry_run, .domain = o->target_domain};
     xporta_status st = store_open(&b.src, o->source, &so, run);
     if (!st)
         st = store_open(&b.tgt, o->target, &to, run);

@@ -43,6 +43,7 @@ typedef void (*xfer_account_fn)(void *ud, const char *jid, xporta_status st,
 struct xfer_bulk_opts {
     const char *source, *target; /* store addresses */
     const char *source_domain;   /* store_opts.domain of the source */
+    const char *target_domain;   /* ... and of the target */
     uint32_t kinds;
     xporta_conflict conflict;
     xporta_filter *filter; /* users, kinds, renames, secrets (the caller's) */
