@@ -138,8 +138,7 @@ static xporta_status lite_bulk_begin(struct esql *db, int id, const char *table,
                        "internal: statement too long");
     memcpy(sql + k, ")", 2);
     if (n > 32)
-        return xp_fail(&db->run->err, XPORTA_EINVAL, "internal: %d columns",
-                       n);
+        return xp_fail(&db->run->err, XPORTA_EINVAL, "internal: %d columns", n);
     if (!(s->bulk = prepare(s, id, sql)))
         return lite_fail(s, sql);
     s->bulk_n = n;

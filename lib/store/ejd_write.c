@@ -264,16 +264,11 @@ static xporta_status write_contacts(struct ejd_w *w)
                        : c->in         ? 'I'
                                        : 'N',
                        0};
-        const char *add[10] = {w->user,
-                               c->jid,
-                               c->nick ? c->nick : "",
-                               sub,
-                               ask,
-                               c->askmessage ? c->askmessage : "",
-                               "N",
-                               "",
-                               "item",
-                               w->host};
+        const char *add[10] = {
+            w->user, c->jid, c->nick ? c->nick : "",
+            sub,     ask,    c->askmessage ? c->askmessage : "",
+            "N",     "",     "item",
+            w->host};
         st = db->ops->bulk_row(db, add);
     }
     xporta_status end = db->ops->bulk_end(db);
@@ -287,11 +282,10 @@ static xporta_status write_contacts(struct ejd_w *w)
             continue;
         for (char **g = c->groups; !st && g && *g; g++) {
             if (!groups) {
-                st = db->ops->bulk_begin(
-                    db, EQ_ADD_GROUP, "rostergroups",
-                    hs ? "username, jid, grp, server_host"
-                       : "username, jid, grp",
-                    hs ? 4 : 3);
+                st = db->ops->bulk_begin(db, EQ_ADD_GROUP, "rostergroups",
+                                         hs ? "username, jid, grp, server_host"
+                                            : "username, jid, grp",
+                                         hs ? 4 : 3);
                 groups = !st;
             }
             const char *gv[4] = {w->user, c->jid, *g, w->host};
