@@ -3,6 +3,7 @@
  *
  *   gen_pie [--hosts H] [--users U] [--roster R] [--messages M]
  *           [--pep P] [--private V] [--seed S] [--salt binary|text]
+ *           [--ids uuid|usec]
  *
  * Per user: SCRAM credentials (--salt binary, the default: RFC 5802's
  * example salt, random bytes as most servers make them; --salt text: a
@@ -12,6 +13,11 @@
  * below 8: a XEP-0402 bookmarks node with P - 1 items and a nick), and M
  * archived messages of ~350-400 bytes (body, origin-id, receipt request, like
  * real clients send).  Deterministic for a given seed.  Writes to stdout.
+ *
+ * Archive ids: --ids uuid (the default) gives UUIDs, as Prosody makes
+ * them; --ids usec gives ejabberd's kind, the message's time in
+ * microseconds (unique per user: its messages are at least a second
+ * apart), which ejabberd's SQL archive keeps as they are.
  *
  * Roster items are contactK@host with K = (u + r + 1) mod max(U, 2), as
  * always, except for a single user (U = 1) with R > 2, where that would
@@ -329,13 +335,17 @@ int main(int argc, char **argv)
 {
     long hosts = 1, users = 100, roster = 100, messages = 1000;
     long pep = 4, private_n = 1;
-    bool text_salt = false;
+    bool text_salt = false, usec_ids = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         long v = strtol(argv[i + 1], NULL, 10);
         if (strcmp(argv[i], "--salt") == 0 &&
             (strcmp(argv[i + 1], "text") == 0 ||
              strcmp(argv[i + 1], "binary") == 0))
             text_salt = argv[i + 1][0] == 't';
+        else if (strcmp(argv[i], "--ids") == 0 &&
+                 (strcmp(argv[i + 1], "uuid") == 0 ||
+                  strcmp(argv[i + 1], "usec") == 0))
+            usec_ids = argv[i + 1][0] == 'u' && argv[i + 1][1] == 's';
         else if (strcmp(argv[i], "--hosts") == 0)
             hosts = v;
         else if (strcmp(argv[i], "--users") == 0)
@@ -421,6 +431,11 @@ int main(int argc, char **argv)
                 stamp_format(t, stamp, sizeof stamp);
                 uuid(id);
                 body(text, sizeof text);
+                char mid[40];
+                if (usec_ids)
+                    snprintf(mid, sizeof mid, "%lld000000", t);
+                else
+                    memcpy(mid, id, sizeof mid);
                 printf(
                     "<result xmlns='urn:xmpp:mam:2' id='%s'><forwarded "
                     "xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
@@ -431,7 +446,7 @@ int main(int argc, char **argv)
                     "xmlns='urn:xmpp:sid:0' id='%.8s'/><request "
                     "xmlns='urn:xmpp:receipts'/></message></forwarded>"
                     "</result>\n",
-                    id, stamp, out ? peer : u, h, out ? u : peer, h, id + 24,
+                    mid, stamp, out ? peer : u, h, out ? u : peer, h, id + 24,
                     text, id + 9);
             }
             printf("</archive></user>\n");

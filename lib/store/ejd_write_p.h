@@ -12,6 +12,8 @@ struct contact {
     bool out, in;  /* pending out, pending in */
     char **groups; /* NULL-terminated */
     bool dirty;
+    bool stored; /* rows of it were in the database (rosterusers or
+                  * rostergroups): deleted before it is written */
     struct contact *next;
 };
 
