@@ -171,6 +171,48 @@ struct seen {
     unsigned n;
 };
 
+/* Times to the second (ejabberd keeps microseconds, Prosody seconds), and
+ * an offline message's <delay/> wherever the server put it. */
+static void times_to_the_second(void **state)
+{
+    (void)state;
+    const char *a =
+        "<archive xmlns='urn:xmpp:pie:0#mam'><result xmlns='urn:xmpp:mam:2' "
+        "id='1'><forwarded xmlns='urn:xmpp:forward:0'><delay "
+        "xmlns='urn:xmpp:delay' stamp='2026-12-05T02:16:02.483137Z'/>"
+        "<message xmlns='jabber:client' type='chat'><body>x</body></message>"
+        "</forwarded></result></archive>";
+    assert_true(
+        same(a, "<archive xmlns='urn:xmpp:pie:0#mam'><result "
+                "xmlns='urn:xmpp:mam:2' id='1'><forwarded "
+                "xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
+                "stamp='2026-12-05T02:16:02Z'/><message xmlns='jabber:client' "
+                "type='chat'><body>x</body></message></forwarded></result>"
+                "</archive>"));
+    assert_false(
+        same(a, "<archive xmlns='urn:xmpp:pie:0#mam'><result "
+                "xmlns='urn:xmpp:mam:2' id='1'><forwarded "
+                "xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
+                "stamp='2026-12-05T02:16:03Z'/><message xmlns='jabber:client' "
+                "type='chat'><body>x</body></message></forwarded></result>"
+                "</archive>"));
+    const char *o =
+        "<offline-messages><message xmlns='jabber:client' type='chat'>"
+        "<delay xmlns='urn:xmpp:delay' from='a.example' "
+        "stamp='2026-12-05T02:16:01.298341Z'>Offline Storage</delay>"
+        "<body>away</body></message></offline-messages>";
+    assert_true(same(o, "<offline-messages><message xmlns='jabber:client' "
+                        "type='chat'><body>away</body><delay "
+                        "xmlns='urn:xmpp:delay' from='a.example' "
+                        "stamp='2026-12-05T02:16:01Z'>Offline Storage</delay>"
+                        "</message></offline-messages>"));
+    assert_false(same(o, "<offline-messages><message xmlns='jabber:client' "
+                         "type='chat'><body>back</body><delay "
+                         "xmlns='urn:xmpp:delay' from='a.example' "
+                         "stamp='2026-12-05T02:16:01Z'>Offline Storage</delay>"
+                         "</message></offline-messages>"));
+}
+
 static void on_delta(void *ud, xporta_diff_delta d, xporta_kind k,
                      const char *key, const char *id)
 {
@@ -261,6 +303,7 @@ int main(void)
         cmocka_unit_test(affiliations_without_the_owner),
         cmocka_unit_test(pep_node_is_its_access_model),
         cmocka_unit_test(diff_reports_key_and_id_apart),
+        cmocka_unit_test(times_to_the_second),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
