@@ -188,4 +188,30 @@ bool store_flush_due(const struct store *s);
 /* Whether the store is a server's storage (the driver's `many`). */
 bool store_is_multi(const struct store *s);
 
+/* ---- for the drivers of servers' storage --------------------------------- */
+
+/* "user@host" split for select() (NULL: both NULL); EINVAL naming it when
+ * it is not an account. */
+xporta_status store_split_account(const char *jid, char **user, char **host,
+                                  struct xp_run *run);
+
+/* The writes of one account, confirmed together when it is committed. */
+struct store_confirm {
+    xporta_kind kind;
+    const char *key, *id;
+    struct store_confirm *next;
+};
+struct store_confirms {
+    struct xp_arena a;
+    struct store_confirm *first, *last;
+};
+void store_confirms_init(struct store_confirms *c);
+xporta_status store_confirms_add(struct store_confirms *c,
+                                 const xporta_record *rec, struct xp_run *run);
+/* Each to `done` as written (when `done` is set), then forgotten. */
+void store_confirms_send(struct store_confirms *c, store_done_fn done,
+                         void *ud);
+void store_confirms_reset(struct store_confirms *c);
+void store_confirms_cleanup(struct store_confirms *c);
+
 #endif

@@ -20,12 +20,6 @@
 #include "ejd_map_p.h"
 #include "store.h"
 
-struct confirm {
-    xporta_kind kind;
-    const char *key, *id;
-    struct confirm *next;
-};
-
 struct estore {
     struct store base;
     struct ejd e;
@@ -34,9 +28,8 @@ struct estore {
     struct ejd_w *w;
     store_done_fn done;
     void *done_ud;
-    struct xp_arena ca; /* confirmations of the account being written */
-    struct confirm *first, *last;
-    bool checked; /* no ejabberd runs on it */
+    struct store_confirms confirms; /* of the account being written */
+    bool checked;                   /* no ejabberd runs on it */
 };
 
 static const char *why_not(xporta_kind k)
@@ -47,20 +40,7 @@ static const char *why_not(xporta_kind k)
 
 static xporta_status set_account(struct estore *s, const char *jid)
 {
-    free(s->host);
-    free(s->user);
-    s->host = s->user = NULL;
-    if (!jid)
-        return XPORTA_OK;
-    const char *at = strrchr(jid, '@');
-    if (!at || at == jid || !at[1] || strchr(at + 1, '/'))
-        return xp_fail(&s->base.run->err, XPORTA_EINVAL,
-                       "%s: not an account (user@host)", jid);
-    s->user = xp_strndup(jid, (size_t)(at - jid));
-    s->host = xp_strdup(at + 1);
-    return s->user && s->host
-               ? XPORTA_OK
-               : xp_fail(&s->base.run->err, XPORTA_ENOMEM, "out of memory");
+    return store_split_account(jid, &s->user, &s->host, s->base.run);
 }
 
 static xporta_status es_select(struct store *st, const char *jid)
@@ -68,8 +48,7 @@ static xporta_status es_select(struct store *st, const char *jid)
     struct estore *s = (struct estore *)st;
     ejd_w_free(s->w); /* an account not committed is dropped */
     s->w = NULL;
-    s->first = s->last = NULL;
-    xp_arena_reset(&s->ca);
+    store_confirms_reset(&s->confirms);
     return set_account(s, jid);
 }
 
@@ -167,8 +146,7 @@ static xporta_status es_write_begin(struct store *st, store_done_fn done,
     }
     s->done = done;
     s->done_ud = ud;
-    xp_arena_reset(&s->ca);
-    s->first = s->last = NULL;
+    store_confirms_reset(&s->confirms);
     return ejd_w_begin(&s->w, &s->e, s->host, s->user);
 }
 
@@ -185,20 +163,7 @@ static xporta_status es_write(struct store *st, const xporta_record *rec,
     }
     if (r)
         return r;
-    struct confirm *c = xp_arena_alloc(&s->ca, sizeof *c);
-    if (!c || !(c->key = xp_arena_strdup(&s->ca, rec->key ? rec->key : "")) ||
-        (rec->id && !(c->id = xp_arena_strdup(&s->ca, rec->id))))
-        return xp_fail(&st->run->err, XPORTA_ENOMEM, "out of memory");
-    if (!rec->id)
-        c->id = NULL;
-    c->kind = rec->kind;
-    c->next = NULL;
-    if (s->last)
-        s->last->next = c;
-    else
-        s->first = c;
-    s->last = c;
-    return XPORTA_OK;
+    return store_confirms_add(&s->confirms, rec, st->run);
 }
 
 static size_t es_pending(const struct store *st)
@@ -216,11 +181,9 @@ static xporta_status es_write_end(struct store *st)
         st->run->err.status ? st->run->err.status : ejd_w_commit(s->w);
     ejd_w_free(s->w);
     s->w = NULL;
-    if (!r && s->done)
-        for (struct confirm *c = s->first; c; c = c->next)
-            s->done(s->done_ud, c->kind, c->key, c->id, true, NULL);
-    s->first = s->last = NULL;
-    xp_arena_reset(&s->ca);
+    if (!r)
+        store_confirms_send(&s->confirms, s->done, s->done_ud);
+    store_confirms_reset(&s->confirms);
     return r;
 }
 
@@ -244,7 +207,7 @@ static void es_close(struct store *st)
     free(s->only);
     free(s->host);
     free(s->user);
-    xp_arena_cleanup(&s->ca);
+    store_confirms_cleanup(&s->confirms);
     free(s);
 }
 
@@ -259,7 +222,7 @@ static xporta_status open_with(esql_open_fn engine, struct store **out,
     if (!s)
         return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
     s->base.run = run;
-    xp_arena_init(&s->ca, 0);
+    store_confirms_init(&s->confirms);
     struct esql *db = NULL;
     xporta_status st = engine(&db, where, o && o->target, run);
     if (!st)
