@@ -59,8 +59,11 @@ static const char stores_help[] =
     "                          (every record is planned as add); a kind whose\n"
     "                          module is off is left out, and the archive\n"
     "                          when archive_msg would pass 1.5 GB (Mnesia\n"
-    "                          stops at 2 GB: use SQL).  To read Mnesia:\n"
-    "                          ejabberdctl export_piefxis DIR (no MAM, PEP)\n"
+    "                          stops at 2 GB: use SQL).  To read Mnesia,\n"
+    "                          history and PEP included: ejabberdctl\n"
+    "                          --no-timeout export2sql HOST FILE, loaded into\n"
+    "                          SQLite (xporta(1), EXAMPLES), then\n"
+    "                          ejabberd+sqlite:DB --host HOST\n"
     "  FILE                    a XEP-0227 file (ours, Prosody's or\n"
     "                          ejabberd's, any dialect)\n";
 

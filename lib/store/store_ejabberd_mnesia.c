@@ -94,11 +94,11 @@ static xporta_status ms_read(struct store *st, uint32_t kinds,
         return xp_fail(
             &st->run->err, XPORTA_EUNSUPPORTED,
             "ejabberd+mnesia is written only: to read ejabberd's Mnesia "
-            "data, export it with ejabberd (ejabberdctl export_piefxis DIR: "
-            "accounts, rosters with pending requests, vCards, private XML, "
-            "privacy lists and the blocklist, offline messages; not the MAM "
-            "archive nor PEP) and give xporta that file, or move ejabberd "
-            "to SQL first and read ejabberd+sqlite:FILE or ejabberd+pgsql:DB");
+            "data, history and PEP included, have ejabberd write it as SQL "
+            "(ejabberdctl --no-timeout export2sql HOST FILE), load that into "
+            "a SQLite file made from /usr/share/ejabberd/sql/lite.sql (its "
+            "escapes undone: see xporta(1), EXAMPLES) and read "
+            "ejabberd+sqlite:FILE --host HOST");
     /* the planner's read of the target: nothing (every record "add") */
     mnw_store_note(s,
                    "ejabberd+mnesia is written only: what ejabberd already "
