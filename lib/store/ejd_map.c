@@ -100,14 +100,6 @@ static const struct qdef qdefs[EQ_COUNT] = {
     [EQ_DEL_CONTACT_GROUPS] = {"DELETE FROM rostergroups WHERE username = "
                                "$1 AND jid = $2{H}",
                                2},
-    [EQ_ADD_CONTACT] = {"INSERT INTO rosterusers (username, jid, nick, "
-                        "subscription, ask, askmessage, server, subscribe, "
-                        "type{HC}) VALUES ($1, $2, $3, $4, $5, $6, 'N', '', "
-                        "'item'{HV})",
-                        6},
-    [EQ_ADD_GROUP] = {"INSERT INTO rostergroups (username, jid, grp{HC}) "
-                      "VALUES ($1, $2, $3{HV})",
-                      3},
     [EQ_DEL_VCARD] = {"DELETE FROM vcard WHERE username = $1{H}", 1},
     [EQ_ADD_VCARD] = {"INSERT INTO vcard (username, vcard{HC}) VALUES ($1, "
                       "$2{HV})",
@@ -159,10 +151,6 @@ static const struct qdef qdefs[EQ_COUNT] = {
     [EQ_ARCHIVE_LAST] = {"SELECT max(timestamp) FROM archive WHERE "
                          "username = $1{H}",
                          1},
-    [EQ_ADD_ARCHIVE] = {"INSERT INTO archive (username, timestamp, peer, "
-                        "bare_peer, xml, txt, kind, nick{HC}) VALUES ($1, $2, "
-                        "$3, $4, $5, $6, $7, $8{HV})",
-                        8},
     [EQ_DEL_ARCHIVE] = {"DELETE FROM archive WHERE username = $1 AND "
                         "timestamp = $2{H}",
                         2},
@@ -348,6 +336,8 @@ xporta_status ejd_open(struct ejd *e, struct esql *db, const char *host,
     if (!db->missing && (st = check_schema(e)))
         return st;
     for (int q = 0; q < EQ_COUNT; q++) {
+        if (!qdefs[q].sql)
+            continue; /* a bulk append's number (ejd_sql.h): no statement */
         if (!(e->sql[q] = compose(e, q)))
             return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
         e->nparams[q] =

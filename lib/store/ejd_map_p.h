@@ -45,7 +45,7 @@ enum {
     EQ_ADD_PASSWORD,
     EQ_DEL_CONTACT,
     EQ_DEL_CONTACT_GROUPS,
-    EQ_ADD_CONTACT,
+    EQ_ADD_CONTACT, /* bulk appends: numbers without a statement */
     EQ_ADD_GROUP,
     EQ_DEL_VCARD,
     EQ_ADD_VCARD,
