@@ -10,9 +10,12 @@
  *      conference/text, disco#items on each service), and rooms the
  *      caller names (hidden rooms appear nowhere else);
  *   2. reads each room's owner, admin, member and outcast lists and its
- *      disco#info, WINDOW rooms at a time, pipelined.  Servers show lists
- *      by rank (Prosody 0.12: owners all, admins all but the owners,
- *      members only in members-only rooms that show real JIDs; ejabberd
+ *      disco#info, WINDOW rooms at a time, pipelined; where that does not
+ *      show the old address's affiliation and the room is members-only,
+ *      bookmarked or named, enters it for a moment without history and
+ *      leaves (the self-presence says the affiliation; job_rooms_find.c).
+ * Servers show lists by rank (Prosody 0.12: owners all, admins all but the
+ * owners, members only in members-only rooms that show real JIDs; ejabberd
  *      23.01: owners and admins), so the old address's affiliation is the
  *      highest list naming it, "none" only when every list but the
  *      outcasts' could be read, else "unknown";
@@ -37,52 +40,8 @@
 #include <string.h>
 
 #include "../transfer/xfer.h"
-#include "../xmpp/xmpp_muc.h"
-#include "job_moved_p.h"
+#include "job_rooms_p.h"
 
-enum {
-    ROOMS_MAX = 2000,  /* rooms looked at in one run */
-    SERVICES_MAX = 64, /* items of the domain asked whether they are MUC */
-    WINDOW = 8,        /* rooms read at once (5 requests each) */
-    ROOM_TIMEOUT_MS = 20000,
-    FROM_BOOKMARK = 1,
-    FROM_LISTED = 2,
-    FROM_NAMED = 4,
-    NLISTS = 4,
-};
-
-static const xp_muc_aff lists[NLISTS] = {XP_MUC_OWNER, XP_MUC_ADMIN,
-                                         XP_MUC_MEMBER, XP_MUC_OUTCAST};
-
-struct room {
-    const char *jid;
-    const char *nick; /* the bookmark's */
-    unsigned from;
-    xp_muc_aff old_aff, new_aff;
-    xp_muc_aff old_seen, new_seen; /* highest list naming them */
-    bool old_banned, new_banned;
-    unsigned readable; /* 1 << affiliation, per list read */
-    bool members_only;
-    char *owners;      /* "a, b" (arena), NULL when unknown */
-    const char *error; /* could not be read: why */
-    struct call *c[NLISTS + 1];
-    struct call *grant;
-    xp_muc_aff granting;
-};
-
-struct rooms {
-    xporta_job *j;
-    struct xfer_journal *jr;
-    struct live *l;
-    const char *old, *new_;
-    struct xp_arena a; /* rooms and their strings */
-    struct room *v;
-    size_t n, cap;
-    struct xp_map index; /* moved_jid_key(room) -> position + 1 */
-    char reason[600];
-};
-
-/* The journal, absent in a dry run. */
 static bool jr_has(const struct rooms *R, bool done, const char *kind,
                    const char *key, const char *id)
 {
@@ -96,263 +55,6 @@ static xporta_status jr_fail(struct rooms *R)
 {
     return xp_fail(&R->j->r.err, xfer_journal_status(R->jr), "%s",
                    xfer_journal_error(R->jr));
-}
-
-static struct room *room_add(struct rooms *R, const char *jid, unsigned from)
-{
-    uint64_t at;
-    if (xp_map_get(&R->index, moved_jid_key(jid), &at)) {
-        R->v[at - 1].from |= from;
-        return &R->v[at - 1];
-    }
-    if (R->n >= ROOMS_MAX) {
-        R->j->rc.not_looked++;
-        return NULL;
-    }
-    if (R->n == R->cap) {
-        size_t cap = R->cap ? R->cap * 2 : 32;
-        struct room *v = realloc(R->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        R->v = v;
-        R->cap = cap;
-    }
-    struct room *r = &R->v[R->n];
-    memset(r, 0, sizeof *r);
-    r->jid = xp_jid_bare(&R->a, jid);
-    r->from = from;
-    r->old_aff = r->new_aff = XP_MUC_UNKNOWN;
-    r->old_seen = r->new_seen = XP_MUC_UNKNOWN;
-    if (!r->jid || xp_map_put(&R->index, moved_jid_key(jid), R->n + 1) < 0)
-        return NULL;
-    R->n++;
-    return r;
-}
-
-static void on_bookmark(void *ud, const struct xp_bookmark *b)
-{
-    struct rooms *R = ud;
-    struct room *r = room_add(R, b->room, FROM_BOOKMARK);
-    if (r && !r->nick && b->nick)
-        r->nick = xp_arena_strdup(&R->a, b->nick);
-}
-
-/* The bookmarks, in their three homes.  A home the server lacks or that
- * is empty reads as nothing. */
-static xporta_status read_bookmarks(struct rooms *R)
-{
-    struct live *l = R->l;
-    xp_run_progress(&R->j->r, "bookmarks", XPORTA_KIND_COUNT, 0, 0, -1, 0, NULL,
-                    true);
-    struct call *c[3];
-    c[0] =
-        live_call(l, "get", l->bare,
-                  xp_pep_items_query(&l->arena, XP_NS_BOOKMARKS2, 0, NULL), 0);
-    c[1] =
-        live_call(l, "get", l->bare,
-                  xp_pep_items_query(&l->arena, XP_NS_BOOKMARKS, 0, NULL), 0);
-    c[2] =
-        live_call(l, "get", NULL,
-                  xp_private_query(&l->arena, XP_NS_BOOKMARKS, "storage"), 0);
-    xporta_status st = live_wait(l, c, 3);
-    for (int i = 0; st == XPORTA_OK && i < 3; i++) {
-        if (live_fatal(c[i]))
-            return live_fatal_error(l, c[i], "bookmarks");
-        if (c[i]->status == XPORTA_OK && c[i]->iq)
-            xp_bookmarks_decode(&R->a, c[i]->iq, on_bookmark, R);
-    }
-    xp_arena_reset(&l->arena);
-    return st;
-}
-
-struct items {
-    struct xp_strv jids;
-};
-
-static void on_item(void *ud, const char *jid, const char *node,
-                    const char *name)
-{
-    struct items *it = ud;
-    (void)name;
-    if (!node && it->jids.n < SERVICES_MAX)
-        xp_strv_add(&it->jids, jid);
-}
-
-static void on_listed_room(void *ud, const char *jid, const char *node,
-                           const char *name)
-{
-    (void)name;
-    if (!node && strchr(jid, '@'))
-        room_add(ud, jid, FROM_LISTED);
-}
-
-/* The rooms the old server's MUC services list. */
-static xporta_status read_services(struct rooms *R)
-{
-    struct live *l = R->l;
-    xp_run_progress(&R->j->r, "services", XPORTA_KIND_COUNT, 0, 0, -1, 0,
-                    l->domain, true);
-    struct call *c = live_call(l, "get", l->domain,
-                               xp_disco_items_query(&l->arena, NULL), 0);
-    xporta_status st = live_wait1(l, c);
-    if (st != XPORTA_OK)
-        return st;
-    if (live_fatal(c))
-        return live_fatal_error(l, c, "service discovery");
-    struct items it = {{NULL, 0}};
-    if (c->status == XPORTA_OK && c->iq)
-        xp_disco_items_each(c->iq, on_item, &it);
-    xp_arena_reset(&l->arena);
-    struct call **info = calloc(it.jids.n + 1, sizeof *info);
-    if (!info) {
-        xp_strv_cleanup(&it.jids);
-        return xp_fail(&R->j->r.err, XPORTA_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < it.jids.n; i++)
-        info[i] =
-            live_call(l, "get", it.jids.v[i],
-                      xp_disco_info_query(&l->arena, NULL), ROOM_TIMEOUT_MS);
-    st = live_wait(l, info, it.jids.n);
-    struct xp_strv services = {NULL, 0};
-    for (size_t i = 0; st == XPORTA_OK && i < it.jids.n; i++)
-        if (info[i]->status == XPORTA_OK && info[i]->iq &&
-            xp_disco_identity(info[i]->iq, "conference", "text", NULL))
-            xp_strv_add(&services, it.jids.v[i]);
-    xp_arena_reset(&l->arena);
-    for (size_t i = 0; st == XPORTA_OK && i < services.n; i++) {
-        R->j->rc.services++;
-        c = live_call(l, "get", services.v[i],
-                      xp_disco_items_query(&l->arena, NULL), ROOM_TIMEOUT_MS);
-        st = live_wait1(l, c);
-        if (st == XPORTA_OK && c->status == XPORTA_OK && c->iq)
-            xp_disco_items_each(c->iq, on_listed_room, R);
-        xp_arena_reset(&l->arena);
-    }
-    free(info);
-    xp_strv_cleanup(&it.jids);
-    xp_strv_cleanup(&services);
-    return st;
-}
-
-/* ---- reading the rooms -------------------------------------------------- */
-
-struct list_ctx {
-    struct rooms *R;
-    struct room *r;
-    xp_muc_aff list;
-};
-
-static void add_owner(struct rooms *R, struct room *r, const char *jid)
-{
-    if (r->owners && strstr(r->owners, jid))
-        return;
-    r->owners = r->owners ? xp_arena_printf(&R->a, "%s, %s", r->owners, jid)
-                          : xp_arena_strdup(&R->a, jid);
-}
-
-static void on_list_item(void *ud, const char *jid, xp_muc_aff aff,
-                         const char *nick)
-{
-    struct list_ctx *x = ud;
-    (void)nick;
-    /* The list asked for, whatever the item says: a server answers a
-     * list query with that list. */
-    xp_muc_aff a = x->list;
-    (void)aff;
-    if (a == XP_MUC_OWNER)
-        add_owner(x->R, x->r, jid);
-    bool old = moved_jid_eq(jid, x->R->old),
-         new_ = moved_jid_eq(jid, x->R->new_);
-    if (a == XP_MUC_OUTCAST) {
-        x->r->old_banned |= old;
-        x->r->new_banned |= new_;
-        return;
-    }
-    if (old && a > x->r->old_seen)
-        x->r->old_seen = a;
-    if (new_ && a > x->r->new_seen)
-        x->r->new_seen = a;
-}
-
-static void on_contact(void *ud, const char *jid)
-{
-    struct list_ctx *x = ud;
-    add_owner(x->R, x->r, jid);
-}
-
-static xp_muc_aff settle(xp_muc_aff seen, bool banned, unsigned readable)
-{
-    if (seen != XP_MUC_UNKNOWN)
-        return seen;
-    if (banned)
-        return XP_MUC_OUTCAST;
-    unsigned all =
-        (1u << XP_MUC_OWNER) | (1u << XP_MUC_ADMIN) | (1u << XP_MUC_MEMBER);
-    return (readable & all) == all ? XP_MUC_NONE : XP_MUC_UNKNOWN;
-}
-
-static bool gone_condition(const char *cond)
-{
-    return xp_streq(cond, "item-not-found") ||
-           xp_streq(cond, "remote-server-not-found") ||
-           xp_streq(cond, "remote-server-timeout") || xp_streq(cond, "gone");
-}
-
-/* Sends the window's requests: four lists and disco#info per room. */
-static void read_window(struct rooms *R, size_t from, size_t to)
-{
-    struct live *l = R->l;
-    for (size_t i = from; i < to; i++) {
-        struct room *r = &R->v[i];
-        for (int k = 0; k < NLISTS; k++)
-            r->c[k] = live_call(l, "get", r->jid,
-                                xp_muc_list_query(&l->arena, lists[k]),
-                                ROOM_TIMEOUT_MS);
-        r->c[NLISTS] =
-            live_call(l, "get", r->jid, xp_disco_info_query(&l->arena, NULL),
-                      ROOM_TIMEOUT_MS);
-    }
-}
-
-static xporta_status decode_room(struct rooms *R, struct room *r)
-{
-    struct call *info = r->c[NLISTS];
-    const char *gone = NULL;
-    for (int k = 0; k <= NLISTS; k++) {
-        struct call *c = r->c[k];
-        if (!c)
-            return R->j->r.err.status ? R->j->r.err.status : XPORTA_ENOMEM;
-        if (c->status == XPORTA_ENOMEM || c->status == XPORTA_ECANCELED ||
-            c->status == XPORTA_EDISCONNECTED)
-            return live_fatal_error(R->l, c, r->jid);
-        if (c->status == XPORTA_ETIMEOUT) {
-            gone = "no answer";
-            continue;
-        }
-        if (c->status == XPORTA_ETOOBIG)
-            continue; /* a list over the ceilings: not read */
-        if (c->status == XPORTA_ESTANZA && gone_condition(c->cond))
-            gone = c->cond;
-        if (c->status != XPORTA_OK || !c->iq || k == NLISTS)
-            continue;
-        struct list_ctx x = {R, r, lists[k]};
-        if (xp_muc_list_decode(&R->a, c->iq, on_list_item, &x) == XPORTA_OK)
-            r->readable |= 1u << lists[k];
-    }
-    if (info->status == XPORTA_OK && info->iq) {
-        r->members_only = xp_disco_has_feature(info->iq, "muc_membersonly");
-        if (!r->owners) {
-            struct list_ctx x = {R, r, XP_MUC_OWNER};
-            xp_muc_roominfo_contacts(info->iq, on_contact, &x);
-        }
-    } else if (info->status == XPORTA_ESTANZA && gone_condition(info->cond)) {
-        gone = info->cond;
-    }
-    if (gone && !r->readable && info->status != XPORTA_OK)
-        r->error = xp_arena_printf(&R->a, "the room cannot be read: %s", gone);
-    r->old_aff = settle(r->old_seen, r->old_banned, r->readable);
-    r->new_aff = settle(r->new_seen, r->new_banned, r->readable);
-    return XPORTA_OK;
 }
 
 /* ---- outcomes ----------------------------------------------------------- */
@@ -390,7 +92,7 @@ static void report(struct rooms *R, const struct room *r, xporta_room_outcome o,
 
 static const char *owners_hint(const struct room *r)
 {
-    return r->owners ? r->owners : "not shown by the room";
+    return r->owners ? r->owners : "the room does not say who";
 }
 
 /* One chat message from the old account to each owner, journaled before
@@ -560,7 +262,7 @@ static xporta_status granted(struct rooms *R, struct room *r, bool *again)
         else
             report(R, r, XPORTA_ROOM_PARTIAL,
                    "%s is a member there now; only an owner may make it "
-                   "an admin: ask %s",
+                   "an admin: ask an owner (%s)",
                    R->new_, owners_hint(r));
         return XPORTA_OK;
     }
@@ -568,7 +270,7 @@ static xporta_status granted(struct rooms *R, struct room *r, bool *again)
         if (r->new_aff >= XP_MUC_MEMBER) {
             report(R, r, XPORTA_ROOM_PARTIAL,
                    "%s is already a member there; only an owner may make it "
-                   "an admin: ask %s",
+                   "an admin: ask an owner (%s)",
                    R->new_, owners_hint(r));
             return XPORTA_OK;
         }
@@ -615,7 +317,7 @@ static xporta_status walk_rooms(struct rooms *R)
         size_t to = from + WINDOW < R->n ? from + WINDOW : R->n;
         xp_run_progress(&j->r, "rooms", XPORTA_KIND_COUNT, from, R->n,
                         (double)from / (double)R->n, 0, R->v[from].jid, false);
-        read_window(R, from, to);
+        rooms_read_window(R, from, to);
         struct call *c[WINDOW * (NLISTS + 1)];
         size_t n = 0;
         for (size_t i = from; i < to; i++)
@@ -624,10 +326,12 @@ static xporta_status walk_rooms(struct rooms *R)
         st = live_wait(R->l, c, n);
         for (size_t i = from; st == XPORTA_OK && i < to; i++) {
             j->rc.rooms++;
-            st = decode_room(R, &R->v[i]);
-            if (st == XPORTA_OK)
-                st = decide(R, &R->v[i]);
+            st = rooms_decode(R, &R->v[i]);
         }
+        if (st == XPORTA_OK)
+            st = rooms_join_probe(R, from, to);
+        for (size_t i = from; st == XPORTA_OK && i < to; i++)
+            st = decide(R, &R->v[i]);
         if (st == XPORTA_OK)
             st = wait_grants(R, from, to);
         xp_arena_reset(&R->l->arena);
@@ -657,12 +361,12 @@ static xporta_status rooms_into(xporta_job *j, struct xfer_journal *jr)
     xporta_status st = live_open(&l, &j->r, &so, 0);
     R.l = &l;
     for (size_t i = 0; st == XPORTA_OK && i < j->room_names.n; i++)
-        if (!room_add(&R, j->room_names.v[i], FROM_NAMED))
+        if (!rooms_add(&R, j->room_names.v[i], FROM_NAMED))
             st = xp_fail(&j->r.err, XPORTA_ENOMEM, "out of memory");
     if (st == XPORTA_OK)
-        st = read_bookmarks(&R);
+        st = rooms_read_bookmarks(&R);
     if (st == XPORTA_OK)
-        st = read_services(&R);
+        st = rooms_read_services(&R);
     if (st == XPORTA_OK)
         st = walk_rooms(&R);
     if (st == XPORTA_OK)

@@ -207,6 +207,42 @@ void xp_bookmarks_decode(struct xp_arena *a, const xp_elem *iq,
     }
 }
 
+xp_elem *xp_muc_join(struct xp_arena *a, const char *room, const char *nick,
+                     bool leave)
+{
+    xp_elem *p = xp_elem_new(a, XP_NS_CLIENT, "presence");
+    char *to = p ? xp_arena_printf(a, "%s/%s", room, nick) : NULL;
+    if (!to || !xp_elem_set_attr_ref(a, p, "", "to", to))
+        return NULL;
+    if (leave)
+        return xp_elem_set_attr(a, p, "", "type", "unavailable") ? p : NULL;
+    xp_elem *x = xp_elem_add_child(a, p, XP_NS_MUC, "x");
+    xp_elem *h = x ? xp_elem_add_child(a, x, XP_NS_MUC, "history") : NULL;
+    if (!h || !xp_elem_set_attr(a, h, "", "maxstanzas", "0"))
+        return NULL;
+    return p;
+}
+
+bool xp_muc_presence_item(struct xp_arena *a, const xp_elem *presence,
+                          xp_muc_aff *aff, const char **jid, bool *self)
+{
+    const xp_elem *x = xp_elem_child(presence, XP_NS_MUC_USER, "x");
+    const xp_elem *item = x ? xp_elem_child(x, XP_NS_MUC_USER, "item") : NULL;
+    if (!item)
+        return false;
+    *aff = xp_muc_aff_parse(attr_set(item, "affiliation"));
+    const char *real = attr_set(item, "jid");
+    *jid =
+        real && xporta_jid_is_valid(real, NULL) ? xp_jid_bare(a, real) : NULL;
+    *self = false;
+    for (const xp_elem *s = xp_elem_first_element(x); s;
+         s = xp_elem_next_element(s))
+        if (xp_elem_is(s, XP_NS_MUC_USER, "status") &&
+            xp_streq(xp_elem_attr_ns(s, "", "code"), "110"))
+            *self = true;
+    return true;
+}
+
 xp_elem *xp_chat_message(struct xp_arena *a, const char *to, const char *body)
 {
     xp_elem *m = xp_elem_new(a, XP_NS_CLIENT, "message");

@@ -77,6 +77,18 @@ void xp_bookmarks_decode(struct xp_arena *a, const xp_elem *iq,
                          void (*fn)(void *ud, const struct xp_bookmark *b),
                          void *ud);
 
+/* <presence to=ROOM/NICK><x xmlns=muc><history maxstanzas=0/></x>: enters
+ * a room without its history (XEP-0045 §7.2, §7.2.13); with `leave`,
+ * <presence type=unavailable to=ROOM/NICK/>. */
+xp_elem *xp_muc_join(struct xp_arena *a, const char *room, const char *nick,
+                     bool leave);
+/* An occupant's presence from a room: its muc#user <item/>'s affiliation
+ * and real JID (bare; NULL when the room hides it), and whether it is the
+ * account's own (status 110).  False when the presence carries no
+ * muc#user item. */
+bool xp_muc_presence_item(struct xp_arena *a, const xp_elem *presence,
+                          xp_muc_aff *aff, const char **jid, bool *self);
+
 /* <message type=chat to=TO><body>BODY</body></message>. */
 xp_elem *xp_chat_message(struct xp_arena *a, const char *to, const char *body);
 
