@@ -566,21 +566,38 @@ async def cmd_destroy(client, args, report):
             report["errors"].append({"query": "destroy", "error": exc.error})
         if watcher is not None:
             room_l = lower_jid(args.room)
+            # ejabberd first sends a bare unavailable presence from the room's bare JID, then
+            # the one from ROOM/NICK with the <destroy/> (and no status 110).
             got = await wait_for(watcher.presences, wp, lambda p: lower_jid(bare(p.get("from"))) == room_l
-                                 and p.get("type") == "unavailable", args.timeout if report["ok"] else 1)
+                                 and p.get("type") == "unavailable" and "destroy" in muc_user_info(p),
+                                 args.timeout if report["ok"] else 1)
+            await asyncio.sleep(0.5)  # anything the room sends after that presence
             report["watcher_saw"] = {
                 "presence": tostring(got) if got is not None else None,
                 "muc_user": muc_user_info(got) if got is not None else None,
+                "presences": [tostring(p) for p in watcher.presences[wp:]
+                              if lower_jid(bare(p.get("from"))) == room_l],
                 "messages": [tostring(m) for m in watcher.messages[wm:]
                              if lower_jid(bare(m.get("from"))) == room_l],
             }
             if got is None and report["ok"]:
                 report["errors"].append({"query": "watcher", "error": {"condition": "timeout",
-                                         "text": "the occupant got no unavailable presence"}})
+                                         "text": "the occupant got no presence with <destroy/>"}})
         try:
             report["after"] = await disco_info(client, args.room, args.timeout)
         except Failed as exc:
             report["after"] = {"error": exc.error}
+        if watcher is not None and report["ok"]:
+            # What a client that still has the room bookmarked gets when it joins again.
+            start = len(watcher.presences)
+            try:
+                report["rejoin"] = {"joined": await join(watcher, args.room, args.watch_nick, args.timeout)}
+                await leave(watcher, args.room, args.watch_nick, args.timeout)
+            except Failed as exc:
+                report["rejoin"] = {"error": exc.error}
+            err = next((p for p in watcher.presences[start:] if p.get("type") == "error"), None)
+            if err is not None:
+                report["rejoin"]["presence"] = tostring(err)
     finally:
         if watcher is not None:
             watcher.disconnect()
