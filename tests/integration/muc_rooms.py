@@ -93,6 +93,7 @@ NS_DATA = "jabber:x:data"
 NS_DISCO_INFO = "http://jabber.org/protocol/disco#info"
 NS_DISCO_ITEMS = "http://jabber.org/protocol/disco#items"
 NS_PUBSUB = "http://jabber.org/protocol/pubsub"
+NS_PUBSUB_OWNER = NS_PUBSUB + "#owner"
 NS_BOOKMARKS2 = "urn:xmpp:bookmarks:1"
 NS_BOOKMARKS1 = "storage:bookmarks"
 NS_PRIVATE = "jabber:iq:private"
@@ -629,7 +630,7 @@ def parse_bookmark_specs(text):
     return out
 
 
-async def publish_bookmark(client, own, bm, timeout):
+async def publish_bookmark(client, own, bm, timeout, max_items=True):
     ps = ET.Element(q(NS_PUBSUB, "pubsub"))
     pub = ET.SubElement(ps, q(NS_PUBSUB, "publish"), {"node": NS_BOOKMARKS2})
     item = ET.SubElement(pub, q(NS_PUBSUB, "item"), {"id": bm["jid"]})
@@ -641,13 +642,34 @@ async def publish_bookmark(client, own, bm, timeout):
         ET.SubElement(conf, q(NS_BOOKMARKS2, "nick")).text = bm["nick"]
     opts = ET.SubElement(ps, q(NS_PUBSUB, "publish-options"))
     x = ET.SubElement(opts, q(NS_DATA, "x"), {"type": "submit"})
-    for var, value in (("FORM_TYPE", NS_PUBSUB + "#publish-options"), ("pubsub#persist_items", "true"),
-                       ("pubsub#access_model", "whitelist"), ("pubsub#max_items", "max")):
+    options = [("FORM_TYPE", NS_PUBSUB + "#publish-options"), ("pubsub#persist_items", "true"),
+               ("pubsub#access_model", "whitelist")]
+    if max_items:
+        options.append(("pubsub#max_items", "max"))
+    for var, value in options:
         f = ET.SubElement(x, q(NS_DATA, "field"), {"var": var})
         if var == "FORM_TYPE":
             f.set("type", "hidden")
         ET.SubElement(f, q(NS_DATA, "value")).text = value
     await iq(client, "set", ps, own, timeout)
+
+
+async def raise_max_items(client, own, timeout):
+    """Set pubsub#max_items of the bookmarks node to "max", else 1000; the value set."""
+    errors = []
+    for value in ("max", "1000"):
+        ps = ET.Element(q(NS_PUBSUB_OWNER, "pubsub"))
+        conf = ET.SubElement(ps, q(NS_PUBSUB_OWNER, "configure"), {"node": NS_BOOKMARKS2})
+        x = ET.SubElement(conf, q(NS_DATA, "x"), {"type": "submit"})
+        for var, val in (("FORM_TYPE", NS_PUBSUB + "#node_config"), ("pubsub#max_items", value)):
+            f = ET.SubElement(x, q(NS_DATA, "field"), {"var": var})
+            ET.SubElement(f, q(NS_DATA, "value")).text = val
+        try:
+            await iq(client, "set", ps, own, timeout)
+            return {"value": value, "refused": errors}
+        except Failed as exc:
+            errors.append({"value": value, "error": exc.error})
+    raise Failed({"condition": "max-items", "text": "the node keeps max_items 1: %s" % json.dumps(errors)})
 
 
 async def read_pep_items(client, own, node, timeout):
@@ -682,9 +704,22 @@ def describe_conference(conf, jid_attr=None):
 async def cmd_bookmarks(client, args, report):
     own = client.boundjid.bare
     published = []
+    max_items = True
     for bm in parse_bookmark_specs(args.rooms):
         try:
-            await publish_bookmark(client, own, bm, args.timeout)
+            try:
+                await publish_bookmark(client, own, bm, args.timeout, max_items)
+            except Failed as exc:
+                # ejabberd 23.01 does not know the publish option pubsub#max_items
+                # (resource-constraint "Unknown field"): publish without it, and say so.
+                if not max_items or "pubsub#max_items" not in (exc.error.get("text") or ""):
+                    raise
+                report["max_items_refused"] = exc.error
+                max_items = False
+                await publish_bookmark(client, own, bm, args.timeout, max_items)
+                # Without the option, ejabberd makes the node with max_items 1, so the next
+                # item would replace this one: raise it in the node configuration.
+                report["node_max_items"] = await raise_max_items(client, own, args.timeout)
             published.append(bm["jid"])
         except Failed as exc:
             report["errors"].append({"query": "publish %s" % bm["jid"], "error": exc.error})
