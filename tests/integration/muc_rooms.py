@@ -78,6 +78,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 
+sys.dont_write_bytecode = True  # importing xmpp_probe must leave no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import xmpp_probe as xp  # noqa: E402  (login, passwords, servers.env, error parsing)
 from xmpp_probe import ProbeError, q, bare, text_of, stanza_error, iq_failure  # noqa: E402
