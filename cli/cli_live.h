@@ -31,6 +31,8 @@ enum {
     O_NO_ROOMS,
     O_NOTIFY,
     O_ROOM,
+    O_DESTROY_OLD,
+    O_MAP,
     /* migrate: the account options of OLD (base + CLI_OPT_x - CLI_OPT_HOST)
      * and NEW */
     O_OLD_BASE = 1100,

@@ -253,3 +253,172 @@ int cmd_rooms(int argc, char **argv)
     xporta_account_free(to);
     return rc;
 }
+
+static void on_note(void *ud, const char *what, const char *detail)
+{
+    (void)ud;
+    bool problem = strcmp(what, "REFUSED") == 0 || strcmp(what, "DIFFERS") == 0;
+    if (cli_verbose < 0 && !problem)
+        return;
+    fprintf(stderr, "  %-11s %s\n", what, detail);
+}
+
+static const char room_move_help[] =
+    "Usage: xporta room-move [OPTIONS] OLD NEW OLDROOM NEWROOM\n"
+    "\n"
+    "Take a room you own to your new server: NEW creates NEWROOM (a room\n"
+    "address, or only a MUC service: then the same name there) with\n"
+    "OLDROOM's configuration, affiliations and subject, read by OLD, which\n"
+    "must be an owner of OLDROOM.\n"
+    "  configuration  the owner form, field by field: fields and values\n"
+    "                 the new service does not offer are listed\n"
+    "                 (\"not-offered\"), the rest carried;\n"
+    "  affiliations   owners, admins, members (with their reserved nicks\n"
+    "                 where the server keeps them) and outcasts; OLD\n"
+    "                 becomes NEW, and each --map OLDJID=NEWJID too;\n"
+    "  subject        set by NEW in the new room.\n"
+    "With --destroy-old, OLDROOM is then destroyed with NEWROOM as its\n"
+    "alternate venue, so that the clients in it follow.  The history stays:\n"
+    "a client cannot write a room's archive (a server-side import can).\n"
+    "NEWROOM must not exist; xporta never writes into a room someone else\n"
+    "made.  Each step is journaled once the server confirmed it: run the\n"
+    "same command again after an interruption, or later (with\n"
+    "--destroy-old, once everybody knows).  At the end the new room is\n"
+    "read back and compared (\"DIFFERS\" lines).\n"
+    "\n"
+    "Example:\n"
+    "  xporta room-move alice@old.example alice@new.example \\\n"
+    "      team@conference.old.example conference.new.example --dry-run\n"
+    "\n"
+    "Options:\n"
+    "  -n, --dry-run           read OLDROOM and say what would happen\n"
+    "  --destroy-old           destroy OLDROOM, pointing to NEWROOM\n"
+    "  --map OLDJID=NEWJID     a member who moved too; repeatable\n"
+    "  --no-verify             do not read the new room back\n"
+    "  --state-dir DIR         where the journal is kept\n"
+    "  -q, --quiet             only problems\n"
+    "  -h, --help              this text\n"
+    "\n" PAIR_HELP "\n"
+    "Exit status: 0 done; 7 refused (by a room: the reason is printed) or\n"
+    "differences found; 9 NEWROOM exists already; 10 interrupted.\n";
+
+int cmd_room_move(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"dry-run", no_argument, NULL, 'n'},
+        {"destroy-old", no_argument, NULL, O_DESTROY_OLD},
+        {"map", required_argument, NULL, O_MAP},
+        {"no-verify", no_argument, NULL, O_NO_VERIFY},
+        {"state-dir", required_argument, NULL, O_STATE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        PAIR_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    struct cli_account old_acct, new_acct;
+    const char *state_dir = NULL, *maps[64];
+    size_t nmaps = 0;
+    bool dry = false, destroy = false, verify = true;
+    int opt, rc;
+    cli_pair_init(&old_acct, &new_acct);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "nqh", opts, NULL)) != -1) {
+        rc = cli_pair_option(&old_acct, &new_acct, "room-move", opt, optarg);
+        if (rc < 0)
+            return EXIT_USAGE;
+        if (rc > 0)
+            continue;
+        switch (opt) {
+        case 'n':
+            dry = true;
+            break;
+        case O_DESTROY_OLD:
+            destroy = true;
+            break;
+        case O_MAP:
+            if (nmaps == sizeof maps / sizeof maps[0] || !strchr(optarg, '='))
+                return cli_usage_error("room-move",
+                                       "--map takes OLDJID=NEWJID (at most "
+                                       "64)");
+            maps[nmaps++] = optarg;
+            break;
+        case O_NO_VERIFY:
+            verify = false;
+            break;
+        case O_STATE:
+            state_dir = optarg;
+            break;
+        case 'q':
+            cli_verbose = -1;
+            break;
+        case 'h':
+            fputs(room_move_help, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("room-move", "unknown option");
+        }
+    }
+    if (argc - optind != 4)
+        return cli_usage_error("room-move", "expected OLD NEW OLDROOM NEWROOM");
+    const char *const *a = (const char *const *)argv + optind;
+    if (cli_same_account(a[0], a[1]))
+        return cli_usage_error("room-move", "OLD and NEW are the same account");
+    xporta_account *from = NULL, *to = NULL;
+    rc = cli_account_make(&old_acct, "room-move", a[0], &from);
+    if (rc)
+        return rc;
+    rc = cli_account_make(&new_acct, "room-move", a[1], &to);
+    if (rc) {
+        xporta_account_free(from);
+        return rc;
+    }
+    xporta_job *job = NULL;
+    if (xporta_room_move_new(&job, from, to, a[2], a[3]) != XPORTA_OK) {
+        xporta_account_free(from);
+        xporta_account_free(to);
+        return cli_usage_error("room-move",
+                               "OLDROOM must be room@service and NEWROOM "
+                               "room@service or a service");
+    }
+    xporta_job_set_dry_run(job, dry);
+    xporta_job_set_destroy_old(job, destroy);
+    xporta_job_set_verify(job, verify);
+    xporta_job_set_note_cb(job, on_note, NULL);
+    for (size_t i = 0; !rc && i < nmaps; i++) {
+        char from_jid[1024];
+        const char *eq = strchr(maps[i], '=');
+        snprintf(from_jid, sizeof from_jid, "%.*s", (int)(eq - maps[i]),
+                 maps[i]);
+        if (xporta_job_map_jid(job, from_jid, eq + 1) != XPORTA_OK)
+            rc = cli_usage_error("room-move", "bad --map '%s'", maps[i]);
+    }
+    if (!rc && state_dir &&
+        xporta_job_set_state_dir(job, state_dir) != XPORTA_OK)
+        rc = EXIT_INTERNAL;
+    if (!rc) {
+        xporta_status st = cli_run_cancellable(job);
+        xporta_room_move_counts c;
+        xporta_job_room_move_counts(job, &c);
+        if (cli_verbose >= 0 && (st == XPORTA_OK || st == XPORTA_ESTANZA))
+            fprintf(
+                stderr,
+                "%s: %sroom-move: %llu configuration field(s) carried, %llu "
+                "not offered; %llu affiliation(s) set, %llu refused; "
+                "subject %s; old room %s; %llu difference(s)\n",
+                cli_prog, dry ? "dry run, nothing changed: " : "",
+                (unsigned long long)c.fields,
+                (unsigned long long)c.fields_skipped,
+                (unsigned long long)c.affiliations,
+                (unsigned long long)c.affiliations_failed,
+                c.subject ? "set" : "not set",
+                c.destroyed ? "destroyed" : "kept",
+                (unsigned long long)c.differs);
+        if (st != XPORTA_OK)
+            cli_error("%s", xporta_job_error(job));
+        rc = cli_exit_code(st);
+    }
+    xporta_job_free(job);
+    xporta_account_free(from);
+    xporta_account_free(to);
+    return rc;
+}

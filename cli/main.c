@@ -33,6 +33,8 @@ static const struct command {
      "follow contacts who moved, after checking their statement"},
     {"rooms", cmd_rooms,
      "group chats follow: your new address gets your powers in your rooms"},
+    {"room-move", cmd_room_move,
+     "take a room you own to your new server (configuration, members)"},
     {"server-export", cmd_server_export,
      "a server's own storage (every account, history included) to a file"},
     {"server-import", cmd_server_import,

@@ -961,6 +961,43 @@ XPORTA_API void xporta_job_set_room_cb(xporta_job *j, xporta_room_cb cb,
 XPORTA_API void xporta_job_room_counts(const xporta_job *j,
                                        xporta_room_counts *out);
 
+/* ---- moving a room ---------------------------------------------------------
+ *
+ * A room the old account owns, recreated by the new account: the same
+ * configuration (the owner form, field by field; fields and values the
+ * new service does not offer are reported), the same affiliations (the
+ * old address, and any mapped with xporta_job_map_jid, replaced by their
+ * new ones; members' reserved nicks kept where the server keeps them) and
+ * the subject.  The new room must not exist yet.  Optionally the old room
+ * is destroyed with the new one as its alternate venue, so that clients
+ * in it follow.  A client cannot write a room's history: a server-side
+ * import does.  Journaled: run again, it goes on where it stopped. */
+XPORTA_API xporta_status xporta_room_move_new(xporta_job **out,
+                                              xporta_account *old,
+                                              xporta_account *new_,
+                                              const char *old_room,
+                                              const char *new_room);
+/* Room move: destroy the old room once the new one is ready. */
+XPORTA_API void xporta_job_set_destroy_old(xporta_job *j, bool on);
+/* Room move: this member moved too (its affiliation goes to `to`). */
+XPORTA_API xporta_status xporta_job_map_jid(xporta_job *j, const char *from,
+                                            const char *to);
+/* What the job did or would do, a line at a time: `what` is a word
+ * ("read", "would", "not-offered", "REFUSED", "destroyed", "DIFFERS"). */
+typedef void (*xporta_note_cb)(void *userdata, const char *what,
+                               const char *detail);
+XPORTA_API void xporta_job_set_note_cb(xporta_job *j, xporta_note_cb cb,
+                                       void *userdata);
+typedef struct xporta_room_move_counts {
+    uint64_t fields;         /* configuration fields carried */
+    uint64_t fields_skipped; /* not offered by the new service */
+    uint64_t affiliations, affiliations_failed;
+    uint64_t differs; /* found by the read-back */
+    bool created, subject, destroyed;
+} xporta_room_move_counts;
+XPORTA_API void xporta_job_room_move_counts(const xporta_job *j,
+                                            xporta_room_move_counts *out);
+
 /* After run: what happened to each kind. */
 typedef enum xporta_kind_state {
     XPORTA_STATE_NOT_ASKED = 0,  /* excluded by the caller */

@@ -578,6 +578,7 @@ static const struct {
     {JOB_ANNOUNCE, NULL, false, announce_run},
     {JOB_FOLLOW, NULL, false, follow_run},
     {JOB_ROOMS, "rooms", false, rooms_run},
+    {JOB_ROOM_MOVE, "room-move", false, room_move_run},
     {JOB_SERVER_IMPORT, "server-import", false, server_import_run},
     {JOB_SERVER_EXPORT, "server-export", false, server_export_run},
 };
@@ -672,5 +673,10 @@ void xporta_job_free(xporta_job *j)
     free(j->target_store);
     xp_strv_cleanup(&j->users);
     xp_strv_cleanup(&j->room_names);
+    free(j->old_room);
+    free(j->new_room);
+    for (size_t i = 0; i < j->njid_map; i++)
+        free(j->jid_map[i]);
+    free(j->jid_map);
     free(j);
 }

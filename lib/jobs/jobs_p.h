@@ -53,7 +53,8 @@ enum job_type {
     JOB_FOLLOW,
     JOB_SERVER_IMPORT,
     JOB_SERVER_EXPORT,
-    JOB_ROOMS
+    JOB_ROOMS,
+    JOB_ROOM_MOVE
 };
 
 struct xporta_job {
@@ -108,6 +109,16 @@ struct xporta_job {
     xporta_room_cb room_cb;
     void *room_ud;
     xporta_room_counts rc;
+    /* room-move (job_room_move.c) */
+    char *old_room, *new_room;
+    bool destroy_old;
+    char **jid_map; /* from, to, from, to, ... */
+    size_t njid_map;
+    xporta_note_cb note_cb;
+    void *note_ud;
+    uint64_t mc_fields, mc_fields_skipped, mc_affiliations,
+        mc_affiliations_failed, mc_differs;
+    bool mc_created, mc_subject, mc_destroyed;
     /* server import and export (job_server.c) */
     char *source, *target_store; /* store addresses */
     xporta_dialect dialect;
@@ -130,6 +141,7 @@ xporta_status follow_run(xporta_job *j);        /* job_follow.c */
 xporta_status server_import_run(xporta_job *j); /* job_server.c */
 xporta_status server_export_run(xporta_job *j); /* job_server.c */
 xporta_status rooms_run(xporta_job *j);         /* job_rooms.c */
+xporta_status room_move_run(xporta_job *j);     /* job_room_move.c */
 struct xfer_journal;
 
 /* A new job of that type with the defaults (job.c). */

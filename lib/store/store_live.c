@@ -283,8 +283,11 @@ static void on_stanza(struct xp_session *s, const xp_elem *stanza, void *ud)
         return;
     /* Archive results come from the account itself (XEP-0313 §4); anyone
      * else sending such a message is trying to inject history. */
-    if (from && !xp_streq(from, e->bare))
+    if (from && !xp_streq(from, e->bare)) {
+        if (e->on_room_message)
+            e->on_room_message(e->on_room_message_ud, stanza);
         return;
+    }
     if (e->on_message)
         e->on_message(e->on_message_ud, stanza);
 }

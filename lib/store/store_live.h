@@ -42,6 +42,10 @@ struct live {
     void *sink_ud;
     void (*on_message)(void *ud, const xp_elem *msg);
     void *on_message_ud;
+    /* messages from anyone else (a room's subject), kept apart: they
+     * never reach on_message, so nobody can inject archive results */
+    void (*on_room_message)(void *ud, const xp_elem *msg);
+    void *on_room_message_ud;
     /* every presence received outside the pending collection */
     void (*on_presence)(void *ud, const xp_elem *presence);
     void *on_presence_ud;

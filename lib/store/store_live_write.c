@@ -47,7 +47,7 @@ struct op {
     char *key, *id;
     xp_elem *payload;
     enum node_step step;
-    bool max_relaxed; /* pubsub#max_items N asked as "max" instead */
+    bool max_relaxed;      /* pubsub#max_items N asked as "max" instead */
     struct xp_arena arena; /* the record, for the op's life */
     struct xp_arena req;   /* the request of the current attempt */
 };

@@ -66,11 +66,19 @@ xporta_status xp_muc_list_decode(struct xp_arena *a, const xp_elem *iq,
 xp_elem *xp_muc_affiliation_set(struct xp_arena *a, const char *jid,
                                 xp_muc_aff aff, const char *reason)
 {
+    return xp_muc_affiliation_set_nick(a, jid, aff, NULL, reason);
+}
+
+xp_elem *xp_muc_affiliation_set_nick(struct xp_arena *a, const char *jid,
+                                     xp_muc_aff aff, const char *nick,
+                                     const char *reason)
+{
     xp_elem *q = xp_elem_new(a, XP_NS_MUC_ADMIN, "query");
     xp_elem *it = q ? xp_elem_add_child(a, q, XP_NS_MUC_ADMIN, "item") : NULL;
     if (!it ||
         !xp_elem_set_attr(a, it, "", "affiliation", xp_muc_aff_name(aff)) ||
-        !xp_elem_set_attr(a, it, "", "jid", jid))
+        !xp_elem_set_attr(a, it, "", "jid", jid) ||
+        (nick && !xp_elem_set_attr(a, it, "", "nick", nick)))
         return NULL;
     if (reason &&
         !xp_elem_add_text_child(a, it, XP_NS_MUC_ADMIN, "reason", reason))
@@ -241,6 +249,203 @@ bool xp_muc_presence_item(struct xp_arena *a, const xp_elem *presence,
             xp_streq(xp_elem_attr_ns(s, "", "code"), "110"))
             *self = true;
     return true;
+}
+
+xp_elem *xp_muc_owner_query(struct xp_arena *a)
+{
+    return xp_elem_new(a, XP_NS_MUC_OWNER, "query");
+}
+
+const xp_elem *xp_muc_owner_form(const xp_elem *iq)
+{
+    const xp_elem *q = xp_elem_child(iq, XP_NS_MUC_OWNER, "query");
+    return q ? xp_elem_child(q, XP_NS_DATA, "x") : NULL;
+}
+
+static const xp_elem *form_field(const xp_elem *form, const char *var)
+{
+    for (const xp_elem *f = xp_elem_first_element(form); f;
+         f = xp_elem_next_element(f))
+        if (xp_elem_is(f, XP_NS_DATA, "field") &&
+            xp_streq(xp_elem_attr_ns(f, "", "var"), var))
+            return f;
+    return NULL;
+}
+
+const char *xp_form_field_values(struct xp_arena *a, const xp_elem *form,
+                                 const char *var)
+{
+    const xp_elem *f = form_field(form, var);
+    if (!f)
+        return NULL;
+    const char *out = "";
+    for (const xp_elem *v = xp_elem_first_element(f); v;
+         v = xp_elem_next_element(v))
+        if (xp_elem_is(v, XP_NS_DATA, "value"))
+            out = *out ? xp_arena_printf(a, "%s,%s", out, xp_elem_text(v))
+                       : xp_arena_strdup(a, xp_elem_text(v));
+    return out;
+}
+
+/* Does list field `f` offer `value` as an option?  A field without
+ * options takes anything (text, or a list whose options the server did
+ * not send). */
+static bool option_offered(const xp_elem *f, const char *value)
+{
+    bool any = false;
+    for (const xp_elem *o = xp_elem_first_element(f); o;
+         o = xp_elem_next_element(o)) {
+        if (!xp_elem_is(o, XP_NS_DATA, "option"))
+            continue;
+        any = true;
+        if (xp_streq(xp_elem_child_text(o, XP_NS_DATA, "value"), value))
+            return true;
+    }
+    return !any;
+}
+
+/* The same setting under the other server's name. */
+static const char *const config_aliases[][2] = {
+    /* ejabberd 23.01's archiving switch, Prosody 0.12's (mod_muc_mam) */
+    {"mam", "muc#roomconfig_enablearchiving"},
+};
+
+const char *xp_muc_config_alias(const char *var)
+{
+    for (size_t i = 0; i < sizeof config_aliases / sizeof *config_aliases; i++)
+        for (int k = 0; k < 2; k++)
+            if (xp_streq(var, config_aliases[i][k]))
+                return config_aliases[i][1 - k];
+    return NULL;
+}
+
+bool xp_form_values_equal(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    /* As sets of comma-separated values: a list-multi's order is the
+     * server's. */
+    for (int pass = 0; pass < 2; pass++) {
+        const char *x = pass ? b : a, *y = pass ? a : b;
+        for (const char *p = x; *p;) {
+            size_t n = strcspn(p, ",");
+            bool found = false;
+            for (const char *q = y; *q && !found;) {
+                size_t m = strcspn(q, ",");
+                found = m == n && strncmp(p, q, n) == 0;
+                q += m + (q[m] == ',');
+            }
+            if (!found)
+                return false;
+            p += n + (p[n] == ',');
+        }
+    }
+    return true;
+}
+
+xp_elem *xp_muc_config_submit(
+    struct xp_arena *a, const xp_elem *want, const xp_elem *offered,
+    void (*skipped)(void *ud, const char *var, const char *why), void *ud)
+{
+    xp_elem *q = xp_elem_new(a, XP_NS_MUC_OWNER, "query");
+    xp_elem *x = q ? xp_elem_add_child(a, q, XP_NS_DATA, "x") : NULL;
+    xp_elem *ft = x ? xp_elem_add_child(a, x, XP_NS_DATA, "field") : NULL;
+    if (!ft || !xp_elem_set_attr(a, x, "", "type", "submit") ||
+        !xp_elem_set_attr(a, ft, "", "var", "FORM_TYPE") ||
+        !xp_elem_set_attr(a, ft, "", "type", "hidden") ||
+        !xp_elem_add_text_child(a, ft, XP_NS_DATA, "value",
+                                "http://jabber.org/protocol/muc#roomconfig"))
+        return NULL;
+    for (const xp_elem *f = xp_elem_first_element(want); f;
+         f = xp_elem_next_element(f)) {
+        const char *var = attr_set(f, "var");
+        if (!xp_elem_is(f, XP_NS_DATA, "field") || !var ||
+            strcmp(var, "FORM_TYPE") == 0 ||
+            strcmp(var, "muc#roomconfig_roomowners") == 0 ||
+            strcmp(var, "muc#roomconfig_roomadmins") == 0 ||
+            xp_streq(attr_set(f, "type"), "fixed"))
+            continue;
+        const xp_elem *o = form_field(offered, var);
+        const char *alias = xp_muc_config_alias(var);
+        if (!o && alias && (o = form_field(offered, alias)) != NULL)
+            var = alias;
+        if (!o) {
+            skipped(ud, var, "the new service does not offer it");
+            continue;
+        }
+        xp_elem *nf = xp_elem_add_child(a, x, XP_NS_DATA, "field");
+        if (!nf || !xp_elem_set_attr(a, nf, "", "var", var))
+            return NULL;
+        bool values = false;
+        for (const xp_elem *v = xp_elem_first_element(f); v;
+             v = xp_elem_next_element(v)) {
+            if (!xp_elem_is(v, XP_NS_DATA, "value"))
+                continue;
+            const char *t = xp_elem_text(v);
+            const char *type = attr_set(o, "type");
+            if ((xp_streq(type, "list-single") ||
+                 xp_streq(type, "list-multi")) &&
+                !option_offered(o, t)) {
+                skipped(ud, var,
+                        xp_arena_printf(a,
+                                        "the new service does not offer "
+                                        "the value '%s'",
+                                        t));
+                continue;
+            }
+            if (!xp_elem_add_text_child(a, nf, XP_NS_DATA, "value", t))
+                return NULL;
+            values = true;
+        }
+        if (!values && xp_streq(attr_set(f, "type"), "boolean") &&
+            !xp_elem_add_text_child(a, nf, XP_NS_DATA, "value", "0"))
+            return NULL;
+        if (!values && !nf->first)
+            xp_elem_unlink(nf); /* nothing to say: the new default */
+    }
+    return q;
+}
+
+xp_elem *xp_muc_destroy(struct xp_arena *a, const char *alt, const char *reason)
+{
+    xp_elem *q = xp_elem_new(a, XP_NS_MUC_OWNER, "query");
+    xp_elem *d = q ? xp_elem_add_child(a, q, XP_NS_MUC_OWNER, "destroy") : NULL;
+    if (!d || (alt && !xp_elem_set_attr(a, d, "", "jid", alt)) ||
+        (reason &&
+         !xp_elem_add_text_child(a, d, XP_NS_MUC_OWNER, "reason", reason)))
+        return NULL;
+    return q;
+}
+
+xp_elem *xp_muc_subject_set(struct xp_arena *a, const char *room,
+                            const char *subject)
+{
+    xp_elem *m = xp_elem_new(a, XP_NS_CLIENT, "message");
+    if (!m || !xp_elem_set_attr(a, m, "", "type", "groupchat") ||
+        !xp_elem_set_attr(a, m, "", "to", room) ||
+        !xp_elem_add_text_child(a, m, XP_NS_CLIENT, "subject", subject))
+        return NULL;
+    return m;
+}
+
+const char *xp_muc_subject_of(const xp_elem *message)
+{
+    if (!xp_streq(xp_elem_attr_ns(message, "", "type"), "groupchat") ||
+        xp_elem_child(message, NULL, "body"))
+        return NULL;
+    const xp_elem *s = xp_elem_child(message, NULL, "subject");
+    return s ? xp_elem_text(s) : NULL;
+}
+
+bool xp_muc_has_status(const xp_elem *presence, const char *code)
+{
+    const xp_elem *x = xp_elem_child(presence, XP_NS_MUC_USER, "x");
+    for (const xp_elem *s = x ? xp_elem_first_element(x) : NULL; s;
+         s = xp_elem_next_element(s))
+        if (xp_elem_is(s, XP_NS_MUC_USER, "status") &&
+            xp_streq(xp_elem_attr_ns(s, "", "code"), code))
+            return true;
+    return false;
 }
 
 xp_elem *xp_chat_message(struct xp_arena *a, const char *to, const char *body)

@@ -89,6 +89,53 @@ xp_elem *xp_muc_join(struct xp_arena *a, const char *room, const char *nick,
 bool xp_muc_presence_item(struct xp_arena *a, const xp_elem *presence,
                           xp_muc_aff *aff, const char **jid, bool *self);
 
+/* ---- a room's owner (XEP-0045 §10) ----------------------------------------
+ */
+
+/* <query xmlns=muc#owner/>: the configuration form (get). */
+xp_elem *xp_muc_owner_query(struct xp_arena *a);
+/* The form (<x xmlns=jabber:x:data>) of a muc#owner reply, or NULL. */
+const xp_elem *xp_muc_owner_form(const xp_elem *iq);
+/* <query xmlns=muc#owner><x type=submit>FIELDS</x></query> carrying the
+ * fields of `want` (a form of var -> values; every <field/> with a var)
+ * that `offered` (the new room's form) has, FORM_TYPE first.  A field
+ * `offered` lacks, or a list value it does not offer, is left out and
+ * given to skipped(ud, var, why).  A boolean `want` left without a value
+ * (Prosody's way of saying false) is sent as "0".  Affiliation lists in
+ * the form (muc#roomconfig_roomowners, _roomadmins) are never sent: they
+ * go as affiliations. */
+xp_elem *xp_muc_config_submit(
+    struct xp_arena *a, const xp_elem *want, const xp_elem *offered,
+    void (*skipped)(void *ud, const char *var, const char *why), void *ud);
+/* The other server's name of a room setting ("mam" for
+ * "muc#roomconfig_enablearchiving" and back), or NULL. */
+const char *xp_muc_config_alias(const char *var);
+/* Two xp_form_field_values strings hold the same values, in any order. */
+bool xp_form_values_equal(const char *a, const char *b);
+/* The values of field `var` of a form as one string ("a,b" for several),
+ * "" for a field without a value, NULL when there is no such field. */
+const char *xp_form_field_values(struct xp_arena *a, const xp_elem *form,
+                                 const char *var);
+/* <query xmlns=muc#owner><destroy jid=ALT><reason>...</reason></destroy>:
+ * XEP-0045 §10.9 (the alternate venue is the jid attribute; alt and
+ * reason may be NULL). */
+xp_elem *xp_muc_destroy(struct xp_arena *a, const char *alt,
+                        const char *reason);
+/* <message type=groupchat to=ROOM><subject>SUBJECT</subject></message>. */
+xp_elem *xp_muc_subject_set(struct xp_arena *a, const char *room,
+                            const char *subject);
+/* The subject a room sends on entry: a groupchat message with <subject/>
+ * and no <body/> (XEP-0045 §7.2.15); NULL for any other message.  An
+ * empty subject reads as "". */
+const char *xp_muc_subject_of(const xp_elem *message);
+/* Whether an occupant presence carries muc#user <status code=CODE/>. */
+bool xp_muc_has_status(const xp_elem *presence, const char *code);
+/* The muc#admin <item jid affiliation nick?/> of one affiliation (as
+ * xp_muc_affiliation_set, with the member's reserved nick). */
+xp_elem *xp_muc_affiliation_set_nick(struct xp_arena *a, const char *jid,
+                                     xp_muc_aff aff, const char *nick,
+                                     const char *reason);
+
 /* <message type=chat to=TO><body>BODY</body></message>. */
 xp_elem *xp_chat_message(struct xp_arena *a, const char *to, const char *body);
 

@@ -605,6 +605,32 @@ async def cmd_destroy(client, args, report):
             watcher.disconnect()
 
 
+async def cmd_watch(client, args, report):
+    """An occupant waiting for the room to be destroyed: what it was told."""
+    report.update({"room": args.room, "joined": False, "destroy": None})
+    try:
+        await join(client, args.room, args.nick, args.timeout)
+        report["joined"] = True
+    except Failed as exc:
+        report["errors"].append({"query": "join", "error": exc.error})
+        return
+    if args.ready:
+        with open(args.ready, "w") as f:
+            f.write("joined\n")
+    room_l = lower_jid(args.room)
+    got = await wait_for(client.presences, 0, lambda p: lower_jid(bare(p.get("from"))) == room_l
+                         and p.get("type") == "unavailable" and "destroy" in muc_user_info(p),
+                         args.wait)
+    if got is None:
+        report["errors"].append({"query": "watch", "error": {"condition": "timeout",
+                                 "text": "no presence with <destroy/> within %ss" % args.wait}})
+        return
+    d = got.find(q(NS_MUC_USER, "x"))
+    d = d.find(q(NS_MUC_USER, "destroy")) if d is not None else None
+    report["destroy"] = {"jid": d.get("jid") if d is not None else None,
+                         "reason": text_of(d, q(NS_MUC_USER, "reason"))}
+
+
 async def cmd_disco(client, args, report):
     report["targets"] = {}
     for target in args.target:
@@ -774,7 +800,7 @@ async def run(args):
         client.send_presence(ppriority=-1)
         await asyncio.sleep(0.2)
         await {"setup": cmd_setup, "probe": cmd_probe, "grant": cmd_grant, "destroy": cmd_destroy,
-               "disco": cmd_disco, "bookmarks": cmd_bookmarks}[args.command](client, args, report)
+               "disco": cmd_disco, "bookmarks": cmd_bookmarks, "watch": cmd_watch}[args.command](client, args, report)
     except Exception as exc:  # a malformed answer or a bug: report it as JSON, exit 4
         log.debug("failure", exc_info=True)
         report["errors"].append({"query": args.command, "error": {"condition": "internal", "text": repr(exc)}})
@@ -841,6 +867,13 @@ def parse_args(argv):
     sp.add_argument("--watch-password-file")
     sp.add_argument("--watch-password-env")
     sp.add_argument("--watch-nick", default="watcher")
+
+    sp = sub.add_parser("watch", help="be in a room until it is destroyed")
+    common(sp)
+    sp.add_argument("--room", required=True)
+    sp.add_argument("--nick", default="watcher")
+    sp.add_argument("--wait", type=float, default=60.0)
+    sp.add_argument("--ready", help="a file written once the account is in the room")
 
     sp = sub.add_parser("disco", help="disco#info and #items of JIDs")
     common(sp)
