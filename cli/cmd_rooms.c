@@ -162,8 +162,12 @@ static const char rooms_help[] =
     "\"would\" (dry run), \"earlier\" (removed since a grant), then the "
     "counts.\n"
     "\n"
-    "Exit status: 0 done; 7 some rooms refused or could not be read (listed;\n"
-    "the others are done); 10 interrupted (run again).\n";
+    "Rooms that do not exist (stale bookmarks) count as nothing to carry;\n"
+    "rooms that cannot be read now (their server is down) are listed as\n"
+    "UNREAD: run the command again later.\n"
+    "\n"
+    "Exit status: 0 done; 7 some rooms refused the new address (listed; the\n"
+    "others are done); 10 interrupted (run again).\n";
 
 int cmd_rooms(int argc, char **argv)
 {

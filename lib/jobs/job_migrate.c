@@ -221,8 +221,8 @@ xporta_status migrate_run(xporta_job *j)
     if (st == XPORTA_OK && rooms_st != XPORTA_OK)
         st = xp_fail(&j->r.err, rooms_st,
                      "moved and verified; %llu room(s) refused to take the "
-                     "new address or could not be read (each reported)",
-                     (unsigned long long)(j->rc.refused + j->rc.unreachable));
+                     "new address (each reported)",
+                     (unsigned long long)j->rc.refused);
     if (st == XPORTA_OK && j->export_refused)
         st = xp_fail(&j->r.err, XPORTA_ESTANZA,
                      "moved and verified, except what the old server "

@@ -193,8 +193,14 @@ static char *grant_id(char *buf, size_t n, xp_muc_aff aff)
 static xporta_status decide(struct rooms *R, struct room *r)
 {
     r->grant = NULL;
+    if (r->missing) {
+        /* A stale bookmark, most likely: nothing to carry. */
+        report(R, r, XPORTA_ROOM_NONE, "the room does not exist (any more)");
+        return XPORTA_OK;
+    }
     if (r->error) {
-        report(R, r, XPORTA_ROOM_UNREACHABLE, "%s", r->error);
+        report(R, r, XPORTA_ROOM_UNREACHABLE,
+               "%s; run xporta rooms again later", r->error);
         return XPORTA_OK;
     }
     if (r->old_aff != XP_MUC_OWNER && r->old_aff != XP_MUC_ADMIN)
@@ -376,11 +382,14 @@ static xporta_status rooms_into(xporta_job *j, struct xfer_journal *jr)
     free(R.v);
     xp_map_cleanup(&R.index);
     xp_arena_cleanup(&R.a);
-    if (st == XPORTA_OK && j->rc.refused + j->rc.unreachable)
+    /* A room that cannot be read (its server is down, a bookmark of a
+     * dead server) is reported, not a failure: the user can do nothing
+     * about it now.  A room that refused a grant is. */
+    if (st == XPORTA_OK && j->rc.refused)
         st = xp_fail(&j->r.err, XPORTA_ESTANZA,
-                     "%llu room(s) refused or could not be read, each "
-                     "reported; the rest is done",
-                     (unsigned long long)(j->rc.refused + j->rc.unreachable));
+                     "%llu room(s) refused the new address, each reported; "
+                     "the rest is done",
+                     (unsigned long long)j->rc.refused);
     return st;
 }
 

@@ -261,8 +261,10 @@ xporta_status rooms_decode(struct rooms *R, struct room *r)
     } else if (info->status == XPORTA_ESTANZA && gone_condition(info->cond)) {
         gone = info->cond;
     }
-    if (gone && !r->readable && info->status != XPORTA_OK)
+    if (gone && !r->readable && info->status != XPORTA_OK) {
+        r->missing = xp_streq(gone, "item-not-found") || xp_streq(gone, "gone");
         r->error = xp_arena_printf(&R->a, "the room cannot be read: %s", gone);
+    }
     r->old_aff = settle(r->old_seen, r->old_banned, r->readable);
     r->new_aff = settle(r->new_seen, r->new_banned, r->readable);
     return XPORTA_OK;

@@ -31,6 +31,7 @@ struct room {
     bool members_only;
     char *owners;      /* "a, b" (arena), NULL when unknown */
     const char *error; /* could not be read: why */
+    bool missing;      /* ... because it does not exist (any more) */
     struct call *c[NLISTS + 1];
     struct call *grant;
     xp_muc_aff granting;
