@@ -5,7 +5,7 @@
 # test_completion.sh checks them against `xporta COMMAND --help`.
 
 _xporta_commands="check stats convert diff export import migrate announce
-follow-moves server-export server-import"
+follow-moves rooms server-export server-import"
 
 # Stores (server-export, server-import): a XEP-0227 file or one of these.
 _xporta_stores="prosody: prosody+sqlite: prosody+pgsql: ejabberd+sqlite: ejabberd+pgsql: ejabberd+mnesia:"
@@ -14,7 +14,8 @@ _xporta_kinds="credentials roster pending vcard private privacy blocklist
 offline pep-node pep-affiliations pep-subscriptions pep-item archive
 mam-prefs other pep secrets mam all"
 
-# Connection options: one account (export, import, diff, follow-moves) or
+# Connection options: one account (export, import, diff, follow-moves,
+# rooms) or
 # two (migrate, announce).
 _xporta_account="--host --port --cafile --insecure --password-file"
 _xporta_pair="--cafile --insecure --old-host --old-port --old-cafile
@@ -50,7 +51,8 @@ _xporta_options()
         ;;
     migrate)
         echo "$_xporta_common --backup -f --force --announce" \
-            "--moved-access --rate $_xporta_pair"
+            "--moved-access --rate --no-rooms --room --notify-owners" \
+            "$_xporta_pair"
         ;;
     announce)
         echo "--moved-access --rate --state-dir -q --quiet -v --verbose" \
@@ -58,6 +60,10 @@ _xporta_options()
         ;;
     follow-moves)
         echo "--watch --remove-old -q --quiet -h --help $_xporta_account"
+        ;;
+    rooms)
+        echo "-n --dry-run --room --notify-owners --state-dir -q --quiet" \
+            "-v --verbose -h --help $_xporta_account"
         ;;
     server-export)
         echo "-o --output --dialect -f --force --users --rename-host" \
@@ -79,8 +85,8 @@ _xporta_takes_value()
     -o | --output | --dialect | --users | --exclude-kinds | --only-kinds | \
         --kinds | --rename-host | --threads | --max-lines | --since | \
         --until | --private-ns | --parallel | --user | --on-conflict | \
-        --state-dir | --backup | --moved-access | --rate | --host | --port | \
-        --cafile | --password-file | --old-host | --old-port | \
+        --state-dir | --backup | --moved-access | --rate | --room | --host | \
+        --port | --cafile | --password-file | --old-host | --old-port | \
         --old-cafile | --old-password-file | --new-host | --new-port | \
         --new-cafile | --new-password-file)
         return 0

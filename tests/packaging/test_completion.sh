@@ -85,6 +85,11 @@ expect 'xporta export a@b.example --output dir/b' dir/b.xml
 expect 'xporta import --state-dir dir/' dir/sub
 expect 'xporta migrate a@b.example ' ''
 expect 'xporta follow-moves --w' --watch
+expect 'xporta r' rooms
+expect 'xporta rooms --no' --notify-owners
+expect 'xporta rooms --room ' ''
+expect 'xporta rooms --state-dir dir/' dir/sub
+expect 'xporta migrate --no-' --no-rooms --no-verify
 
 # The commands of `xporta --help`.
 "$xporta" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 {print $1}' |
@@ -149,6 +154,8 @@ xporta convert --dialect=pr	xporta convert --dialect=prosody
 xporta convert --only-kinds=roster,arc	xporta convert --only-kinds=roster,archive,
 xporta import --on-conflict re	xporta import --on-conflict replace 
 xporta follow-moves --wa	xporta follow-moves --watch 
+xporta rooms --notify-o	xporta rooms --notify-owners 
+xporta migrate --no-r	xporta migrate --no-rooms 
 xporta export --sin	xporta export --since=
 xporta check --thr	xporta check --threads=
 xporta check dir/sub/	xporta check dir/sub/c.xml 

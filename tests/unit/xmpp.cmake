@@ -17,6 +17,17 @@ xporta_test_emulator(test_xmpp_kinds)
 add_test(NAME unit.test_xmpp_kinds COMMAND test_xmpp_kinds)
 set_tests_properties(unit.test_xmpp_kinds PROPERTIES LABELS unit)
 
+# lib/xmpp group chats and bookmarks (xmpp_muc.h): builders serialised,
+# decoders fed replies captured from the real servers (tests/data/stanzas,
+# <server>-muc-*.xml) and synthetic malformed ones.
+add_executable(test_xmpp_muc unit/test_xmpp_muc.c)
+target_link_libraries(test_xmpp_muc PRIVATE xporta_testutil
+  PkgConfig::STROPHE)
+target_compile_options(test_xmpp_muc PRIVATE ${XPORTA_WARNINGS})
+xporta_test_emulator(test_xmpp_muc)
+add_test(NAME unit.test_xmpp_muc COMMAND test_xmpp_muc)
+set_tests_properties(unit.test_xmpp_muc PROPERTIES LABELS unit)
+
 # lib/xmpp restore builders (xmpp_kinds.h, "Restoring"): exact payloads of
 # the IQ sets an import sends, from records of the captured replies.
 add_executable(test_xmpp_restore unit/test_xmpp_restore.c)
