@@ -420,7 +420,8 @@ xporta_status xporta_filter_record(xporta_filter *f, xporta_record *rec,
         return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");
     /* Keys made of JIDs follow the rename. */
     if (rec->kind == XPORTA_KIND_ROSTER || rec->kind == XPORTA_KIND_PENDING ||
-        rec->kind == XPORTA_KIND_BLOCKLIST) {
+        rec->kind == XPORTA_KIND_BLOCKLIST ||
+        rec->kind == XPORTA_KIND_ROOM_AFFILIATION) {
         const char *id = rec->id;
         if (!xp_record_derive_key(&f->arena, rec))
             rec->key = "";
