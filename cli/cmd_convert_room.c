@@ -29,10 +29,18 @@ static int begin_component(struct conv *c, xporta_pie_reader *r, bool bad)
         return conv_report_invalid(c, &c->held, "component with its rooms",
                                    c->in, c->prog);
     }
-    if (xporta_filter_rename_component(c->f, xporta_pie_reader_component(r),
-                                       &to) != XPORTA_OK) {
+    const char *jid = xporta_pie_reader_component(r);
+    bool own = strcmp(xporta_filter_host(c->f, jid), jid) != 0;
+    if (xporta_filter_rename_component(c->f, jid, &to) != XPORTA_OK) {
         cli_error("%s", xporta_filter_error(c->f));
         return EXIT_INTERNAL;
+    }
+    if (!own && strcmp(to, jid) != 0 && cli_verbose >= 0) {
+        cli_progress_end(c->prog);
+        cli_note("component %s renamed to %s with its host; the users' JIDs "
+                 "of it before it in %s were not (--rename-host %s=%s renames "
+                 "them too)",
+                 jid, to, c->in, jid, to);
     }
     if (xporta_pie_writer_begin_component(
             c->w, to, xporta_pie_reader_component_type(r)) != XPORTA_OK)
