@@ -45,6 +45,11 @@
 #define XP_NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
 #define XP_NS_OFFLINE "http://jabber.org/protocol/offline"
 
+/* The kinds an account has (a room's own kinds come after OTHER).  Journal
+ * headers name the kinds of a job within this set, so that a journal written
+ * before the room kinds existed names the same job. */
+#define XP_KINDS_ACCOUNT ((1u << (XPORTA_KIND_OTHER + 1)) - 1)
+
 /* The blocklist's privacy-list form, as ejabberd's mod_blocking keeps it. */
 #define XP_EJABBERD_BLOCKLIST "Blocked contacts"
 

@@ -212,8 +212,8 @@ static void begin_component(xporta_checker *c, xporta_pie_reader *r)
                       jid, type);
     else if (strcmp(type, "pubsub") == 0)
         pie_ck_report(c, XPORTA_NOTE, file, line, col,
-                      "pubsub component '%s' kept as is (xporta reads rooms "
-                      "of muc components)",
+                      "pubsub component '%s' kept as is (xporta reads the "
+                      "items of muc components as rooms)",
                       jid);
     free(c->component);
     c->component = xp_strdup(jid);

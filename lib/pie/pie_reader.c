@@ -26,7 +26,9 @@
  *   (muc#owner <query>, muc#user <x>, the pie#mam <archive>)   4 record
  *
  * with events of their own (XPORTA_PIE_ROOM_RECORD for a room's records), so
- * that a consumer that knows only users never takes a room for one.
+ * that a consumer that knows only users never takes a room for one.  Only a
+ * muc component's items are rooms (or a component's without a type); other
+ * types' (pubsub) are kept whole as unknown children of the component.
  * Cheogram's files before 2026-06-30 wrote the component in the pie
  * namespace with <user name> for rooms: read the same way, with a note.
  *
@@ -1441,10 +1443,14 @@ static void XMLCALL on_start(void *ud, const char *full, const char **attrs)
     }
     case 2:
         if (r->in_component) {
-            if (strcmp(ns, XP_NS_PIE_COMPONENT) == 0
-                    ? strcmp(local, "item") == 0
-                    : r->component_legacy && is_pie_ns(ns) &&
-                          strcmp(local, "user") == 0)
+            /* Items of a muc component (or one without a type) are rooms;
+             * another type's are kept whole, as unknown children. */
+            bool muc =
+                !*r->component_type || strcmp(r->component_type, "muc") == 0;
+            if (muc && (strcmp(ns, XP_NS_PIE_COMPONENT) == 0
+                            ? strcmp(local, "item") == 0
+                            : r->component_legacy && is_pie_ns(ns) &&
+                                  strcmp(local, "user") == 0))
                 begin_room(r, attrs);
             else
                 begin_build(r, XPORTA_KIND_OTHER, "component", true, ns, local,

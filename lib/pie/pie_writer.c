@@ -94,6 +94,7 @@ xporta_pie_writer *pie_w_alloc(const char *path, xporta_dialect dialect,
     pie_w_afile_zero(&w->main);
     pie_w_afile_zero(&w->host);
     pie_w_afile_zero(&w->user);
+    pie_w_afile_zero(&w->comps);
     xp_buf_init(&w->buf, (size_t)XP_MAX_RECORD_BYTES * 8);
     xp_arena_init(&w->arena, 0);
     xp_arena_init(&w->user_arena, XP_MAX_USER_SMALL_BYTES * 4);
@@ -449,6 +450,7 @@ xporta_status xporta_pie_writer_write_extra(xporta_pie_writer *w,
     if (w->in_component) {
         level = 2;
         scope = XP_NS_PIE_COMPONENT;
+        f = &w->comps; /* pie_writer_room.c */
     } else if (w->in_host) {
         level = 2;
         if (pie_w_afile_is_open(&w->host))
@@ -557,7 +559,9 @@ xporta_status xporta_pie_writer_commit(xporta_pie_writer *w)
             return st;
     }
     if (pie_w_afile_is_open(&w->main)) {
-        st = pie_w_emit(w, &w->main, "\n</server-data>\n");
+        st = pie_w_append_components(w);
+        if (st == XPORTA_OK)
+            st = pie_w_emit(w, &w->main, "\n</server-data>\n");
         if (st != XPORTA_OK)
             return st;
         /* The main file of a layout holds no secrets itself. */

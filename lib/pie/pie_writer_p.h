@@ -85,6 +85,10 @@ struct xporta_pie_writer {
      * written as a child of <user> (XP_NS_PIE) or of a room's <item>. */
     char *comp_jid;
     bool in_component, in_room, comp_skip;
+    /* Components are written here (a temporary file beside the main one)
+     * and appended to the main file at commit, after every host, as
+     * XEP-0227's schema orders them, whatever order the inputs came in. */
+    struct xp_afile comps;
     const char *scope3;
     struct xp_set rooms; /* room@component written so far */
 
@@ -157,6 +161,8 @@ xporta_status pie_w_sync_workdir(xporta_pie_writer *w);
 
 /* pie_writer_room.c: components and rooms. */
 void pie_w_room_free(xporta_pie_writer *w);
+/* At commit, before </server-data>: the components into the main file. */
+xporta_status pie_w_append_components(xporta_pie_writer *w);
 
 /* pie_writer_half.c: a second half's writer. */
 /* Publishes a second half's complete user file, remembering it. */

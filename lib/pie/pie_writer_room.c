@@ -12,10 +12,13 @@
  *   </component>
  *
  * A room is written as a user is, one level for one level (the containers
- * come from the kinds' table, pie_w_write_now), into the main file of every
- * layout.  Each <item> declares its namespace again: the Snikket SDK's
- * importer loses its namespace context after an archived message and would
- * miss a second room that only inherits it (docs/research/xep0519.md, R2).
+ * come from the kinds' table, pie_w_write_now), into a temporary file that
+ * commit appends to the main file of the layout after every host: inputs
+ * merged by convert may bring hosts after components, and XEP-0227's schema
+ * wants the hosts first.  Each <item> declares its namespace again: the Snikket
+ * SDK's importer loses its namespace context after an archived message and
+ * would miss a second room that only inherits it (docs/research/xep0519.md,
+ * R2).
  *
  * Prosody's dialect is one document per user and has no place for a
  * component; ejabberd's import_piefxis (ejabberd_piefxis.erl, process_el)
@@ -31,9 +34,19 @@
 
 void pie_w_room_free(xporta_pie_writer *w)
 {
+    xp_afile_abort(&w->comps);
     free(w->comp_jid);
     w->comp_jid = NULL;
     xp_set_cleanup(&w->rooms);
+}
+
+xporta_status pie_w_append_components(xporta_pie_writer *w)
+{
+    if (!pie_w_afile_is_open(&w->comps))
+        return XPORTA_OK;
+    xporta_status st = xp_afile_append(&w->main, &w->comps, 0, &w->err);
+    xp_afile_abort(&w->comps);
+    return st;
 }
 
 static xporta_status ok_here(xporta_pie_writer *w)
@@ -71,13 +84,19 @@ xporta_status xporta_pie_writer_begin_component(xporta_pie_writer *w,
                          "other than <host> in its main file");
         return XPORTA_OK;
     }
-    st = pie_w_emit(w, &w->main, "%s<component xmlns='" XP_NS_PIE_COMPONENT "'",
-                    pie_w_indent(w, 1));
+    if (!pie_w_afile_is_open(&w->comps)) {
+        st = xp_afile_open(&w->comps, w->main.path, &w->err);
+        if (st != XPORTA_OK)
+            return st;
+    }
+    st =
+        pie_w_emit(w, &w->comps, "%s<component xmlns='" XP_NS_PIE_COMPONENT "'",
+                   pie_w_indent(w, 1));
     if (st == XPORTA_OK)
-        st = pie_w_emit_attr(w, &w->main, "jid", jid);
+        st = pie_w_emit_attr(w, &w->comps, "jid", jid);
     if (st == XPORTA_OK && type && *type)
-        st = pie_w_emit_attr(w, &w->main, "type", type);
-    return st == XPORTA_OK ? pie_w_emit(w, &w->main, ">") : st;
+        st = pie_w_emit_attr(w, &w->comps, "type", type);
+    return st == XPORTA_OK ? pie_w_emit(w, &w->comps, ">") : st;
 }
 
 xporta_status xporta_pie_writer_begin_room(xporta_pie_writer *w,
@@ -102,7 +121,7 @@ xporta_status xporta_pie_writer_begin_room(xporta_pie_writer *w,
     w->in_room = true;
     if (w->comp_skip)
         return XPORTA_OK;
-    w->out = &w->main;
+    w->out = &w->comps;
     w->scope3 = XP_NS_PIE_COMPONENT;
     w->closed_kinds = 0;
     xp_arena_reset(&w->user_arena);
@@ -152,6 +171,15 @@ xporta_status xporta_pie_writer_write_room(xporta_pie_writer *w,
     }
     if (w->comp_skip)
         return XPORTA_OK;
+    if (rec->kind == XPORTA_KIND_ROOM_CONFIG) {
+        /* A room's password makes the file a secret, as credentials do. */
+        for (const xp_elem *f = xp_elem_first_element(rec->payload); f;
+             f = xp_elem_next_element(f))
+            if (xp_streq(xp_elem_attr_ns(f, "", "var"),
+                         "muc#roomconfig_roomsecret") &&
+                *xp_elem_text(f))
+                w->main_secret = true;
+    }
     xp_arena_reset(&w->arena);
     return pie_w_write_now(w, rec);
 }
@@ -188,5 +216,5 @@ xporta_status xporta_pie_writer_end_component(xporta_pie_writer *w)
         w->comp_skip = false;
         return XPORTA_OK;
     }
-    return pie_w_emit(w, &w->main, "%s</component>", pie_w_indent(w, 1));
+    return pie_w_emit(w, &w->comps, "%s</component>", pie_w_indent(w, 1));
 }

@@ -64,6 +64,25 @@ static void reader_legacy_cheogram(void **state)
     free(d);
 }
 
+/* A pubsub component's items are not rooms: kept whole. */
+static void reader_other_types_kept_whole(void **state)
+{
+    (void)state;
+    char *d =
+        digest_text("<server-data xmlns='urn:xmpp:pie:0'><component "
+                    "xmlns='urn:xmpp:pie:0#component' jid='pubsub.a.example' "
+                    "type='pubsub'><item name='node1'><pubsub "
+                    "xmlns='http://jabber.org/protocol/pubsub#owner'/></item>"
+                    "</component></server-data>");
+    assert_non_null(strstr(d, "component pubsub.a.example pubsub\nextra "
+                              "other [{urn:xmpp:pie:0#component}item] id=- "
+                              "in=component <item "
+                              "xmlns='urn:xmpp:pie:0#component' "
+                              "name='node1'><pubsub "));
+    assert_null(strstr(d, "\nroom "));
+    free(d);
+}
+
 static char *roundtrip(const char *in, xporta_dialect dialect, struct diags *ds)
 {
     char *dir = make_tmpdir();
@@ -259,6 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reader_events),
         cmocka_unit_test(reader_legacy_cheogram),
+        cmocka_unit_test(reader_other_types_kept_whole),
         cmocka_unit_test(writer_round_trip),
         cmocka_unit_test(writer_dialects_leave_components_out),
         cmocka_unit_test(writer_refuses_misplaced_calls),
