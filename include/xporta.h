@@ -207,9 +207,10 @@ typedef enum xporta_pie_event {
      * unknown children come as XPORTA_PIE_EXTRA (container "component"). */
     XPORTA_PIE_COMPONENT,
     /* An <item> of a muc component (or of one without a type), a room:
-     * xporta_pie_reader_room (other types' items are XPORTA_PIE_EXTRA).  Never a
-     * user: its records come as XPORTA_PIE_ROOM_RECORD, so that a consumer
-     * that knows only users never takes a room's data for a user's. */
+     * xporta_pie_reader_room (other types' items are XPORTA_PIE_EXTRA).
+     * Never a user: its records come as XPORTA_PIE_ROOM_RECORD, so that a
+     * consumer that knows only users never takes a room's data for a
+     * user's. */
     XPORTA_PIE_ROOM,
     XPORTA_PIE_ROOM_RECORD, /* xporta_pie_reader_record */
     XPORTA_PIE_ROOM_END,
