@@ -159,6 +159,7 @@ int cmd_import(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_announce(int argc, char **argv);
 int cmd_follow(int argc, char **argv);
+int cmd_rooms(int argc, char **argv);
 int cmd_server_import(int argc, char **argv);
 int cmd_server_export(int argc, char **argv);
 

@@ -475,6 +475,7 @@ int cli_run_job(xporta_job *job, const struct common *c, const char *what)
         st == XPORTA_OK || st == XPORTA_ESTANZA || st == XPORTA_ECONFLICT;
     if (ran && c->dry_run) {
         plan_table(&u);
+        cli_rooms_summary(job);
         if (cli_verbose >= 0)
             fprintf(stderr, "%s: dry run: nothing was changed\n", cli_prog);
     } else if (ran) {
@@ -482,6 +483,7 @@ int cli_run_job(xporta_job *job, const struct common *c, const char *what)
             plan_table(&u);
         if (!c->no_verify && !u.verify_shown)
             verify_table(job);
+        cli_rooms_summary(job);
         xporta_moved_counts m;
         xporta_job_moved_counts(job, &m);
         if (m.moved + m.asked + m.already + m.skipped + m.earlier + m.bounced)

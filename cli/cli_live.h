@@ -28,6 +28,9 @@ enum {
     O_RATE,
     O_WATCH,
     O_REMOVE_OLD,
+    O_NO_ROOMS,
+    O_NOTIFY,
+    O_ROOM,
     /* migrate: the account options of OLD (base + CLI_OPT_x - CLI_OPT_HOST)
      * and NEW */
     O_OLD_BASE = 1100,
@@ -129,5 +132,28 @@ int cli_run_job(xporta_job *job, const struct common *c, const char *what);
 /* Runs an announce or follow-moves job (`follow`): progress, a line per
  * contact, the counts.  Ctrl-C cancels cleanly. */
 xporta_status cli_run_moved_job(xporta_job *job, bool follow);
+
+/* Group chats (cmd_rooms.c): the options migrate shares with rooms. */
+struct rooms_opts {
+    bool off, notify;
+    const char *v[64];
+    size_t n;
+};
+#define ROOMS_OPTIONS                                   \
+    {"no-rooms", no_argument, NULL, O_NO_ROOMS},        \
+        {"notify-owners", no_argument, NULL, O_NOTIFY}, \
+    {                                                   \
+        "room", required_argument, NULL, O_ROOM         \
+    }
+/* 1: handled; 0: not a rooms option; -1: bad value (printed). */
+int cli_rooms_option(struct rooms_opts *r, const char *cmd, int opt,
+                     const char *arg);
+/* Gives the job the options and the room printer; an exit code. */
+int cli_rooms_apply(const struct rooms_opts *r, const char *cmd,
+                    xporta_job *job);
+void cli_room_line(void *ud, const char *room, const char *affiliation,
+                   xporta_room_outcome o, const char *owners, const char *why);
+/* The counts, when rooms were looked at. */
+void cli_rooms_summary(const xporta_job *job);
 
 #endif

@@ -75,6 +75,8 @@ static const char migrate_help[] =
     "is also kept as a complete XEP-0227 file (history included), for a\n"
     "server-side import or your records.  With --announce, once the copy\n"
     "is verified, the move is announced (see xporta announce --help).\n"
+    "Group chats follow: where OLD is owner or admin, NEW gets the same\n"
+    "affiliation (see xporta rooms --help).\n"
     "\n"
     "NEW must exist: create it on the new server first (xporta logs in to\n"
     "it before it reads anything from OLD).  Start with --dry-run: it reads\n"
@@ -93,20 +95,18 @@ static const char migrate_help[] =
     "  --moved-access WHO      contacts (default), presence or open; see\n"
     "                          xporta announce --help\n"
     "  --rate N                subscription stanzas per minute (30)\n"
+    "  --no-rooms              leave the group chats: by default, in every\n"
+    "                          room where OLD is owner or admin, NEW gets\n"
+    "                          the same affiliation, and rooms where OLD is\n"
+    "                          a member are listed with their owners (see\n"
+    "                          xporta rooms --help)\n"
+    "  --room ROOM             also look at this room (room@service)\n"
+    "  --notify-owners         message the owners of rooms where OLD can\n"
+    "                          grant nothing, asking them to add NEW\n"
     "  -f, --force             with --backup: replace FILE if it "
-    "exists\n" PLAN_OPTIONS "\n"
-    "Connection (OLD and NEW each):\n"
-    "  --old-host HOST, --new-host HOST    connect there instead of SRV\n"
-    "  --old-port PORT, --new-port PORT    with the host; default 5222\n"
-    "  --old-cafile FILE, --new-cafile FILE  also trust this CA (PEM)\n"
-    "  --cafile FILE           the same CA for both\n"
-    "  --old-password-file FILE, --new-password-file FILE\n"
-    "  --insecure              do not verify certificates (dangerous)\n"
-    "Passwords come from the password files, else XPORTA_OLD_PASSWORD and\n"
-    "XPORTA_NEW_PASSWORD, else prompts; never from the command line.  TLS\n"
-    "is always required.\n"
-    "\n"
-    "Exit status as for xporta import.\n";
+    "exists\n" PLAN_OPTIONS;
+static const char migrate_help2[] = "\n" PAIR_HELP "\n"
+                                    "Exit status as for xporta import.\n";
 
 int cmd_import(int argc, char **argv)
 {
@@ -199,8 +199,11 @@ int cmd_migrate(int argc, char **argv)
         {"announce", no_argument, NULL, O_ANNOUNCE},
         {"moved-access", required_argument, NULL, O_ACCESS},
         {"rate", required_argument, NULL, O_RATE},
+        ROOMS_OPTIONS,
         {NULL, 0, NULL, 0},
     };
+    struct rooms_opts ro;
+    memset(&ro, 0, sizeof ro);
     struct cli_account old_acct, new_acct;
     struct common c;
     struct moved_opts mo = {false, XPORTA_MOVED_CONTACTS, 0};
@@ -214,6 +217,8 @@ int cmd_migrate(int argc, char **argv)
         rc = cli_pair_option(&old_acct, &new_acct, "migrate", opt, optarg);
         if (rc == 0)
             rc = cli_moved_option(&mo, "migrate", opt, optarg);
+        if (rc == 0)
+            rc = cli_rooms_option(&ro, "migrate", opt, optarg);
         if (rc == 0)
             rc = cli_common_option(&c, "migrate", opt, optarg);
         if (rc < 0)
@@ -229,6 +234,7 @@ int cmd_migrate(int argc, char **argv)
             break;
         case 'h':
             fputs(migrate_help, stdout);
+            fputs(migrate_help2, stdout);
             return EXIT_OK;
         default:
             return cli_usage_error("migrate", "unknown option");
@@ -260,6 +266,8 @@ int cmd_migrate(int argc, char **argv)
     xporta_job_set_rate(job, mo.rate);
     if (backup && !c.dry_run && xporta_job_set_backup(job, backup, force))
         rc = EXIT_INTERNAL;
+    if (!rc)
+        rc = cli_rooms_apply(&ro, "migrate", job);
     if (!rc)
         rc = cli_run_job(job, &c, "migrate");
     xporta_job_free(job);

@@ -31,6 +31,8 @@ static const struct command {
      "tell your contacts you moved (XEP-0283): they can follow"},
     {"follow-moves", cmd_follow,
      "follow contacts who moved, after checking their statement"},
+    {"rooms", cmd_rooms,
+     "group chats follow: your new address gets your powers in your rooms"},
     {"server-export", cmd_server_export,
      "a server's own storage (every account, history included) to a file"},
     {"server-import", cmd_server_import,

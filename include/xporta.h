@@ -968,6 +968,69 @@ XPORTA_API void xporta_job_set_watch(xporta_job *j, bool on);
 /* Follow: remove the old address from the roster once followed. */
 XPORTA_API void xporta_job_set_remove_old(xporta_job *j, bool on);
 
+/* ---- group chats (XEP-0045) ------------------------------------------------
+ *
+ * Rooms follow the user: the old account finds the rooms it belongs to
+ * (its bookmarks, XEP-0402 and XEP-0048; the rooms its server's MUC
+ * services list; rooms named by the caller), reads each room's owner,
+ * admin, member and outcast lists as far as the room lets it, and where
+ * the old address is owner or admin it grants the new address the same
+ * affiliation (an admin who may not make admins makes it a member).  Where
+ * it is only a member, the room is reported with its owners' addresses
+ * (and, if asked, the old account sends each owner a short message).
+ * Nothing else changes: no ban is lifted, nobody loses an affiliation.
+ * Only the old account logs in; the new address is only named.  Grants
+ * are journaled: one that an owner removed afterwards is not made again,
+ * and no owner is messaged twice. */
+typedef enum xporta_room_outcome {
+    XPORTA_ROOM_GRANTED = 1, /* the new address has the old one's
+                                affiliation now */
+    XPORTA_ROOM_PARTIAL,     /* only membership: an admin may not make
+                                admins (why names the owners to ask) */
+    XPORTA_ROOM_ALREADY,     /* the new address already had it */
+    XPORTA_ROOM_ASK,         /* the old address cannot grant: ask the
+                                owners (in `owners`, when known) */
+    XPORTA_ROOM_NOTIFIED,    /* like ASK, and the owners were messaged */
+    XPORTA_ROOM_REFUSED,     /* the room refused the grant (why) */
+    XPORTA_ROOM_NONE,        /* no affiliation to carry (or banned) */
+    XPORTA_ROOM_UNREACHABLE, /* the room could not be read (why) */
+    XPORTA_ROOM_PLANNED,     /* dry run: would be granted */
+    XPORTA_ROOM_EARLIER,     /* granted by an earlier run and since
+                                removed by someone: left so */
+} xporta_room_outcome;
+/* One call per room looked at.  `affiliation` is the old address's
+ * ("owner", "admin", "member", "outcast", "none", or "unknown" when the
+ * room does not show it); `owners` a comma-separated list or NULL. */
+typedef void (*xporta_room_cb)(void *userdata, const char *room,
+                               const char *affiliation,
+                               xporta_room_outcome outcome, const char *owners,
+                               const char *why);
+typedef struct xporta_room_counts {
+    uint64_t rooms; /* looked at */
+    uint64_t granted, partial, already, ask, notified, refused, none,
+        unreachable, planned, earlier;
+    uint64_t services;   /* MUC services of the old server listed */
+    uint64_t not_looked; /* rooms past the ceiling of one run (2,000):
+                            name the ones that matter with add_room */
+} xporta_room_counts;
+/* Carries `old`'s room affiliations to `new_` (both borrowed; only `old`
+ * needs a password). */
+XPORTA_API xporta_status xporta_rooms_new(xporta_job **out, xporta_account *old,
+                                          xporta_account *new_);
+/* Migrate: carry the room affiliations after a verified import (default
+ * on). */
+XPORTA_API void xporta_job_set_rooms(xporta_job *j, bool on);
+/* Rooms and migrate: also look at this room (a bare room JID; may be
+ * called several times), e.g. a hidden room nobody bookmarked. */
+XPORTA_API xporta_status xporta_job_add_room(xporta_job *j, const char *room);
+/* Rooms and migrate: message the owners of rooms where the old address
+ * cannot grant (default off). */
+XPORTA_API void xporta_job_set_notify_owners(xporta_job *j, bool on);
+XPORTA_API void xporta_job_set_room_cb(xporta_job *j, xporta_room_cb cb,
+                                       void *userdata);
+XPORTA_API void xporta_job_room_counts(const xporta_job *j,
+                                       xporta_room_counts *out);
+
 /* After run: what happened to each kind. */
 typedef enum xporta_kind_state {
     XPORTA_STATE_NOT_ASKED = 0,  /* excluded by the caller */

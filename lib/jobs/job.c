@@ -105,7 +105,7 @@ void xporta_account_free(xporta_account *a)
 /* ---- jobs -----------------------------------------------------------------
  */
 
-static xporta_job *job_alloc(enum job_type type)
+xporta_job *job_alloc(enum job_type type)
 {
     xporta_job *j = calloc(1, sizeof *j);
     if (!j)
@@ -148,6 +148,7 @@ xporta_status xporta_migrate_new(xporta_job **out, xporta_account *from,
         return XPORTA_ENOMEM;
     j->account = from;
     j->target = to;
+    j->rooms = true;
     *out = j;
     return XPORTA_OK;
 }
@@ -576,6 +577,7 @@ static const struct {
     {JOB_READ, "read", false, read_run},
     {JOB_ANNOUNCE, NULL, false, announce_run},
     {JOB_FOLLOW, NULL, false, follow_run},
+    {JOB_ROOMS, "rooms", false, rooms_run},
     {JOB_SERVER_IMPORT, "server-import", false, server_import_run},
     {JOB_SERVER_EXPORT, "server-export", false, server_export_run},
 };
@@ -669,5 +671,6 @@ void xporta_job_free(xporta_job *j)
     free(j->source);
     free(j->target_store);
     xp_strv_cleanup(&j->users);
+    xp_strv_cleanup(&j->room_names);
     free(j);
 }

@@ -7,6 +7,8 @@
  *            The export resumes by itself (PATH.part, PATH.part.state).
  *   import   that file into the new account (job_import.c), journaled in
  *            the same state directory, then verified.
+ *   rooms    the old address's room affiliations carried to the new one
+ *            (job_rooms.c; unless xporta_job_set_rooms(j, false)).
  *
  * The journal marks the export as done only once its file is complete, so
  * a crash anywhere resumes in the right half.  A dry run exports into a
@@ -119,6 +121,8 @@ xporta_status migrate_run(xporta_job *j)
             j->r.step = "import";
             st = job_copy_file(j, file, NULL, spool);
         }
+        if (st == XPORTA_OK && j->rooms)
+            st = rooms_after_migrate(j, NULL);
         free(file);
         free(spool);
         xp_remove_tree(dir, 0);
@@ -173,6 +177,21 @@ xporta_status migrate_run(xporta_job *j)
     }
     if (st == XPORTA_OK)
         st = job_copy_outcome(j);
+    /* Before the announce: the rooms need the old account's powers, which
+     * last as long as it does, and the contacts who follow find the new
+     * address already in the rooms. */
+    xporta_status rooms_st = XPORTA_OK;
+    if (st == XPORTA_OK && j->rooms) {
+        rooms_st = rooms_after_migrate(j, jr);
+        /* A room that refused is reported; the move goes on.  A lost
+         * connection stops it (run again: the rest is done). */
+        if (rooms_st == XPORTA_ESTANZA) {
+            xp_err_clear(&j->r.err);
+        } else {
+            st = rooms_st;
+            rooms_st = XPORTA_OK;
+        }
+    }
     if (st == XPORTA_OK && j->announce)
         st = announce_after_migrate(j, jr);
     if (st == XPORTA_OK) {
@@ -199,6 +218,11 @@ xporta_status migrate_run(xporta_job *j)
     free(file);
     free(spool);
     free(header);
+    if (st == XPORTA_OK && rooms_st != XPORTA_OK)
+        st = xp_fail(&j->r.err, rooms_st,
+                     "moved and verified; %llu room(s) refused to take the "
+                     "new address or could not be read (each reported)",
+                     (unsigned long long)(j->rc.refused + j->rc.unreachable));
     if (st == XPORTA_OK && j->export_refused)
         st = xp_fail(&j->r.err, XPORTA_ESTANZA,
                      "moved and verified, except what the old server "

@@ -52,7 +52,8 @@ enum job_type {
     JOB_ANNOUNCE,
     JOB_FOLLOW,
     JOB_SERVER_IMPORT,
-    JOB_SERVER_EXPORT
+    JOB_SERVER_EXPORT,
+    JOB_ROOMS
 };
 
 struct xporta_job {
@@ -100,6 +101,13 @@ struct xporta_job {
     void *contact_ud;
     xporta_moved_counts mc;
     xporta_import_counts ic[XPORTA_KIND_COUNT];
+    /* rooms (job_rooms.c), and migrate's rooms step */
+    bool rooms; /* migrate: carry the room affiliations */
+    bool notify_owners;
+    struct xp_strv room_names; /* rooms named by the caller */
+    xporta_room_cb room_cb;
+    void *room_ud;
+    xporta_room_counts rc;
     /* server import and export (job_server.c) */
     char *source, *target_store; /* store addresses */
     xporta_dialect dialect;
@@ -121,6 +129,14 @@ xporta_status announce_run(xporta_job *j);      /* job_announce.c */
 xporta_status follow_run(xporta_job *j);        /* job_follow.c */
 xporta_status server_import_run(xporta_job *j); /* job_server.c */
 xporta_status server_export_run(xporta_job *j); /* job_server.c */
+xporta_status rooms_run(xporta_job *j);         /* job_rooms.c */
+struct xfer_journal;
+
+/* A new job of that type with the defaults (job.c). */
+xporta_job *job_alloc(enum job_type type);
+/* migrate: the rooms step, journaled where `xporta rooms OLD NEW` keeps
+ * its journal (or in `fallback`), dry when the job is (job_rooms.c). */
+xporta_status rooms_after_migrate(xporta_job *j, struct xfer_journal *fallback);
 
 /* ---- shared by import and migrate (job_copy.c) --------------------------- */
 struct xfer_journal;

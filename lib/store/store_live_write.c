@@ -47,6 +47,7 @@ struct op {
     char *key, *id;
     xp_elem *payload;
     enum node_step step;
+    bool max_relaxed; /* pubsub#max_items N asked as "max" instead */
     struct xp_arena arena; /* the record, for the op's life */
     struct xp_arena req;   /* the request of the current attempt */
 };
@@ -137,6 +138,28 @@ static void op_release(struct op *o)
     o->busy = false;
 }
 
+/* A node configuration's pubsub#max_items of more than one, made "max"
+ * (XEP-0060 §16.4.4: as many as the server allows).  False when there is
+ * none to change. */
+static bool max_items_to_max(struct op *o)
+{
+    const xp_elem *x = xp_elem_child(o->payload, XP_NS_DATA, "x");
+    for (xp_elem *f = x ? xp_elem_first_element(x) : NULL; f;
+         f = xp_elem_next_element(f)) {
+        if (!xp_elem_is(f, XP_NS_DATA, "field") ||
+            !xp_streq(xporta_elem_attr(f, "var"), "pubsub#max_items"))
+            continue;
+        xp_elem *v = xp_elem_child(f, XP_NS_DATA, "value");
+        const char *t = v ? xp_elem_text(v) : NULL;
+        if (!t || !*t || strcmp(t, "1") == 0 || strcmp(t, "max") == 0)
+            return false;
+        xp_elem_unlink(v);
+        return xp_elem_add_text_child(&o->arena, f, XP_NS_DATA, "value",
+                                      "max") != NULL;
+    }
+    return false;
+}
+
 static void op_sent(struct xp_session *s, const struct xp_iq_reply *r, void *ud)
 {
     struct op *o = ud;
@@ -162,8 +185,14 @@ static void op_sent(struct xp_session *s, const struct xp_iq_reply *r, void *ud)
         return;
     }
     /* A node: configure the one the target already has, or step down to
-     * fewer settings. */
-    if (o->step < N_CONF_FULL && xp_streq(r->condition, "conflict")) {
+     * fewer settings; but first ask for as many items as the server
+     * allows: Prosody 0.12 takes at most 256, so the 1,000 of an ejabberd
+     * node made the whole form fail, and the step down left a node that
+     * keeps one item, where every bookmark replaced the last. */
+    if (!xp_streq(r->condition, "conflict") && !o->max_relaxed &&
+        max_items_to_max(o)) {
+        o->max_relaxed = true;
+    } else if (o->step < N_CONF_FULL && xp_streq(r->condition, "conflict")) {
         o->step = N_CONF_FULL;
     } else if (o->step == N_CREATE_BARE) {
         o->step = N_GIVE_UP;
@@ -280,6 +309,7 @@ xporta_status lwrite_record(struct lwrite *w, const xporta_record *rec,
     xp_arena_reset(&o->req);
     o->kind = rec->kind;
     o->replace = replace;
+    o->max_relaxed = false;
     o->key = xp_arena_strdup(&o->arena, rec->key);
     o->id = rec->id ? xp_arena_strdup(&o->arena, rec->id) : NULL;
     o->payload = xp_elem_clone(&o->arena, rec->payload);

@@ -7,4 +7,5 @@ set(XPORTA_XMPP_SOURCES
   lib/xmpp/xmpp_client.c
   lib/xmpp/xmpp_kinds.c
   lib/xmpp/xmpp_moved.c
+  lib/xmpp/xmpp_muc.c
   lib/xmpp/xmpp_mam.c)

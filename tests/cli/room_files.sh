@@ -1,6 +1,6 @@
 #!/bin/sh
 # XEP-0519 rooms in files: check, stats, convert and diff, as a user runs them.
-# Usage: rooms.sh PATH/TO/xporta PATH/TO/tests/data
+# Usage: room_files.sh PATH/TO/xporta PATH/TO/tests/data
 set -u
 X=$1
 D=$2

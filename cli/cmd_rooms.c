@@ -1,0 +1,255 @@
+/* xporta rooms: group-chat affiliations follow the user (XEP-0045); and
+ * the room lines and counts that migrate prints too. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_live.h"
+
+static const char *room_outcome_name(xporta_room_outcome o)
+{
+    switch (o) {
+    case XPORTA_ROOM_GRANTED:
+        return "granted";
+    case XPORTA_ROOM_PARTIAL:
+        return "partly";
+    case XPORTA_ROOM_ALREADY:
+        return "already";
+    case XPORTA_ROOM_ASK:
+        return "ask";
+    case XPORTA_ROOM_NOTIFIED:
+        return "notified";
+    case XPORTA_ROOM_REFUSED:
+        return "REFUSED";
+    case XPORTA_ROOM_NONE:
+        return "none";
+    case XPORTA_ROOM_UNREACHABLE:
+        return "UNREAD";
+    case XPORTA_ROOM_PLANNED:
+        return "would";
+    case XPORTA_ROOM_EARLIER:
+        return "earlier";
+    }
+    return "?";
+}
+
+void cli_room_line(void *ud, const char *room, const char *affiliation,
+                   xporta_room_outcome o, const char *owners, const char *why)
+{
+    (void)ud;
+    (void)owners; /* the why names them where they matter */
+    bool problem = o == XPORTA_ROOM_REFUSED || o == XPORTA_ROOM_UNREACHABLE;
+    /* Rooms the old address has nothing in: only with -v (a public
+     * server lists hundreds). */
+    if ((o == XPORTA_ROOM_NONE && cli_verbose < 1) ||
+        (cli_verbose < 0 && !problem))
+        return;
+    fprintf(stderr, "  %-8s %s (%s): %s\n", room_outcome_name(o), room,
+            affiliation, why ? why : "");
+}
+
+void cli_rooms_summary(const xporta_job *job)
+{
+    xporta_room_counts c;
+    xporta_job_room_counts(job, &c);
+    if (cli_verbose < 0 || !c.rooms)
+        return;
+    fprintf(stderr,
+            "%s: rooms: %llu looked at (%llu MUC service(s) listed); "
+            "granted %llu, member only %llu, already %llu, to ask %llu, "
+            "owners messaged %llu, refused %llu, unreadable %llu, "
+            "nothing to carry %llu",
+            cli_prog, (unsigned long long)c.rooms,
+            (unsigned long long)c.services, (unsigned long long)c.granted,
+            (unsigned long long)c.partial, (unsigned long long)c.already,
+            (unsigned long long)c.ask, (unsigned long long)c.notified,
+            (unsigned long long)c.refused, (unsigned long long)c.unreachable,
+            (unsigned long long)c.none);
+    if (c.planned)
+        fprintf(stderr, ", would grant %llu", (unsigned long long)c.planned);
+    if (c.earlier)
+        fprintf(stderr, ", removed since an earlier grant %llu",
+                (unsigned long long)c.earlier);
+    fputc('\n', stderr);
+    if (c.not_looked)
+        fprintf(stderr,
+                "%s: %llu more listed room(s) were not looked at (one run "
+                "reads at most 2000): name the ones that matter with --room\n",
+                cli_prog, (unsigned long long)c.not_looked);
+}
+
+int cli_rooms_option(struct rooms_opts *r, const char *cmd, int opt,
+                     const char *arg)
+{
+    switch (opt) {
+    case O_NO_ROOMS:
+        r->off = true;
+        return 1;
+    case O_NOTIFY:
+        r->notify = true;
+        return 1;
+    case O_ROOM:
+        if (r->n == sizeof r->v / sizeof r->v[0]) {
+            cli_usage_error(cmd, "too many --room");
+            return -1;
+        }
+        r->v[r->n++] = arg;
+        return 1;
+    }
+    return 0;
+}
+
+int cli_rooms_apply(const struct rooms_opts *r, const char *cmd,
+                    xporta_job *job)
+{
+    xporta_job_set_rooms(job, !r->off);
+    xporta_job_set_notify_owners(job, r->notify);
+    for (size_t i = 0; i < r->n; i++)
+        if (xporta_job_add_room(job, r->v[i]) != XPORTA_OK)
+            return cli_usage_error(cmd,
+                                   "--room %s is not a room's address "
+                                   "(room@service)",
+                                   r->v[i]);
+    xporta_job_set_room_cb(job, cli_room_line, NULL);
+    return 0;
+}
+
+static const char rooms_help[] =
+    "Usage: xporta rooms [OPTIONS] OLD NEW\n"
+    "\n"
+    "Take your group chats along (XEP-0045): in every room where OLD is an\n"
+    "owner or admin, OLD gives NEW the same affiliation; where OLD is only\n"
+    "a member, you learn whom to ask.  xporta migrate does this by itself\n"
+    "after the copy (--no-rooms to skip); run this command on its own when\n"
+    "you moved another way, or again later.  Only OLD logs in: run it while\n"
+    "OLD still exists.\n"
+    "\n"
+    "The rooms come from OLD's bookmarks (XEP-0402 and XEP-0048; migrate\n"
+    "copies them to NEW), from the rooms listed by the MUC services of\n"
+    "OLD's server, and from --room.  Hidden rooms nobody bookmarked appear\n"
+    "nowhere: name them.  For each room xporta reads the owner, admin,\n"
+    "member and outcast lists, as far as the room lets OLD, and then:\n"
+    "  owner    NEW becomes an owner;\n"
+    "  admin    NEW becomes an admin; where only owners may make admins\n"
+    "           (the usual rule), a member, and the owners are named;\n"
+    "  member   reported with the owners' addresses (or the room's\n"
+    "           contact), to ask them; --notify-owners sends each owner\n"
+    "           one short message from OLD, once;\n"
+    "Nothing else changes: no ban is lifted (a room that bans NEW is\n"
+    "reported), no affiliation is lowered, no room where OLD has no power\n"
+    "is touched.  Grants are journaled: a grant that an owner removed\n"
+    "afterwards is not made again, and no owner is messaged twice.\n"
+    "\n"
+    "Options:\n"
+    "  -n, --dry-run           show what would be granted; change nothing\n"
+    "  --room ROOM             also look at this room (room@service);\n"
+    "                          repeatable\n"
+    "  --notify-owners         message the owners of rooms where OLD cannot\n"
+    "                          grant (default: only list them)\n"
+    "  --state-dir DIR         where the journal is kept\n"
+    "  -q, --quiet             only problems\n"
+    "  -v, --verbose           also the rooms OLD has nothing in\n"
+    "  -h, --help              this text\n"
+    "\n" CLI_ACCOUNT_HELP
+    "(The connection and password are OLD's; NEW is only named.)\n"
+    "\n"
+    "Output: a line per room, \"granted\", \"partly\" (member only), "
+    "\"already\",\n"
+    "\"ask\", \"notified\", \"REFUSED\", \"UNREAD\" (the room could not be "
+    "read),\n"
+    "\"would\" (dry run), \"earlier\" (removed since a grant), then the "
+    "counts.\n"
+    "\n"
+    "Exit status: 0 done; 7 some rooms refused or could not be read (listed;\n"
+    "the others are done); 10 interrupted (run again).\n";
+
+int cmd_rooms(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"dry-run", no_argument, NULL, 'n'},
+        {"room", required_argument, NULL, O_ROOM},
+        {"notify-owners", no_argument, NULL, O_NOTIFY},
+        {"state-dir", required_argument, NULL, O_STATE},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_ACCOUNT_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    struct cli_account acct;
+    struct rooms_opts ro;
+    memset(&ro, 0, sizeof ro);
+    const char *state_dir = NULL;
+    bool dry = false;
+    int opt, rc;
+    cli_account_init(&acct);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "nqvh", opts, NULL)) != -1) {
+        rc = cli_account_option(&acct, "rooms", opt, optarg);
+        if (rc == 0)
+            rc = cli_rooms_option(&ro, "rooms", opt, optarg);
+        if (rc < 0)
+            return EXIT_USAGE;
+        if (rc > 0)
+            continue;
+        switch (opt) {
+        case 'n':
+            dry = true;
+            break;
+        case O_STATE:
+            state_dir = optarg;
+            break;
+        case 'q':
+            cli_verbose = -1;
+            break;
+        case 'v':
+            cli_verbose = 1;
+            break;
+        case 'h':
+            fputs(rooms_help, stdout);
+            return EXIT_OK;
+        default:
+            return cli_usage_error("rooms", "unknown option");
+        }
+    }
+    if (argc - optind != 2)
+        return cli_usage_error("rooms", "expected OLD NEW (two addresses)");
+    const char *old_jid = argv[optind], *new_jid = argv[optind + 1];
+    if (cli_same_account(old_jid, new_jid))
+        return cli_usage_error("rooms", "OLD and NEW are the same account");
+    xporta_account *from = NULL, *to = NULL;
+    if (xporta_account_new(&to, new_jid) != XPORTA_OK)
+        return cli_usage_error("rooms", "NEW (%s) is not an account's address",
+                               new_jid);
+    rc = cli_account_make(&acct, "rooms", old_jid, &from);
+    if (rc) {
+        xporta_account_free(to);
+        return rc;
+    }
+    xporta_job *job = NULL;
+    if (xporta_rooms_new(&job, from, to) != XPORTA_OK) {
+        xporta_account_free(from);
+        xporta_account_free(to);
+        return EXIT_INTERNAL;
+    }
+    xporta_job_set_dry_run(job, dry);
+    if (state_dir && xporta_job_set_state_dir(job, state_dir) != XPORTA_OK)
+        rc = EXIT_INTERNAL;
+    if (!rc)
+        rc = cli_rooms_apply(&ro, "rooms", job);
+    if (!rc) {
+        xporta_status st = cli_run_cancellable(job);
+        cli_rooms_summary(job);
+        if (dry && cli_verbose >= 0 && st == XPORTA_OK)
+            fprintf(stderr, "%s: dry run: nothing was changed\n", cli_prog);
+        if (st != XPORTA_OK)
+            cli_error("%s", xporta_job_error(job));
+        rc = cli_exit_code(st);
+    }
+    xporta_job_free(job);
+    xporta_account_free(from);
+    xporta_account_free(to);
+    return rc;
+}

@@ -1,0 +1,254 @@
+/*
+ * Group chats (XEP-0045) and bookmarks (XEP-0402, XEP-0048): requests and
+ * replies as element trees.  Replies are untrusted: items without the
+ * attribute they are known by are skipped, JIDs are checked for shape.
+ */
+#include <string.h>
+
+#include "xmpp_muc.h"
+#include "xmpp_p.h"
+
+static const char *const aff_names[] = {"outcast", "none", "member", "admin",
+                                        "owner"};
+
+xp_muc_aff xp_muc_aff_parse(const char *s)
+{
+    for (int i = 0; s && i < (int)(sizeof aff_names / sizeof *aff_names); i++)
+        if (strcmp(s, aff_names[i]) == 0)
+            return (xp_muc_aff)i;
+    return XP_MUC_UNKNOWN;
+}
+
+const char *xp_muc_aff_name(xp_muc_aff a)
+{
+    return a >= XP_MUC_OUTCAST && a <= XP_MUC_OWNER ? aff_names[a] : "unknown";
+}
+
+static const char *attr_set(const xp_elem *e, const char *name)
+{
+    const char *v = xp_elem_attr_ns(e, "", name);
+    return v && *v ? v : NULL;
+}
+
+xp_elem *xp_muc_list_query(struct xp_arena *a, xp_muc_aff aff)
+{
+    xp_elem *q = xp_elem_new(a, XP_NS_MUC_ADMIN, "query");
+    xp_elem *it = q ? xp_elem_add_child(a, q, XP_NS_MUC_ADMIN, "item") : NULL;
+    if (!it ||
+        !xp_elem_set_attr(a, it, "", "affiliation", xp_muc_aff_name(aff)))
+        return NULL;
+    return q;
+}
+
+xporta_status xp_muc_list_decode(struct xp_arena *a, const xp_elem *iq,
+                                 void (*fn)(void *ud, const char *jid,
+                                            xp_muc_aff aff, const char *nick),
+                                 void *ud)
+{
+    const xp_elem *q = xp_elem_child(iq, XP_NS_MUC_ADMIN, "query");
+    if (!q)
+        return XPORTA_EFORMAT;
+    for (const xp_elem *it = xp_elem_first_element(q); it;
+         it = xp_elem_next_element(it)) {
+        const char *jid = attr_set(it, "jid");
+        if (!xp_elem_is(it, XP_NS_MUC_ADMIN, "item") || !jid ||
+            !xporta_jid_is_valid(jid, NULL))
+            continue;
+        const char *bare = xp_jid_bare(a, jid);
+        if (!bare)
+            return XPORTA_ENOMEM;
+        fn(ud, bare, xp_muc_aff_parse(attr_set(it, "affiliation")),
+           attr_set(it, "nick"));
+    }
+    return XPORTA_OK;
+}
+
+xp_elem *xp_muc_affiliation_set(struct xp_arena *a, const char *jid,
+                                xp_muc_aff aff, const char *reason)
+{
+    xp_elem *q = xp_elem_new(a, XP_NS_MUC_ADMIN, "query");
+    xp_elem *it = q ? xp_elem_add_child(a, q, XP_NS_MUC_ADMIN, "item") : NULL;
+    if (!it ||
+        !xp_elem_set_attr(a, it, "", "affiliation", xp_muc_aff_name(aff)) ||
+        !xp_elem_set_attr(a, it, "", "jid", jid))
+        return NULL;
+    if (reason &&
+        !xp_elem_add_text_child(a, it, XP_NS_MUC_ADMIN, "reason", reason))
+        return NULL;
+    return q;
+}
+
+bool xp_disco_identity(const xp_elem *iq, const char *category,
+                       const char *type, const char **name)
+{
+    const xp_elem *q = xp_elem_child(iq, XP_NS_DISCO_INFO, "query");
+    for (const xp_elem *e = xp_elem_first_element(q); e;
+         e = xp_elem_next_element(e)) {
+        if (!xp_elem_is(e, XP_NS_DISCO_INFO, "identity") ||
+            !xp_streq(xp_elem_attr_ns(e, "", "category"), category) ||
+            (type && !xp_streq(xp_elem_attr_ns(e, "", "type"), type)))
+            continue;
+        if (name)
+            *name = attr_set(e, "name");
+        return true;
+    }
+    return false;
+}
+
+xporta_status xp_disco_items_each(const xp_elem *iq,
+                                  void (*fn)(void *ud, const char *jid,
+                                             const char *node,
+                                             const char *name),
+                                  void *ud)
+{
+    const xp_elem *q = xp_elem_child(iq, XP_NS_DISCO_ITEMS, "query");
+    if (!q)
+        return XPORTA_EFORMAT;
+    for (const xp_elem *it = xp_elem_first_element(q); it;
+         it = xp_elem_next_element(it)) {
+        const char *jid = attr_set(it, "jid");
+        if (xp_elem_is(it, XP_NS_DISCO_ITEMS, "item") && jid &&
+            xporta_jid_is_valid(jid, NULL))
+            fn(ud, jid, attr_set(it, "node"), attr_set(it, "name"));
+    }
+    return XPORTA_OK;
+}
+
+void xp_muc_roominfo_contacts(const xp_elem *iq,
+                              void (*fn)(void *ud, const char *jid), void *ud)
+{
+    const xp_elem *q = xp_elem_child(iq, XP_NS_DISCO_INFO, "query");
+    for (const xp_elem *x = xp_elem_first_element(q); x;
+         x = xp_elem_next_element(x)) {
+        if (!xp_elem_is(x, XP_NS_DATA, "x"))
+            continue;
+        for (const xp_elem *f = xp_elem_first_element(x); f;
+             f = xp_elem_next_element(f)) {
+            if (!xp_elem_is(f, XP_NS_DATA, "field") ||
+                !xp_streq(xp_elem_attr_ns(f, "", "var"),
+                          "muc#roominfo_contactjid"))
+                continue;
+            for (const xp_elem *v = xp_elem_first_element(f); v;
+                 v = xp_elem_next_element(v)) {
+                const char *jid = xp_elem_text(v);
+                if (xp_elem_is(v, XP_NS_DATA, "value") && *jid &&
+                    xporta_jid_is_valid(jid, NULL))
+                    fn(ud, jid);
+            }
+        }
+    }
+}
+
+static bool truthy(const char *v)
+{
+    return xp_streq(v, "true") || xp_streq(v, "1");
+}
+
+/* A room JID: bare, with a local part. */
+static bool room_jid_ok(const char *jid)
+{
+    struct xp_jid_parts p;
+    return jid && xporta_jid_is_valid(jid, NULL) && xp_jid_split(jid, &p) &&
+           p.local_len > 0 && p.resource_len == 0 && !p.resource;
+}
+
+/* XEP-0048's <storage/>: <conference jid autojoin name><nick/>. */
+static void storage_decode(const xp_elem *storage,
+                           void (*fn)(void *ud, const struct xp_bookmark *b),
+                           void *ud)
+{
+    for (const xp_elem *c = xp_elem_first_element(storage); c;
+         c = xp_elem_next_element(c)) {
+        const char *jid = attr_set(c, "jid");
+        if (!xp_elem_is(c, XP_NS_BOOKMARKS, "conference") || !room_jid_ok(jid))
+            continue;
+        struct xp_bookmark b = {jid, attr_set(c, "name"),
+                                xp_elem_child_text(c, XP_NS_BOOKMARKS, "nick"),
+                                truthy(xp_elem_attr_ns(c, "", "autojoin"))};
+        if (b.nick && !*b.nick)
+            b.nick = NULL;
+        fn(ud, &b);
+    }
+}
+
+void xp_bookmarks_decode(struct xp_arena *a, const xp_elem *iq,
+                         void (*fn)(void *ud, const struct xp_bookmark *b),
+                         void *ud)
+{
+    (void)a;
+    const xp_elem *q = xp_elem_child(iq, XP_NS_PRIVATE, "query");
+    if (q) {
+        const xp_elem *s = xp_elem_child(q, XP_NS_BOOKMARKS, "storage");
+        if (s)
+            storage_decode(s, fn, ud);
+        return;
+    }
+    const xp_elem *ps = xp_elem_child(iq, XP_NS_PUBSUB, "pubsub");
+    const xp_elem *items = ps ? xp_elem_child(ps, XP_NS_PUBSUB, "items") : NULL;
+    for (const xp_elem *it = xp_elem_first_element(items); it;
+         it = xp_elem_next_element(it)) {
+        if (!xp_elem_is(it, XP_NS_PUBSUB, "item"))
+            continue;
+        const xp_elem *c = xp_elem_child(it, XP_NS_BOOKMARKS2, "conference");
+        const char *id = attr_set(it, "id");
+        if (c && room_jid_ok(id)) {
+            struct xp_bookmark b = {
+                id, attr_set(c, "name"),
+                xp_elem_child_text(c, XP_NS_BOOKMARKS2, "nick"),
+                truthy(xp_elem_attr_ns(c, "", "autojoin"))};
+            if (b.nick && !*b.nick)
+                b.nick = NULL;
+            fn(ud, &b);
+            continue;
+        }
+        const xp_elem *s = xp_elem_child(it, XP_NS_BOOKMARKS, "storage");
+        if (s)
+            storage_decode(s, fn, ud);
+    }
+}
+
+xp_elem *xp_muc_join(struct xp_arena *a, const char *room, const char *nick,
+                     bool leave)
+{
+    xp_elem *p = xp_elem_new(a, XP_NS_CLIENT, "presence");
+    char *to = p ? xp_arena_printf(a, "%s/%s", room, nick) : NULL;
+    if (!to || !xp_elem_set_attr_ref(a, p, "", "to", to))
+        return NULL;
+    if (leave)
+        return xp_elem_set_attr(a, p, "", "type", "unavailable") ? p : NULL;
+    xp_elem *x = xp_elem_add_child(a, p, XP_NS_MUC, "x");
+    xp_elem *h = x ? xp_elem_add_child(a, x, XP_NS_MUC, "history") : NULL;
+    if (!h || !xp_elem_set_attr(a, h, "", "maxstanzas", "0"))
+        return NULL;
+    return p;
+}
+
+bool xp_muc_presence_item(struct xp_arena *a, const xp_elem *presence,
+                          xp_muc_aff *aff, const char **jid, bool *self)
+{
+    const xp_elem *x = xp_elem_child(presence, XP_NS_MUC_USER, "x");
+    const xp_elem *item = x ? xp_elem_child(x, XP_NS_MUC_USER, "item") : NULL;
+    if (!item)
+        return false;
+    *aff = xp_muc_aff_parse(attr_set(item, "affiliation"));
+    const char *real = attr_set(item, "jid");
+    *jid =
+        real && xporta_jid_is_valid(real, NULL) ? xp_jid_bare(a, real) : NULL;
+    *self = false;
+    for (const xp_elem *s = xp_elem_first_element(x); s;
+         s = xp_elem_next_element(s))
+        if (xp_elem_is(s, XP_NS_MUC_USER, "status") &&
+            xp_streq(xp_elem_attr_ns(s, "", "code"), "110"))
+            *self = true;
+    return true;
+}
+
+xp_elem *xp_chat_message(struct xp_arena *a, const char *to, const char *body)
+{
+    xp_elem *m = xp_elem_new(a, XP_NS_CLIENT, "message");
+    if (!m || !xp_elem_set_attr(a, m, "", "type", "chat") ||
+        !xp_elem_set_attr(a, m, "", "to", to) ||
+        !xp_elem_add_text_child(a, m, XP_NS_CLIENT, "body", body))
+        return NULL;
+    return m;
+}

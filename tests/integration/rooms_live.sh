@@ -1,0 +1,178 @@
+#!/bin/sh
+# Group chats follow the user (issue 13), on the real servers:
+#   rooms_live.sh SERVERS_SCRIPT SERVERS_DIR XPORTA
+#
+# An independent owner (slixmpp, muc_rooms.py) makes rooms on the old
+# server's MUC service: OLD is owner in one, admin in one, member in two
+# members-only rooms (one showing real JIDs), banned in one, and owner of
+# a hidden room nobody bookmarked; carol is a member of the owned room.
+# OLD bookmarks the first five (XEP-0402).  Then, in both directions
+# (Prosody -> ejabberd and ejabberd -> Prosody):
+#  - migrate --dry-run says what it would grant and changes nothing;
+#  - migrate --notify-owners: NEW is owner where OLD is, member where OLD
+#    is admin (only owners make admins), nothing where OLD is a member or
+#    banned, and every other affiliation is as it was (read by the owner);
+#    the owners whom the room shows get one message; NEW has the
+#    bookmarks with their nicks and autojoin;
+#  - xporta rooms --room HIDDEN grants the hidden room, the rest is
+#    "already"; a grant the owner removed is not made again ("earlier");
+#    a second --notify-owners messages nobody twice.
+set -u
+SCRIPT=$1 DIR=$2 X=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+command -v prosody >/dev/null 2>&1 && [ -x /usr/sbin/ejabberdctl ] &&
+    /usr/bin/python3 -c 'import slixmpp' 2>/dev/null || {
+    echo "skip: prosody, ejabberd and python3-slixmpp are needed"
+    exit 77
+}
+. "$DIR/servers.env"
+XPORTA_SERVERS_DIR=$DIR
+export XPORTA_SERVERS_DIR
+T=$(mktemp -d "${TMPDIR:-/tmp}/xporta-rooms-live-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+XDG_STATE_HOME=$T/state
+export XDG_STATE_HOME
+. "$HERE/checks.sh"
+RUN=r$(date +%s)$$
+echo xporta-pass >"$T/pw"
+MUC() { /usr/bin/python3 "$HERE/muc_rooms.py" "$@" --servers-env "$DIR/servers.env"; }
+
+# affs ROOM: "AFFILIATION JID" lines of the room, as its owner reads them.
+affs() {
+    MUC probe --jid "$BOSS" --password-file "$T/pw" --room "$1" >"$T/probe.json" 2>"$T/probe.err" ||
+        { bad "probe $1"; cat "$T/probe.err" >&2; }
+    /usr/bin/python3 - "$T/probe.json" "$1" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))["rooms"][sys.argv[2]]["affiliations"]
+for aff in sorted(d):
+    for jid in sorted(d[aff]):
+        print(aff, jid)
+EOF
+}
+# aff_is ROOM JID AFF ("absent": in no list)
+aff_is() {
+    got=$(affs "$1" | awk -v j="$2" '$2 == j { print $1 }')
+    [ -n "$got" ] || got=absent
+    if [ "$got" = "$3" ]; then ok; else bad "$1: $2 is '$got', want '$3'"; fi
+}
+
+# scenario OLD_SERVER OLD_DOMAIN NEW_SERVER NEW_DOMAIN PREFIX
+scenario() {
+    os=$1 od=$2 ns=$3 nd=$4 P=$5
+    OSU=$(echo "$os" | tr a-z A-Z) NSU=$(echo "$ns" | tr a-z A-Z)
+    OP=$(eval echo "\$XPORTA_${OSU}_PORT") NP=$(eval echo "\$XPORTA_${NSU}_PORT")
+    SVC=conference.$od
+    for u in boss old carol; do
+        bash "$SCRIPT" adduser "$os" "$P-$u@$od" xporta-pass >/dev/null || bad "adduser $P-$u@$od"
+    done
+    bash "$SCRIPT" adduser "$ns" "$P-new@$nd" xporta-pass >/dev/null || bad "adduser $P-new@$nd"
+    BOSS=$P-boss@$od OLD=$P-old@$od NEW=$P-new@$nd CAROL=$P-carol@$od
+    cat >"$T/spec.json" <<EOF
+{"rooms": [
+ {"name": "$P-own", "config": {"muc#roomconfig_roomname": "Owned"},
+  "affiliations": {"$OLD": "owner", "$CAROL": "member"}},
+ {"name": "$P-adm", "affiliations": {"$OLD": "admin"}},
+ {"name": "$P-mem", "config": {"muc#roomconfig_membersonly": "1", "muc#roomconfig_whois": "moderators"},
+  "affiliations": {"$OLD": "member"}},
+ {"name": "$P-memw", "config": {"muc#roomconfig_membersonly": "1", "muc#roomconfig_whois": "anyone"},
+  "affiliations": {"$OLD": "member", "$CAROL": "member"}},
+ {"name": "$P-ban", "affiliations": {"$OLD": "outcast"}},
+ {"name": "$P-hid", "config": {"muc#roomconfig_publicroom": "0"},
+  "affiliations": {"$OLD": "owner"}}
+]}
+EOF
+    MUC setup --owner "$BOSS" --owner-password-file "$T/pw" --service "$SVC" \
+        --spec "$T/spec.json" >"$T/setup.json" 2>&1 || { bad "$os: room setup"; tail -30 "$T/setup.json" >&2; }
+    BM=""
+    for r in own adm mem memw ban; do BM="$BM${BM:+,}$P-$r@$SVC:oldnick-$r:true"; done
+    MUC bookmarks --jid "$OLD" --password-file "$T/pw" --rooms "$BM" >"$T/bm.json" 2>&1 ||
+        { bad "$os: bookmarks"; tail -20 "$T/bm.json" >&2; }
+    PAIR="--old-host 127.0.0.1 --old-port $OP --new-host 127.0.0.1 --new-port $NP --cafile $XPORTA_TEST_CAFILE --old-password-file $T/pw --new-password-file $T/pw"
+    ONE="--host 127.0.0.1 --port $OP --cafile $XPORTA_TEST_CAFILE --password-file $T/pw"
+
+    # shellcheck disable=SC2086
+    run 0 "$X" migrate --dry-run "$OLD" "$NEW" $PAIR
+    has "$T/err" "would    $P-own@$SVC (owner): would make $NEW owner"
+    has "$T/err" "would    $P-adm@$SVC (admin): would make $NEW admin"
+    hasre "$T/err" "ask +$P-mem@$SVC \(member\): $OLD is a member"
+    if [ "$os" = prosody ]; then
+        hasnt "$T/err" "$P-hid@$SVC" # hidden: only named rooms reach it
+    else
+        # ejabberd lists hidden rooms to their owners and admins.
+        has "$T/err" "would    $P-hid@$SVC (owner)"
+    fi
+    aff_is "$P-own@$SVC" "$NEW" absent
+
+    # shellcheck disable=SC2086
+    run 0 "$X" migrate --notify-owners "$OLD" "$NEW" $PAIR
+    has "$T/err" "granted  $P-own@$SVC (owner): $NEW is owner there now"
+    has "$T/err" "partly   $P-adm@$SVC (admin): $NEW is a member there now"
+    hasre "$T/err" "ask +$P-mem@$SVC \(member\)"
+    hasnt "$T/err" "$P-ban@$SVC" # nothing to carry: shown with -v only
+    if [ "$os" = prosody ]; then
+        has "$T/err" "rooms: 5 looked at (1 MUC service(s) listed)"
+    else
+        hasre "$T/err" "rooms: [0-9]+ looked at \(1 MUC service\(s\) listed\)"
+    fi
+    aff_is "$P-own@$SVC" "$NEW" owner
+    aff_is "$P-own@$SVC" "$OLD" owner
+    aff_is "$P-own@$SVC" "$CAROL" member
+    aff_is "$P-own@$SVC" "$BOSS" owner
+    aff_is "$P-adm@$SVC" "$NEW" member
+    aff_is "$P-adm@$SVC" "$OLD" admin
+    aff_is "$P-mem@$SVC" "$NEW" absent
+    aff_is "$P-memw@$SVC" "$NEW" absent
+    aff_is "$P-ban@$SVC" "$NEW" absent
+    aff_is "$P-ban@$SVC" "$OLD" outcast
+    [ "$os" = prosody ] && aff_is "$P-hid@$SVC" "$NEW" absent
+    # Members read the lists of rooms that show real JIDs (both servers):
+    # the owner is known and messaged.
+    has "$T/err" "notified $P-memw@$SVC (member): $OLD cannot grant it; messaged 1 owner(s) ($BOSS)"
+    hasre "$T/err" "ask +$P-mem@$SVC \(member\): .*the room does not say who"
+    # The bookmarks came along (the copy of PEP), with nick and autojoin.
+    MUC bookmarks --jid "$NEW" --password-file "$T/pw" >"$T/nbm.json" 2>&1 || bad "$ns: read bookmarks"
+    for r in own adm mem memw ban; do
+        /usr/bin/python3 - "$T/nbm.json" "$P-$r@$SVC" "oldnick-$r" <<'EOF' && ok || bad "bookmark $P-$r@$SVC on NEW"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = json.dumps(d)
+sys.exit(0 if sys.argv[2] in s and sys.argv[3] in s else 1)
+EOF
+    done
+
+    # The hidden room, named; the rest already done.
+    # shellcheck disable=SC2086
+    run 0 "$X" rooms "$OLD" "$NEW" $ONE --room "$P-hid@$SVC"
+    if [ "$os" = prosody ]; then
+        has "$T/err" "granted  $P-hid@$SVC (owner)"
+    else
+        has "$T/err" "already  $P-hid@$SVC (owner)"
+    fi
+    has "$T/err" "already  $P-own@$SVC (owner)"
+    aff_is "$P-hid@$SVC" "$NEW" owner
+    # The owner takes NEW out of the owned room: not granted again.
+    MUC grant --jid "$BOSS" --password-file "$T/pw" --room "$P-own@$SVC" --target "$NEW" \
+        --affiliation none >"$T/g.json" 2>&1 || bad "owner removes $NEW"
+    # shellcheck disable=SC2086
+    run 0 "$X" rooms --notify-owners "$OLD" "$NEW" $ONE
+    has "$T/err" "earlier  $P-own@$SVC (owner)"
+    aff_is "$P-own@$SVC" "$NEW" absent
+    # One message per owner and room, across runs.
+    has "$T/err" "ask      $P-memw@$SVC (member): $OLD cannot grant it, and its owners ($BOSS) were messaged by an earlier run"
+    /usr/bin/python3 "$HERE/xmpp_probe.py" --jid "$BOSS" --password-file "$T/pw" \
+        --servers-env "$DIR/servers.env" --collect 3 -o "$T/boss.json" >/dev/null 2>&1
+    /usr/bin/python3 - "$T/boss.json" "$OLD" "$NEW" "$P-memw@$SVC" <<'EOF' && ok || bad "owner messages"
+import json, sys
+d = json.load(open(sys.argv[1]))
+msgs = [m for m in d["presented"]["messages"]
+        if m.get("from", "").split("/")[0] == sys.argv[2] and sys.argv[3] in (m.get("body") or "")]
+print("owner got %d message(s): %s" % (len(msgs), [m.get("body") for m in msgs]), file=sys.stderr)
+sys.exit(0 if len(msgs) == 1 and sys.argv[4] in msgs[0]["body"] else 1)
+EOF
+}
+
+scenario prosody "$XPORTA_PROSODY_DOMAIN" ejabberd "$XPORTA_EJABBERD_DOMAIN" "$RUN-p"
+scenario ejabberd "$XPORTA_EJABBERD_DOMAIN" prosody "$XPORTA_PROSODY_DOMAIN" "$RUN-e"
+
+echo "$n checks, $fails failed"
+[ $fails -eq 0 ]
