@@ -143,16 +143,24 @@ static int check_file(struct ctx *c, const char *path, bool first_file)
     }
     if (c->json) {
         printf("\n  ], \"ok\": %s, \"errors\": %lu, \"warnings\": %lu, "
-               "\"hosts\": %lu, \"users\": %lu, \"records\": %lu}",
+               "\"hosts\": %lu, \"users\": %lu, \"records\": %lu",
                errors ? "false" : "true", errors, warnings, res.hosts,
                res.users, res.records);
+        if (res.components)
+            printf(", \"components\": %lu, \"rooms\": %lu", res.components,
+                   res.rooms);
+        printf("}");
     } else if (cli_verbose >= 0) {
-        printf("%s: %s: %lu host%s, %lu user%s, %lu record%s; %lu error%s, "
-               "%lu warning%s",
-               path, errors ? "FAILED" : "ok", res.hosts,
-               res.hosts == 1 ? "" : "s", res.users, res.users == 1 ? "" : "s",
-               res.records, res.records == 1 ? "" : "s", errors,
-               errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+        printf("%s: %s: %lu host%s, %lu user%s, ", path,
+               errors ? "FAILED" : "ok", res.hosts, res.hosts == 1 ? "" : "s",
+               res.users, res.users == 1 ? "" : "s");
+        if (res.components)
+            printf("%lu component%s, %lu room%s, ", res.components,
+                   res.components == 1 ? "" : "s", res.rooms,
+                   res.rooms == 1 ? "" : "s");
+        printf("%lu record%s; %lu error%s, %lu warning%s", res.records,
+               res.records == 1 ? "" : "s", errors, errors == 1 ? "" : "s",
+               warnings, warnings == 1 ? "" : "s");
         if (c->notes && cli_verbose < 1)
             printf(" (%lu note%s, -v shows them)", c->notes,
                    c->notes == 1 ? "" : "s");

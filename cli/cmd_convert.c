@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "convert_p.h"
 
 static const char help[] =
     "Usage: xporta convert [OPTIONS] IN... -o OUT\n"
@@ -35,13 +36,14 @@ static const char help[] =
     "  --users LIST            keep only these users: NAME or NAME@HOST,\n"
     "                          comma-separated (an unknown one is an error)\n"
     "  --exclude-kinds LIST    drop these kinds (see 'xporta stats --help';\n"
-    "                          groups: pep, secrets, mam)\n"
+    "                          groups: pep, secrets, mam, rooms)\n"
     "  --only-kinds LIST       keep only these kinds\n"
     "  --rename-host OLD=NEW   move every JID of host OLD to NEW: hosts,\n"
     "                          rosters, subscriptions, blocklists, archive "
     "and\n"
     "                          offline to/from, PEP affiliations (repeatable;\n"
-    "                          conference.OLD is a host of its own); OLD may\n"
+    "                          conference.OLD is a host of its own, but a\n"
+    "                          component conference.OLD follows); OLD may\n"
     "                          be invalid: what is written is checked\n"
     "  --strip-secrets         leave out passwords and SCRAM credentials\n"
     "  --compact               no line breaks between elements\n"
@@ -81,52 +83,11 @@ static void on_diag(const xporta_diag *d, void *ud)
     cli_print_diag(stderr, d);
 }
 
-/* A checker error, held until it is known whether what it concerns is
- * written (a user left out by --users has no say). */
-struct held_diag {
-    char *file;
-    unsigned long line, col;
-    char *msg;
-};
-enum { MAX_HELD = 8 };
-struct held_diags {
-    struct held_diag d[MAX_HELD];
-    unsigned n;
-    unsigned long more; /* past MAX_HELD: counted only */
-};
-
-struct conv {
-    xporta_pie_writer *w;
-    xporta_filter *f;
-    bool skip_invalid;
-    unsigned long invalid;       /* errors in what was to be written */
-    struct held_diags held;      /* the checker's errors on the current event */
-    struct held_diags host_held; /* ... on the current input host */
-    char *host;                  /* host open in the writer */
-    char *pending_host; /* seen in the input, begun at its first user */
-    bool in_user;
-    uint64_t users, records, dropped;
-    /* Reading a file on two threads (see the end of this file). */
-    unsigned threads;
-    xporta_pass *p;
-    bool second; /* the second half's: prints nothing, holds what it says */
-    bool skip_host;
-    /* The user being read is written; the record just read is written
-     * (conv_record filters it before the checker sees it: what is checked
-     * is what is written), or the filter failed on it. */
-    bool keep_user, keep_rec, rec_failed;
-    const char *in;
-    struct cli_progress *prog, no_progress;
-    uint64_t done_before;
-    xporta_status join_failed;
-    bool big_part; /* the join copies the second half's output */
-};
-
 static void print_diag(struct conv *c, const xporta_diag *d);
 static void print_more(struct conv *c, unsigned long more);
 static const xporta_pass_ops conv_ops;
 
-static int writer_fail(struct conv *c, xporta_pie_reader *r, const char *in)
+int conv_writer_fail(struct conv *c, xporta_pie_reader *r, const char *in)
 {
     if (c->second)
         return EXIT_INPUT; /* the first thread will meet it too */
@@ -154,7 +115,7 @@ static void on_check(const xporta_diag *d, void *ud)
     x->msg = strdup(d->message ? d->message : "");
 }
 
-static void drop_held(struct held_diags *h)
+void drop_held(struct held_diags *h)
 {
     for (unsigned i = 0; i < h->n; i++) {
         free(h->d[i].file);
@@ -175,9 +136,8 @@ static void move_held(struct held_diags *to, struct held_diags *from)
 /* What `xporta check` calls an error, in something to be written: stops
  * the conversion (EXIT_INPUT), or with --skip-invalid is left out with a
  * warning (0). */
-static int report_invalid(struct conv *c, struct held_diags *h,
-                          const char *what, const char *in,
-                          struct cli_progress *prog)
+int conv_report_invalid(struct conv *c, struct held_diags *h, const char *what,
+                        const char *in, struct cli_progress *prog)
 {
     cli_progress_end(prog);
     for (unsigned i = 0; i < h->n; i++) {
@@ -216,12 +176,12 @@ static int ensure_host(struct conv *c, xporta_pie_reader *r, const char *in)
         return 0;
     }
     if (c->host && xporta_pie_writer_end_host(c->w) != XPORTA_OK)
-        return writer_fail(c, r, in);
+        return conv_writer_fail(c, r, in);
     free(c->host);
     c->host = c->pending_host;
     c->pending_host = NULL;
     if (xporta_pie_writer_begin_host(c->w, c->host) != XPORTA_OK)
-        return writer_fail(c, r, in);
+        return conv_writer_fail(c, r, in);
     return 0;
 }
 
@@ -336,14 +296,14 @@ static int convert_loop(struct conv *c, const char *in,
             if (!c->keep_user)
                 break;
             if (c->host_held.n || c->host_held.more) {
-                rc = report_invalid(c, &c->host_held, "host with its users", in,
-                                    prog);
+                rc = conv_report_invalid(c, &c->host_held,
+                                         "host with its users", in, prog);
                 c->skip_host = true;
                 c->keep_user = false;
                 break;
             }
             if (bad) {
-                rc = report_invalid(c, &c->held, "user", in, prog);
+                rc = conv_report_invalid(c, &c->held, "user", in, prog);
                 c->keep_user = false;
                 break;
             }
@@ -353,7 +313,7 @@ static int convert_loop(struct conv *c, const char *in,
             if (xporta_pie_writer_begin_user(c->w, xporta_pie_reader_user(r),
                                              xporta_pie_reader_user_elem(r)) !=
                 XPORTA_OK)
-                rc = writer_fail(c, r, in);
+                rc = conv_writer_fail(c, r, in);
             c->users++;
             break;
         case XPORTA_PIE_RECORD: {
@@ -371,33 +331,42 @@ static int convert_loop(struct conv *c, const char *in,
                 break;
             }
             if (bad) {
-                rc = report_invalid(c, &c->held, "record", in, prog);
+                rc = conv_report_invalid(c, &c->held, "record", in, prog);
                 break;
             }
             if (xporta_pie_writer_write(c->w, rec) != XPORTA_OK)
-                rc = writer_fail(c, r, in);
+                rc = conv_writer_fail(c, r, in);
             c->records++;
             break;
         }
+        case XPORTA_PIE_COMPONENT:
+        case XPORTA_PIE_ROOM:
+        case XPORTA_PIE_ROOM_RECORD:
+        case XPORTA_PIE_ROOM_END:
+        case XPORTA_PIE_COMPONENT_END:
+            rc = conv_component(c, r, ev, bad);
+            break;
         case XPORTA_PIE_EXTRA: {
             xporta_record *rec = xporta_pie_reader_record(r);
             bool keep;
-            rc = ensure_host(c, r, in);
+            if (c->skip_comp)
+                break;
+            rc = c->in_comp ? 0 : ensure_host(c, r, in);
             if (rc)
                 break;
             if (xporta_filter_record(c->f, rec, &keep) != XPORTA_OK || !keep)
                 break;
             if (bad) {
-                rc = report_invalid(c, &c->held, "element", in, prog);
+                rc = conv_report_invalid(c, &c->held, "element", in, prog);
                 break;
             }
             if (xporta_pie_writer_write_extra(c->w, rec->payload) != XPORTA_OK)
-                rc = writer_fail(c, r, in);
+                rc = conv_writer_fail(c, r, in);
             break;
         }
         case XPORTA_PIE_USER_END:
             if (c->keep_user && xporta_pie_writer_end_user(c->w) != XPORTA_OK)
-                rc = writer_fail(c, r, in);
+                rc = conv_writer_fail(c, r, in);
             c->keep_user = false;
             break;
         case XPORTA_PIE_HOST_END:
@@ -794,7 +763,7 @@ static bool conv_record(void *state, xporta_record *rec)
     struct conv *c = state;
     c->keep_rec = true;
     c->rec_failed = false;
-    if (!c->keep_user)
+    if (!c->keep_user && !c->keep_room)
         return true;
     if (xporta_filter_record(c->f, rec, &c->keep_rec) != XPORTA_OK) {
         c->rec_failed = true;

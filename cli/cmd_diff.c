@@ -169,8 +169,9 @@ static int read_side(struct ctx *c, const char *path, bool side_a,
         int code = cli_input_fail(path, st, msg, sizeof msg);
         return side_fail(c, code, "%s", msg);
     }
-    char scope[1100] = "";
+    char scope[1110] = "";
     char owner[1100] = "";
+    const char *comp = NULL; /* the component being read, as named */
     int rc = 0;
     for (;;) {
         xporta_pie_event ev;
@@ -197,7 +198,25 @@ static int read_side(struct ctx *c, const char *path, bool side_a,
                 snprintf(scope, sizeof scope, "%s", other->first_user);
             continue;
         }
-        if (ev != XPORTA_PIE_RECORD)
+        if (ev == XPORTA_PIE_COMPONENT) {
+            /* Side A's component renamed as convert renames it. */
+            comp = xporta_pie_reader_component(r);
+            if (side_a && xporta_filter_rename_component(c->f, comp, &comp) !=
+                              XPORTA_OK) {
+                rc = side_fail(c, EXIT_INTERNAL, "%s",
+                               xporta_filter_error(c->f));
+                break;
+            }
+            continue;
+        }
+        if (ev == XPORTA_PIE_ROOM) {
+            /* A room compares with the same room: "room NAME@COMPONENT". */
+            snprintf(owner, sizeof owner, "%s@%s", xporta_pie_reader_room(r),
+                     comp ? comp : "");
+            snprintf(scope, sizeof scope, "room %s", owner);
+            continue;
+        }
+        if (ev != XPORTA_PIE_RECORD && ev != XPORTA_PIE_ROOM_RECORD)
             continue;
         xporta_record *rec = xporta_pie_reader_record(r);
         if (!(c->kinds & (1u << rec->kind)))

@@ -15,6 +15,10 @@ static const char help[] =
     "private privacy blocklist offline pep-node pep-affiliations\n"
     "pep-subscriptions pep-item archive mam-prefs other.\n"
     "\n"
+    "Rooms of XEP-0519 components (group chats) are counted per room and per\n"
+    "component, apart from the users: room-config room-affiliation\n"
+    "room-subject vcard archive other.\n"
+    "\n"
     "Options:\n"
     "  --json          one JSON document on stdout\n"
     "  --summary       hosts and totals only, no line per user\n"
@@ -148,6 +152,15 @@ struct stats {
     char *held;
     size_t held_len;
     uint64_t replayed;
+    /* XEP-0519 components (never in a second half: it gives them up).  In
+     * JSON they are held until the hosts' list is closed. */
+    struct counts comp, room, rooms_all;
+    uint64_t components;
+    const char *comp_jid;
+    bool in_comp, first_room;
+    FILE *cj;
+    char *cj_buf;
+    size_t cj_len;
 };
 
 /* Marks of the second half: the split host's end (printed with both
@@ -180,6 +193,92 @@ static void printed(struct stats *s)
         return;
     fflush(s->out);
     xporta_pass_mark(s->p, (uint64_t)s->held_len + 1, true);
+}
+
+/* A component's events (the first half only). */
+static void stats_component(struct stats *s, xporta_pie_reader *r,
+                            xporta_pie_event ev)
+{
+    FILE *out = stdout;
+    if (s->json && !s->cj) {
+        s->cj = open_memstream(&s->cj_buf, &s->cj_len);
+        if (!s->cj)
+            return;
+    }
+    if (s->json)
+        out = s->cj;
+    switch (ev) {
+    case XPORTA_PIE_COMPONENT:
+        memset(&s->comp, 0, sizeof s->comp);
+        s->comp_jid = xporta_pie_reader_component(r);
+        s->in_comp = true;
+        s->first_room = true;
+        if (s->json) {
+            fprintf(out, "%s\n  {\"jid\": ", s->components ? "," : "");
+            cli_json_str(out, s->comp_jid);
+            fprintf(out, ", \"type\": ");
+            cli_json_str(out, xporta_pie_reader_component_type(r));
+            fprintf(out, ", \"file\": ");
+            cli_json_str(out, s->path);
+            fprintf(out, ", \"rooms\": [");
+        } else {
+            cli_progress_end(s->prog);
+            fprintf(out, "%s (%s): component, type %s\n", s->comp_jid, s->path,
+                    xporta_pie_reader_component_type(r));
+        }
+        s->components++;
+        break;
+    case XPORTA_PIE_ROOM:
+        memset(&s->room, 0, sizeof s->room);
+        s->room.users = 1;
+        break;
+    case XPORTA_PIE_ROOM_RECORD: {
+        const xporta_record *rec = xporta_pie_reader_record(r);
+        s->room.n[rec->kind]++;
+        s->room.bytes[rec->kind] += rec->bytes;
+        break;
+    }
+    case XPORTA_PIE_ROOM_END:
+        if (!s->summary) {
+            const char *name = xporta_pie_reader_room(r);
+            if (s->json) {
+                fprintf(out, "%s\n    {\"name\": ", s->first_room ? "" : ",");
+                cli_json_str(out, name);
+                fprintf(out, ", \"bytes\": %llu, \"kinds\": ",
+                        (unsigned long long)total_bytes(&s->room));
+                print_kinds_json(out, &s->room);
+                fprintf(out, "}");
+            } else {
+                cli_progress_end(s->prog);
+                fprintf(out, "  room %s@%s: ", name, s->comp_jid);
+                print_kinds_text(out, &s->room);
+            }
+        }
+        s->first_room = false;
+        add(&s->comp, &s->room);
+        break;
+    case XPORTA_PIE_COMPONENT_END:
+        if (s->json) {
+            fprintf(out,
+                    "\n  ], \"room_count\": %llu, \"bytes\": %llu, "
+                    "\"kinds\": ",
+                    (unsigned long long)s->comp.users,
+                    (unsigned long long)total_bytes(&s->comp));
+            print_kinds_json(out, &s->comp);
+            fprintf(out, "}");
+        } else {
+            cli_progress_end(s->prog);
+            fprintf(out, "  component %s: %llu room%s: ", s->comp_jid,
+                    (unsigned long long)s->comp.users,
+                    s->comp.users == 1 ? "" : "s");
+            print_kinds_text(out, &s->comp);
+        }
+        s->in_comp = false;
+        add(&s->rooms_all, &s->comp);
+        break;
+    default:
+        break;
+    }
 }
 
 /* Reads the file, or a half of it, to its end; an exit code. */
@@ -225,10 +324,19 @@ static int stats_run(void *ud)
             memset(&s->user, 0, sizeof s->user);
             s->user.users = 1;
             break;
+        case XPORTA_PIE_COMPONENT:
+        case XPORTA_PIE_ROOM:
+        case XPORTA_PIE_ROOM_RECORD:
+        case XPORTA_PIE_ROOM_END:
+        case XPORTA_PIE_COMPONENT_END:
+            stats_component(s, r, ev);
+            break;
         case XPORTA_PIE_RECORD:
         case XPORTA_PIE_EXTRA: {
             const xporta_record *rec = xporta_pie_reader_record(r);
-            struct counts *c = ev == XPORTA_PIE_RECORD ? &s->user : &s->host;
+            struct counts *c = ev == XPORTA_PIE_RECORD ? &s->user
+                               : s->in_comp            ? &s->comp
+                                                       : &s->host;
             c->n[rec->kind]++;
             c->bytes[rec->kind] += rec->bytes;
             break;
@@ -441,8 +549,12 @@ int cmd_stats(int argc, char **argv)
             cli_threads_used = res.threads;
         xporta_pass_free(s.p);
         cli_progress_end(&prog);
-        if (rc)
+        if (rc) {
+            if (s.cj)
+                fclose(s.cj);
+            free(s.cj_buf);
             return rc;
+        }
     }
     if (s.json) {
         printf(
@@ -451,13 +563,35 @@ int cmd_stats(int argc, char **argv)
             (unsigned long long)s.hosts, (unsigned long long)s.all.users,
             (unsigned long long)total_bytes(&s.all), k.errors);
         print_kinds_json(stdout, &s.all);
+        if (s.components) {
+            if (s.cj)
+                fclose(s.cj);
+            printf(", \"components\": [%s\n], \"component_count\": %llu, "
+                   "\"room_count\": %llu, \"room_bytes\": %llu, "
+                   "\"room_kinds\": ",
+                   s.cj_buf ? s.cj_buf : "", (unsigned long long)s.components,
+                   (unsigned long long)s.rooms_all.users,
+                   (unsigned long long)total_bytes(&s.rooms_all));
+            print_kinds_json(stdout, &s.rooms_all);
+        }
         printf("}\n");
     } else {
         printf("total: %llu host%s, %llu user%s\n", (unsigned long long)s.hosts,
                s.hosts == 1 ? "" : "s", (unsigned long long)s.all.users,
                s.all.users == 1 ? "" : "s");
         print_table(&s.all);
+        if (s.components) {
+            printf("rooms: %llu component%s, %llu room%s\n",
+                   (unsigned long long)s.components,
+                   s.components == 1 ? "" : "s",
+                   (unsigned long long)s.rooms_all.users,
+                   s.rooms_all.users == 1 ? "" : "s");
+            print_table(&s.rooms_all);
+        }
     }
+    if (s.cj && !s.components)
+        fclose(s.cj);
+    free(s.cj_buf);
     if (k.errors) {
         cli_warn("%lu error%s found (as 'xporta check' reports them); an "
                  "importer would trip over %s",

@@ -12,7 +12,8 @@ _xporta_stores="prosody: prosody+sqlite: prosody+pgsql: ejabberd+sqlite: ejabber
 
 _xporta_kinds="credentials roster pending vcard private privacy blocklist
 offline pep-node pep-affiliations pep-subscriptions pep-item archive
-mam-prefs other pep secrets mam all"
+mam-prefs other room-config room-affiliation room-subject pep secrets mam
+rooms all"
 
 # Connection options: one account (export, import, diff, follow-moves,
 # rooms) or

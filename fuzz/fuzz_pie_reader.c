@@ -43,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         xporta_checker_event(c, r, ev);
-        if (ev == XPORTA_PIE_RECORD || ev == XPORTA_PIE_EXTRA) {
+        if (ev == XPORTA_PIE_RECORD || ev == XPORTA_PIE_EXTRA ||
+            ev == XPORTA_PIE_ROOM_RECORD) {
             xporta_record *rec = xporta_pie_reader_record(r);
             char *s = NULL;
             if (!rec || !rec->payload || !rec->key)

@@ -55,7 +55,34 @@ static char *digest(xporta_pie_reader *r, xporta_pie_writer *w, bool *werr)
                     w, xporta_pie_reader_user(r),
                     xporta_pie_reader_user_elem(r));
             break;
+        case XPORTA_PIE_COMPONENT:
+            add(&s, "component ", xporta_pie_reader_component(r));
+            add(&s, "type ", xporta_pie_reader_component_type(r));
+            if (w)
+                ws = xporta_pie_writer_begin_component(
+                    w, xporta_pie_reader_component(r),
+                    xporta_pie_reader_component_type(r));
+            break;
+        case XPORTA_PIE_ROOM:
+            xporta_elem_to_string(xporta_pie_reader_room_elem(r), &p, NULL);
+            add(&s, "room ", p);
+            if (w)
+                ws = xporta_pie_writer_begin_room(
+                    w, xporta_pie_reader_room(r),
+                    xporta_pie_reader_room_elem(r));
+            break;
+        case XPORTA_PIE_ROOM_END:
+            add(&s, "end room", NULL);
+            if (w)
+                ws = xporta_pie_writer_end_room(w);
+            break;
+        case XPORTA_PIE_COMPONENT_END:
+            add(&s, "end component", NULL);
+            if (w)
+                ws = xporta_pie_writer_end_component(w);
+            break;
         case XPORTA_PIE_RECORD:
+        case XPORTA_PIE_ROOM_RECORD:
         case XPORTA_PIE_EXTRA:
             rec = xporta_pie_reader_record(r);
             xporta_elem_to_string(rec->payload, &p, NULL);
@@ -64,6 +91,8 @@ static char *digest(xporta_pie_reader *r, xporta_pie_writer *w, bool *werr)
             add(&s, "", p);
             if (w && ev == XPORTA_PIE_RECORD)
                 ws = xporta_pie_writer_write(w, rec);
+            else if (w && ev == XPORTA_PIE_ROOM_RECORD)
+                ws = xporta_pie_writer_write_room(w, rec);
             else if (w)
                 ws = xporta_pie_writer_write_extra(w, rec->payload);
             break;

@@ -140,6 +140,15 @@ typedef enum xporta_kind {
     XPORTA_KIND_ARCHIVE,           /* key: archive id; oldest first */
     XPORTA_KIND_MAM_PREFS,         /* key: "prefs" */
     XPORTA_KIND_OTHER,             /* key: "{namespace}name" of the element */
+    /* A room's data (XEP-0519 components, XPORTA_PIE_ROOM_RECORD); numbered
+     * after OTHER so that the numbers above, kept in journals and state
+     * files, never change.  A room also has VCARD, ARCHIVE and OTHER. */
+    XPORTA_KIND_ROOM_CONFIG,      /* key: "config"; payload the muc#roomconfig
+                                     <x xmlns='jabber:x:data'> form */
+    XPORTA_KIND_ROOM_AFFILIATION, /* key: bare JID; payload the muc#user
+                                     <item jid affiliation nick?> */
+    XPORTA_KIND_ROOM_SUBJECT,     /* key: "subject"; payload the jabber:client
+                                     <message> that set it, with <subject> */
     XPORTA_KIND_COUNT
 } xporta_kind;
 
@@ -193,6 +202,19 @@ typedef enum xporta_pie_event {
     XPORTA_PIE_EXTRA, /* an unknown element outside any <user>:
                          xporta_pie_reader_record, kind OTHER */
     XPORTA_PIE_END,   /* the document is complete */
+    /* XEP-0519: a <component> (a sibling of <host>) begins:
+     * xporta_pie_reader_component, xporta_pie_reader_component_type.  Its
+     * unknown children come as XPORTA_PIE_EXTRA (container "component"). */
+    XPORTA_PIE_COMPONENT,
+    /* An <item> of a muc component (or of one without a type), a room:
+     * xporta_pie_reader_room (other types' items are XPORTA_PIE_EXTRA).
+     * Never a user: its records come as XPORTA_PIE_ROOM_RECORD, so that a
+     * consumer that knows only users never takes a room's data for a
+     * user's. */
+    XPORTA_PIE_ROOM,
+    XPORTA_PIE_ROOM_RECORD, /* xporta_pie_reader_record */
+    XPORTA_PIE_ROOM_END,
+    XPORTA_PIE_COMPONENT_END,
 } xporta_pie_event;
 
 /* Returns a count of bytes read into buf (at most cap), 0 at the end, or
@@ -243,6 +265,17 @@ XPORTA_API const char *xporta_pie_reader_user(const xporta_pie_reader *r);
 XPORTA_API const xporta_elem *
 xporta_pie_reader_user_elem(const xporta_pie_reader *r);
 XPORTA_API xporta_record *xporta_pie_reader_record(xporta_pie_reader *r);
+/* The component's jid and type ("muc", "pubsub", ...; "" when the attribute
+ * is missing) from XPORTA_PIE_COMPONENT to the next one (NULL before). */
+XPORTA_API const char *xporta_pie_reader_component(const xporta_pie_reader *r);
+XPORTA_API const char *
+xporta_pie_reader_component_type(const xporta_pie_reader *r);
+/* The room's name (its localpart: the room is NAME@COMPONENT), and its
+ * <item> element with its other attributes, from XPORTA_PIE_ROOM until the
+ * next room or user (NULL before). */
+XPORTA_API const char *xporta_pie_reader_room(const xporta_pie_reader *r);
+XPORTA_API const xporta_elem *
+xporta_pie_reader_room_elem(const xporta_pie_reader *r);
 /* Where the current event starts. */
 XPORTA_API void xporta_pie_reader_position(const xporta_pie_reader *r,
                                            const char **file,
@@ -313,6 +346,25 @@ XPORTA_API xporta_status xporta_pie_writer_write_extra(xporta_pie_writer *w,
                                                        const xporta_elem *e);
 XPORTA_API xporta_status xporta_pie_writer_end_user(xporta_pie_writer *w);
 XPORTA_API xporta_status xporta_pie_writer_end_host(xporta_pie_writer *w);
+/* XEP-0519 components, after the hosts: <component jid type> holding one
+ * <item name> per room, whose records (kinds ROOM_*, VCARD, ARCHIVE, OTHER)
+ * go through xporta_pie_writer_write_room; xporta_pie_writer_write_extra
+ * inside a component and outside a room writes an unknown child of it.
+ * Prosody's dialect (one document per user) and ejabberd's (whose
+ * import_piefxis stops at an unknown element between hosts) have no place
+ * for them: a component is left out there, with a warning, and its calls
+ * succeed without writing anything. */
+XPORTA_API xporta_status xporta_pie_writer_begin_component(xporta_pie_writer *w,
+                                                           const char *jid,
+                                                           const char *type);
+/* `item` (may be NULL) supplies extra attributes to keep; `name` wins. */
+XPORTA_API xporta_status xporta_pie_writer_begin_room(xporta_pie_writer *w,
+                                                      const char *name,
+                                                      const xporta_elem *item);
+XPORTA_API xporta_status xporta_pie_writer_write_room(xporta_pie_writer *w,
+                                                      const xporta_record *rec);
+XPORTA_API xporta_status xporta_pie_writer_end_room(xporta_pie_writer *w);
+XPORTA_API xporta_status xporta_pie_writer_end_component(xporta_pie_writer *w);
 XPORTA_API xporta_status xporta_pie_writer_commit(xporta_pie_writer *w);
 XPORTA_API const char *xporta_pie_writer_error(const xporta_pie_writer *w);
 /* Total bytes written so far. */
@@ -367,6 +419,20 @@ XPORTA_API xporta_status xporta_filter_rename_host(xporta_filter *f,
 XPORTA_API xporta_status xporta_filter_rename_account(xporta_filter *f,
                                                       const char *from,
                                                       const char *to);
+/* The name a component (XEP-0519, `jid`) gets in the output: a rename of
+ * its own, else, when it is a subdomain of a renamed host (conference.OLD
+ * with OLD renamed to NEW), the same subdomain of the new name (written to
+ * buf; NULL when it does not fit), else `jid`. */
+XPORTA_API const char *xporta_filter_component(const xporta_filter *f,
+                                               const char *jid, char *buf,
+                                               size_t cap);
+/* Renames a component as xporta_filter_component names it, from now on for
+ * every JID of it in the records too (room@component/nick), as if it had
+ * been given as a host rename; *to receives the new name (valid while f
+ * lives).  Nothing to do when it keeps its name. */
+XPORTA_API xporta_status xporta_filter_rename_component(xporta_filter *f,
+                                                        const char *jid,
+                                                        const char **to);
 /* Drops credentials (passwords and SCRAM secrets). */
 XPORTA_API void xporta_filter_strip_secrets(xporta_filter *f, bool on);
 /* The name the host gets in the output. */
@@ -446,6 +512,10 @@ typedef struct {
     unsigned long fatal_line, fatal_col;
     char fatal_text[1024];
     unsigned threads; /* 2 when the halves were checked apart */
+    /* XEP-0519 components and their rooms (their records are in records);
+     * the second half of a split file gives up at a component, so a file
+     * with components is read by one thread from there on. */
+    unsigned long components, rooms;
 } xporta_check_result;
 
 /* XPORTA_ENOTFOUND or XPORTA_EIO when the file cannot be opened, else

@@ -31,7 +31,7 @@ static char *import_header(const xporta_job *j)
         real ? real : j->path, (unsigned long long)sb.st_size,
         (long long)sb.st_mtim.tv_sec, (long)sb.st_mtim.tv_nsec,
         j->user ? j->user : "-", j->target->jid, (int)j->conflict, j->include,
-        j->kinds);
+        j->kinds & XP_KINDS_ACCOUNT);
     for (size_t i = 0; st == XPORTA_OK && i + 1 < j->nrenames; i += 2)
         st = xp_buf_printf(&b, " rename=%s=%s", j->renames[i],
                            j->renames[i + 1]);

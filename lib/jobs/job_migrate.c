@@ -28,8 +28,8 @@ static char *migrate_header(const xporta_job *j)
     xp_buf_init(&b, 64 * 1024);
     xporta_status st = xp_buf_printf(
         &b, "migrate 1 from=%s to=%s conflict=%d include=%u kinds=%x backup=%s",
-        j->account->jid, j->target->jid, (int)j->conflict, j->include, j->kinds,
-        j->backup ? j->backup : "-");
+        j->account->jid, j->target->jid, (int)j->conflict, j->include,
+        j->kinds & XP_KINDS_ACCOUNT, j->backup ? j->backup : "-");
     if (st != XPORTA_OK) {
         xp_buf_cleanup(&b);
         return NULL;

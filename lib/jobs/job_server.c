@@ -43,8 +43,8 @@ static char *import_header(const xporta_job *j)
     xp_buf_init(&b, 64 * 1024);
     xporta_status st = xp_buf_printf(
         &b, "server-import 1 source=%s target=%s conflict=%d kinds=%x strip=%d",
-        j->source, j->target_store, (int)j->conflict, j->kinds,
-        j->strip_secrets);
+        j->source, j->target_store, (int)j->conflict,
+        j->kinds & XP_KINDS_ACCOUNT, j->strip_secrets);
     for (size_t i = 0; st == XPORTA_OK && i < j->users.n; i++)
         st = xp_buf_printf(&b, " user=%s", j->users.v[i]);
     for (size_t i = 0; st == XPORTA_OK && i + 1 < j->nrenames; i += 2)

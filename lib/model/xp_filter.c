@@ -216,6 +216,58 @@ const char *xporta_filter_host(const xporta_filter *f, const char *host)
     return host;
 }
 
+const char *xporta_filter_component(const xporta_filter *f, const char *jid,
+                                    char *buf, size_t cap)
+{
+    if (!f || !jid)
+        return jid;
+    size_t n = strlen(jid);
+    for (size_t i = 0; i < f->nrenames; i++)
+        if (xp_domain_eq(jid, n, f->renames[i].from))
+            return f->renames[i].to;
+    /* conference.OLD with OLD renamed: the longest renamed parent wins. */
+    const char *best = NULL;
+    size_t best_len = 0, pre = 0;
+    for (size_t i = 0; i < f->nrenames; i++) {
+        size_t fl = strlen(f->renames[i].from);
+        if (fl + 1 < n && jid[n - fl - 1] == '.' &&
+            xp_ascii_ieq(jid + n - fl, f->renames[i].from, fl) &&
+            fl > best_len) {
+            best = f->renames[i].to;
+            best_len = fl;
+            pre = n - fl; /* "conference." */
+        }
+    }
+    if (!best)
+        return jid;
+    if (pre + strlen(best) + 1 > cap)
+        return NULL;
+    memcpy(buf, jid, pre);
+    strcpy(buf + pre, best);
+    return buf;
+}
+
+xporta_status xporta_filter_rename_component(xporta_filter *f, const char *jid,
+                                             const char **to)
+{
+    char buf[1024];
+    if (!f || !jid || !to)
+        return XPORTA_EINVAL;
+    const char *name = xporta_filter_component(f, jid, buf, sizeof buf);
+    *to = jid;
+    if (!name)
+        return xp_fail(&f->err, XPORTA_ETOOBIG,
+                       "component %s: its new name is too long", jid);
+    if (name != buf) {
+        *to = name; /* its own rule, or no rename */
+        return XPORTA_OK;
+    }
+    xporta_status st = xporta_filter_rename_host(f, jid, buf);
+    if (st == XPORTA_OK)
+        *to = f->renames[f->nrenames - 1].to;
+    return st;
+}
+
 bool xporta_filter_keep_user(const xporta_filter *f, const char *host,
                              const char *user)
 {
@@ -368,7 +420,8 @@ xporta_status xporta_filter_record(xporta_filter *f, xporta_record *rec,
         return xp_fail(&f->err, XPORTA_ENOMEM, "out of memory");
     /* Keys made of JIDs follow the rename. */
     if (rec->kind == XPORTA_KIND_ROSTER || rec->kind == XPORTA_KIND_PENDING ||
-        rec->kind == XPORTA_KIND_BLOCKLIST) {
+        rec->kind == XPORTA_KIND_BLOCKLIST ||
+        rec->kind == XPORTA_KIND_ROOM_AFFILIATION) {
         const char *id = rec->id;
         if (!xp_record_derive_key(&f->arena, rec))
             rec->key = "";

@@ -18,6 +18,10 @@
 #define XP_NS_PIE "urn:xmpp:pie:0"
 #define XP_NS_PIE_SCRAM "urn:xmpp:pie:0#scram"
 #define XP_NS_PIE_MAM "urn:xmpp:pie:0#mam"
+#define XP_NS_PIE_COMPONENT "urn:xmpp:pie:0#component"
+#define XP_NS_MUC_OWNER "http://jabber.org/protocol/muc#owner"
+#define XP_NS_MUC_USER "http://jabber.org/protocol/muc#user"
+#define XP_NS_MUC_ROOMCONFIG "http://jabber.org/protocol/muc#roomconfig"
 #define XP_NS_PIE_OLD "http://www.xmpp.org/extensions/xep-0227.html#ns"
 #define XP_NS_CLIENT "jabber:client"
 #define XP_NS_ROSTER "jabber:iq:roster"
@@ -40,6 +44,11 @@
 #define XP_NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 #define XP_NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
 #define XP_NS_OFFLINE "http://jabber.org/protocol/offline"
+
+/* The kinds an account has (a room's own kinds come after OTHER).  Journal
+ * headers name the kinds of a job within this set, so that a journal written
+ * before the room kinds existed names the same job. */
+#define XP_KINDS_ACCOUNT ((1u << (XPORTA_KIND_OTHER + 1)) - 1)
 
 /* The blocklist's privacy-list form, as ejabberd's mod_blocking keeps it. */
 #define XP_EJABBERD_BLOCKLIST "Blocked contacts"

@@ -22,6 +22,10 @@ static const struct xp_kind_info kinds[XPORTA_KIND_COUNT] = {
     [XPORTA_KIND_ARCHIVE] = {"archive", XP_NS_PIE_MAM, "archive"},
     [XPORTA_KIND_MAM_PREFS] = {"mam-prefs", NULL, NULL},
     [XPORTA_KIND_OTHER] = {"other", NULL, NULL},
+    /* Inside a room's <item> (XEP-0519). */
+    [XPORTA_KIND_ROOM_CONFIG] = {"room-config", XP_NS_MUC_OWNER, "query"},
+    [XPORTA_KIND_ROOM_AFFILIATION] = {"room-affiliation", XP_NS_MUC_USER, "x"},
+    [XPORTA_KIND_ROOM_SUBJECT] = {"room-subject", NULL, NULL},
 };
 
 const struct xp_kind_info *xp_kind_info(xporta_kind k)
@@ -57,6 +61,9 @@ static const struct {
                 1u << XPORTA_KIND_PEP_ITEM},
     {"secrets", 1u << XPORTA_KIND_CREDENTIALS},
     {"mam", 1u << XPORTA_KIND_ARCHIVE},
+    {"rooms", 1u << XPORTA_KIND_ROOM_CONFIG |
+                  1u << XPORTA_KIND_ROOM_AFFILIATION |
+                  1u << XPORTA_KIND_ROOM_SUBJECT},
     {"all", (1u << XPORTA_KIND_COUNT) - 1},
 };
 
@@ -180,6 +187,17 @@ bool xp_record_derive_key(struct xp_arena *a, xporta_record *rec)
         break;
     case XPORTA_KIND_OFFLINE:
         return rec->key != NULL;
+    case XPORTA_KIND_ROOM_CONFIG:
+        key = "config";
+        break;
+    case XPORTA_KIND_ROOM_AFFILIATION: {
+        const char *jid = xp_elem_attr_ns(p, "", "jid");
+        key = jid ? xp_jid_bare(a, jid) : NULL;
+        break;
+    }
+    case XPORTA_KIND_ROOM_SUBJECT:
+        key = "subject";
+        break;
     case XPORTA_KIND_COUNT:
         break;
     }

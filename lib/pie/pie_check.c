@@ -13,47 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pie_p.h"
+#include "pie_check_p.h"
 
-enum { MAX_ARCHIVE_IDS = 2 * 1000 * 1000, JID_MEMO = 128, JID_MEMO_LEN = 96 };
-
-struct xporta_checker {
-    xporta_diag_cb cb;
-    void *ud;
-    unsigned long errors, warnings;
-    struct xp_set hosts;     /* host JIDs */
-    struct xp_set users;     /* users (name and host) seen */
-    struct xp_set keys;      /* (kind, key, id) of the current user */
-    struct xp_set archive;   /* archive ids of the current user */
-    struct xp_set pep_conf;  /* configured nodes of the current user */
-    struct xp_set pep_items; /* nodes with items of the current user */
-    bool archive_capped;
-    struct xp_arena scratch;
-    /* JIDs found valid, by hash (a slot keeps the last one that fell in
-     * it): an archive names the same few JIDs over and over, and validating
-     * each again is the checker's largest cost. */
-    struct {
-        size_t len1; /* length + 1; 0 = empty slot */
-        char jid[JID_MEMO_LEN];
-    } valid_jid[JID_MEMO];
-    unsigned jid_turn;
-    char *host;
-    char *user;
-    const xporta_filter *filter; /* hosts checked as it renames them */
-    /* First place a node had items without configuration: reported at the
-     * end of the user. */
-    struct {
-        char *node;
-        char *file;
-        unsigned long line, col;
-    } orphan[16];
-    unsigned norphan;
-};
-
-static void report(xporta_checker *c, xporta_severity sev, const char *file,
-                   unsigned long line, unsigned long col, const char *fmt, ...)
-    XP_PRINTF(6, 7);
-static void report(xporta_checker *c, xporta_severity sev, const char *file,
+void pie_ck_report(xporta_checker *c, xporta_severity sev, const char *file,
                    unsigned long line, unsigned long col, const char *fmt, ...)
 {
     char msg[768];
@@ -70,8 +32,6 @@ static void report(xporta_checker *c, xporta_severity sev, const char *file,
         c->cb(&d, c->ud);
     }
 }
-
-#define AT(rec) (rec)->file, (rec)->line, (rec)->col
 
 xporta_status xporta_checker_new(xporta_checker **out, xporta_diag_cb cb,
                                  void *userdata)
@@ -90,6 +50,7 @@ xporta_status xporta_checker_new(xporta_checker **out, xporta_diag_cb cb,
     xp_set_init(&c->pep_conf, 0);
     xp_set_init(&c->pep_items, 0);
     xp_arena_init(&c->scratch, 0);
+    pie_ck_room_init(c);
     *out = c;
     return XPORTA_OK;
 }
@@ -105,6 +66,7 @@ void xporta_checker_free(xporta_checker *c)
     xp_set_cleanup(&c->pep_conf);
     xp_set_cleanup(&c->pep_items);
     xp_arena_cleanup(&c->scratch);
+    pie_ck_room_free(c);
     for (unsigned i = 0; i < c->norphan; i++) {
         free(c->orphan[i].node);
         free(c->orphan[i].file);
@@ -133,23 +95,24 @@ unsigned long xporta_checker_warnings(const xporta_checker *c)
 /* ---- per kind -------------------------------------------------------------
  */
 
-static void check_jid_attr(xporta_checker *c, const xporta_record *rec,
-                           const char *what, const char *jid, bool bare)
+void pie_ck_jid_attr(xporta_checker *c, const xporta_record *rec,
+                     const char *what, const char *jid, bool bare)
 {
     const char *why;
     if (!jid) {
-        report(c, XPORTA_ERROR, AT(rec), "%s without a %s", rec->payload->name,
-               what);
+        pie_ck_report(c, XPORTA_ERROR, AT(rec), "%s without a %s",
+                      rec->payload->name, what);
         return;
     }
     if (!xporta_jid_is_valid(jid, &why)) {
-        report(c, XPORTA_ERROR, AT(rec), "%s '%s' is not a valid JID: %s", what,
-               jid, why);
+        pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                      "%s '%s' is not a valid JID: %s", what, jid, why);
         return;
     }
     if (bare && strchr(jid, '/'))
-        report(c, XPORTA_WARNING, AT(rec),
-               "%s '%s' has a resource; a bare JID was expected", what, jid);
+        pie_ck_report(c, XPORTA_WARNING, AT(rec),
+                      "%s '%s' has a resource; a bare JID was expected", what,
+                      jid);
 }
 
 /* The memo set of a JID (two slots: a pair of JIDs falling in one set
@@ -229,13 +192,14 @@ static void check_b64(xporta_checker *c, const xporta_record *rec,
     if (!out)
         return;
     if (n == 0 || !xp_b64_decode(text, n, out, &len)) {
-        report(c, XPORTA_ERROR, AT(rec), "SCRAM %s is not valid base64", field);
+        pie_ck_report(c, XPORTA_ERROR, AT(rec), "SCRAM %s is not valid base64",
+                      field);
         return;
     }
     if (want && len != want)
-        report(c, XPORTA_ERROR, AT(rec),
-               "SCRAM %s decodes to %zu bytes; %s needs %zu", field, len,
-               xp_elem_attr_ns(rec->payload, "", "mechanism"), want);
+        pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                      "SCRAM %s decodes to %zu bytes; %s needs %zu", field, len,
+                      xp_elem_attr_ns(rec->payload, "", "mechanism"), want);
 }
 
 static void check_scram(xporta_checker *c, const xporta_record *rec)
@@ -246,15 +210,16 @@ static void check_scram(xporta_checker *c, const xporta_record *rec)
     static const char *const fields[] = {"iter-count", "salt", "server-key",
                                          "stored-key"};
     if (!mech) {
-        report(c, XPORTA_ERROR, AT(rec),
-               "<scram-credentials> without a mechanism");
+        pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                      "<scram-credentials> without a mechanism");
         return;
     }
     if (!hlen) {
         bool plus =
             strlen(mech) > 5 && strcmp(mech + strlen(mech) - 5, "-PLUS") == 0;
-        report(c, XPORTA_ERROR, AT(rec), "unknown SCRAM mechanism '%s'%s", mech,
-               plus ? " (XEP-0227 names it without -PLUS)" : "");
+        pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                      "unknown SCRAM mechanism '%s'%s", mech,
+                      plus ? " (XEP-0227 names it without -PLUS)" : "");
         return;
     }
     for (size_t i = 0; i < 4; i++) {
@@ -268,29 +233,31 @@ static void check_scram(xporta_checker *c, const xporta_record *rec)
             }
         }
         if (count != 1) {
-            report(c, XPORTA_ERROR, AT(rec),
-                   "%s: <%s> must occur exactly once (found %u)", mech,
-                   fields[i], count);
+            pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                          "%s: <%s> must occur exactly once (found %u)", mech,
+                          fields[i], count);
             continue;
         }
         if (i == 0) {
             uint64_t v;
             if (!xp_parse_uint(text, &v) || v == 0 || v > 0xffffffffu)
-                report(c, XPORTA_ERROR, AT(rec),
-                       "%s: iter-count '%s' is not a positive integer without "
-                       "leading zeros",
-                       mech, text);
+                pie_ck_report(
+                    c, XPORTA_ERROR, AT(rec),
+                    "%s: iter-count '%s' is not a positive integer without "
+                    "leading zeros",
+                    mech, text);
             else if (v < 4096)
-                report(c, XPORTA_WARNING, AT(rec),
-                       "%s: iter-count %s is below RFC 7677's minimum of 4096",
-                       mech, text);
+                pie_ck_report(
+                    c, XPORTA_WARNING, AT(rec),
+                    "%s: iter-count %s is below RFC 7677's minimum of 4096",
+                    mech, text);
         } else {
             check_b64(c, rec, fields[i], text, i == 1 ? 0 : hlen);
         }
     }
 }
 
-static bool oneof(const char *v, const char *const *set)
+bool pie_ck_oneof(const char *v, const char *const *set)
 {
     for (; *set; set++)
         if (strcmp(v, *set) == 0)
@@ -304,19 +271,20 @@ static void check_roster(xporta_checker *c, const xporta_record *rec)
     const xp_elem *e = rec->payload;
     const char *sub = xp_elem_attr_ns(e, "", "subscription");
     const char *ask = xp_elem_attr_ns(e, "", "ask");
-    check_jid_attr(c, rec, "roster item jid", xp_elem_attr_ns(e, "", "jid"),
-                   true);
-    if (sub && !oneof(sub, subs))
-        report(c, XPORTA_ERROR, AT(rec),
-               "roster item subscription '%s' is not none, to, from or both",
-               sub);
+    pie_ck_jid_attr(c, rec, "roster item jid", xp_elem_attr_ns(e, "", "jid"),
+                    true);
+    if (sub && !pie_ck_oneof(sub, subs))
+        pie_ck_report(
+            c, XPORTA_ERROR, AT(rec),
+            "roster item subscription '%s' is not none, to, from or both", sub);
     if (ask && strcmp(ask, "subscribe") != 0)
-        report(c, XPORTA_ERROR, AT(rec),
-               "roster item ask '%s' is not subscribe", ask);
+        pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                      "roster item ask '%s' is not subscribe", ask);
     for (const xp_elem *g = xp_elem_first_element(e); g;
          g = xp_elem_next_element(g))
         if (xp_elem_is(g, XP_NS_ROSTER, "group") && !*xp_elem_text(g))
-            report(c, XPORTA_WARNING, AT(rec), "empty roster group name");
+            pie_ck_report(c, XPORTA_WARNING, AT(rec),
+                          "empty roster group name");
 }
 
 static void check_privacy(xporta_checker *c, const xporta_record *rec)
@@ -327,7 +295,7 @@ static void check_privacy(xporta_checker *c, const xporta_record *rec)
     if (!xp_elem_attr_ns(e, "", "name")) {
         if (!xp_elem_is(e, NULL, "list"))
             return; /* <default/> / <active/> without name: declines */
-        report(c, XPORTA_ERROR, AT(rec), "privacy list without a name");
+        pie_ck_report(c, XPORTA_ERROR, AT(rec), "privacy list without a name");
         return;
     }
     if (!xp_elem_is(e, NULL, "list"))
@@ -340,76 +308,78 @@ static void check_privacy(xporta_checker *c, const xporta_record *rec)
         const char *action = xp_elem_attr_ns(it, "", "action");
         const char *order = xp_elem_attr_ns(it, "", "order");
         uint64_t o;
-        if (type && !oneof(type, types))
-            report(c, XPORTA_ERROR, AT(rec),
-                   "privacy item type '%s' is unknown", type);
-        if (!action || !oneof(action, actions))
-            report(c, XPORTA_ERROR, AT(rec),
-                   "privacy item action must be allow or deny");
+        if (type && !pie_ck_oneof(type, types))
+            pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                          "privacy item type '%s' is unknown", type);
+        if (!action || !pie_ck_oneof(action, actions))
+            pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                          "privacy item action must be allow or deny");
         if (!order || !xp_parse_uint(order, &o))
-            report(c, XPORTA_ERROR, AT(rec),
-                   "privacy item order '%s' is not an unsigned integer",
-                   order ? order : "");
+            pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                          "privacy item order '%s' is not an unsigned integer",
+                          order ? order : "");
         else if (xp_set_add(&orders, o + 1) == 0)
-            report(c, XPORTA_ERROR, AT(rec), "privacy item order %s used twice",
-                   order);
+            pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                          "privacy item order %s used twice", order);
         if (type && strcmp(type, "jid") == 0)
-            check_jid_attr(c, rec, "privacy item value",
-                           xp_elem_attr_ns(it, "", "value"), false);
+            pie_ck_jid_attr(c, rec, "privacy item value",
+                            xp_elem_attr_ns(it, "", "value"), false);
     }
     xp_set_cleanup(&orders);
 }
 
-static void check_archive(xporta_checker *c, const xporta_record *rec)
+void pie_ck_archive(xporta_checker *c, const xporta_record *rec)
 {
     const xp_elem *e = rec->payload;
     const xp_elem *fwd = child(e, XP_NS_FORWARD, "forwarded");
     const char *id = attr(e, "id");
     if (!id)
-        report(c, XPORTA_ERROR, AT(rec), "archived message without an id");
+        pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                      "archived message without an id");
     if (id && !c->archive_capped) {
         int added = xp_set_add(&c->archive, xp_key_hash(id, NULL));
         if (added == 0)
-            report(c, XPORTA_ERROR, AT(rec), "archive id '%s' occurs twice",
-                   id);
+            pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                          "archive id '%s' occurs twice", id);
         else if (added < 0) {
             c->archive_capped = true;
-            report(c, XPORTA_NOTE, AT(rec),
-                   "more than %d archived messages: duplicate ids are no "
-                   "longer checked for this user",
-                   MAX_ARCHIVE_IDS);
+            pie_ck_report(
+                c, XPORTA_NOTE, AT(rec),
+                "more than %d archived messages: duplicate ids are no "
+                "longer checked for this user",
+                MAX_ARCHIVE_IDS);
         }
     }
 
     if (!fwd) {
-        report(
+        pie_ck_report(
             c, XPORTA_ERROR, AT(rec),
             "archived message without <forwarded xmlns='urn:xmpp:forward:0'>");
         return;
     }
     const xp_elem *delay = child(fwd, XP_NS_DELAY, "delay");
     if (!attr(delay, "stamp"))
-        report(c, XPORTA_ERROR, AT(rec),
-               "archived message without a <delay stamp> (its date)");
+        pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                      "archived message without a <delay stamp> (its date)");
     const xp_elem *msg = child(fwd, XP_NS_CLIENT, "message");
     if (!msg) {
-        report(c, XPORTA_ERROR, AT(rec),
-               "archived result without a jabber:client <message>");
+        pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                      "archived result without a jabber:client <message>");
         return;
     }
     const char *to = attr(msg, "to");
     const char *from = attr(msg, "from");
     const char *why;
     if (to && !jid_valid(c, to, &why))
-        report(c, XPORTA_ERROR, AT(rec), "archived message to '%s': %s", to,
-               why);
+        pie_ck_report(c, XPORTA_ERROR, AT(rec), "archived message to '%s': %s",
+                      to, why);
     if (from && !jid_valid(c, from, &why))
-        report(c, XPORTA_ERROR, AT(rec), "archived message from '%s': %s", from,
-               why);
+        pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                      "archived message from '%s': %s", from, why);
 }
 
-static void check_unique(xporta_checker *c, const xporta_record *rec,
-                         const char *what)
+void pie_ck_unique(xporta_checker *c, const xporta_record *rec,
+                   const char *what)
 {
     char kind[4] = {(char)('A' + rec->kind), 0, 0, 0};
     uint64_t h = xp_key_hash(kind, rec->key);
@@ -417,11 +387,12 @@ static void check_unique(xporta_checker *c, const xporta_record *rec,
         h = xp_hash(rec->id, strlen(rec->id), h ^ 0x5bd1e995u);
     if (xp_set_add(&c->keys, h) == 0) {
         if (rec->id)
-            report(c, XPORTA_ERROR, AT(rec), "%s '%s' item '%s' occurs twice",
-                   what, rec->key, rec->id);
+            pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                          "%s '%s' item '%s' occurs twice", what, rec->key,
+                          rec->id);
         else
-            report(c, XPORTA_ERROR, AT(rec), "%s '%s' occurs twice", what,
-                   rec->key);
+            pie_ck_report(c, XPORTA_ERROR, AT(rec), "%s '%s' occurs twice",
+                          what, rec->key);
     }
 }
 
@@ -431,76 +402,79 @@ static void check_record(xporta_checker *c, const xporta_record *rec)
     switch (rec->kind) {
     case XPORTA_KIND_CREDENTIALS:
         if (xp_elem_is(e, XP_NS_PIE, "password")) {
-            report(c, XPORTA_NOTE, AT(rec),
-                   "plaintext password present (XEP-0227 discourages it)");
+            pie_ck_report(
+                c, XPORTA_NOTE, AT(rec),
+                "plaintext password present (XEP-0227 discourages it)");
             if (!*xp_elem_text(e))
-                report(c, XPORTA_WARNING, AT(rec), "empty password");
+                pie_ck_report(c, XPORTA_WARNING, AT(rec), "empty password");
         } else {
             check_scram(c, rec);
         }
-        check_unique(c, rec, "credentials");
+        pie_ck_unique(c, rec, "credentials");
         break;
     case XPORTA_KIND_ROSTER:
         check_roster(c, rec);
         if (*rec->key)
-            check_unique(c, rec, "roster item");
+            pie_ck_unique(c, rec, "roster item");
         break;
     case XPORTA_KIND_PENDING: {
         const char *type = xp_elem_attr_ns(e, "", "type");
-        check_jid_attr(c, rec, "subscription request from",
-                       xp_elem_attr_ns(e, "", "from"), false);
+        pie_ck_jid_attr(c, rec, "subscription request from",
+                        xp_elem_attr_ns(e, "", "from"), false);
         if (!xp_streq(type, "subscribe"))
-            report(c, XPORTA_ERROR, AT(rec),
-                   "pending <presence> has type '%s', not subscribe",
-                   type ? type : "");
+            pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                          "pending <presence> has type '%s', not subscribe",
+                          type ? type : "");
         break;
     }
     case XPORTA_KIND_VCARD:
-        check_unique(c, rec, "vCard");
+        pie_ck_unique(c, rec, "vCard");
         break;
     case XPORTA_KIND_PRIVATE:
         if (!e->ns[0] || strcmp(e->ns, XP_NS_PRIVATE) == 0)
-            report(c, XPORTA_ERROR, AT(rec),
-                   "private XML <%s> has no namespace of its own (XEP-0049 "
-                   "stores by namespace)",
-                   e->name);
-        check_unique(c, rec, "private XML");
+            pie_ck_report(
+                c, XPORTA_ERROR, AT(rec),
+                "private XML <%s> has no namespace of its own (XEP-0049 "
+                "stores by namespace)",
+                e->name);
+        pie_ck_unique(c, rec, "private XML");
         break;
     case XPORTA_KIND_PRIVACY:
         check_privacy(c, rec);
         if (*rec->key)
-            check_unique(c, rec, "privacy");
+            pie_ck_unique(c, rec, "privacy");
         break;
     case XPORTA_KIND_BLOCKLIST:
-        check_jid_attr(c, rec, "blocked jid", xp_elem_attr_ns(e, "", "jid"),
-                       false);
+        pie_ck_jid_attr(c, rec, "blocked jid", xp_elem_attr_ns(e, "", "jid"),
+                        false);
         if (*rec->key)
-            check_unique(c, rec, "blocklist entry");
+            pie_ck_unique(c, rec, "blocklist entry");
         break;
     case XPORTA_KIND_OFFLINE:
         if (!xp_elem_attr_ns(e, "", "from"))
-            report(c, XPORTA_WARNING, AT(rec),
-                   "offline message without a from (ejabberd's importer "
-                   "refuses it)");
+            pie_ck_report(c, XPORTA_WARNING, AT(rec),
+                          "offline message without a from (ejabberd's importer "
+                          "refuses it)");
         break;
     case XPORTA_KIND_PEP_NODE:
     case XPORTA_KIND_PEP_AFFILIATIONS:
     case XPORTA_KIND_PEP_SUBSCRIPTIONS:
         if (!*rec->key) {
-            report(c, XPORTA_ERROR, AT(rec), "<%s> without a node", e->name);
+            pie_ck_report(c, XPORTA_ERROR, AT(rec), "<%s> without a node",
+                          e->name);
             break;
         }
         if (rec->kind == XPORTA_KIND_PEP_NODE)
             xp_set_add(&c->pep_conf, xp_key_hash(rec->key, NULL));
-        check_unique(c, rec, xporta_kind_name(rec->kind));
+        pie_ck_unique(c, rec, xporta_kind_name(rec->kind));
         break;
     case XPORTA_KIND_PEP_ITEM:
         if (!rec->id) {
-            report(c, XPORTA_ERROR, AT(rec), "PEP item of node '%s' has no id",
-                   rec->key);
+            pie_ck_report(c, XPORTA_ERROR, AT(rec),
+                          "PEP item of node '%s' has no id", rec->key);
             break;
         }
-        check_unique(c, rec, "PEP node");
+        pie_ck_unique(c, rec, "PEP node");
         if (xp_set_add(&c->pep_items, xp_key_hash(rec->key, NULL)) == 1 &&
             c->norphan < 16) {
             unsigned i = c->norphan++;
@@ -511,21 +485,30 @@ static void check_record(xporta_checker *c, const xporta_record *rec)
         }
         break;
     case XPORTA_KIND_ARCHIVE:
-        check_archive(c, rec);
+        pie_ck_archive(c, rec);
         break;
     case XPORTA_KIND_MAM_PREFS: {
         const char *def = xp_elem_attr_ns(e, "", "default");
         static const char *const defs[] = {"roster", "always", "never", NULL};
-        if (def && !oneof(def, defs))
-            report(c, XPORTA_ERROR, AT(rec),
-                   "MAM preference default '%s' is not roster, always or never",
-                   def);
+        if (def && !pie_ck_oneof(def, defs))
+            pie_ck_report(
+                c, XPORTA_ERROR, AT(rec),
+                "MAM preference default '%s' is not roster, always or never",
+                def);
         break;
     }
     case XPORTA_KIND_OTHER:
-        report(c, XPORTA_NOTE, AT(rec), "unknown element %s%s%s kept as is",
-               rec->key, rec->container ? " in " : "",
-               rec->container ? rec->container : "");
+        pie_ck_report(c, XPORTA_NOTE, AT(rec),
+                      "unknown element %s%s%s kept as is", rec->key,
+                      rec->container ? " in " : "",
+                      rec->container ? rec->container : "");
+        break;
+    case XPORTA_KIND_ROOM_CONFIG:
+    case XPORTA_KIND_ROOM_AFFILIATION:
+    case XPORTA_KIND_ROOM_SUBJECT:
+        /* Not produced inside a user (the reader makes them in rooms). */
+        pie_ck_report(c, XPORTA_ERROR, AT(rec), "%s record outside a room",
+                      xporta_kind_name(rec->kind));
         break;
     case XPORTA_KIND_COUNT:
         break;
@@ -536,11 +519,12 @@ static void end_user(xporta_checker *c)
 {
     for (unsigned i = 0; i < c->norphan; i++) {
         if (!xp_set_has(&c->pep_conf, xp_key_hash(c->orphan[i].node, NULL)))
-            report(c, XPORTA_WARNING, c->orphan[i].file, c->orphan[i].line,
-                   c->orphan[i].col,
-                   "PEP node '%s' has items but no configuration (XEP-0227 "
-                   "requires one; importers will use defaults)",
-                   c->orphan[i].node);
+            pie_ck_report(
+                c, XPORTA_WARNING, c->orphan[i].file, c->orphan[i].line,
+                c->orphan[i].col,
+                "PEP node '%s' has items but no configuration (XEP-0227 "
+                "requires one; importers will use defaults)",
+                c->orphan[i].node);
         free(c->orphan[i].node);
         free(c->orphan[i].file);
     }
@@ -563,13 +547,14 @@ xporta_status xporta_checker_event(xporta_checker *c, xporta_pie_reader *r,
             host = xporta_filter_host(c->filter, host);
         xporta_pie_reader_position(r, &file, &line, &col);
         if (!xporta_jid_is_valid_domain(host, &why))
-            report(c, XPORTA_ERROR, file, line, col,
-                   "host '%s' is not a valid domain: %s", host, why);
+            pie_ck_report(c, XPORTA_ERROR, file, line, col,
+                          "host '%s' is not a valid domain: %s", host, why);
         if (xp_set_add(&c->hosts, xp_key_hash(host, NULL)) == 0)
-            report(c, XPORTA_WARNING, file, line, col,
-                   "host '%s' appears a second time; its users are checked "
-                   "as part of one host",
-                   host);
+            pie_ck_report(
+                c, XPORTA_WARNING, file, line, col,
+                "host '%s' appears a second time; its users are checked "
+                "as part of one host",
+                host);
         free(c->host);
         c->host = xp_strdup(host);
         break;
@@ -578,11 +563,13 @@ xporta_status xporta_checker_event(xporta_checker *c, xporta_pie_reader *r,
         const char *user = xporta_pie_reader_user(r);
         xporta_pie_reader_position(r, &file, &line, &col);
         if (!xporta_jid_is_valid_local(user, &why))
-            report(c, XPORTA_ERROR, file, line, col,
-                   "user name '%s' is not a valid localpart: %s", user, why);
+            pie_ck_report(c, XPORTA_ERROR, file, line, col,
+                          "user name '%s' is not a valid localpart: %s", user,
+                          why);
         if (xp_set_add(&c->users, xp_key_hash(user, c->host)) == 0)
-            report(c, XPORTA_ERROR, file, line, col,
-                   "user '%s@%s' occurs twice", user, c->host ? c->host : "");
+            pie_ck_report(c, XPORTA_ERROR, file, line, col,
+                          "user '%s@%s' occurs twice", user,
+                          c->host ? c->host : "");
         xp_set_clear(&c->keys);
         xp_set_clear(&c->archive);
         xp_set_clear(&c->pep_conf);
@@ -597,11 +584,23 @@ xporta_status xporta_checker_event(xporta_checker *c, xporta_pie_reader *r,
         if (rec)
             check_record(c, rec);
         break;
+    case XPORTA_PIE_COMPONENT:
+    case XPORTA_PIE_ROOM:
+    case XPORTA_PIE_ROOM_RECORD:
+    case XPORTA_PIE_ROOM_END:
+    case XPORTA_PIE_COMPONENT_END:
+        pie_ck_room_event(c, r, ev);
+        break;
     case XPORTA_PIE_EXTRA:
         rec = xporta_pie_reader_record(r);
-        if (rec)
-            report(c, XPORTA_NOTE, AT(rec),
-                   "unknown element %s outside any user kept as is", rec->key);
+        if (rec && xp_streq(rec->container, "component"))
+            pie_ck_report(c, XPORTA_NOTE, AT(rec),
+                          "unknown element %s in component '%s' kept as is",
+                          rec->key, c->component ? c->component : "");
+        else if (rec)
+            pie_ck_report(c, XPORTA_NOTE, AT(rec),
+                          "unknown element %s outside any user kept as is",
+                          rec->key);
         break;
     case XPORTA_PIE_USER_END:
         end_user(c);

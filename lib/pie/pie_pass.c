@@ -83,7 +83,7 @@ struct xporta_pass {
     xporta_pie_reader *r;
     xporta_checker *c;
     void *state; /* the caller's */
-    unsigned long hosts, users, records;
+    unsigned long hosts, users, records, components, rooms;
     unsigned long events;
     bool ended; /* first half: the end came from a merge */
     /* the second half only */
@@ -274,8 +274,12 @@ static void count(struct xporta_pass *h, xporta_pie_event ev)
         h->hosts++;
     else if (ev == XPORTA_PIE_USER)
         h->users++;
-    else if (ev == XPORTA_PIE_RECORD)
+    else if (ev == XPORTA_PIE_RECORD || ev == XPORTA_PIE_ROOM_RECORD)
         h->records++;
+    else if (ev == XPORTA_PIE_COMPONENT)
+        h->components++;
+    else if (ev == XPORTA_PIE_ROOM)
+        h->rooms++;
 }
 
 /* ---- the second half -------------------------------------------------------
@@ -331,7 +335,8 @@ static void check_event(struct xporta_pass *h, xporta_pie_event ev)
 {
     const xporta_pass_ops *ops = h->pass->o.ops;
     void *state = h->second ? h->state : h->pass->first;
-    if (ev == XPORTA_PIE_RECORD && ops && ops->record && state &&
+    if ((ev == XPORTA_PIE_RECORD || ev == XPORTA_PIE_ROOM_RECORD) && ops &&
+        ops->record && state &&
         !ops->record(state, xporta_pie_reader_record(h->r)))
         return;
     xporta_checker_event(h->c, h->r, ev);
@@ -349,6 +354,13 @@ static xporta_status second_next(struct xporta_pass *h, xporta_pie_event *ev)
             h->fatal_msg = xp_strdup(xporta_pie_reader_error(h->r));
         }
         return st;
+    }
+    if (*ev == XPORTA_PIE_COMPONENT) {
+        /* XEP-0519 components follow the hosts: the second half gives them
+         * up, and the first half reads on alone from the split point (a
+         * component's rooms are not users the merge knows how to join). */
+        h->overflow = true;
+        return XPORTA_ECANCELED;
     }
     bool new_user = false;
     const char *user = NULL, *host = xporta_pie_reader_host(h->r);
@@ -558,6 +570,8 @@ static void merge(struct pass *ps)
     a->hosts += b->hosts - 1;
     a->users += b->users;
     a->records += b->records;
+    a->components += b->components; /* 0: the second half gives them up */
+    a->rooms += b->rooms;
     ps->res.threads = 2;
 }
 
@@ -755,6 +769,8 @@ void xporta_pass_result(const xporta_pass *p, xporta_check_result *res)
     res->hosts = ps->a.hosts;
     res->users = ps->a.users;
     res->records = ps->a.records;
+    res->components = ps->a.components;
+    res->rooms = ps->a.rooms;
     if (res->fatal != XPORTA_OK)
         pie_split_fatal(res);
 }

@@ -19,6 +19,19 @@
  *   level 0 <server-data>   1 <host>   2 <user>   3 data or container
  *   4 record in a container (or <items node> in a pubsub)   5 PEP <item>
  *
+ * XEP-0519 components are siblings of <host>, and a room (a component's
+ * <item>) is read like a user, one level for one level:
+ *
+ *   1 <component jid type>   2 <item name>   3 data or container
+ *   (muc#owner <query>, muc#user <x>, the pie#mam <archive>)   4 record
+ *
+ * with events of their own (XPORTA_PIE_ROOM_RECORD for a room's records), so
+ * that a consumer that knows only users never takes a room for one.  Only a
+ * muc component's items are rooms (or a component's without a type); other
+ * types' (pubsub) are kept whole as unknown children of the component.
+ * Cheogram's files before 2026-06-30 wrote the component in the pie
+ * namespace with <user name> for rooms: read the same way, with a note.
+ *
  * Dialects are fixed here, as records are finished: ejabberd's double-base64
  * SCRAM, Prosody's <presence> without jabber:client, the roster's version
  * attribute, MAM's queryid, ejabberd's blocklist kept as a privacy list.
@@ -47,6 +60,8 @@ enum container {
     C_PEP_OWNER,
     C_PEP_ITEMS,
     C_ARCHIVE,
+    C_ROOM_CONFIG, /* muc#owner <query> of a room */
+    C_ROOM_AFFIL,  /* muc#user <x> of a room */
 };
 
 enum root { ROOT_SERVER = 0, ROOT_HOST = 1, ROOT_USER = 2 };
@@ -149,6 +164,13 @@ struct xporta_pie_reader {
     bool in_items;
     unsigned long offline_seq;
     bool warned_presence_ns, warned_scram, warned_version, warned_text;
+
+    /* XEP-0519: the component and room being read (the room's <item> is
+     * in user_arena: a room and a user are never open together). */
+    char *component, *component_type;
+    bool in_component, component_legacy, warned_legacy;
+    bool in_room;
+    xp_elem *room_elem;
 
     /* Privacy <default>/<active> wait for the end of their <query>: they
      * are dropped if the list they name became blocklist records. */
@@ -792,7 +814,11 @@ static void emit_record(xporta_pie_reader *r, xporta_record *rec)
     /* A record missing its key attribute keeps the data with key "": the
      * checker reports it. */
     xp_record_derive_key(&r->arena, rec);
-    queue_push(r, r->build_extra ? XPORTA_PIE_EXTRA : XPORTA_PIE_RECORD, rec);
+    queue_push(r,
+               r->build_extra ? XPORTA_PIE_EXTRA
+               : r->in_room   ? XPORTA_PIE_ROOM_RECORD
+                              : XPORTA_PIE_RECORD,
+               rec);
 }
 
 static void finish_build(xporta_pie_reader *r)
@@ -1019,6 +1045,7 @@ static void begin_user(xporta_pie_reader *r, const char *ns, const char **attrs)
         return;
     }
     r->user_elem = u;
+    r->room_elem = NULL;
     r->in_user = true;
     r->offline_seq = 0;
     r->container = C_NONE;
@@ -1041,6 +1068,94 @@ static void begin_user(xporta_pie_reader *r, const char *ns, const char **attrs)
         position(r, &rec.line, &rec.col);
         xp_record_derive_key(&r->arena, &rec);
         queue_push(r, XPORTA_PIE_RECORD, &rec);
+    }
+}
+
+static bool is_component(const char *ns, const char *local, bool *legacy)
+{
+    if (strcmp(local, "component") != 0)
+        return false;
+    *legacy = is_pie_ns(ns);
+    return *legacy || strcmp(ns, XP_NS_PIE_COMPONENT) == 0;
+}
+
+static void begin_component(xporta_pie_reader *r, bool legacy,
+                            const char **attrs)
+{
+    const char *jid = attr_plain(attrs, "jid");
+    const char *type = attr_plain(attrs, "type");
+    free(r->component);
+    free(r->component_type);
+    /* A missing jid is the checker's to report; "" keeps the rooms. */
+    r->component = xp_strdup(jid ? jid : "");
+    r->component_type = xp_strdup(type ? type : "");
+    if (!r->component || !r->component_type) {
+        fail_here(r, XPORTA_ENOMEM, "out of memory");
+        return;
+    }
+    r->in_component = true;
+    r->component_legacy = legacy;
+    if (legacy && !r->warned_legacy) {
+        unsigned long line, col;
+        r->warned_legacy = true;
+        position(r, &line, &col);
+        diag_here(r, XPORTA_NOTE, line, col,
+                  "<component> in the XEP-0227 namespace with <user> rooms "
+                  "(Cheogram before 2026-06-30) read as XEP-0519's "
+                  "urn:xmpp:pie:0#component with <item>s");
+    }
+    queue_push(r, XPORTA_PIE_COMPONENT, NULL);
+}
+
+static void begin_room(xporta_pie_reader *r, const char **attrs)
+{
+    const char *name = attr_plain(attrs, "name");
+    xp_arena_reset(&r->user_arena);
+    r->user_elem = NULL;
+    /* A legacy <user> room too: the element as XEP-0519 names it. */
+    xp_elem *it = xp_elem_new(&r->user_arena, XP_NS_PIE_COMPONENT, "item");
+    if (it &&
+        !xp_elem_set_attr(&r->user_arena, it, "", "name", name ? name : ""))
+        it = NULL;
+    for (size_t i = 0; it && attrs[i]; i += 2) {
+        const char *ans, *alocal;
+        if (is_xmlns(attrs[i]))
+            continue;
+        if (!resolve_attr(r, attrs[i], &ans, &alocal))
+            return;
+        if (ans[0] == '\0' && strcmp(alocal, "name") == 0)
+            continue;
+        if (!xp_elem_set_attr(&r->user_arena, it, ans, alocal, attrs[i + 1]))
+            it = NULL;
+    }
+    if (!it) {
+        fail_here(r, XPORTA_ENOMEM, "out of memory");
+        return;
+    }
+    r->room_elem = it;
+    r->in_room = true;
+    r->container = C_NONE;
+    queue_push(r, XPORTA_PIE_ROOM, NULL);
+}
+
+/* Level 3: a child of a room's <item>. */
+static void start_room_child(xporta_pie_reader *r, const char *ns,
+                             const char *local, const char **attrs)
+{
+    if (strcmp(local, "query") == 0 && strcmp(ns, XP_NS_MUC_OWNER) == 0) {
+        r->container = C_ROOM_CONFIG;
+    } else if (strcmp(local, "x") == 0 && strcmp(ns, XP_NS_MUC_USER) == 0) {
+        r->container = C_ROOM_AFFIL;
+    } else if (strcmp(local, "archive") == 0 &&
+               strcmp(ns, XP_NS_PIE_MAM) == 0) {
+        r->container = C_ARCHIVE;
+    } else {
+        xporta_kind kind = XPORTA_KIND_OTHER;
+        if (strcmp(local, "message") == 0 && strcmp(ns, XP_NS_CLIENT) == 0)
+            kind = XPORTA_KIND_ROOM_SUBJECT;
+        else if (strcmp(local, "vCard") == 0 && strcmp(ns, XP_NS_VCARD) == 0)
+            kind = XPORTA_KIND_VCARD;
+        begin_build(r, kind, NULL, false, ns, local, attrs);
     }
 }
 
@@ -1121,6 +1236,10 @@ static const char *container_clark(enum container c)
         return "{" XP_NS_PUBSUB "}pubsub";
     case C_ARCHIVE:
         return "{" XP_NS_PIE_MAM "}archive";
+    case C_ROOM_CONFIG:
+        return "{" XP_NS_MUC_OWNER "}query";
+    case C_ROOM_AFFIL:
+        return "{" XP_NS_MUC_USER "}x";
     case C_NONE:
         break;
     }
@@ -1186,6 +1305,14 @@ static void start_container_child(xporta_pie_reader *r, const char *ns,
         if (strcmp(local, "result") == 0 &&
             strncmp(ns, "urn:xmpp:mam:", 13) == 0)
             kind = XPORTA_KIND_ARCHIVE;
+        break;
+    case C_ROOM_CONFIG:
+        if (strcmp(ns, XP_NS_DATA) == 0 && strcmp(local, "x") == 0)
+            kind = XPORTA_KIND_ROOM_CONFIG;
+        break;
+    case C_ROOM_AFFIL:
+        if (strcmp(ns, XP_NS_MUC_USER) == 0 && strcmp(local, "item") == 0)
+            kind = XPORTA_KIND_ROOM_AFFILIATION;
         break;
     case C_NONE:
         break;
@@ -1301,17 +1428,34 @@ static void XMLCALL on_start(void *ud, const char *full, const char **attrs)
     switch (level) {
     case 0:
         return; /* <server-data> */
-    case 1:
+    case 1: {
+        bool legacy;
         if (strcmp(ns, XP_NS_XINCLUDE) == 0 && strcmp(local, "include") == 0)
             start_include(r, attrs, ROOT_HOST);
         else if (is_pie_ns(ns) && strcmp(local, "host") == 0)
             begin_host(r, attrs);
+        else if (d->depth > 1 && is_component(ns, local, &legacy))
+            begin_component(r, legacy, attrs);
         else
             begin_build(r, XPORTA_KIND_OTHER, "server-data", true, ns, local,
                         attrs);
         return;
+    }
     case 2:
-        if (d->depth == 1) {
+        if (r->in_component) {
+            /* Items of a muc component (or one without a type) are rooms;
+             * another type's are kept whole, as unknown children. */
+            bool muc =
+                !*r->component_type || strcmp(r->component_type, "muc") == 0;
+            if (muc && (strcmp(ns, XP_NS_PIE_COMPONENT) == 0
+                            ? strcmp(local, "item") == 0
+                            : r->component_legacy && is_pie_ns(ns) &&
+                                  strcmp(local, "user") == 0))
+                begin_room(r, attrs);
+            else
+                begin_build(r, XPORTA_KIND_OTHER, "component", true, ns, local,
+                            attrs);
+        } else if (d->depth == 1) {
             begin_user(r, ns, attrs); /* root of an included user file */
         } else if (strcmp(ns, XP_NS_XINCLUDE) == 0 &&
                    strcmp(local, "include") == 0) {
@@ -1323,7 +1467,10 @@ static void XMLCALL on_start(void *ud, const char *full, const char **attrs)
         }
         return;
     case 3:
-        start_user_child(r, ns, local, attrs);
+        if (r->in_room)
+            start_room_child(r, ns, local, attrs);
+        else
+            start_user_child(r, ns, local, attrs);
         return;
     case 4:
         start_container_child(r, ns, local, attrs);
@@ -1390,12 +1537,18 @@ static void XMLCALL on_end(void *ud, const char *full)
         if (r->in_host) {
             r->in_host = false;
             queue_push(r, XPORTA_PIE_HOST_END, NULL);
+        } else if (r->in_component) {
+            r->in_component = false;
+            queue_push(r, XPORTA_PIE_COMPONENT_END, NULL);
         }
         break;
     case 2:
         if (r->in_user) {
             r->in_user = false;
             queue_push(r, XPORTA_PIE_USER_END, NULL);
+        } else if (r->in_room) {
+            r->in_room = false;
+            queue_push(r, XPORTA_PIE_ROOM_END, NULL);
         }
         break;
     case 3:
@@ -1924,9 +2077,30 @@ const xporta_elem *xporta_pie_reader_user_elem(const xporta_pie_reader *r)
 
 xporta_record *xporta_pie_reader_record(xporta_pie_reader *r)
 {
-    if (r->cur.ev != XPORTA_PIE_RECORD && r->cur.ev != XPORTA_PIE_EXTRA)
+    if (r->cur.ev != XPORTA_PIE_RECORD && r->cur.ev != XPORTA_PIE_EXTRA &&
+        r->cur.ev != XPORTA_PIE_ROOM_RECORD)
         return NULL;
     return &r->cur.rec;
+}
+
+const char *xporta_pie_reader_component(const xporta_pie_reader *r)
+{
+    return r->component;
+}
+
+const char *xporta_pie_reader_component_type(const xporta_pie_reader *r)
+{
+    return r->component ? r->component_type : NULL;
+}
+
+const char *xporta_pie_reader_room(const xporta_pie_reader *r)
+{
+    return r->room_elem ? xp_elem_attr_ns(r->room_elem, "", "name") : NULL;
+}
+
+const xporta_elem *xporta_pie_reader_room_elem(const xporta_pie_reader *r)
+{
+    return r->room_elem;
 }
 
 void xporta_pie_reader_position(const xporta_pie_reader *r, const char **file,
@@ -1961,6 +2135,8 @@ void xporta_pie_reader_free(xporta_pie_reader *r)
     free(r->names);
     free(r->q);
     free(r->host);
+    free(r->component);
+    free(r->component_type);
     free(r->inc_href);
     free(r->held);
     free(r->held_attrs);

@@ -94,6 +94,7 @@ xporta_pie_writer *pie_w_alloc(const char *path, xporta_dialect dialect,
     pie_w_afile_zero(&w->main);
     pie_w_afile_zero(&w->host);
     pie_w_afile_zero(&w->user);
+    pie_w_afile_zero(&w->comps);
     xp_buf_init(&w->buf, (size_t)XP_MAX_RECORD_BYTES * 8);
     xp_arena_init(&w->arena, 0);
     xp_arena_init(&w->user_arena, XP_MAX_USER_SMALL_BYTES * 4);
@@ -102,6 +103,8 @@ xporta_pie_writer *pie_w_alloc(const char *path, xporta_dialect dialect,
     w->pep_tail = &w->pep;
     w->blocks_tail = &w->blocks;
     xp_set_init(&w->users, 0);
+    xp_set_init(&w->rooms, 0);
+    w->scope3 = XP_NS_PIE;
     w->path = xp_strdup(path);
     if (!w->path) {
         free(w);
@@ -263,10 +266,11 @@ xporta_status xporta_pie_writer_begin_host(xporta_pie_writer *w,
     xporta_status st = check_ok(w);
     if (st != XPORTA_OK)
         return st;
-    if (!jid || w->in_host)
+    if (!jid || w->in_host || w->in_component)
         return xp_fail(&w->err, XPORTA_EINVAL,
-                       w->in_host ? "host %s begun inside host %s"
-                                  : "host without a name",
+                       w->in_host        ? "host %s begun inside host %s"
+                       : w->in_component ? "host %s begun inside a component"
+                                         : "host without a name",
                        jid ? jid : "", w->host_jid ? w->host_jid : "");
     free(w->host_jid);
     w->host_jid = xp_strdup(jid);
@@ -381,6 +385,9 @@ xporta_status xporta_pie_writer_write(xporta_pie_writer *w,
     if (!w->in_user)
         return xp_fail(&w->err, XPORTA_EINVAL, "%s record outside a user",
                        xporta_kind_name(rec->kind));
+    if (rec->kind > XPORTA_KIND_OTHER)
+        return xp_fail(&w->err, XPORTA_EINVAL, "%s record in a user",
+                       xporta_kind_name(rec->kind));
     xp_arena_reset(&w->arena);
 
     if (rec->kind == XPORTA_KIND_CREDENTIALS) {
@@ -432,13 +439,19 @@ xporta_status xporta_pie_writer_write_extra(xporta_pie_writer *w,
     xporta_status st = check_ok(w);
     if (st != XPORTA_OK)
         return st;
-    if (!e || w->in_user)
-        return xp_fail(&w->err, XPORTA_EINVAL, "extra element inside a user");
-    if (w->dialect == XPORTA_DIALECT_PROSODY)
+    if (!e || w->in_user || w->in_room)
+        return xp_fail(&w->err, XPORTA_EINVAL, "extra element inside a %s",
+                       w->in_room ? "room" : "user");
+    if (w->dialect == XPORTA_DIALECT_PROSODY || w->comp_skip)
         return XPORTA_OK; /* no place for it: one document per user */
     struct xp_afile *f = &w->main;
     int level = 1;
-    if (w->in_host) {
+    const char *scope = XP_NS_PIE;
+    if (w->in_component) {
+        level = 2;
+        scope = XP_NS_PIE_COMPONENT;
+        f = &w->comps; /* pie_writer_room.c */
+    } else if (w->in_host) {
         level = 2;
         if (pie_w_afile_is_open(&w->host))
             f = &w->host;
@@ -446,7 +459,7 @@ xporta_status xporta_pie_writer_write_extra(xporta_pie_writer *w,
     xp_buf_reset(&w->buf);
     st = xp_buf_adds(&w->buf, pie_w_indent(w, level));
     if (st == XPORTA_OK)
-        st = xp_elem_serialize(&w->buf, e, XP_NS_PIE);
+        st = xp_elem_serialize(&w->buf, e, scope);
     if (st != XPORTA_OK)
         return xp_fail(&w->err, st, "cannot serialise an element");
     return pie_w_flush_buf(w, f);
@@ -528,9 +541,11 @@ xporta_status xporta_pie_writer_commit(xporta_pie_writer *w)
         return st;
     if (w->half)
         return xp_fail(&w->err, XPORTA_EINVAL, "a second half is joined");
-    if (w->in_user || w->in_host)
+    if (w->in_user || w->in_host || w->in_component)
         return xp_fail(&w->err, XPORTA_EINVAL, "commit with a %s still open",
-                       w->in_user ? "user" : "host");
+                       w->in_user   ? "user"
+                       : w->in_host ? "host"
+                                    : "component");
     while (w->nparked > 0) {
         struct parked_host *p = &w->parked[--w->nparked];
         w->host = p->file;
@@ -544,7 +559,9 @@ xporta_status xporta_pie_writer_commit(xporta_pie_writer *w)
             return st;
     }
     if (pie_w_afile_is_open(&w->main)) {
-        st = pie_w_emit(w, &w->main, "\n</server-data>\n");
+        st = pie_w_append_components(w);
+        if (st == XPORTA_OK)
+            st = pie_w_emit(w, &w->main, "\n</server-data>\n");
         if (st != XPORTA_OK)
             return st;
         /* The main file of a layout holds no secrets itself. */
@@ -638,5 +655,6 @@ void xporta_pie_writer_free(xporta_pie_writer *w)
     xp_arena_cleanup(&w->user_arena);
     pie_hold_cleanup(&w->hold);
     xp_set_cleanup(&w->users);
+    pie_w_room_free(w);
     free(w);
 }

@@ -80,6 +80,18 @@ struct xporta_pie_writer {
     struct pie_ahead *ahead; /* xporta_pie_writer_join_ahead */
     struct pie_lazy *lazy;   /* user files not synced yet */
 
+    /* XEP-0519 (pie_writer_room.c): the component and room open, whether
+     * the dialect leaves them out, and the namespace in scope for a record
+     * written as a child of <user> (XP_NS_PIE) or of a room's <item>. */
+    char *comp_jid;
+    bool in_component, in_room, comp_skip;
+    /* Components are written here (a temporary file beside the main one)
+     * and appended to the main file at commit, after every host, as
+     * XEP-0227's schema orders them, whatever order the inputs came in. */
+    struct xp_afile comps;
+    const char *scope3;
+    struct xp_set rooms; /* room@component written so far */
+
     xporta_diag_cb diag;
     void *diag_ud;
 };
@@ -146,6 +158,11 @@ xporta_status pie_w_commit_user_file(xporta_pie_writer *w);
 xporta_status pie_w_lazy_take_over(xporta_pie_writer *w, xporta_pie_writer *b);
 void pie_w_lazy_free(xporta_pie_writer *w);
 xporta_status pie_w_sync_workdir(xporta_pie_writer *w);
+
+/* pie_writer_room.c: components and rooms. */
+void pie_w_room_free(xporta_pie_writer *w);
+/* At commit, before </server-data>: the components into the main file. */
+xporta_status pie_w_append_components(xporta_pie_writer *w);
 
 /* pie_writer_half.c: a second half's writer. */
 /* Publishes a second half's complete user file, remembering it. */

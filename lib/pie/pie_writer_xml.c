@@ -262,7 +262,7 @@ static xporta_status write_other(xporta_pie_writer *w, const xporta_record *rec)
     const char *c = rec->container;
     if (!c) {
         xporta_status st = pie_w_close_container(w);
-        return st == XPORTA_OK ? pie_w_write_elem(w, rec->payload, 3, XP_NS_PIE)
+        return st == XPORTA_OK ? pie_w_write_elem(w, rec->payload, 3, w->scope3)
                                : st;
     }
     /* "{ns}name" */
@@ -296,7 +296,7 @@ static xporta_status write_other(xporta_pie_writer *w, const xporta_record *rec)
     if (!wrap)
         return xp_fail(&w->err, XPORTA_ENOMEM, "out of memory");
     wrap->first = wrap->last = (xp_elem *)rec->payload;
-    st = pie_w_write_elem(w, wrap, 3, XP_NS_PIE);
+    st = pie_w_write_elem(w, wrap, 3, w->scope3);
     return st;
 }
 
@@ -362,5 +362,5 @@ xporta_status pie_w_write_now(xporta_pie_writer *w, const xporta_record *rec)
                    : st;
     }
     st = pie_w_close_container(w);
-    return st == XPORTA_OK ? pie_w_write_elem(w, payload, 3, XP_NS_PIE) : st;
+    return st == XPORTA_OK ? pie_w_write_elem(w, payload, 3, w->scope3) : st;
 }

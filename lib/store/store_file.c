@@ -72,6 +72,7 @@ struct scan {
     unsigned users;
     char also[256]; /* a second user that --user NAME (no host) matches */
     char others[5][256];
+    unsigned long rooms; /* XEP-0519 rooms passed over (not accounts) */
 };
 
 /* Whether the file's user `local`@`host` is --user `want`: user@host
@@ -195,6 +196,8 @@ static xporta_status fs_read(struct store *s, uint32_t kinds,
                 st = run->err.status;
             continue;
         }
+        if (ev == XPORTA_PIE_ROOM)
+            sc.rooms++;
         if (ev == XPORTA_PIE_RECORD && sc.in_user) {
             xporta_record *rec = xporta_pie_reader_record(r);
             if (kinds & (1u << rec->kind))
@@ -208,6 +211,11 @@ static xporta_status fs_read(struct store *s, uint32_t kinds,
     }
     if (st == XPORTA_OK && !f->all)
         st = scan_outcome(&sc);
+    if (st == XPORTA_OK && sc.rooms && !run->kind[XPORTA_KIND_OTHER].note)
+        xp_run_note(run, XPORTA_KIND_OTHER,
+                    "%s: %lu room%s (XEP-0519 components) not read: rooms "
+                    "are not accounts; they stay in the file",
+                    f->path, sc.rooms, sc.rooms == 1 ? "" : "s");
     xporta_pie_reader_free(r);
     return st;
 }

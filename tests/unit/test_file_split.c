@@ -273,6 +273,47 @@ static void real_samples(void **state)
     assert_true(split > 20);
 }
 
+/* XEP-0519 components after the hosts: the second half gives them up, so
+ * a split past the middle never runs on two threads, and every output is
+ * the one thread's (stats per room, convert in every dialect, renamed). */
+static void components(void **state)
+{
+    (void)state;
+    struct text t = {0};
+    char name[32];
+    size_t len;
+    char *full = slurp(data_path("muc-full.xml"), &len);
+    assert_non_null(full);
+    const char *comp = strstr(full, "  <component");
+    const char *end = strstr(full, "</server-data>");
+    assert_non_null(comp);
+    assert_non_null(end);
+    adds(&t, "<?xml version='1.0' encoding='UTF-8'?>\n"
+             "<server-data xmlns='urn:xmpp:pie:0'>\n  <host "
+             "jid='example.org'>");
+    for (int i = 0; i < 8; i++) {
+        snprintf(name, sizeof name, "u%02d", i);
+        add_user(&t, name);
+    }
+    adds(&t, "\n  </host>\n");
+    add(&t, comp, (size_t)(end - comp));
+    adds(&t, "</server-data>\n");
+    char *path = write_input("rooms.xml", t.s);
+    free(t.s);
+    free(full);
+    const char *inputs[] = {path, NULL};
+    const char *renamed[] = {"-o", "out.xml", "--rename-host",
+                             "example.org=new.example", NULL};
+    unsigned long split = 0;
+    for (size_t v = 0; v < 4; v++)
+        split += try_all(cmd_stats, stats_variants[v], inputs);
+    for (size_t v = 0; v < 7; v++)
+        split += try_all(cmd_convert, convert_variants[v], inputs);
+    split += try_all(cmd_convert, renamed, inputs);
+    assert_int_equal(split, 0);
+    free(path);
+}
+
 static void many(void **state)
 {
     (void)state;
@@ -453,6 +494,7 @@ int main(void)
         cmocka_unit_test(many),          cmocka_unit_test(invalid),
         cmocka_unit_test(renamed_hosts), cmocka_unit_test(host_again),
         cmocka_unit_test(real_samples),  cmocka_unit_test(big_groups_renamed),
+        cmocka_unit_test(components),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -239,6 +239,27 @@ static void file_target_needs_an_account(void **state)
     store_close(out);
 }
 
+/* A file with XEP-0519 rooms: import reads its users as before, never a
+ * room (whose records would otherwise land in the last user), and says the
+ * rooms stay in the file. */
+static void file_source_passes_rooms_over(void **state)
+{
+    (void)state;
+    char addr[4200];
+    snprintf(addr, sizeof addr, "file:%s", data_path("muc-cheogram.xml"));
+    struct collect c;
+    struct xp_run run;
+    memset(&run, 0, sizeof run);
+    assert_int_equal(read_file(addr, NULL, ~0u, &c, &run), XPORTA_OK);
+    assert_string_equal(c.accounts, "alice@example.org;");
+    assert_int_equal(c.records, 2); /* the roster item, one message */
+    assert_int_equal(c.per_kind[XPORTA_KIND_ARCHIVE], 1);
+    assert_non_null(run.kind[XPORTA_KIND_OTHER].note);
+    assert_non_null(
+        strstr(run.kind[XPORTA_KIND_OTHER].note, "2 rooms (XEP-0519"));
+    xp_run_cleanup(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +268,7 @@ int main(void)
         cmocka_unit_test(file_source_chooses_one_account),
         cmocka_unit_test(file_target_round_trip),
         cmocka_unit_test(file_target_needs_an_account),
+        cmocka_unit_test(file_source_passes_rooms_over),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,7 +139,25 @@ char *digest_reader(xporta_pie_reader *r, xporta_status *st, char *err,
             free(u);
             break;
         }
+        case XPORTA_PIE_COMPONENT:
+            sadd(&s, "component %s %s\n", xporta_pie_reader_component(r),
+                 xporta_pie_reader_component_type(r));
+            break;
+        case XPORTA_PIE_ROOM: {
+            char *u = NULL;
+            xporta_elem_to_string(xporta_pie_reader_room_elem(r), &u, NULL);
+            sadd(&s, "room %s %s\n", xporta_pie_reader_room(r), u);
+            free(u);
+            break;
+        }
+        case XPORTA_PIE_ROOM_END:
+            sadd(&s, "end room\n");
+            break;
+        case XPORTA_PIE_COMPONENT_END:
+            sadd(&s, "end component\n");
+            break;
         case XPORTA_PIE_RECORD:
+        case XPORTA_PIE_ROOM_RECORD:
         case XPORTA_PIE_EXTRA: {
             const xporta_record *rec = xporta_pie_reader_record(r);
             char *p = NULL;
@@ -149,7 +167,9 @@ char *digest_reader(xporta_pie_reader *r, xporta_status *st, char *err,
                 if (*q == '\n')
                     *q = '|';
             sadd(&s, "%s %s [%s] id=%s in=%s %s\n",
-                 ev == XPORTA_PIE_EXTRA ? "extra" : "record",
+                 ev == XPORTA_PIE_EXTRA         ? "extra"
+                 : ev == XPORTA_PIE_ROOM_RECORD ? "room-record"
+                                                : "record",
                  xporta_kind_name(rec->kind), rec->key, rec->id ? rec->id : "-",
                  rec->container ? rec->container : "-", p);
             free(p);
@@ -219,6 +239,24 @@ xporta_status copy_stream(xporta_pie_reader *r, xporta_pie_writer *w)
             break;
         case XPORTA_PIE_USER_END:
             st = xporta_pie_writer_end_user(w);
+            break;
+        case XPORTA_PIE_COMPONENT:
+            st = xporta_pie_writer_begin_component(
+                w, xporta_pie_reader_component(r),
+                xporta_pie_reader_component_type(r));
+            break;
+        case XPORTA_PIE_ROOM:
+            st = xporta_pie_writer_begin_room(w, xporta_pie_reader_room(r),
+                                              xporta_pie_reader_room_elem(r));
+            break;
+        case XPORTA_PIE_ROOM_RECORD:
+            st = xporta_pie_writer_write_room(w, xporta_pie_reader_record(r));
+            break;
+        case XPORTA_PIE_ROOM_END:
+            st = xporta_pie_writer_end_room(w);
+            break;
+        case XPORTA_PIE_COMPONENT_END:
+            st = xporta_pie_writer_end_component(w);
             break;
         case XPORTA_PIE_HOST_END:
             st = xporta_pie_writer_end_host(w);
