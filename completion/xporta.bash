@@ -5,7 +5,7 @@
 # test_completion.sh checks them against `xporta COMMAND --help`.
 
 _xporta_commands="check stats convert diff export import migrate announce
-follow-moves rooms server-export server-import"
+follow-moves rooms room-move server-export server-import"
 
 # Stores (server-export, server-import): a XEP-0227 file or one of these.
 _xporta_stores="prosody: prosody+sqlite: prosody+pgsql: ejabberd+sqlite: ejabberd+pgsql: ejabberd+mnesia:"
@@ -65,6 +65,10 @@ _xporta_options()
     rooms)
         echo "-n --dry-run --room --notify-owners --state-dir -q --quiet" \
             "-v --verbose -h --help $_xporta_account"
+        ;;
+    room-move)
+        echo "-n --dry-run --destroy-old --map --no-verify --state-dir" \
+            "-q --quiet -h --help $_xporta_pair"
         ;;
     server-export)
         echo "-o --output --dialect -f --force --users --rename-host" \

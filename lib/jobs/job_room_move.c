@@ -651,45 +651,6 @@ xporta_status room_move_run(xporta_job *j)
 
 /* ---- the API ------------------------------------------------------------- */
 
-/* A bare room JID (local@service); `service_ok`: a service alone too. */
-static bool room_jid(const char *s, bool service_ok)
-{
-    struct xp_jid_parts p;
-    return s && xporta_jid_is_valid(s, NULL) && xp_jid_split(s, &p) &&
-           !p.resource && (p.local_len > 0 || service_ok);
-}
-
-xporta_status xporta_room_move_new(xporta_job **out, xporta_account *old,
-                                   xporta_account *new_, const char *old_room,
-                                   const char *new_room)
-{
-    if (!out || !old || !new_ || !room_jid(old_room, false) ||
-        !room_jid(new_room, true))
-        return XPORTA_EINVAL;
-    *out = NULL;
-    xporta_job *j = job_alloc(JOB_ROOM_MOVE);
-    if (!j)
-        return XPORTA_ENOMEM;
-    j->account = old;
-    j->target = new_;
-    j->old_room = xp_strdup(old_room);
-    /* A service alone: the old room's name there. */
-    if (strchr(new_room, '@')) {
-        j->new_room = xp_strdup(new_room);
-    } else {
-        size_t local = (size_t)(strchr(old_room, '@') - old_room);
-        j->new_room = malloc(local + strlen(new_room) + 2);
-        if (j->new_room)
-            sprintf(j->new_room, "%.*s@%s", (int)local, old_room, new_room);
-    }
-    if (!j->old_room || !j->new_room) {
-        xporta_job_free(j);
-        return XPORTA_ENOMEM;
-    }
-    *out = j;
-    return XPORTA_OK;
-}
-
 void xporta_job_set_destroy_old(xporta_job *j, bool on)
 {
     if (j)

@@ -14,11 +14,12 @@
  *      show the old address's affiliation and the room is members-only,
  *      bookmarked or named, enters it for a moment without history and
  *      leaves (the self-presence says the affiliation; job_rooms_find.c).
- * Servers show lists by rank (Prosody 0.12: owners all, admins all but the
- * owners, members only in members-only rooms that show real JIDs; ejabberd
- *      23.01: owners and admins), so the old address's affiliation is the
- *      highest list naming it, "none" only when every list but the
- *      outcasts' could be read, else "unknown";
+ *      Servers show lists by rank (docs/research/muc-live.md: Prosody
+ *      0.12 shows owners all, admins all but the owners, members all in
+ *      members-only rooms that show real JIDs; ejabberd 23.01 owners and
+ *      admins all, members all in rooms that show real JIDs), so the old
+ *      address's affiliation is the highest list naming it, "none" only
+ *      when every list but the outcasts' could be read, else "unknown";
  *   3. owner: grants the new address owner; admin: admin, and where only
  *      owners may make admins (XEP-0045 §9.7: the usual case) member,
  *      naming the owners to ask; member, or unknown in a members-only
@@ -217,8 +218,13 @@ static xporta_status decide(struct rooms *R, struct room *r)
                R->new_);
         return XPORTA_OK;
     }
-    char id[32];
-    if (jr_has(R, true, "room", r->jid, grant_id(id, sizeof id, want))) {
+    char id[32], mid[32];
+    /* An admin's grant may have been a membership (only owners make
+     * admins): removed since, it is not made again either. */
+    if (jr_has(R, true, "room", r->jid, grant_id(id, sizeof id, want)) ||
+        (want == XP_MUC_ADMIN && r->new_aff < XP_MUC_MEMBER &&
+         jr_has(R, true, "room", r->jid,
+                grant_id(mid, sizeof mid, XP_MUC_MEMBER)))) {
         report(R, r, XPORTA_ROOM_EARLIER,
                "granted %s by an earlier run and removed since by someone "
                "in the room: not granted again",
@@ -282,6 +288,17 @@ static xporta_status granted(struct rooms *R, struct room *r, bool *again)
         }
         grant(R, r, XP_MUC_MEMBER);
         *again = true;
+        return XPORTA_OK;
+    }
+    if (r->granting == XP_MUC_MEMBER && refused_for_rank(c) &&
+        !(r->readable & (1u << XP_MUC_OWNER))) {
+        /* Prosody shows admins no owner list, and refuses an admin any
+         * change to an owner: the new address may be one already. */
+        report(R, r, XPORTA_ROOM_ASK,
+               "the room refused to make %s an admin or a member; %s, an "
+               "admin, cannot see the owners: %s may be one already, else "
+               "ask an owner",
+               R->new_, R->old, R->new_);
         return XPORTA_OK;
     }
     report(R, r, XPORTA_ROOM_REFUSED, "the room refused to make %s %s: %s%s%s",
@@ -410,7 +427,11 @@ xporta_status rooms_after_migrate(xporta_job *j, struct xfer_journal *fallback)
     char *header = rooms_header(j);
     if (!header)
         return xp_fail(&j->r.err, XPORTA_ENOMEM, "out of memory");
-    char *dir = j->dry_run ? NULL : xp_state_dir(header);
+    /* Beside migrate's, under --state-dir; else where `xporta rooms`
+     * keeps it. */
+    char *dir = j->dry_run     ? NULL
+                : j->state_dir ? xp_path_join(j->state_dir, "rooms")
+                               : xp_state_dir(header);
     xporta_status st;
     if (!dir) {
         st = rooms_into(j, fallback);
@@ -453,21 +474,6 @@ xporta_status rooms_run(xporta_job *j)
 }
 
 /* ---- the API ------------------------------------------------------------- */
-
-xporta_status xporta_rooms_new(xporta_job **out, xporta_account *old,
-                               xporta_account *new_)
-{
-    if (!out || !old || !new_)
-        return XPORTA_EINVAL;
-    *out = NULL;
-    xporta_job *j = job_alloc(JOB_ROOMS);
-    if (!j)
-        return XPORTA_ENOMEM;
-    j->account = old;
-    j->target = new_;
-    *out = j;
-    return XPORTA_OK;
-}
 
 void xporta_job_set_rooms(xporta_job *j, bool on)
 {

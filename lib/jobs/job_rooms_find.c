@@ -157,8 +157,17 @@ struct list_ctx {
 
 static void add_owner(struct rooms *R, struct room *r, const char *jid)
 {
-    if (r->owners && strstr(r->owners, jid))
-        return;
+    /* The list is "a, b, c": an exact entry, not a substring (bob@x is
+     * not jimbob@x). */
+    size_t n = strlen(jid);
+    for (const char *p = r->owners; p && *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && xp_ascii_ieq(p, jid, n))
+            return;
+        p += k;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
     r->owners = r->owners ? xp_arena_printf(&R->a, "%s, %s", r->owners, jid)
                           : xp_arena_strdup(&R->a, jid);
 }
@@ -272,8 +281,8 @@ xporta_status rooms_decode(struct rooms *R, struct room *r)
 
 /* ---- the join probe -------------------------------------------------------
  *
- * A room that shows the old address no list (ejabberd shows members
- * nothing; Prosody only in members-only rooms where real JIDs are public),
+ * A room that shows the old address no list (members see the lists only
+ * where real JIDs are public, and on Prosody only in members-only rooms),
  * if it is members-only or the user bookmarked or named it, still tells an
  * occupant its affiliation: the room is entered without history and left
  * at once.  "registration-required" means not a member; "forbidden",

@@ -85,7 +85,8 @@ expect 'xporta export a@b.example --output dir/b' dir/b.xml
 expect 'xporta import --state-dir dir/' dir/sub
 expect 'xporta migrate a@b.example ' ''
 expect 'xporta follow-moves --w' --watch
-expect 'xporta r' rooms
+expect 'xporta roo' room-move rooms
+expect 'xporta room-' room-move
 expect 'xporta rooms --no' --notify-owners
 expect 'xporta rooms --room ' ''
 expect 'xporta rooms --state-dir dir/' dir/sub
