@@ -394,10 +394,23 @@ static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
                     cmd, (unsigned long long)copied,
                     o->c.dry_run ? " planned" : "", more, cli_now() - t0,
                     o->c.dry_run ? "; dry run: nothing was changed" : "");
+        uint64_t rooms, rooms_failed, rooms_before;
+        xporta_job_server_rooms(job, &rooms, &rooms_failed, &rooms_before);
+        if ((rooms || rooms_before || rooms_failed) && cli_verbose >= 0)
+            fprintf(stderr,
+                    "%s: %s: %llu rooms%s (%llu by an earlier run, %llu "
+                    "left out)\n",
+                    cli_prog, cmd, (unsigned long long)rooms,
+                    o->c.dry_run ? " planned" : "",
+                    (unsigned long long)rooms_before,
+                    (unsigned long long)rooms_failed);
     }
     const char *other = xporta_job_note(job, XPORTA_KIND_OTHER);
     if (other && cli_verbose >= 0)
         cli_note("%s", other);
+    const char *rnote = xporta_job_note(job, XPORTA_KIND_ROOM_CONFIG);
+    if (rnote && cli_verbose >= 0)
+        cli_note("%s", rnote);
     if (st != XPORTA_OK) {
         cli_error("%s", xporta_job_error(job));
         const char *dir = xporta_job_state_dir(job);
