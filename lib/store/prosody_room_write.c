@@ -455,6 +455,8 @@ static xporta_status list_persistent(struct proom_w *w)
 xporta_status proom_w_commit(struct proom_w *w)
 {
     xporta_status st = XPORTA_OK;
+    if (!w->found)
+        w->dirty = true; /* a room of the source arrives, even empty */
     if (w->dirty) {
         struct pv *data = room_data(w);
         if (!data || !set_str(w, &w->cfg, "_jid", w->jid) ||
