@@ -147,8 +147,8 @@ set_tests_properties(integration.server_prosody PROPERTIES
 # made and read by an independent client (muc_rooms.py: owner form,
 # affiliation lists, own affiliation, subject, MAM), server-export to a
 # XEP-0519 component, server-import into an emptied Prosody (internal
-# storage) and into Prosody on SQLite, seen the same; a second import
-# writes nothing.  Its own servers directories (it stops and starts them).
+# storage) and into Prosody on SQLite and PostgreSQL, seen the same; a
+# second import writes nothing; exported again, the same rooms.  Its own servers directories (it stops and starts them).
 add_test(NAME integration.server_rooms_prosody
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/server_rooms_prosody.sh
           ${XPORTA_SERVERS_SCRIPT} $<TARGET_FILE:xporta-cli>

@@ -15,8 +15,10 @@
 #     data directory; started on the result, the same client sees the same
 #     (MAM ids, times, senders and bodies included);
 #  4. a second import writes nothing; --rename-host renames the service;
-#  5. the same file into Prosody on SQLite (another servers directory):
-#     seen the same.
+#  5. exported again from the result: the rooms equal the first export
+#     (xporta diff);
+#  6. the same file into Prosody on SQLite, and on PostgreSQL when its
+#     packages are there (other servers directories): seen the same.
 set -u
 SCRIPT=$1 X=$(realpath "$2") MUCPY=$(realpath "$3")
 PY=/usr/bin/python3
@@ -24,11 +26,13 @@ command -v prosody >/dev/null 2>&1 || { echo "skip: prosody is needed"; exit 77;
 "$PY" -c 'import slixmpp' 2>/dev/null || { echo "skip: python3-slixmpp is needed"; exit 77; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/xporta-server-rooms-XXXXXX") || exit 1
 [ -d "$T" ] || exit 1
+chmod 711 "$T" # PostgreSQL runs as the user postgres when we are root
 export XPORTA_SERVERS_DIR="$T/servers"
 export XDG_STATE_HOME="$T/state"
 cleanup() {
     XPORTA_SERVERS_DIR="$T/servers" bash "$SCRIPT" stop all >/dev/null 2>&1
     XPORTA_SERVERS_DIR="$T/servers-sql" bash "$SCRIPT" stop all >/dev/null 2>&1
+    XPORTA_SERVERS_DIR="$T/servers-pg" bash "$SCRIPT" stop all >/dev/null 2>&1
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -151,7 +155,13 @@ run 0 "$X" server-import --rename-host "$D=new.example" "$T/a.xml" "prosody:$T/r
 [ -f "$T/renamed/conference%2enew%2eexample/config/team.dat" ] && ok || bad "the service was not renamed"
 has "$T/renamed/conference%2enew%2eexample/config/team.dat" '["carol@new.example"] = "member";'
 
-# 5. the same file into Prosody on SQLite
+# 5. exported again: the same rooms (the users' PEP changed with the logins)
+run 0 "$X" server-export "prosody:$DATA" -o "$T/b.xml"
+"$X" diff --only-kinds room-config,room-affiliation,room-subject,archive \
+    "$T/a.xml" "$T/b.xml" >"$T/diff" 2>&1 && ok || { bad "the second export differs"; tail -20 "$T/diff" >&2; }
+hasre "$T/diff" "^room-affiliation +5 +0 +0 +0"
+
+# 6. the same file into Prosody on SQLite
 export XPORTA_SERVERS_DIR="$T/servers-sql"
 XPORTA_PROSODY_STORAGE=sqlite bash "$SCRIPT" start prosody >"$T/start.log" 2>&1 || { cat "$T/start.log"; exit 1; }
 . "$XPORTA_SERVERS_DIR/servers.env"
@@ -165,6 +175,29 @@ compare "$T/before.json" "$T/after-sql.json" "SQLite"
 bash "$SCRIPT" stop prosody >/dev/null 2>&1
 run 0 "$X" server-import "$T/a.xml" "prosody+sqlite:$DB"
 hasre "$T/err" "archive +4 +0 +4 +0"
+
+# ... and on PostgreSQL
+if lua5.4 -e "require 'dbd.postgresql'" >/dev/null 2>&1 &&
+    ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    export XPORTA_SERVERS_DIR="$T/servers-pg"
+    XPORTA_PROSODY_STORAGE=pgsql bash "$SCRIPT" start prosody >"$T/start.log" 2>&1 || { cat "$T/start.log"; exit 1; }
+    set -a
+    . "$XPORTA_SERVERS_DIR/servers.env"
+    set +a
+    bash "$SCRIPT" stop prosody >/dev/null 2>&1
+    PG=prosody+pgsql://$XPORTA_PG_PROSODY_USER@$XPORTA_PG_HOST:$XPORTA_PG_PORT/$XPORTA_PG_PROSODY_DB
+    run 0 "$X" server-import "$T/a.xml" "$PG"
+    has "$T/err" "2 rooms"
+    bash "$SCRIPT" start prosody >"$T/start.log" 2>&1 || { cat "$T/start.log"; exit 1; }
+    probe "$T/after-pg.json"
+    compare "$T/before.json" "$T/after-pg.json" "PostgreSQL"
+    run 0 "$X" server-export "$PG" -o "$T/c.xml"
+    "$X" diff --only-kinds room-config,room-affiliation,room-subject,archive \
+        "$T/a.xml" "$T/c.xml" >"$T/diff" 2>&1 && ok || { bad "PostgreSQL: the export differs"; tail -20 "$T/diff" >&2; }
+    bash "$SCRIPT" stop all >/dev/null 2>&1
+else
+    echo "note: PostgreSQL part skipped (lua-dbi-postgresql or postgresql missing)"
+fi
 
 echo "server_rooms_prosody: $n checks, $fails failed"
 [ "$fails" -eq 0 ]
