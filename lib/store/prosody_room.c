@@ -11,8 +11,6 @@
 #include "prosody_room_p.h"
 #include "store.h"
 
-#define PROSODY_MUC_NS "{http://prosody.im/protocol/muc}"
-
 /* _data key <-> muc#roomconfig field, as Prosody's owner form shows them
  * (muc/NAME.lib.lua: get_* and the muc-config-form hooks). */
 const struct proom_field proom_fields[] = {
@@ -22,8 +20,7 @@ const struct proom_field proom_fields[] = {
     {"muc#roomconfig_persistentroom", "persistent", RF_BOOL, NULL},
     {"muc#roomconfig_publicroom", "hidden", RF_NOT, NULL},
     {"muc#roomconfig_membersonly", "members_only", RF_BOOL, NULL},
-    {PROSODY_MUC_NS "roomconfig_allowmemberinvites", "allow_member_invites",
-     RF_BOOL, NULL},
+    {PROOM_OWN_INVITES, "allow_member_invites", RF_BOOL, NULL},
     {"muc#roomconfig_allowinvites", "allow_member_invites", RF_BOOL, NULL},
     {"muc#roomconfig_moderatedroom", "moderated", RF_BOOL, NULL},
     {"muc#roomconfig_changesubject", "changesubject", RF_BOOL, NULL},

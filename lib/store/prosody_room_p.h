@@ -20,6 +20,10 @@ struct proom_field {
     const char *def; /* what the form shows when the key is absent */
 };
 extern const struct proom_field proom_fields[]; /* NULL-terminated */
+/* Prosody's own field for members' invites (wins over
+ * muc#roomconfig_allowinvites when a form has both). */
+#define PROOM_OWN_INVITES \
+    "{http://prosody.im/protocol/muc}roomconfig_allowmemberinvites"
 const struct proom_field *proom_field(const char *var);
 bool proom_truthy(const char *v);
 /* The value Prosody's form shows for `f` (NULL: none). */

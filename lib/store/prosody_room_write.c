@@ -171,7 +171,7 @@ static bool has_own_invites(const xp_elem *x)
 {
     for (const xp_elem *f = xp_elem_first_element(x); f;
          f = xp_elem_next_element(f))
-        if (xp_streq(xp_elem_attr_ns(f, "", "var"), proom_fields[6].var))
+        if (xp_streq(xp_elem_attr_ns(f, "", "var"), PROOM_OWN_INVITES))
             return true;
     return false;
 }
@@ -220,6 +220,29 @@ static xporta_status config(struct proom_w *w, const xporta_record *rec,
     return XPORTA_OK;
 }
 
+/* Whether the set table `have` (absent: Prosody's default, every role)
+ * holds exactly the roles of the list-multi field `fe`. */
+static bool roles_equal(const struct pv *have, const xp_elem *fe)
+{
+    static const char *const roles[] = {"moderator", "participant", "visitor"};
+    for (size_t i = 0; i < 3; i++) {
+        bool want = false;
+        for (const xp_elem *v = xp_elem_first_element(fe); v;
+             v = xp_elem_next_element(v))
+            if (xp_elem_is(v, XP_NS_DATA, "value") &&
+                strcmp(xp_elem_text(v), roles[i]) == 0)
+                want = true;
+        const struct pv *on =
+            pv_is_table(have) ? pv_get_s(have, roles[i]) : NULL;
+        bool got = pv_is_table(have)
+                       ? on && on->t != PV_NIL && !(on->t == PV_BOOL && !on->b)
+                       : true;
+        if (want != got)
+            return false;
+    }
+    return true;
+}
+
 static bool config_holds(struct proom_w *w, const xporta_record *rec)
 {
     const struct pv *data = pv_get_s(&w->cfg, "_data");
@@ -234,8 +257,8 @@ static bool config_holds(struct proom_w *w, const xporta_record *rec)
         if (!f)
             continue;
         if (f->type == RF_ROLES) {
-            same = false; /* compared whole by value: rare */
-            break;
+            same = roles_equal(pv_get_s(data, f->key), fe);
+            continue;
         }
         const char *have = proom_form_value(&w->ia, data, f);
         const char *want = field_value(fe);

@@ -210,7 +210,9 @@ static void writes_rooms(void **state)
                "</field><field var='muc#roomconfig_maxusers'><value>200</value>"
                "</field><field var='muc#roomconfig_allowinvites'><value>1"
                "</value></field><field var='muc#roomconfig_historylength'>"
-               "<value>20</value></field></x>"),
+               "<value>20</value></field><field "
+               "var='muc#roomconfig_presencebroadcast'><value>participant"
+               "</value><value>moderator</value></field></x>"),
         rec_of(&a, XPORTA_KIND_ROOM_AFFILIATION, "bob@new.localhost",
                "<item xmlns='http://jabber.org/protocol/muc#user' "
                "jid='bob@new.localhost' affiliation='admin' nick='bobby'>"
@@ -279,6 +281,7 @@ static void writes_rooms(void **state)
         "[\"reserved_nickname\"] = \"bobby\";",
         "[\"subject_time\"] = 1735689600;",
         "[\"_jid\"] = \"ej@conference.new.localhost\";",
+        "[\"participant\"] = true;",
     };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(cfg, want[i]))
