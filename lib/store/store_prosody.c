@@ -302,8 +302,9 @@ static xporta_status room_end(struct pstore *s)
         xp_run_note(run, XPORTA_KIND_ROOM_CONFIG,
                     "%lu room message%s older than a week written: Prosody "
                     "deletes room history older than muc_log_expires_after "
-                    "(1 week by default; on SQL within a day, on the "
-                    "internal storage once the room gets a new message); "
+                    "(1 week by default; on SQL at the next midnight (UTC) "
+                    "after Prosody starts, on the internal storage a week "
+                    "after the room's next message); "
                     "set muc_log_expires_after = \"never\" on the MUC "
                     "component to keep it",
                     s->old_items, s->old_items == 1 ? "" : "s");
