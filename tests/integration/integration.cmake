@@ -152,7 +152,8 @@ set_tests_properties(integration.server_prosody PROPERTIES
 add_test(NAME integration.server_rooms_prosody
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/server_rooms_prosody.sh
           ${XPORTA_SERVERS_SCRIPT} $<TARGET_FILE:xporta-cli>
-          ${CMAKE_CURRENT_SOURCE_DIR}/integration/muc_rooms.py)
+          ${CMAKE_CURRENT_SOURCE_DIR}/integration/muc_rooms.py
+          ${CMAKE_CURRENT_SOURCE_DIR}/data)
 set_tests_properties(integration.server_rooms_prosody PROPERTIES
   SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE LABELS integration)
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Whole-server moves carry the MUC service's rooms (issue 13 part 4), on a
 # real Prosody 0.12 of its own (stopped and started around the imports):
-#   server_rooms_prosody.sh SERVERS_SCRIPT XPORTA MUC_ROOMS_PY
+#   server_rooms_prosody.sh SERVERS_SCRIPT XPORTA MUC_ROOMS_PY DATA_DIR
 #
 #  1. an independent client (muc_rooms.py, slixmpp) makes two rooms on
 #     conference.DOMAIN: `team` (name, description, language, members-only,
@@ -18,9 +18,12 @@
 #  5. exported again from the result: the rooms equal the first export
 #     (xporta diff);
 #  6. the same file into Prosody on SQLite, and on PostgreSQL when its
-#     packages are there (other servers directories): seen the same.
+#     packages are there (other servers directories): seen the same; on
+#     SQLite also tests/data/muc-full.xml (a room as ejabberd keeps one:
+#     reasons, more fields) with a message from 2025: noted as older than
+#     muc_log_expires_after, and still in MAM after Prosody started.
 set -u
-SCRIPT=$1 X=$(realpath "$2") MUCPY=$(realpath "$3")
+SCRIPT=$1 X=$(realpath "$2") MUCPY=$(realpath "$3") TDATA=$(realpath "$4")
 PY=/usr/bin/python3
 command -v prosody >/dev/null 2>&1 || { echo "skip: prosody is needed"; exit 77; }
 "$PY" -c 'import slixmpp' 2>/dev/null || { echo "skip: python3-slixmpp is needed"; exit 77; }
@@ -175,6 +178,29 @@ compare "$T/before.json" "$T/after-sql.json" "SQLite"
 bash "$SCRIPT" stop prosody >/dev/null 2>&1
 run 0 "$X" server-import "$T/a.xml" "prosody+sqlite:$DB"
 hasre "$T/err" "archive +4 +0 +4 +0"
+# a room made elsewhere, with old history
+sed -e "s/stamp='2026-11-30T10:00:01.596Z'/stamp='2025-01-01T00:00:00Z'/" \
+    -e "s/name='team'/name='legacy'/; s/team@conference/legacy@conference/g" \
+    "$TDATA/muc-full.xml" >"$T/legacy.xml"
+run 0 "$X" server-import --rename-host "example.org=$D" "$T/legacy.xml" "prosody+sqlite:$DB"
+has "$T/err" "1 room message older than a week written"
+has "$T/err" 'muc_log_expires_after = "never"'
+bash "$SCRIPT" start prosody >"$T/start.log" 2>&1 || { cat "$T/start.log"; exit 1; }
+echo secret >"$T/alice-pw"
+MUC probe --jid "alice@$D" --password-file "$T/alice-pw" --room "legacy@$SVC" --mam \
+    -o "$T/legacy.json" >"$T/probe.log" 2>&1 || { bad "probe legacy"; tail -20 "$T/probe.log" >&2; }
+"$PY" - "$T/legacy.json" "$SVC" "$D" <<'EOF' >"$T/cmp" 2>&1 && ok || { bad "the legacy room"; cat "$T/cmp" >&2; }
+import json, sys
+r = json.load(open(sys.argv[1]))["rooms"]["legacy@" + sys.argv[2]]
+d = sys.argv[3]
+m = [(x["id"], x["stamp"], x["body"]) for x in r["mam"]["messages"]]
+assert m == [("1796444161596084", "2025-01-01T00:00:00Z", "Welcome"),
+             ("1796444170000000", "2026-11-30T10:00:10Z", "Hi")], m
+assert r["config"]["muc#roomconfig_roomname"] == "Team Room", r["config"]
+assert r["affiliations"]["admin"]["bob@" + d]["nick"] == "bobby", r["affiliations"]
+assert "spam@bad.example" in r["affiliations"]["outcast"], r["affiliations"]
+EOF
+bash "$SCRIPT" stop prosody >/dev/null 2>&1
 
 # ... and on PostgreSQL
 if lua5.4 -e "require 'dbd.postgresql'" >/dev/null 2>&1 &&
