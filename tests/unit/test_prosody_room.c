@@ -264,6 +264,8 @@ static void writes_rooms(void **state)
     for (size_t i = 0; i < 3; i++)
         assert_true(store_holds(s, recs[i]));
     assert_int_equal(store_write_end(s), XPORTA_OK);
+    /* the service's `persistent` map is written before the flush */
+    assert_int_equal(store_flush(s), XPORTA_OK);
     store_close(s);
     xp_run_cleanup(&run);
 
