@@ -319,11 +319,43 @@ static void writes_rooms(void **state)
     free(dir);
 }
 
+/* The file driver reads a file's rooms for server-import: a muc (or
+ * untyped) component's items, each as an account "name@component"; a
+ * pubsub component's items are not rooms; the users are not read then. */
+static void file_rooms(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir(), path[4200], addr[4300];
+    snprintf(path, sizeof path, "%s/f.xml", dir);
+    write_file(path,
+               "<server-data xmlns='urn:xmpp:pie:0'><host jid='e.org'>"
+               "<user name='alice'/></host>"
+               "<component xmlns='urn:xmpp:pie:0#component' jid='muc.e.org' "
+               "type='muc'><item name='r1'><x "
+               "xmlns='http://jabber.org/protocol/muc#user'><item "
+               "jid='alice@e.org' affiliation='owner'/></x></item>"
+               "<item name='r2'/></component>"
+               "<component xmlns='urn:xmpp:pie:0#component' "
+               "jid='pubsub.e.org' type='pubsub'><item name='n1'/>"
+               "</component></server-data>");
+    snprintf(addr, sizeof addr, "file:%s", path);
+    char *t = read_rooms(addr, NULL);
+    assert_string_equal(t, "room r1@muc.e.org\n"
+                           "room-affiliation alice@e.org <item "
+                           "xmlns='http://jabber.org/protocol/muc#user' "
+                           "jid='alice@e.org' affiliation='owner'/>\n"
+                           "room r2@muc.e.org\n");
+    free(t);
+    rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reads_rooms),
         cmocka_unit_test(writes_rooms),
+        cmocka_unit_test(file_rooms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
