@@ -30,6 +30,11 @@
     ((1u << XPORTA_KIND_ROOM_CONFIG) | (1u << XPORTA_KIND_ROOM_AFFILIATION) | \
      (1u << XPORTA_KIND_ROOM_SUBJECT) | (1u << XPORTA_KIND_ARCHIVE))
 
+/* Why a room's record is better left out (store_driver.room_skip): a
+ * history entry without a body, which mod_muc_mam never archives (an
+ * ejabberd room's subject changes); NULL: write it. */
+const char *proom_skip(const xporta_record *rec);
+
 /* Every room ("node@service", by service, then node). */
 xporta_status proom_list(struct pbe *b, struct xp_strv *out);
 

@@ -364,6 +364,18 @@ static bool subject_holds(struct proom_w *w, const xporta_record *rec)
 
 /* ---- history ------------------------------------------------------------ */
 
+const char *proom_skip(const xporta_record *rec)
+{
+    if (rec->kind != XPORTA_KIND_ARCHIVE || !rec->payload)
+        return NULL;
+    const xp_elem *fw = xp_elem_child(rec->payload, XP_NS_FORWARD, "forwarded");
+    const xp_elem *msg = fw ? xp_elem_child(fw, XP_NS_CLIENT, "message") : NULL;
+    if (msg && !xp_elem_child(msg, XP_NS_CLIENT, "body"))
+        return "a room message without a body: Prosody's room history keeps "
+               "only those (a subject change is the room's subject)";
+    return NULL;
+}
+
 static xporta_status history(struct proom_w *w, const xporta_record *rec,
                              bool replace, const char **why)
 {

@@ -416,7 +416,7 @@ static xporta_status ps_open_pgsql(struct store **out, const char *where,
     .write_begin = ps_write_begin, .write = ps_write, .pending = ps_pending, \
     .write_end = ps_write_end, .select = ps_select, .holds = ps_holds,       \
     .flush = ps_flush, .select_room = ps_select_room,                        \
-    .room_writable = PROOM_WRITABLE
+    .room_writable = PROOM_WRITABLE, .room_skip = proom_skip
 
 const struct store_driver store_prosody_driver = {
     .scheme = "prosody",

@@ -242,6 +242,9 @@ static void writes_rooms(void **state)
     struct store_opts o = {.target = true};
     assert_int_equal(store_open(&s, addr, &o, &run), XPORTA_OK);
     assert_true(s->drv->room_writable & (1u << XPORTA_KIND_ROOM_CONFIG));
+    /* the engine leaves a bodiless room message out before writing */
+    assert_non_null(s->drv->room_skip(recs[4]));
+    assert_null(s->drv->room_skip(recs[3]));
     struct xp_buf done;
     xp_buf_init(&done, 1u << 16);
     assert_int_equal(store_select_room(s, "ej@conference.new.localhost"),
