@@ -75,7 +75,8 @@ scenario() {
  {"name": "$P-mem", "config": {"muc#roomconfig_membersonly": "1", "muc#roomconfig_whois": "moderators"},
   "affiliations": {"$OLD": "member"}},
  {"name": "$P-memw", "config": {"muc#roomconfig_membersonly": "1", "muc#roomconfig_whois": "anyone"},
-  "affiliations": {"$OLD": "member", "$CAROL": "member"}},
+  "affiliations": {"$OLD": "member", "$CAROL": "member"},
+  "messages": ["hello room", "second <b>&amp;</b> message"]},
  {"name": "$P-ban", "affiliations": {"$OLD": "outcast"}},
  {"name": "$P-hid", "config": {"muc#roomconfig_publicroom": "0"},
   "affiliations": {"$OLD": "owner"}}
@@ -136,6 +137,19 @@ s = json.dumps(d)
 sys.exit(0 if sys.argv[2] in s and sys.argv[3] in s else 1)
 EOF
     done
+
+    # The rooms OLD is in, into a file: the history of the ones with MAM.
+    rm -f "$T/rooms.xml"
+    # shellcheck disable=SC2086
+    run 0 "$X" export "$OLD" -o "$T/rooms.xml" --rooms $ONE
+    hasre "$T/err" "rooms: 5 written, [45] with their history \(2 message\(s\)\)"
+    run 0 "$X" check "$T/rooms.xml"
+    has "$T/out" "1 component, 5 rooms"
+    has "$T/rooms.xml" "<item xmlns='urn:xmpp:pie:0#component' name='$P-memw'>"
+    has "$T/rooms.xml" "hello room"
+    has "$T/rooms.xml" "second &lt;b&gt;&amp;amp;&lt;/b&gt; message"
+    # The owned room's configuration came too (OLD is an owner there).
+    has "$T/rooms.xml" "<value>Owned</value>"
 
     # The hidden room, named; the rest already done.
     # shellcheck disable=SC2086
