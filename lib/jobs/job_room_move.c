@@ -180,8 +180,14 @@ static xporta_status enter(struct move *m, struct live *l, const char *room,
     l->on_presence_ud = m;
     l->on_room_message = enter_message;
     l->on_room_message_ud = m;
-    xporta_status st =
-        xp_session_send(l->s, xp_muc_join(&l->arena, room, l->local, false));
+    /* A password-protected room asks its owners for it too (Prosody). */
+    const char *secret = m->old_form
+                             ? xp_form_field_values(&m->a, m->old_form,
+                                                    "muc#roomconfig_roomsecret")
+                             : NULL;
+    xporta_status st = xp_session_send(
+        l->s, xp_muc_join_password(&l->arena, room, l->local,
+                                   secret && *secret ? secret : NULL));
     double deadline = xp_now() + ENTER_WAIT_MS / 1000.0, sub_deadline = 0;
     while (st == XPORTA_OK) {
         if (m->enter_done)
@@ -279,8 +285,16 @@ static xporta_status read_old(struct move *m)
         xp_arena_reset(&l->arena);
     }
     st = enter(m, l, m->old_room, true);
-    if (st == XPORTA_OK)
+    if (st == XPORTA_OK) {
         leave(l, m->old_room);
+    } else if (st == XPORTA_ESTANZA || st == XPORTA_ETIMEOUT) {
+        /* The subject is what entering gives; a room that will not let
+         * its owner in keeps it, and the move goes on without. */
+        note(m, "REFUSED", "the subject was not read: %s", m->j->r.err.msg);
+        xp_err_clear(&m->j->r.err);
+        m->subject = NULL;
+        st = XPORTA_OK;
+    }
     return st;
 }
 

@@ -231,6 +231,17 @@ xp_elem *xp_muc_join(struct xp_arena *a, const char *room, const char *nick,
     return p;
 }
 
+xp_elem *xp_muc_join_password(struct xp_arena *a, const char *room,
+                              const char *nick, const char *password)
+{
+    xp_elem *p = xp_muc_join(a, room, nick, false);
+    xp_elem *x = p ? xp_elem_child(p, XP_NS_MUC, "x") : NULL;
+    if (!x || (password &&
+               !xp_elem_add_text_child(a, x, XP_NS_MUC, "password", password)))
+        return NULL;
+    return p;
+}
+
 bool xp_muc_presence_item(struct xp_arena *a, const xp_elem *presence,
                           xp_muc_aff *aff, const char **jid, bool *self)
 {

@@ -82,6 +82,10 @@ void xp_bookmarks_decode(struct xp_arena *a, const xp_elem *iq,
  * <presence type=unavailable to=ROOM/NICK/>. */
 xp_elem *xp_muc_join(struct xp_arena *a, const char *room, const char *nick,
                      bool leave);
+/* xp_muc_join for a password-protected room: <password/> in the <x/>
+ * (XEP-0045 §7.2.6); password NULL is xp_muc_join. */
+xp_elem *xp_muc_join_password(struct xp_arena *a, const char *room,
+                              const char *nick, const char *password);
 /* An occupant's presence from a room: its muc#user <item/>'s affiliation
  * and real JID (bare; NULL when the room hides it), and whether it is the
  * account's own (status 110).  False when the presence carries no

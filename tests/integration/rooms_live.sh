@@ -194,6 +194,10 @@ move_room() {
     bash "$SCRIPT" adduser "$ns" "$P-new@$nd" xporta-pass >/dev/null || bad "adduser $P-new@$nd"
     BOSS=$P-boss@$od OLD=$P-old@$od NEW=$P-new@$nd CAROL=$P-carol@$od
     OR=$P-mv@conference.$od NR=$P-mv@conference.$nd
+    # Prosody's form has only the secret; ejabberd's a switch besides.
+    PWFIELD=
+    [ "$os" = ejabberd ] && PWFIELD='"muc#roomconfig_passwordprotectedroom": "1", '
+
     cat >"$T/spec.json" <<EOF
 {"rooms": [{"name": "$OR",
   "config": {"muc#roomconfig_roomname": "Moving", "muc#roomconfig_roomdesc": "Where we meet",
@@ -202,7 +206,10 @@ move_room() {
   "affiliations": {"$OLD": "owner", "$CAROL": "member", "spam@bad.example": "outcast",
                    "$P-adm@$od": "admin"},
   "subject": "Welcome, movers"},
- {"name": "$P-mv2@conference.$od", "affiliations": {"$OLD": "owner"}}]}
+ {"name": "$P-mv2@conference.$od", "affiliations": {"$OLD": "owner"}},
+ {"name": "$P-mvp@conference.$od", "affiliations": {"$OLD": "owner"},
+  "config": {$PWFIELD"muc#roomconfig_roomsecret": "s3cret"},
+  "subject": "Behind a password"}]}
 EOF
     MUC setup --owner "$BOSS" --owner-password-file "$T/pw" --service "conference.$od" \
         --spec "$T/spec.json" >"$T/setup.json" 2>&1 || { bad "$os: move setup"; tail -30 "$T/setup.json" >&2; }
@@ -265,6 +272,13 @@ EOF
     # shellcheck disable=SC2086
     run 0 "$X" room-move --destroy-old "$OLD" "$NEW" "$OR" "conference.$nd" $PAIR
     has "$T/err" "done        $OR moved to $NR and was destroyed by an earlier run"
+    # A password-protected room: its owners enter with the password too.
+    # shellcheck disable=SC2086
+    run 0 "$X" room-move "$OLD" "$NEW" "$P-mvp@conference.$od" "conference.$nd" $PAIR
+    has "$T/err" "subject set; old room kept; 0 difference(s)"
+    MUC probe --jid "$NEW" --password-file "$T/pw" --room "$P-mvp@conference.$nd" >"$T/pp.json" 2>&1 ||
+        bad "probe $P-mvp@conference.$nd"
+    has "$T/pp.json" "s3cret"
     # A room that exists is never written into.
     # shellcheck disable=SC2086
     run 9 "$X" room-move "$OLD" "$NEW" "$P-mv2@conference.$od" "$NR" $PAIR
