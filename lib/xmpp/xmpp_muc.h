@@ -140,6 +140,12 @@ xp_elem *xp_muc_affiliation_set_nick(struct xp_arena *a, const char *jid,
                                      xp_muc_aff aff, const char *nick,
                                      const char *reason);
 
+/* <pubsub><create node=urn:xmpp:bookmarks:1/><configure> as XEP-0402 §3
+ * asks (persist_items, max_items max, send_last_published_item never,
+ * access_model whitelist): a node made by a publish keeps one item on
+ * ejabberd 23.01, which refuses max_items as a publish option. */
+xp_elem *xp_bookmarks_node_create(struct xp_arena *a);
+
 /* <message type=chat to=TO><body>BODY</body></message>. */
 xp_elem *xp_chat_message(struct xp_arena *a, const char *to, const char *body);
 

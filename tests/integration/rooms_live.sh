@@ -214,8 +214,11 @@ EOF
     MUC setup --owner "$BOSS" --owner-password-file "$T/pw" --service "conference.$od" \
         --spec "$T/spec.json" >"$T/setup.json" 2>&1 || { bad "$os: move setup"; tail -30 "$T/setup.json" >&2; }
     PAIR="--old-host 127.0.0.1 --old-port $OP --new-host 127.0.0.1 --new-port $NP --cafile $XPORTA_TEST_CAFILE --old-password-file $T/pw --new-password-file $T/pw"
+    MUC bookmarks --jid "$OLD" --password-file "$T/pw" --rooms "$OR:mover:true:Moving" \
+        >"$T/bm.json" 2>&1 || { bad "$os: bookmark $OR"; tail -20 "$T/bm.json" >&2; }
     # shellcheck disable=SC2086
     run 0 "$X" room-move --dry-run "$OLD" "$NEW" "$OR" "conference.$nd" $PAIR
+    has "$T/err" "would       bookmark $NR for $NEW with the nick mover, joined automatically"
     has "$T/err" "would       create $NR as $NEW"
     has "$T/err" "would       make $CAROL member"
     has "$T/err" "would       make spam@bad.example outcast"
@@ -234,6 +237,13 @@ EOF
     # shellcheck disable=SC2086
     run 0 "$X" room-move --destroy-old "$OLD" "$NEW" "$OR" "conference.$nd" $PAIR
     has "$T/err" "destroyed   $OR; its occupants were pointed to $NR"
+    has "$T/err" "bookmark    $NR bookmarked for $NEW with the nick mover"
+    MUC bookmarks --jid "$NEW" --password-file "$T/pw" >"$T/nbm.json" 2>&1 || bad "$ns: read bookmarks"
+    /usr/bin/python3 - "$T/nbm.json" "$NR" <<'EOF' && ok || { bad "$NR not bookmarked for $NEW"; cat "$T/nbm.json" >&2; }
+import json, sys
+b = (json.load(open(sys.argv[1])).get("bookmarks2") or {}).get(sys.argv[2])
+sys.exit(0 if b and b.get("nick") == "mover" and b.get("autojoin") and b.get("name") == "Moving" else 1)
+EOF
     has "$T/err" "room-move: "
     has "$T/err" "subject set; old room destroyed; 0 difference(s)"
     wait $wpid || bad "$os: the watcher"
