@@ -96,12 +96,10 @@ EOF
     has "$T/err" "would    $P-own@$SVC (owner): would make $NEW owner"
     has "$T/err" "would    $P-adm@$SVC (admin): would make $NEW admin"
     hasre "$T/err" "ask +$P-mem@$SVC \(member\): $OLD is a member"
-    if [ "$os" = prosody ]; then
-        hasnt "$T/err" "$P-hid@$SVC" # hidden: only named rooms reach it
-    else
-        # ejabberd lists hidden rooms to their owners and admins.
-        has "$T/err" "would    $P-hid@$SVC (owner)"
-    fi
+    # Hidden: only named rooms reach it on Prosody.  ejabberd lists hidden
+    # rooms to their owners, but past 100 rooms on the service
+    # (max_rooms_discoitems) only occupied ones: either way is right there.
+    [ "$os" = prosody ] && hasnt "$T/err" "$P-hid@$SVC"
     aff_is "$P-own@$SVC" "$NEW" absent
 
     # shellcheck disable=SC2086
@@ -157,7 +155,7 @@ EOF
     if [ "$os" = prosody ]; then
         has "$T/err" "granted  $P-hid@$SVC (owner)"
     else
-        has "$T/err" "already  $P-hid@$SVC (owner)"
+        hasre "$T/err" "(granted|already)  $P-hid@$SVC \(owner\)"
     fi
     has "$T/err" "already  $P-own@$SVC (owner)"
     aff_is "$P-hid@$SVC" "$NEW" owner
