@@ -1,0 +1,706 @@
+/* lib/store/ejd_room.h: ejabberd's rooms (muc_room.opts, muc_registered,
+ * the group-chat rows of archive) as room records, against rows captured
+ * from a real ejabberd 23.01 (tests/data/ejabberd-rooms: the rooms made by
+ * tests/integration/muc_rooms.py setup, the .form files the owner form its
+ * probe read back). */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/xp_model.h"
+#include "pie/pie.h"
+#include "store/ejd_map_p.h"
+#include "store/ejd_room.h"
+
+#define MUC "conference.new.localhost"
+#define TEAM "team@" MUC
+
+struct got {
+    struct xp_arena *a;
+    xporta_record recs[32];
+    size_t n;
+    char notes[4096];
+};
+
+static xporta_status on_rec(void *ud, const xporta_record *rec)
+{
+    struct got *g = ud;
+    assert_true(g->n < 32);
+    g->recs[g->n] = *rec;
+    g->recs[g->n].payload = xp_elem_clone(g->a, rec->payload);
+    g->recs[g->n].key = xp_arena_strdup(g->a, rec->key);
+    g->n++;
+    return XPORTA_OK;
+}
+
+static void on_note(void *ud, const char *what)
+{
+    struct got *g = ud;
+    size_t n = strlen(g->notes);
+    snprintf(g->notes + n, sizeof g->notes - n, "%s\n", what);
+}
+
+static char *data(const char *name, size_t *len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "ejabberd-rooms/%s", name);
+    char *s = slurp(data_path(path), len);
+    assert_non_null(s);
+    return s;
+}
+
+static char *xml(const xp_elem *e)
+{
+    struct xp_buf b;
+    xp_buf_init(&b, 1u << 20);
+    assert_int_equal(xp_elem_serialize(&b, e, ""), XPORTA_OK);
+    char *s = strndup(b.data, b.len);
+    xp_buf_cleanup(&b);
+    return s;
+}
+
+static void read_room(struct xp_arena *a, const char *file, const char *room,
+                      struct got *g, const struct ejd_nick *nicks, size_t nn)
+{
+    size_t len;
+    char *opts = data(file, &len);
+    const char *why = NULL;
+    memset(g, 0, sizeof *g);
+    g->a = a;
+    assert_int_equal(ejd_room_read_opts(a, room, opts, len, nicks, nn, on_rec,
+                                        on_note, g, &why),
+                     XPORTA_OK);
+    free(opts);
+}
+
+/* The form read from opts is the owner form the server showed (but for
+ * the FORM_TYPE's place, which is the same). */
+static void form_is(const xp_elem *x, const char *file)
+{
+    size_t len;
+    char *want = data(file, &len);
+    struct xp_buf b;
+    xp_buf_init(&b, 1u << 20);
+    for (const xp_elem *f = xp_elem_first_element(x); f;
+         f = xp_elem_next_element(f)) {
+        xp_buf_adds(&b, xp_elem_attr_ns(f, "", "var"));
+        bool any = false;
+        for (const xp_elem *v = xp_elem_first_element(f); v;
+             v = xp_elem_next_element(v)) {
+            xp_buf_printf(&b, "\t%s", xp_elem_text(v));
+            any = true;
+        }
+        if (!any)
+            xp_buf_adds(&b, "\t");
+        xp_buf_addc(&b, '\n');
+    }
+    xp_buf_addc(&b, '\0');
+    assert_text_equal(b.data, want);
+    xp_buf_cleanup(&b);
+    free(want);
+}
+
+static void real_team_room(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    struct ejd_nick nicks[] = {{"carol@new.localhost", "caro"}};
+    struct got g;
+    read_room(&a, "team.opts", TEAM, &g, nicks, 1);
+    assert_int_equal(g.n, 7);
+    assert_int_equal(g.recs[0].kind, XPORTA_KIND_ROOM_CONFIG);
+    assert_string_equal(g.recs[0].key, "config");
+    form_is(g.recs[0].payload, "team.form");
+    static const char *const affs[] = {
+        "<item xmlns='http://jabber.org/protocol/muc#user' "
+        "affiliation='owner' jid='alice@new.localhost'/>",
+        "<item xmlns='http://jabber.org/protocol/muc#user' "
+        "affiliation='admin' jid='bob@new.localhost'><reason>helps</reason>"
+        "</item>",
+        "<item xmlns='http://jabber.org/protocol/muc#user' "
+        "affiliation='member' jid='carol@new.localhost' nick='caro'>"
+        "<reason>team member</reason></item>",
+        "<item xmlns='http://jabber.org/protocol/muc#user' "
+        "affiliation='outcast' jid='dave@new.localhost'><reason>spammer"
+        "</reason></item>",
+        "<item xmlns='http://jabber.org/protocol/muc#user' "
+        "affiliation='member' jid='eve@other.example'/>",
+    };
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(g.recs[1 + i].kind, XPORTA_KIND_ROOM_AFFILIATION);
+        char *s = xml(g.recs[1 + i].payload);
+        assert_string_equal(s, affs[i]);
+        free(s);
+    }
+    assert_string_equal(g.recs[3].key, "carol@new.localhost");
+    assert_int_equal(g.recs[6].kind, XPORTA_KIND_ROOM_SUBJECT);
+    char *s = xml(g.recs[6].payload);
+    assert_string_equal(s, "<message xmlns='jabber:client' type='groupchat' "
+                           "from='team@conference.new.localhost/Alice'>"
+                           "<subject>Sprint 42 planning</subject></message>");
+    free(s);
+    /* the roles kept for bob, carol and eve do not map */
+    assert_non_null(strstr(g.notes, "roles"));
+    xp_arena_cleanup(&a);
+}
+
+static void real_secret_room(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    struct got g;
+    read_room(&a, "secret.opts", "secret@" MUC, &g, NULL, 0);
+    assert_int_equal(g.n, 2); /* the form, alice; no subject */
+    form_is(g.recs[0].payload, "secret.form");
+    assert_string_equal(g.notes, "");
+    xp_arena_cleanup(&a);
+}
+
+/* Read and written back: the bytes ejabberd wrote (team's roles, which
+ * do not map, written empty). */
+static void roundtrip(const char *file, const char *room, const char *fix)
+{
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    struct ejd_nick nicks[] = {{"carol@new.localhost", "caro"}};
+    struct got g;
+    read_room(&a, file, room, &g, nicks, 1);
+    struct ejd_room_w w;
+    ejd_room_w_init(&w, &a, room);
+    const char *why = NULL;
+    for (size_t i = 0; i < g.n; i++)
+        assert_int_equal(ejd_room_w_add(&w, &g.recs[i], &why), XPORTA_OK);
+    struct xp_buf out;
+    xp_buf_init(&out, 1u << 20);
+    struct got n = {0};
+    assert_int_equal(ejd_room_w_opts(&w, &out, on_note, &n, &why), XPORTA_OK);
+    xp_buf_addc(&out, '\0');
+    size_t len;
+    char *want = data(file, &len);
+    if (fix) { /* the roles as they were */
+        char *r = strstr(want, "{roles,[");
+        char *e = strstr(want, "]},{subject,");
+        assert_true(r && e && r < e);
+        memmove(r + strlen(fix), e + 2, strlen(e + 2) + 1);
+        memcpy(r, fix, strlen(fix));
+    }
+    assert_string_equal(out.data, want);
+    assert_string_equal(n.notes, "");
+    free(want);
+    xp_buf_cleanup(&out);
+    xp_arena_cleanup(&a);
+}
+
+static void roundtrip_real(void **state)
+{
+    (void)state;
+    roundtrip("secret.opts", "secret@" MUC, NULL);
+    roundtrip("team.opts", TEAM, "{roles,[]}");
+}
+
+static xporta_record rec_of(struct xp_arena *a, xporta_kind k, const char *text)
+{
+    xporta_record r;
+    memset(&r, 0, sizeof r);
+    r.kind = k;
+    const char *why;
+    unsigned long l, c;
+    assert_int_equal(
+        pie_parse_element(a, text, strlen(text), "", &r.payload, &why, &l, &c),
+        XPORTA_OK);
+    assert_true(xp_record_derive_key(a, &r) || k == XPORTA_KIND_VCARD);
+    return r;
+}
+
+static const char *value_of(const xp_elem *x, const char *var)
+{
+    for (const xp_elem *f = xp_elem_first_element(x); f;
+         f = xp_elem_next_element(f))
+        if (xp_streq(xp_elem_attr_ns(f, "", "var"), var))
+            return xp_elem_child_text(f, XP_NS_DATA, "value");
+    return NULL;
+}
+
+/* Records from elsewhere (a Prosody room, a file): every option written,
+ * persistent and mam true, fields ejabberd has no option for noted. */
+static void write_from_other_server(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    struct ejd_room_w w;
+    ejd_room_w_init(&w, &a, "r@" MUC);
+    const char *why = NULL;
+    xporta_record recs[] = {
+        rec_of(&a, XPORTA_KIND_ROOM_CONFIG,
+               "<x xmlns='jabber:x:data' type='submit'>"
+               "<field var='FORM_TYPE'><value>http://jabber.org/protocol/"
+               "muc#roomconfig</value></field>"
+               "<field var='muc#roomconfig_roomname'><value>Caf\xc3\xa9 "
+               "\xe2\x82\xac</value></field>"
+               "<field var='muc#roomconfig_persistentroom'><value>0</value>"
+               "</field>"
+               "<field var='muc#roomconfig_roomsecret'><value>pw</value>"
+               "</field>"
+               "<field var='muc#roomconfig_whois'><value>anyone</value>"
+               "</field>"
+               "<field var='muc#roomconfig_historylength'><value>30</value>"
+               "</field>"
+               "<field var='muc#roomconfig_enablearchiving'><value>1</value>"
+               "</field>"
+               "<field var='muc#roomconfig_presencebroadcast'><value>"
+               "moderator</value></field></x>"),
+        rec_of(&a, XPORTA_KIND_ROOM_AFFILIATION,
+               "<item xmlns='http://jabber.org/protocol/muc#user' "
+               "affiliation='owner' jid='Alice@Example.org/x' nick='A'/>"),
+        rec_of(&a, XPORTA_KIND_ROOM_AFFILIATION,
+               "<item xmlns='http://jabber.org/protocol/muc#user' "
+               "affiliation='outcast' jid='spam@bad.example'><reason>"
+               "say \"no\"</reason></item>"),
+        rec_of(&a, XPORTA_KIND_ROOM_SUBJECT,
+               "<message xmlns='jabber:client' type='groupchat' "
+               "from='r@conference.new.localhost/Boss'><subject>Hi"
+               "</subject><subject xml:lang='de'>Hallo</subject></message>"),
+        rec_of(&a, XPORTA_KIND_VCARD,
+               "<vCard xmlns='vcard-temp'><FN>R</FN></vCard>"),
+    };
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++)
+        assert_int_equal(ejd_room_w_add(&w, &recs[i], &why), XPORTA_OK);
+    xporta_record other = recs[4];
+    other.kind = XPORTA_KIND_ROSTER;
+    assert_int_equal(ejd_room_w_add(&w, &other, &why), XPORTA_EUNSUPPORTED);
+    assert_non_null(strstr(why, "r@conference.new.localhost"));
+    struct xp_buf out;
+    xp_buf_init(&out, 1u << 20);
+    struct got n = {0};
+    assert_int_equal(ejd_room_w_opts(&w, &out, on_note, &n, &why), XPORTA_OK);
+    xp_buf_addc(&out, '\0');
+    assert_string_equal(
+        out.data,
+        "[{title,<<67,97,102,195,169,32,226,130,172>>},{description,<<>>},"
+        "{allow_change_subj,true},{allow_query_users,true},"
+        "{allow_private_messages,true},"
+        "{allow_private_messages_from_visitors,anyone},"
+        "{allow_visitor_status,true},{allow_visitor_nickchange,true},"
+        "{public,true},{public_list,true},{persistent,true},"
+        "{moderated,true},{members_by_default,true},{members_only,false},"
+        "{allow_user_invites,false},{password_protected,true},"
+        "{captcha_protected,false},{password,<<\"pw\">>},"
+        "{anonymous,false},{logging,false},{max_users,200},"
+        "{allow_voice_requests,true},{allow_subscription,false},"
+        "{mam,true},{presence_broadcast,[moderator]},"
+        "{voice_request_min_interval,1800},"
+        "{vcard,<<\"<vCard xmlns='vcard-temp'><FN>R</FN></vCard>\">>},"
+        "{vcard_xupdate,undefined},{pubsub,<<>>},{enable_hats,false},"
+        "{lang,<<\"en\">>},{captcha_whitelist,[]},"
+        "{affiliations,[{{<<\"alice\">>,<<\"example.org\">>,<<>>},"
+        "{owner,<<>>}},{{<<\"spam\">>,<<\"bad.example\">>,<<>>},"
+        "{outcast,<<\"say \\\"no\\\"\">>}}]},{roles,[]},"
+        "{subject,[{text,<<>>,<<\"Hi\">>},{text,<<\"de\">>,"
+        "<<\"Hallo\">>}]},{subject_author,<<\"Boss\">>},{hats_users,[]},"
+        "{hibernation_time,undefined}]");
+    assert_non_null(strstr(n.notes, "muc#roomconfig_historylength"));
+    assert_non_null(strstr(n.notes, "temporary room"));
+    assert_int_equal(w.naffs, 2);
+    assert_string_equal(w.affs[0].nick, "A");
+
+    /* and read back: the same room */
+    struct got g;
+    memset(&g, 0, sizeof g);
+    g.a = &a;
+    assert_int_equal(ejd_room_read_opts(&a, "r@" MUC, out.data, out.len - 1,
+                                        NULL, 0, on_rec, on_note, &g, &why),
+                     XPORTA_OK);
+    assert_int_equal(g.n, 5); /* config, vcard, 2 affiliations, subject */
+    assert_int_equal(g.recs[1].kind, XPORTA_KIND_VCARD);
+    assert_true(xp_elem_equal(g.recs[1].payload, recs[4].payload));
+    assert_true(xp_elem_equal(g.recs[4].payload, recs[3].payload));
+    assert_string_equal(value_of(g.recs[0].payload, "muc#roomconfig_roomname"),
+                        "Caf\xc3\xa9 \xe2\x82\xac");
+    assert_string_equal(
+        value_of(g.recs[0].payload, "muc#roomconfig_roomsecret"), "pw");
+    xp_buf_cleanup(&out);
+    xp_arena_cleanup(&a);
+}
+
+static void write_refuses_bad_values(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "<field var='muc#roomconfig_membersonly'><value>maybe</value></field>",
+        "<field var='muc#roomconfig_maxusers'><value>-1</value></field>",
+        "<field var='muc#roomconfig_whois'><value>all</value></field>",
+        "<field var='muc#roomconfig_presencebroadcast'><value>admin</value>"
+        "</field>",
+        "<field var='allow_private_messages_from_visitors'><value>x</value>"
+        "</field>",
+        "<field var='voice_request_min_interval'><value>1e3</value></field>",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct xp_arena a;
+        xp_arena_init(&a, 0);
+        char text[512];
+        snprintf(text, sizeof text, "<x xmlns='jabber:x:data'>%s</x>", bad[i]);
+        struct ejd_room_w w;
+        ejd_room_w_init(&w, &a, TEAM);
+        const char *why = NULL;
+        xporta_record r = rec_of(&a, XPORTA_KIND_ROOM_CONFIG, text);
+        assert_int_equal(ejd_room_w_add(&w, &r, &why), XPORTA_OK);
+        struct xp_buf out;
+        xp_buf_init(&out, 1u << 20);
+        assert_int_equal(ejd_room_w_opts(&w, &out, NULL, NULL, &why),
+                         XPORTA_EFORMAT);
+        assert_non_null(strstr(why, "room " TEAM ": field "));
+        xp_buf_cleanup(&out);
+        xp_arena_cleanup(&a);
+    }
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    struct ejd_room_w w;
+    ejd_room_w_init(&w, &a, TEAM);
+    const char *why = NULL;
+    xporta_record r =
+        rec_of(&a, XPORTA_KIND_ROOM_AFFILIATION,
+               "<item xmlns='http://jabber.org/protocol/muc#user' "
+               "affiliation='none' jid='x@y'/>");
+    assert_int_equal(ejd_room_w_add(&w, &r, &why), XPORTA_EFORMAT);
+    assert_non_null(strstr(why, "affiliation of x@y"));
+    xp_arena_cleanup(&a);
+}
+
+/* Damaged opts: refused, saying which room and what. */
+static void malformed_opts(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *opts, *what;
+    } bad[] = {
+        {"[{title,<<\"x\">>}", "not an Erlang term"},
+        {"{title,<<\"x\">>}", "not a list of {Option, Value}"},
+        {"[{title,<<\"x\">>,1}]", "not a list of {Option, Value}"},
+        {"[{title,x}]", "title is not a binary"},
+        {"[{public,yes}]", "public is not true or false"},
+        {"[{max_users,-3}]", "max_users is not a non-negative integer"},
+        {"[{presence_broadcast,[king]}]",
+         "presence_broadcast holds something not a role"},
+        {"[{allow_private_messages_from_visitors,all}]", "anyone, moderators"},
+        {"[{affiliations,x}]", "affiliations is not a list"},
+        {"[{affiliations,[{{<<\"a\">>,<<\"b\">>,<<>>},{king,<<>>}}]}]",
+         "an affiliation that is not"},
+        {"[{affiliations,[{{<<\"a\">>,<<>>,<<>>},owner}]}]",
+         "an affiliation that is not"},
+        {"[{subject,[{text,<<>>}]}]", "subject is not a list"},
+        {"[{subject_author,1}]", "subject_author is not a binary"},
+        {"[{vcard,<<\"<x>\">>}]", "vcard is not a vCard"},
+        {"[{title,<<255>>}]", "title is not UTF-8 text"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct xp_arena a;
+        xp_arena_init(&a, 0);
+        struct got g;
+        memset(&g, 0, sizeof g);
+        g.a = &a;
+        const char *why = NULL;
+        assert_int_equal(ejd_room_read_opts(&a, TEAM, bad[i].opts,
+                                            strlen(bad[i].opts), NULL, 0,
+                                            on_rec, on_note, &g, &why),
+                         XPORTA_EFORMAT);
+        assert_non_null(why);
+        if (strncmp(why, "muc_room.opts of " TEAM ": ",
+                    17 + strlen(TEAM) + 2) ||
+            !strstr(why, bad[i].what))
+            fail_msg("%s: %s", bad[i].opts, why);
+        xp_arena_cleanup(&a);
+    }
+    /* older rooms' {LJID, Aff}, a plain-binary subject and options ejabberd
+     * 23.01 does not know are read */
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    struct got g;
+    memset(&g, 0, sizeof g);
+    g.a = &a;
+    const char *ok = "[{affiliations,[{{<<\"a\">>,<<\"b\">>,<<>>},owner}]},"
+                     "{subject,<<\"s\">>},{frobnicate,1},"
+                     "{hats_users,[x]},{subscribers,[x]}]";
+    const char *why = NULL;
+    assert_int_equal(ejd_room_read_opts(&a, TEAM, ok, strlen(ok), NULL, 0,
+                                        on_rec, on_note, &g, &why),
+                     XPORTA_OK);
+    assert_int_equal(g.n, 3);
+    assert_non_null(strstr(g.notes, "frobnicate"));
+    assert_non_null(strstr(g.notes, "hats"));
+    assert_non_null(strstr(g.notes, "MucSub"));
+    xp_arena_cleanup(&a);
+}
+
+/* ---- muc_registered ----------------------------------------------------- */
+
+static void registered_nicks(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    size_t len;
+    char *rows = data("muc_registered.txt", &len);
+    char *jid = rows, *host = strchr(jid, '\t');
+    assert_non_null(host);
+    *host++ = '\0';
+    char *nick = strchr(host, '\t');
+    *nick++ = '\0';
+    nick[strcspn(nick, "\n")] = '\0';
+    struct ejd_nick n;
+    const char *why = NULL;
+    assert_int_equal(ejd_room_nick_row(&a, jid, host, nick, &n, &why),
+                     XPORTA_OK);
+    assert_string_equal(n.nick, "caro");
+    assert_int_equal(ejd_room_nick_row(&a, "a@b/c", MUC, "x", &n, &why),
+                     XPORTA_EFORMAT);
+    assert_string_equal(why, "muc_registered of " MUC
+                             ": row a@b/c: jid is not a bare JID");
+    assert_int_equal(ejd_room_nick_row(&a, "a@b", MUC, "", &n, &why),
+                     XPORTA_EFORMAT);
+
+    struct ejd_nicks s;
+    ejd_nicks_init(&s, &a);
+    struct got g = {0};
+    bool added;
+    assert_int_equal(ejd_nicks_add(&s, jid, nick, on_note, &g, &added),
+                     XPORTA_OK);
+    assert_true(added);
+    assert_int_equal(ejd_nicks_add(&s, jid, nick, on_note, &g, &added),
+                     XPORTA_OK);
+    assert_false(added);
+    assert_string_equal(g.notes, "");
+    ejd_nicks_add(&s, jid, "carol2", on_note, &g, &added);
+    assert_false(added);
+    assert_non_null(strstr(g.notes, "keeps its registered nick 'caro'"));
+    ejd_nicks_add(&s, "eve@x", "caro", on_note, &g, &added);
+    assert_false(added);
+    assert_non_null(strstr(g.notes, "nick 'caro' is registered to carol"));
+    ejd_nicks_add(&s, "eve@x", "eve", on_note, &g, &added);
+    assert_true(added);
+    assert_int_equal(s.n, 2);
+    free(rows);
+    xp_arena_cleanup(&a);
+}
+
+/* ---- archive ------------------------------------------------------------ */
+
+/* username, timestamp, peer, bare_peer, xml, txt, kind, nick */
+static int split_row(char *line, char **col)
+{
+    int n = 0;
+    for (char *p = line; n < 8; n++) {
+        col[n] = p;
+        char *t = strchr(p, '\t');
+        if (!t)
+            return n + 1;
+        *t = '\0';
+        p = t + 1;
+    }
+    return n;
+}
+
+static void real_archive(void **state)
+{
+    (void)state;
+    size_t len;
+    char *rows = data("archive.tsv", &len);
+    int seen = 0;
+    for (char *line = rows, *nl; line && *line; line = nl) {
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl++ = '\0';
+        char *c[8];
+        assert_int_equal(split_row(line, c), 8);
+        struct xp_arena a;
+        xp_arena_init(&a, 0);
+        struct ejd_room_arc row = {c[1],         c[2], c[3], c[4],
+                                   strlen(c[4]), c[5], c[6], c[7]};
+        xp_elem *res;
+        const char *why = NULL;
+        assert_int_equal(ejd_room_arc_read(&a, c[0], &row, &res, &why),
+                         XPORTA_OK);
+        assert_string_equal(xp_elem_attr_ns(res, "", "id"), c[1]);
+        long long usec;
+        const xp_elem *m = ejd_archive_unwrap(res, &usec);
+        assert_non_null(m);
+        assert_int_equal(usec, strtoll(c[1], NULL, 10));
+        char *from = xp_arena_printf(&a, "%s/%s", c[0], c[7]);
+        assert_string_equal(xp_elem_attr_ns(m, "", "from"), from);
+        assert_null(xp_elem_attr_ns(m, "", "to"));
+        const xp_elem *x = xp_elem_child(m, XP_NS_MUC_USER, "x");
+        assert_string_equal(
+            xp_elem_attr_ns(xp_elem_child(x, XP_NS_MUC_USER, "item"), "",
+                            "jid"),
+            c[2]);
+        if (!seen)
+            assert_non_null(xp_elem_child(m, XP_NS_CLIENT, "subject"));
+
+        /* and back: the row ejabberd wrote */
+        xporta_record rec;
+        memset(&rec, 0, sizeof rec);
+        rec.kind = XPORTA_KIND_ARCHIVE;
+        rec.payload = res;
+        rec.key = c[1];
+        struct ejd_room_arc back;
+        bool own;
+        assert_int_equal(
+            ejd_room_arc_write(&a, c[0], &rec, &back, &usec, &own, &why),
+            XPORTA_OK);
+        assert_true(own);
+        assert_string_equal(back.timestamp, c[1]);
+        assert_string_equal(back.peer, c[2]);
+        assert_string_equal(back.bare_peer, c[3]);
+        assert_string_equal(back.txt, c[5]);
+        assert_string_equal(back.kind, "groupchat");
+        assert_string_equal(back.nick, c[7]);
+        xp_elem *orig, *again;
+        unsigned long l, co;
+        assert_int_equal(
+            pie_parse_element(&a, c[4], strlen(c[4]), "", &orig, &why, &l, &co),
+            XPORTA_OK);
+        assert_int_equal(pie_parse_element(&a, back.xml, back.xml_len, "",
+                                           &again, &why, &l, &co),
+                         XPORTA_OK);
+        assert_true(xp_elem_equal(orig, again));
+        xp_arena_cleanup(&a);
+        seen++;
+    }
+    assert_int_equal(seen, 4);
+    free(rows);
+}
+
+static void archive_from_a_file(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    /* as muc-full.xml has it: an id that is not ejabberd's, a stanza-id of
+     * the old room */
+    xporta_record rec =
+        rec_of(&a, XPORTA_KIND_ARCHIVE,
+               "<result xmlns='urn:xmpp:mam:2' id='abc'><forwarded "
+               "xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
+               "stamp='2026-11-30T10:00:10Z'/><message xmlns='jabber:client' "
+               "type='groupchat' from='team@conference.new.localhost/bobby' "
+               "id='g2'><body>Hi</body><stanza-id xmlns='urn:xmpp:sid:0' "
+               "by='team@conference.new.localhost' id='abc'/></message>"
+               "</forwarded></result>");
+    struct ejd_room_arc row;
+    long long usec;
+    bool own;
+    const char *why = NULL;
+    assert_int_equal(
+        ejd_room_arc_write(&a, TEAM, &rec, &row, &usec, &own, &why), XPORTA_OK);
+    assert_false(own);
+    assert_int_equal(usec, 1796032810000000LL);
+    assert_string_equal(row.timestamp, "1796032810000000");
+    assert_string_equal(row.nick, "bobby");
+    assert_string_equal(row.peer, TEAM "/bobby");
+    assert_string_equal(row.bare_peer, TEAM);
+    assert_string_equal(row.txt, "Hi");
+    assert_string_equal(row.xml,
+                        "<message xmlns='jabber:client' type='groupchat' "
+                        "from='team@conference.new.localhost/bobby' id='g2' "
+                        "to='team@conference.new.localhost'><body>Hi</body>"
+                        "</message>");
+    /* not from an occupant; no time */
+    xporta_record r2 = rec_of(
+        &a, XPORTA_KIND_ARCHIVE,
+        "<result xmlns='urn:xmpp:mam:2' id='x'><forwarded "
+        "xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
+        "stamp='2026-11-30T10:00:10Z'/><message xmlns='jabber:client' "
+        "from='someone@else'><body>Hi</body></message></forwarded></result>");
+    assert_int_equal(ejd_room_arc_write(&a, TEAM, &r2, &row, &usec, &own, &why),
+                     XPORTA_EUNSUPPORTED);
+    assert_non_null(strstr(why, "not from an occupant"));
+    /* bad rows */
+    struct ejd_room_arc bad = {"12x", "a@b/c", "a@b",       "<message/>",
+                               10,    "",      "groupchat", "n"};
+    xp_elem *out;
+    assert_int_equal(ejd_room_arc_read(&a, TEAM, &bad, &out, &why),
+                     XPORTA_EFORMAT);
+    assert_string_equal(why, "archive row 12x of " TEAM
+                             ": a timestamp that is not microseconds");
+    bad.timestamp = "1796032810000000";
+    bad.xml = "x\x01";
+    bad.xml_len = 2;
+    assert_int_equal(ejd_room_arc_read(&a, TEAM, &bad, &out, &why),
+                     XPORTA_EFORMAT);
+    assert_non_null(strstr(why, "compress_xml"));
+    bad.xml = "<message><body>";
+    bad.xml_len = strlen(bad.xml);
+    assert_int_equal(ejd_room_arc_read(&a, TEAM, &bad, &out, &why),
+                     XPORTA_EFORMAT);
+    assert_non_null(strstr(why, "does not parse"));
+    bad.xml = "<iq/>";
+    bad.xml_len = 5;
+    assert_int_equal(ejd_room_arc_read(&a, TEAM, &bad, &out, &why),
+                     XPORTA_EFORMAT);
+    bad.kind = "chat";
+    assert_int_equal(ejd_room_arc_read(&a, TEAM, &bad, &out, &why),
+                     XPORTA_EFORMAT);
+    assert_non_null(strstr(why, "groupchat"));
+    xp_arena_cleanup(&a);
+}
+
+/* io_lib:print's binaries, as erl printed them. */
+static void binaries_as_io_lib(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t n;
+        const char *out;
+    } cases[] = {
+        {"a\"b\\c", 5, "<<\"a\\\"b\\\\c\">>"},
+        {"a\nb\tc\rd", 7, "<<\"a\\nb\\tc\\rd\">>"},
+        {"caf\xc3\xa9", 5, "<<\"caf\xc3\xa9\">>"},
+        {"x\x7f", 2, "<<120,127>>"},
+        {"x\x07", 2, "<<120,7>>"},
+        {"x\x1b\x0b\x08\x0c", 5, "<<\"x\\e\\v\\b\\f\">>"},
+        {"\xa0\xff", 2, "<<\"\xa0\xff\">>"},
+        {"", 0, "<<>>"},
+        {"x\x9f", 2, "<<120,159>>"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct xp_buf b;
+        xp_buf_init(&b, 1024);
+        assert_int_equal(et_bin_print(&b, cases[i].in, cases[i].n), XPORTA_OK);
+        xp_buf_addc(&b, '\0');
+        assert_string_equal(b.data, cases[i].out);
+        /* and read back */
+        struct xp_arena a;
+        xp_arena_init(&a, 0);
+        struct eterm t;
+        const char *why;
+        assert_true(et_parse(&a, b.data, b.len - 1, &t, &why));
+        assert_int_equal(t.t, ET_BIN);
+        assert_int_equal(t.len, cases[i].n);
+        assert_memory_equal(t.s, cases[i].in, cases[i].n);
+        xp_arena_cleanup(&a);
+        xp_buf_cleanup(&b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(real_team_room),
+        cmocka_unit_test(real_secret_room),
+        cmocka_unit_test(roundtrip_real),
+        cmocka_unit_test(write_from_other_server),
+        cmocka_unit_test(write_refuses_bad_values),
+        cmocka_unit_test(malformed_opts),
+        cmocka_unit_test(registered_nicks),
+        cmocka_unit_test(real_archive),
+        cmocka_unit_test(archive_from_a_file),
+        cmocka_unit_test(binaries_as_io_lib),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
