@@ -136,7 +136,15 @@ xporta_status ejd_room_arc_read(struct xp_arena *a, const char *room,
     if (!from || !xp_elem_set_attr(a, m, "", "from", from))
         return XPORTA_ENOMEM;
     xp_elem_remove_attr(m, "", "to");
-    if (row->peer && *row->peer) {
+    /* a peer in the room itself is what a writer put for a sender whose
+     * real JID it did not know (ejd_room_arc_write): none */
+    struct xp_jid_parts jp;
+    size_t rl = strlen(room);
+    bool known = row->peer && *row->peer && xp_jid_split(row->peer, &jp) &&
+                 !((jp.local ? (size_t)(jp.domain + jp.domain_len - jp.local)
+                             : jp.domain_len) == rl &&
+                   xp_ascii_ieq(jp.local ? jp.local : jp.domain, room, rl));
+    if (known) {
         xp_elem *x = xp_elem_add_child(a, m, XP_NS_MUC_USER, "x");
         xp_elem *it =
             x ? xp_elem_add_child(a, x, XP_NS_MUC_USER, "item") : NULL;
@@ -176,6 +184,11 @@ xporta_status ejd_room_arc_write(struct xp_arena *a, const char *room,
     xp_elem *m = xp_elem_clone(a, m0);
     if (!m)
         return XPORTA_ENOMEM;
+    for (xp_elem *e = m->first, *n; e; e = n) { /* a file's indentation */
+        n = e->next;
+        if (!e->name && strspn(e->text, " \t\r\n") == e->text_len)
+            xp_elem_unlink(e);
+    }
     row->nick = xp_arena_strdup(a, slash + 1);
     const char *real = NULL;
     for (xp_elem *e = xp_elem_first_element(m), *n; e; e = n) {

@@ -609,6 +609,28 @@ static void archive_from_a_file(void **state)
                         "from='team@conference.new.localhost/bobby' id='g2' "
                         "to='team@conference.new.localhost'><body>Hi</body>"
                         "</message>");
+    /* read back: no real JID was known, none is shown */
+    xp_elem *res;
+    assert_int_equal(ejd_room_arc_read(&a, TEAM, &row, &res, &why), XPORTA_OK);
+    long long us2;
+    const xp_elem *m2 = ejd_archive_unwrap(res, &us2);
+    assert_null(xp_elem_child(m2, XP_NS_MUC_USER, "x"));
+    assert_string_equal(xp_elem_attr_ns(m2, "", "from"), TEAM "/bobby");
+    /* a file's indentation does not go into the row */
+    xporta_record r3 = rec_of(
+        &a, XPORTA_KIND_ARCHIVE,
+        "<result xmlns='urn:xmpp:mam:2' id='1796032810000001'><forwarded "
+        "xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' "
+        "stamp='2026-11-30T10:00:10Z'/><message xmlns='jabber:client' "
+        "from='" TEAM "/A'>\n  <body>x</body>\n  <x "
+        "xmlns='http://jabber.org/protocol/muc#user'><item "
+        "jid='a@b/c'/></x>\n</message></forwarded></result>");
+    assert_int_equal(ejd_room_arc_write(&a, TEAM, &r3, &row, &usec, &own, &why),
+                     XPORTA_OK);
+    assert_true(own);
+    assert_string_equal(row.peer, "a@b/c");
+    assert_string_equal(row.xml, "<message xmlns='jabber:client' from='a@b/c' "
+                                 "to='" TEAM "'><body>x</body></message>");
     /* not from an occupant; no time */
     xporta_record r2 = rec_of(
         &a, XPORTA_KIND_ARCHIVE,
