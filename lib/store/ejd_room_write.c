@@ -2,6 +2,7 @@
  * A room's records -> muc_room.opts (ejd_room.h), as ejabberd 23.01's
  * make_opts writes it.
  */
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +328,35 @@ static xporta_status special(const struct ejd_room_w *w, const char *name,
     return xp_buf_adds(b, "<<>>");
 }
 
+/* vcard_xupdate as set_vcard_xupdate computes it when a room with a vCard
+ * is loaded (mod_vcard_xupdate:compute_hash): the SHA-1 of the photo in
+ * hex, external for a photo by URL, <<>> without one. */
+static xporta_status xupdate(const xp_elem *vcard, struct xp_buf *b)
+{
+    const xp_elem *ph = xp_elem_child(vcard, XP_NS_VCARD, "PHOTO");
+    const char *bin = ph ? xp_elem_child_text(ph, XP_NS_VCARD, "BINVAL") : NULL;
+    const char *ext = ph ? xp_elem_child_text(ph, XP_NS_VCARD, "EXTVAL") : NULL;
+    size_t n = bin ? strlen(bin) : 0, len = 0;
+    unsigned char *raw = n ? malloc(n / 4 * 3 + 3) : NULL;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    xporta_status st;
+    if (raw && xp_b64_decode(bin, n, raw, &len) && len &&
+        EVP_Digest(raw, len, md, &mdlen, EVP_sha1(), NULL)) {
+        st = xp_buf_adds(b, "<<\"");
+        for (unsigned i = 0; !st && i < mdlen; i++)
+            st = xp_buf_printf(b, "%02x", md[i]);
+        if (!st)
+            st = xp_buf_adds(b, "\">>");
+    } else if ((!bin || !*bin) && ext && *ext) {
+        st = xp_buf_adds(b, "external");
+    } else {
+        st = xp_buf_adds(b, "<<>>");
+    }
+    free(raw);
+    return st;
+}
+
 xporta_status ejd_room_w_opts(const struct ejd_room_w *w, struct xp_buf *out,
                               ejd_room_note_fn note, void *ud, const char **why)
 {
@@ -362,6 +392,8 @@ xporta_status ejd_room_w_opts(const struct ejd_room_w *w, struct xp_buf *out,
             if (!st)
                 st = et_bin_print(out, x.data, x.len);
             xp_buf_cleanup(&x);
+        } else if (strcmp(o->name, "vcard_xupdate") == 0 && w->vcard) {
+            st = xupdate(w->vcard, out);
         } else if (v) {
             st = xp_buf_adds(out, v);
         } else if (o->t == RO_BIN) {

@@ -295,7 +295,7 @@ static void write_from_other_server(void **state)
         "{mam,true},{presence_broadcast,[moderator]},"
         "{voice_request_min_interval,1800},"
         "{vcard,<<\"<vCard xmlns='vcard-temp'><FN>R</FN></vCard>\">>},"
-        "{vcard_xupdate,undefined},{pubsub,<<>>},{enable_hats,false},"
+        "{vcard_xupdate,<<>>},{pubsub,<<>>},{enable_hats,false},"
         "{lang,<<\"en\">>},{captcha_whitelist,[]},"
         "{affiliations,[{{<<\"alice\">>,<<\"example.org\">>,<<>>},"
         "{owner,<<>>}},{{<<\"spam\">>,<<\"bad.example\">>,<<>>},"
@@ -325,6 +325,94 @@ static void write_from_other_server(void **state)
         value_of(g.recs[0].payload, "muc#roomconfig_roomsecret"), "pw");
     xp_buf_cleanup(&out);
     xp_arena_cleanup(&a);
+}
+
+/* vcard_xupdate as ejabberd computes it when it loads the room. */
+static void vcard_hash(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *vcard, *want;
+    } cases[] = {
+        {"<vCard xmlns='vcard-temp'><PHOTO><TYPE>image/png</TYPE><BINVAL>"
+         "iVBORw0KGgo=</BINVAL></PHOTO></vCard>",
+         "{vcard_xupdate,<<\"4caece539b039b16e16206ea2478f8c5ffb2ca05\">>}"},
+        {"<vCard xmlns='vcard-temp'><PHOTO><EXTVAL>http://x/y</EXTVAL>"
+         "</PHOTO></vCard>",
+         "{vcard_xupdate,external}"},
+        {"<vCard xmlns='vcard-temp'><PHOTO><BINVAL>!!</BINVAL></PHOTO>"
+         "</vCard>",
+         "{vcard_xupdate,<<>>}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct xp_arena a;
+        xp_arena_init(&a, 0);
+        struct ejd_room_w w;
+        ejd_room_w_init(&w, &a, TEAM);
+        const char *why = NULL;
+        xporta_record r = rec_of(&a, XPORTA_KIND_VCARD, cases[i].vcard);
+        assert_int_equal(ejd_room_w_add(&w, &r, &why), XPORTA_OK);
+        struct xp_buf out;
+        xp_buf_init(&out, 1u << 20);
+        assert_int_equal(ejd_room_w_opts(&w, &out, NULL, NULL, &why),
+                         XPORTA_OK);
+        xp_buf_addc(&out, '\0');
+        assert_non_null(strstr(out.data, cases[i].want));
+        xp_buf_cleanup(&out);
+        xp_arena_cleanup(&a);
+    }
+}
+
+/* photo.xml (a room in a XEP-0227 file) written as opts: the bytes the
+ * real ejabberd wrote back after it loaded that row and its owner
+ * submitted the form unchanged (photo.opts). */
+static void file_to_ejabberds_bytes(void **state)
+{
+    (void)state;
+    xporta_pie_reader *r;
+    assert_int_equal(
+        xporta_pie_reader_open(&r, data_path("ejabberd-rooms/photo.xml")),
+        XPORTA_OK);
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    struct ejd_room_w w;
+    ejd_room_w_init(&w, &a, "photo@" MUC);
+    xporta_pie_event ev;
+    const char *why = NULL;
+    size_t arch = 0;
+    while (xporta_pie_reader_next(r, &ev) == XPORTA_OK &&
+           ev != XPORTA_PIE_END) {
+        if (ev != XPORTA_PIE_ROOM_RECORD)
+            continue;
+        xporta_record *rec = xporta_pie_reader_record(r);
+        if (rec->kind == XPORTA_KIND_ARCHIVE) {
+            struct ejd_room_arc row;
+            long long us;
+            bool own;
+            assert_int_equal(ejd_room_arc_write(&a, "photo@" MUC, rec, &row,
+                                                &us, &own, &why),
+                             XPORTA_OK);
+            arch++;
+            continue;
+        }
+        assert_int_equal(ejd_room_w_add(&w, rec, &why), XPORTA_OK);
+    }
+    assert_int_equal(arch, 2);
+    struct xp_buf out;
+    xp_buf_init(&out, 1u << 20);
+    struct got n = {0};
+    assert_int_equal(ejd_room_w_opts(&w, &out, on_note, &n, &why), XPORTA_OK);
+    xp_buf_addc(&out, '\0');
+    size_t len;
+    char *want = data("photo.opts", &len);
+    assert_string_equal(out.data, want);
+    assert_string_equal(n.notes, "photo@" MUC ": field "
+                                 "muc#roomconfig_historylength has no "
+                                 "ejabberd option: not carried\n");
+    free(want);
+    xp_buf_cleanup(&out);
+    xp_arena_cleanup(&a);
+    xporta_pie_reader_free(r);
 }
 
 static void write_refuses_bad_values(void **state)
@@ -717,6 +805,8 @@ int main(void)
         cmocka_unit_test(real_secret_room),
         cmocka_unit_test(roundtrip_real),
         cmocka_unit_test(write_from_other_server),
+        cmocka_unit_test(vcard_hash),
+        cmocka_unit_test(file_to_ejabberds_bytes),
         cmocka_unit_test(write_refuses_bad_values),
         cmocka_unit_test(malformed_opts),
         cmocka_unit_test(registered_nicks),
