@@ -172,8 +172,14 @@ static char *ljid(struct xp_arena *a, const struct eterm *t)
         !is_bin(&t->kids[1]) || !is_bin(&t->kids[2]) || !t->kids[1].len)
         return NULL;
     const struct eterm *k = t->kids;
-    return xp_arena_printf(a, "%s%s%s%s%s", k[0].s, k[0].len ? "@" : "", k[1].s,
-                           k[2].len ? "/" : "", k[2].s);
+    char *j = xp_arena_printf(a, "%s%s%s%s%s", k[0].s, k[0].len ? "@" : "",
+                              k[1].s, k[2].len ? "/" : "", k[2].s);
+    /* a JID, and no NUL inside a part */
+    size_t want = k[0].len + k[1].len + k[2].len + (k[0].len ? 1 : 0) +
+                  (k[2].len ? 1 : 0);
+    if (!j || strlen(j) != want || !xporta_jid_is_valid(j, NULL))
+        return NULL;
+    return j;
 }
 
 static bool field(struct xp_arena *a, xp_elem *x, const char *var,
