@@ -65,6 +65,14 @@ xporta_status ejd_room_read_opts(struct xp_arena *a, const char *room,
                                  ejd_room_record_fn fn, ejd_room_note_fn note,
                                  void *ud, const char **why);
 
+/* ejabberd keeps no time for the subject in opts, but archives the
+ * message that set it: with the time of the room's last archived message
+ * that has a <subject> (its timestamp, microseconds), this adds <delay
+ * xmlns='urn:xmpp:delay' from=ROOM stamp=...> to a ROOM_SUBJECT payload
+ * (as a joiner gets it).  The writer ignores the delay. */
+xporta_status ejd_room_subject_time(struct xp_arena *a, const char *room,
+                                    xp_elem *subject, long long usec);
+
 /* ---- records -> muc_room.opts ------------------------------------------ */
 
 struct ejd_room_aff {

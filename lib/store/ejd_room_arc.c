@@ -88,6 +88,21 @@ xporta_status ejd_room_nick_row(struct xp_arena *a, const char *jid,
 
 /* ---- archive ------------------------------------------------------------ */
 
+xporta_status ejd_room_subject_time(struct xp_arena *a, const char *room,
+                                    xp_elem *subject, long long usec)
+{
+    char *stamp = ejd_format_usec(a, usec);
+    if (!stamp)
+        return usec < 0 ? XPORTA_EINVAL : XPORTA_ENOMEM;
+    xp_elem *d = xp_elem_child(subject, XP_NS_DELAY, "delay");
+    if (!d && !(d = xp_elem_add_child(a, subject, XP_NS_DELAY, "delay")))
+        return XPORTA_ENOMEM;
+    return xp_elem_set_attr(a, d, "", "from", room) &&
+                   xp_elem_set_attr(a, d, "", "stamp", stamp)
+               ? XPORTA_OK
+               : XPORTA_ENOMEM;
+}
+
 static xporta_status arc_bad(struct xp_arena *a, const char *room,
                              const char *ts, const char *what, const char **why)
 {

@@ -385,6 +385,18 @@ static void as_a_xep0519_file(void **state)
     }
     free(rows);
     assert_int_equal(g.n, 7 + 3);
+    /* the subject's time: the archived message that set it (the first row) */
+    assert_int_equal(g.recs[6].kind, XPORTA_KIND_ROOM_SUBJECT);
+    long long t0;
+    assert_non_null(xp_elem_child(ejd_archive_unwrap(g.recs[7].payload, &t0),
+                                  XP_NS_CLIENT, "subject"));
+    assert_int_equal(ejd_room_subject_time(&a, TEAM, g.recs[6].payload,
+                                           strtoll(g.recs[7].key, NULL, 10)),
+                     XPORTA_OK);
+    const xp_elem *dl = xp_elem_child(g.recs[6].payload, XP_NS_DELAY, "delay");
+    assert_non_null(dl);
+    assert_string_equal(xp_elem_attr_ns(dl, "", "stamp"),
+                        "2026-12-05T05:46:13.713785Z");
 
     char *dir = make_tmpdir();
     char path[512];
