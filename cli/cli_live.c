@@ -125,8 +125,10 @@ static void on_progress(const xporta_progress *p, void *ud)
     if (cli_verbose < 0)
         return;
     bool export = p->step && strcmp(p->step, "export") == 0;
-    if (u->verify_due && p->step && strcmp(p->step, "announce") == 0) {
-        /* migrate --announce: the copy's verification comes first. */
+    if (u->verify_due && p->step &&
+        (strcmp(p->step, "announce") == 0 || strcmp(p->step, "rooms") == 0)) {
+        /* migrate's rooms and --announce: the copy's verification comes
+         * first. */
         clear_live(u);
         verify_table(u->job);
         u->verify_due = false;

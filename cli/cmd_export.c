@@ -33,6 +33,13 @@ static const char help[] =
     "  --private-ns NS         also look for private XML in namespace NS\n"
     "                          (repeatable; the usual ones are always tried)\n"
     "  --parallel N            archive queries in flight (1-16, default 4)\n"
+    "  --rooms                 also the group chats you are in (your\n"
+    "                          bookmarks): each room's history where it\n"
+    "                          offers MAM, and its configuration and\n"
+    "                          affiliations as far as it shows them to you,\n"
+    "                          as XEP-0519 components after your account\n"
+    "  --room ROOM             also this room (room@service; repeatable;\n"
+    "                          implies --rooms)\n"
     "  -f, --force             replace FILE if it exists\n"
     "  -q, --quiet             only errors\n"
     "  -h, --help              this text\n"
@@ -98,6 +105,15 @@ static void summary(xporta_job *job, const char *jid, const char *out,
                                 : "?",
             secs,
             xporta_job_resumed(job) ? ", resuming an interrupted export" : "");
+    xporta_room_counts rc;
+    xporta_job_room_counts(job, &rc);
+    if (rc.rooms)
+        fprintf(stderr,
+                "%s: rooms: %llu written, %llu with their history (%llu "
+                "message(s))\n",
+                cli_prog, (unsigned long long)rc.rooms,
+                (unsigned long long)rc.room_archives,
+                (unsigned long long)rc.room_messages);
 }
 
 static void table(xporta_job *job)
@@ -125,7 +141,16 @@ static void table(xporta_job *job)
 
 int cmd_export(int argc, char **argv)
 {
-    enum { O_ONLY = 256, O_EXCLUDE, O_SINCE, O_UNTIL, O_PRIVATE, O_PARALLEL };
+    enum {
+        O_ONLY = 256,
+        O_EXCLUDE,
+        O_SINCE,
+        O_UNTIL,
+        O_PRIVATE,
+        O_PARALLEL,
+        O_ROOMS,
+        O_ROOM1
+    };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
         {"only-kinds", required_argument, NULL, O_ONLY},
@@ -134,6 +159,8 @@ int cmd_export(int argc, char **argv)
         {"until", required_argument, NULL, O_UNTIL},
         {"private-ns", required_argument, NULL, O_PRIVATE},
         {"parallel", required_argument, NULL, O_PARALLEL},
+        {"rooms", no_argument, NULL, O_ROOMS},
+        {"room", required_argument, NULL, O_ROOM1},
         {"force", no_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
@@ -147,7 +174,9 @@ int cmd_export(int argc, char **argv)
     size_t nprivate = 0;
     uint32_t only = 0, exclude = 0;
     unsigned parallel = 4;
-    bool force = false;
+    bool force = false, rooms = false;
+    const char *room_names[64];
+    size_t nrooms = 0;
     int opt, rc;
     cli_account_init(&acct);
     optind = 1;
@@ -188,6 +217,15 @@ int cmd_export(int argc, char **argv)
             parallel = (unsigned)n;
             break;
         }
+        case O_ROOMS:
+            rooms = true;
+            break;
+        case O_ROOM1:
+            if (nrooms == sizeof room_names / sizeof room_names[0])
+                return cli_usage_error("export", "too many --room");
+            room_names[nrooms++] = optarg;
+            rooms = true;
+            break;
         case 'f':
             force = true;
             break;
@@ -245,6 +283,16 @@ int cmd_export(int argc, char **argv)
             xporta_account_free(account);
             return cli_usage_error("export", "bad --private-ns '%s'",
                                    private_ns[i]);
+        }
+    }
+    xporta_job_set_rooms(job, rooms);
+    for (size_t i = 0; i < nrooms; i++) {
+        if (xporta_job_add_room(job, room_names[i]) != XPORTA_OK) {
+            xporta_job_free(job);
+            xporta_account_free(account);
+            return cli_usage_error("export",
+                                   "--room %s is not a room (room@service)",
+                                   room_names[i]);
         }
     }
     struct ui u = {isatty(STDERR_FILENO) != 0, NULL, false};

@@ -116,6 +116,35 @@ int cli_rooms_apply(const struct rooms_opts *r, const char *cmd,
     return 0;
 }
 
+/* A live line on a terminal while rooms are read. */
+static void rooms_progress(const xporta_progress *p, void *ud)
+{
+    bool *live = ud;
+    if (cli_verbose < 0 || !isatty(STDERR_FILENO))
+        return;
+    if (strcmp(p->phase, "rooms") == 0 && p->total) {
+        fprintf(stderr, "\rrooms: %llu of %llu: %s\033[K",
+                (unsigned long long)p->done, (unsigned long long)p->total,
+                p->message ? p->message : "");
+        *live = true;
+    } else if (*live) {
+        fputs("\r\033[K", stderr);
+        *live = false;
+    }
+}
+
+static void rooms_line(void *ud, const char *room, const char *affiliation,
+                       xporta_room_outcome o, const char *owners,
+                       const char *why)
+{
+    bool *live = ud;
+    if (*live) {
+        fputs("\r\033[K", stderr);
+        *live = false;
+    }
+    cli_room_line(NULL, room, affiliation, o, owners, why);
+}
+
 static const char rooms_help[] =
     "Usage: xporta rooms [OPTIONS] OLD NEW\n"
     "\n"
@@ -244,8 +273,13 @@ int cmd_rooms(int argc, char **argv)
         rc = EXIT_INTERNAL;
     if (!rc)
         rc = cli_rooms_apply(&ro, "rooms", job);
+    bool live = false;
     if (!rc) {
+        xporta_job_set_progress(job, rooms_progress, &live);
+        xporta_job_set_room_cb(job, rooms_line, &live);
         xporta_status st = cli_run_cancellable(job);
+        if (live)
+            fputs("\r\033[K", stderr);
         cli_rooms_summary(job);
         if (dry && cli_verbose >= 0 && st == XPORTA_OK)
             fprintf(stderr, "%s: dry run: nothing was changed\n", cli_prog);

@@ -44,8 +44,8 @@ _xporta_options()
         ;;
     export)
         echo "-o --output --only-kinds --exclude-kinds --since --until" \
-            "--private-ns --parallel -f --force -q --quiet -v --verbose" \
-            "-h --help $_xporta_account"
+            "--private-ns --parallel --rooms --room -f --force -q --quiet" \
+            "-v --verbose -h --help $_xporta_account"
         ;;
     import)
         echo "$_xporta_common --user --rename-host $_xporta_account"

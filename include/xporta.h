@@ -1017,13 +1017,17 @@ typedef struct xporta_room_counts {
     uint64_t services;   /* MUC services of the old server listed */
     uint64_t not_looked; /* rooms past the ceiling of one run (2,000):
                             name the ones that matter with add_room */
+    uint64_t room_archives, room_messages; /* export: histories written */
 } xporta_room_counts;
 /* Carries `old`'s room affiliations to `new_` (both borrowed; only `old`
  * needs a password). */
 XPORTA_API xporta_status xporta_rooms_new(xporta_job **out, xporta_account *old,
                                           xporta_account *new_);
 /* Migrate: carry the room affiliations after a verified import (default
- * on). */
+ * on).  Export: also write the rooms the user is in (bookmarked or added
+ * with xporta_job_add_room) as XEP-0519 components: their history where
+ * the room offers MAM, and the configuration and affiliation lists as far
+ * as the room shows them to the account (default off). */
 XPORTA_API void xporta_job_set_rooms(xporta_job *j, bool on);
 /* Rooms and migrate: also look at this room (a bare room JID; may be
  * called several times), e.g. a hidden room nobody bookmarked. */

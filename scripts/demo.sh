@@ -69,6 +69,23 @@ OLD="--old-host 127.0.0.1 --old-port $XPORTA_PROSODY_PORT --old-password-file $W
 NEW="--new-host 127.0.0.1 --new-port $XPORTA_EJABBERD_PORT --new-password-file $W/pw"
 CA="--cafile $XPORTA_TEST_CAFILE"
 
+step "bob runs two group chats on conference.old.localhost; alice bookmarked both"
+MUC() { /usr/bin/python3 "$ROOT/tests/integration/muc_rooms.py" "$@" \
+    --servers-env "$XPORTA_SERVERS_DIR/servers.env"; }
+cat >"$W/rooms.json" <<EOF
+{"rooms": [
+ {"name": "room1", "config": {"muc#roomconfig_roomname": "Tea club"},
+  "affiliations": {"alice@old.localhost": "owner", "carol@old.localhost": "member"},
+  "subject": "Oolong on Fridays", "messages": ["Welcome to the tea club"]},
+ {"name": "room2", "config": {"muc#roomconfig_membersonly": "1", "muc#roomconfig_whois": "anyone"},
+  "affiliations": {"alice@old.localhost": "member"}, "messages": ["Members only here"]}
+]}
+EOF
+MUC setup --owner bob@old.localhost --owner-password-file "$W/pw" \
+    --service conference.old.localhost --spec "$W/rooms.json" >"$W/rooms.log" 2>&1 ||
+    { tail -20 "$W/rooms.log" >&2; exit 1; }
+echo "room1 (\"Tea club\"): alice is an owner, carol a member; room2 (members only): alice is a member"
+
 step "What would moving alice to new.localhost do? (reads both accounts, changes nothing)"
 show xporta migrate alice@old.localhost alice@new.localhost --dry-run
 # shellcheck disable=SC2086
@@ -79,6 +96,31 @@ show xporta migrate alice@old.localhost alice@new.localhost --backup alice-backu
 # shellcheck disable=SC2086
 "$X" migrate alice@old.localhost alice@new.localhost --backup "$W/alice-backup.xml" \
     --announce $OLD $NEW $CA
+
+step "Her group chats followed: in room1 alice@new.localhost is an owner now (bob's view)"
+MUC probe --jid bob@old.localhost --password-file "$W/pw" --room room1@conference.old.localhost \
+    >"$W/room1.json" 2>"$W/room1.err" || { cat "$W/room1.err" >&2; exit 1; }
+room_owners=$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(" ".join(sorted(d["rooms"]["room1@conference.old.localhost"]["affiliations"]["owner"])))' "$W/room1.json")
+echo "room1's owners: $room_owners"
+case " $room_owners " in
+*" alice@new.localhost "*) ;;
+*) printf '\n\033[1;31m✗ alice@new.localhost is not an owner of room1\033[0m\n'; exit 1 ;;
+esac
+
+step "alice takes room1 along to conference.new.localhost; its occupants are pointed there"
+show xporta room-move alice@old.localhost alice@new.localhost room1@conference.old.localhost conference.new.localhost --destroy-old
+# shellcheck disable=SC2086
+"$X" room-move alice@old.localhost alice@new.localhost room1@conference.old.localhost \
+    conference.new.localhost --destroy-old $OLD $NEW $CA
+MUC probe --jid alice@new.localhost --password-file "$W/pw" --room room1@conference.new.localhost \
+    --join alice >"$W/room1n.json" 2>"$W/room1n.err" || { cat "$W/room1n.err" >&2; exit 1; }
+moved_room=$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["rooms"]["room1@conference.new.localhost"]
+ok = d["config"].get("muc#roomconfig_roomname") == "Tea club" and "carol@old.localhost" in d["affiliations"]["member"] \
+    and "Oolong on Fridays" in json.dumps(d)
+print("yes" if ok else "no")' "$W/room1n.json")
+[ "$moved_room" = yes ] || { printf '\n\033[1;31m✗ room1 did not arrive as it was\033[0m\n'; exit 1; }
+echo "room1@conference.new.localhost: \"Tea club\", carol still a member, the subject kept"
 
 step "Running it again changes nothing (the import is idempotent)"
 # shellcheck disable=SC2086
@@ -217,6 +259,8 @@ printf '\n\033[1;32m✓ verdict: all %s records migrate promises are on the new 
 printf '  the %s only on the old one are its moved notice and OMEMO keys, which stay\n' "$kept"
 printf '  with the old address and its devices on purpose.\n'
 [ "$built" -eq 0 ] || printf '  (%s records only on the new one: the new server built its own\n  storage:bookmarks node from the private bookmarks it was given.)\n' "$built"
+printf '\033[1;32m✓ and her group chats: alice@new.localhost owns room1, which moved to\033[0m\n'
+printf '\033[1;32m  conference.new.localhost with its name, members and subject.\033[0m\n'
 printf '\033[1;32m✓ and the whole server moved: alice logs in on the new machine with her old\033[0m\n'
 printf '\033[1;32m  password and finds her %s archived messages, the same ids and times.\033[0m\n' "$history"
 printf '\033[1;32m✓ and a whole ejabberd moved into Prosody: alice finds her %s archived\033[0m\n' "$ehistory"

@@ -764,8 +764,18 @@ xporta_status export_run(xporta_job *j)
     if (st != XPORTA_OK)
         goto out;
     if (xporta_pie_writer_end_user(e.w) != XPORTA_OK ||
-        xporta_pie_writer_end_host(e.w) != XPORTA_OK ||
-        xporta_pie_writer_commit(e.w) != XPORTA_OK) {
+        xporta_pie_writer_end_host(e.w) != XPORTA_OK) {
+        st = xp_fail(&j->r.err, pie_writer_status(e.w), "%s",
+                     xporta_pie_writer_error(e.w));
+        goto out;
+    }
+    /* The rooms the user is in (export --rooms; job_export_rooms.c). */
+    if (j->type == JOB_EXPORT && j->rooms) {
+        st = export_rooms(j, &e.l, e.w);
+        if (st != XPORTA_OK)
+            goto out;
+    }
+    if (xporta_pie_writer_commit(e.w) != XPORTA_OK) {
         st = xp_fail(&j->r.err, pie_writer_status(e.w), "%s",
                      xporta_pie_writer_error(e.w));
         goto out;

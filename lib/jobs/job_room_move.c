@@ -15,10 +15,12 @@
  *   3. affiliations: every old one, with the old address and the
  *      addresses in --map mapped to their new ones, one request each,
  *      pipelined; then the subject; then the new account leaves.
- *   4. with --destroy-old, OLDROOM is destroyed with NEWROOM as the
+ *   4. where NEW (or OLD) bookmarked OLDROOM, NEW bookmarks NEWROOM with
+ *      the same name, nick and autojoin (XEP-0402), so its clients join;
+ *   5. with --destroy-old, OLDROOM is destroyed with NEWROOM as the
  *      alternate venue (the destroy element's jid attribute): occupants
  *      are told where the room went.
- *   5. verify: NEWROOM's lists and form read back and compared.
+ *   6. verify: NEWROOM's lists and form read back and compared.
  * Every step is journaled once the server confirmed it; a resumed run
  * enters the room it created (a locked room its creator left may have
  * gone: entering makes it again) and goes on.  A NEWROOM that existed
@@ -180,8 +182,14 @@ static xporta_status enter(struct move *m, struct live *l, const char *room,
     l->on_presence_ud = m;
     l->on_room_message = enter_message;
     l->on_room_message_ud = m;
-    xporta_status st =
-        xp_session_send(l->s, xp_muc_join(&l->arena, room, l->local, false));
+    /* A password-protected room asks its owners for it too (Prosody). */
+    const char *secret = m->old_form
+                             ? xp_form_field_values(&m->a, m->old_form,
+                                                    "muc#roomconfig_roomsecret")
+                             : NULL;
+    xporta_status st = xp_session_send(
+        l->s, xp_muc_join_password(&l->arena, room, l->local,
+                                   secret && *secret ? secret : NULL));
     double deadline = xp_now() + ENTER_WAIT_MS / 1000.0, sub_deadline = 0;
     while (st == XPORTA_OK) {
         if (m->enter_done)
@@ -279,8 +287,16 @@ static xporta_status read_old(struct move *m)
         xp_arena_reset(&l->arena);
     }
     st = enter(m, l, m->old_room, true);
-    if (st == XPORTA_OK)
+    if (st == XPORTA_OK) {
         leave(l, m->old_room);
+    } else if (st == XPORTA_ESTANZA || st == XPORTA_ETIMEOUT) {
+        /* The subject is what entering gives; a room that will not let
+         * its owner in keeps it, and the move goes on without. */
+        note(m, "REFUSED", "the subject was not read: %s", m->j->r.err.msg);
+        xp_err_clear(&m->j->r.err);
+        m->subject = NULL;
+        st = XPORTA_OK;
+    }
     return st;
 }
 
@@ -488,6 +504,131 @@ static xporta_status destroy_old(struct move *m)
     return st;
 }
 
+/* ---- the new room in NEW's bookmarks ------------------------------------ */
+
+struct bm_find {
+    struct move *m;
+    const char *room;
+    struct xp_bookmark found;
+    bool has, has_new;
+    bool no_node; /* the account has no XEP-0402 node yet */
+};
+
+static void on_bm(void *ud, const struct xp_bookmark *b)
+{
+    struct bm_find *f = ud;
+    if (moved_jid_eq(b->room, f->m->new_room))
+        f->has_new = true;
+    if (!f->has && moved_jid_eq(b->room, f->room)) {
+        f->has = true;
+        f->found.room = xp_arena_strdup(&f->m->a, b->room);
+        f->found.name = b->name ? xp_arena_strdup(&f->m->a, b->name) : NULL;
+        f->found.nick = b->nick ? xp_arena_strdup(&f->m->a, b->nick) : NULL;
+        f->found.autojoin = b->autojoin;
+    }
+}
+
+/* The XEP-0402 bookmarks of the account of `l` into `f`. */
+static xporta_status read_bookmarks(struct move *m, struct live *l,
+                                    struct bm_find *f)
+{
+    struct call *c =
+        live_call(l, "get", l->bare,
+                  xp_pep_items_query(&l->arena, XP_NS_BOOKMARKS2, 0, NULL),
+                  MOVE_TIMEOUT_MS);
+    xporta_status st = live_wait1(l, c);
+    if (st == XPORTA_OK && live_fatal(c))
+        st = live_fatal_error(l, c, "bookmarks");
+    if (st == XPORTA_OK && c->status == XPORTA_OK && c->iq)
+        xp_bookmarks_decode(&m->a, c->iq, on_bm, f);
+    if (st == XPORTA_OK && l == &m->ln)
+        f->no_node =
+            c->status == XPORTA_ESTANZA && xp_streq(c->cond, "item-not-found");
+    xp_arena_reset(&l->arena);
+    return st;
+}
+
+/* Where NEW (or OLD) bookmarked the old room, NEW gets a bookmark of the
+ * new one with the same name, nick and autojoin: its clients join it.  The
+ * old bookmark stays (nothing on the account is deleted); clients drop it
+ * when they follow the destroy. */
+static xporta_status bookmark_new(struct move *m)
+{
+    struct live *l = &m->ln;
+    if (jdone(m, "room", m->new_room, "bookmark"))
+        return XPORTA_OK;
+    struct bm_find f;
+    memset(&f, 0, sizeof f);
+    f.m = m;
+    f.room = m->old_room;
+    xporta_status st = read_bookmarks(m, l, &f);
+    bool new_has_new = f.has_new, no_node = f.no_node;
+    if (st == XPORTA_OK && !f.has)
+        st = read_bookmarks(m, &m->lo, &f);
+    if (st != XPORTA_OK || !f.has)
+        return st; /* not a bookmarked room: nothing to point */
+    if (new_has_new) {
+        note(m, "bookmark", "%s has %s bookmarked already", l->bare,
+             m->new_room);
+        return XPORTA_OK;
+    }
+    if (m->j->dry_run) {
+        note(m, "would", "bookmark %s for %s%s%s%s", m->new_room, l->bare,
+             f.found.nick ? " with the nick " : "",
+             f.found.nick ? f.found.nick : "",
+             f.found.autojoin ? ", joined automatically" : "");
+        return XPORTA_OK;
+    }
+    struct xp_arena *a = &l->arena;
+    xp_elem *it = xp_elem_new(a, XP_NS_PUBSUB, "item");
+    xp_elem *conf =
+        it ? xp_elem_add_child(a, it, XP_NS_BOOKMARKS2, "conference") : NULL;
+    if (!conf || !xp_elem_set_attr(a, it, "", "id", m->new_room) ||
+        !xp_elem_set_attr(a, conf, "", "autojoin",
+                          f.found.autojoin ? "true" : "false") ||
+        (f.found.name &&
+         !xp_elem_set_attr(a, conf, "", "name", f.found.name)) ||
+        (f.found.nick && !xp_elem_add_text_child(a, conf, XP_NS_BOOKMARKS2,
+                                                 "nick", f.found.nick)))
+        return xp_fail(&m->j->r.err, XPORTA_ENOMEM, "out of memory");
+    if (no_node) {
+        /* Made by a publish, ejabberd's node would keep one item (and it
+         * refuses max_items as a publish option): each bookmark would
+         * replace the last.  XEP-0402 §3's node configuration first. */
+        struct call *cc = live_call(l, "set", NULL, xp_bookmarks_node_create(a),
+                                    MOVE_TIMEOUT_MS);
+        st = live_wait1(l, cc);
+        if (st == XPORTA_OK && live_fatal(cc))
+            st = live_fatal_error(l, cc, "the bookmarks node");
+        /* A refusal is no end: the publish below makes the node as the
+         * server does. */
+        if (st != XPORTA_OK)
+            return st;
+    }
+    struct call *c =
+        live_call(l, "set", NULL, xp_pep_publish(a, XP_NS_BOOKMARKS2, it, NULL),
+                  MOVE_TIMEOUT_MS);
+    st = live_wait1(l, c);
+    if (st == XPORTA_OK && live_fatal(c))
+        st = live_fatal_error(l, c, "the new bookmark");
+    if (st == XPORTA_OK && c->status != XPORTA_OK) {
+        note(m, "REFUSED", "bookmarking %s for %s: %s", m->new_room, l->bare,
+             c->cond ? c->cond : "error");
+        xp_arena_reset(a);
+        return XPORTA_OK;
+    }
+    if (st == XPORTA_OK) {
+        note(m, "bookmark", "%s bookmarked for %s%s%s", m->new_room, l->bare,
+             f.found.nick ? " with the nick " : "",
+             f.found.nick ? f.found.nick : "");
+        if (m->jr && xfer_journal_done_sync(m->jr, "room", m->new_room,
+                                            "bookmark") != XPORTA_OK)
+            st = jfail(m);
+    }
+    xp_arena_reset(a);
+    return st;
+}
+
 /* Reads NEWROOM back as its owner: every carried affiliation, every
  * submitted field. */
 static void verify_new(struct move *m)
@@ -587,6 +728,8 @@ static xporta_status move_into(struct move *m)
     if (st == XPORTA_OK && !j->dry_run)
         leave(&m->ln, m->new_room);
     if (st == XPORTA_OK)
+        st = bookmark_new(m);
+    if (st == XPORTA_OK)
         st = destroy_old(m);
     if (st == XPORTA_OK && !j->dry_run && j->verify)
         verify_new(m);
@@ -647,54 +790,4 @@ xporta_status room_move_run(xporta_job *j)
                      (unsigned long long)j->mc_affiliations_failed,
                      (unsigned long long)j->mc_differs);
     return st;
-}
-
-/* ---- the API ------------------------------------------------------------- */
-
-void xporta_job_set_destroy_old(xporta_job *j, bool on)
-{
-    if (j)
-        j->destroy_old = on;
-}
-
-xporta_status xporta_job_map_jid(xporta_job *j, const char *from,
-                                 const char *to)
-{
-    if (!j || !from || !to || !xporta_jid_is_valid(from, NULL) ||
-        !xporta_jid_is_valid(to, NULL))
-        return XPORTA_EINVAL;
-    char **v = realloc(j->jid_map, (j->njid_map + 2) * sizeof *v);
-    if (!v)
-        return XPORTA_ENOMEM;
-    j->jid_map = v;
-    v[j->njid_map] = xp_strdup(from);
-    v[j->njid_map + 1] = xp_strdup(to);
-    j->njid_map += 2;
-    return v[j->njid_map - 2] && v[j->njid_map - 1] ? XPORTA_OK : XPORTA_ENOMEM;
-}
-
-void xporta_job_set_note_cb(xporta_job *j, xporta_note_cb cb, void *userdata)
-{
-    if (!j)
-        return;
-    j->note_cb = cb;
-    j->note_ud = userdata;
-}
-
-void xporta_job_room_move_counts(const xporta_job *j,
-                                 xporta_room_move_counts *out)
-{
-    if (!out)
-        return;
-    memset(out, 0, sizeof *out);
-    if (!j)
-        return;
-    out->fields = j->mc_fields;
-    out->fields_skipped = j->mc_fields_skipped;
-    out->affiliations = j->mc_affiliations;
-    out->affiliations_failed = j->mc_affiliations_failed;
-    out->differs = j->mc_differs;
-    out->created = j->mc_created;
-    out->subject = j->mc_subject;
-    out->destroyed = j->mc_destroyed;
 }

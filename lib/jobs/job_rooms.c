@@ -512,3 +512,53 @@ void xporta_job_room_counts(const xporta_job *j, xporta_room_counts *out)
     if (j)
         *out = j->rc;
 }
+
+/* ---- the API ------------------------------------------------------------- */
+
+void xporta_job_set_destroy_old(xporta_job *j, bool on)
+{
+    if (j)
+        j->destroy_old = on;
+}
+
+xporta_status xporta_job_map_jid(xporta_job *j, const char *from,
+                                 const char *to)
+{
+    if (!j || !from || !to || !xporta_jid_is_valid(from, NULL) ||
+        !xporta_jid_is_valid(to, NULL))
+        return XPORTA_EINVAL;
+    char **v = realloc(j->jid_map, (j->njid_map + 2) * sizeof *v);
+    if (!v)
+        return XPORTA_ENOMEM;
+    j->jid_map = v;
+    v[j->njid_map] = xp_strdup(from);
+    v[j->njid_map + 1] = xp_strdup(to);
+    j->njid_map += 2;
+    return v[j->njid_map - 2] && v[j->njid_map - 1] ? XPORTA_OK : XPORTA_ENOMEM;
+}
+
+void xporta_job_set_note_cb(xporta_job *j, xporta_note_cb cb, void *userdata)
+{
+    if (!j)
+        return;
+    j->note_cb = cb;
+    j->note_ud = userdata;
+}
+
+void xporta_job_room_move_counts(const xporta_job *j,
+                                 xporta_room_move_counts *out)
+{
+    if (!out)
+        return;
+    memset(out, 0, sizeof *out);
+    if (!j)
+        return;
+    out->fields = j->mc_fields;
+    out->fields_skipped = j->mc_fields_skipped;
+    out->affiliations = j->mc_affiliations;
+    out->affiliations_failed = j->mc_affiliations_failed;
+    out->differs = j->mc_differs;
+    out->created = j->mc_created;
+    out->subject = j->mc_subject;
+    out->destroyed = j->mc_destroyed;
+}

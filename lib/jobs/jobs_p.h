@@ -103,7 +103,8 @@ struct xporta_job {
     xporta_moved_counts mc;
     xporta_import_counts ic[XPORTA_KIND_COUNT];
     /* rooms (job_rooms.c), and migrate's rooms step */
-    bool rooms; /* migrate: carry the room affiliations */
+    bool rooms; /* migrate: carry the room affiliations; export: the rooms
+                   the user is in */
     bool notify_owners;
     struct xp_strv room_names; /* rooms named by the caller */
     xporta_room_cb room_cb;
@@ -146,6 +147,11 @@ xporta_status rooms_run(xporta_job *j);         /* job_rooms.c */
 xporta_status room_move_run(xporta_job *j);     /* job_room_move.c */
 struct xfer_journal;
 
+/* export --rooms: the rooms the user is in, as XEP-0519 components, into
+ * the export's writer after its host (job_export_rooms.c). */
+struct xporta_pie_writer;
+xporta_status export_rooms(xporta_job *j, struct live *l,
+                           struct xporta_pie_writer *w);
 /* A new job of that type with the defaults (job.c). */
 xporta_job *job_alloc(enum job_type type);
 /* migrate: the rooms step, journaled where `xporta rooms OLD NEW` keeps

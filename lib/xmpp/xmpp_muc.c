@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "xmpp_kinds.h"
 #include "xmpp_muc.h"
 #include "xmpp_p.h"
 
@@ -231,6 +232,17 @@ xp_elem *xp_muc_join(struct xp_arena *a, const char *room, const char *nick,
     return p;
 }
 
+xp_elem *xp_muc_join_password(struct xp_arena *a, const char *room,
+                              const char *nick, const char *password)
+{
+    xp_elem *p = xp_muc_join(a, room, nick, false);
+    xp_elem *x = p ? xp_elem_child(p, XP_NS_MUC, "x") : NULL;
+    if (!x || (password &&
+               !xp_elem_add_text_child(a, x, XP_NS_MUC, "password", password)))
+        return NULL;
+    return p;
+}
+
 bool xp_muc_presence_item(struct xp_arena *a, const xp_elem *presence,
                           xp_muc_aff *aff, const char **jid, bool *self)
 {
@@ -446,6 +458,28 @@ bool xp_muc_has_status(const xp_elem *presence, const char *code)
             xp_streq(xp_elem_attr_ns(s, "", "code"), code))
             return true;
     return false;
+}
+
+xp_elem *xp_bookmarks_node_create(struct xp_arena *a)
+{
+    static const char *const fields[][2] = {
+        {"FORM_TYPE", "http://jabber.org/protocol/pubsub#node_config"},
+        {"pubsub#persist_items", "true"},
+        {"pubsub#max_items", "max"},
+        {"pubsub#send_last_published_item", "never"},
+        {"pubsub#access_model", "whitelist"},
+    };
+    xp_elem *x = xp_elem_new(a, XP_NS_DATA, "x");
+    if (!x || !xp_elem_set_attr(a, x, "", "type", "submit"))
+        return NULL;
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        xp_elem *f = xp_elem_add_child(a, x, XP_NS_DATA, "field");
+        if (!f || !xp_elem_set_attr(a, f, "", "var", fields[i][0]) ||
+            (i == 0 && !xp_elem_set_attr(a, f, "", "type", "hidden")) ||
+            !xp_elem_add_text_child(a, f, XP_NS_DATA, "value", fields[i][1]))
+            return NULL;
+    }
+    return xp_pep_create(a, XP_NS_BOOKMARKS2, x);
 }
 
 xp_elem *xp_chat_message(struct xp_arena *a, const char *to, const char *body)

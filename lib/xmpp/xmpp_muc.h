@@ -82,6 +82,10 @@ void xp_bookmarks_decode(struct xp_arena *a, const xp_elem *iq,
  * <presence type=unavailable to=ROOM/NICK/>. */
 xp_elem *xp_muc_join(struct xp_arena *a, const char *room, const char *nick,
                      bool leave);
+/* xp_muc_join for a password-protected room: <password/> in the <x/>
+ * (XEP-0045 §7.2.6); password NULL is xp_muc_join. */
+xp_elem *xp_muc_join_password(struct xp_arena *a, const char *room,
+                              const char *nick, const char *password);
 /* An occupant's presence from a room: its muc#user <item/>'s affiliation
  * and real JID (bare; NULL when the room hides it), and whether it is the
  * account's own (status 110).  False when the presence carries no
@@ -135,6 +139,12 @@ bool xp_muc_has_status(const xp_elem *presence, const char *code);
 xp_elem *xp_muc_affiliation_set_nick(struct xp_arena *a, const char *jid,
                                      xp_muc_aff aff, const char *nick,
                                      const char *reason);
+
+/* <pubsub><create node=urn:xmpp:bookmarks:1/><configure> as XEP-0402 §3
+ * asks (persist_items, max_items max, send_last_published_item never,
+ * access_model whitelist): a node made by a publish keeps one item on
+ * ejabberd 23.01, which refuses max_items as a publish option. */
+xp_elem *xp_bookmarks_node_create(struct xp_arena *a);
 
 /* <message type=chat to=TO><body>BODY</body></message>. */
 xp_elem *xp_chat_message(struct xp_arena *a, const char *to, const char *body);

@@ -844,6 +844,161 @@ static void presence_skips_what_is_malformed(void **state)
     xp_arena_cleanup(&a);
 }
 
+/* ---- a room's owner: the form, destroy, subject (room-move) -------------- */
+
+static void skipped_line(void *ud, const char *var, const char *why)
+{
+    seen_add(ud, "%s: %s", var, why);
+}
+
+static void config_carried_field_by_field(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    /* Synthetic: an old room's form (Prosody's shape: a boolean it never
+     * set has no value) and the new service's (ejabberd's names). */
+    const xp_elem *old = xp_muc_owner_form(parse(
+        &a, "<iq type='result'><query "
+            "xmlns='http://jabber.org/protocol/muc#owner'><x "
+            "xmlns='jabber:x:data' type='form'>"
+            "<field var='FORM_TYPE' type='hidden'><value>"
+            "http://jabber.org/protocol/muc#roomconfig</value></field>"
+            "<field var='muc#roomconfig_roomname' type='text-single'>"
+            "<value>Tea &amp; co</value></field>"
+            "<field var='muc#roomconfig_moderatedroom' type='boolean'/>"
+            "<field var='muc#roomconfig_whois' type='list-single'>"
+            "<value>anyone</value></field>"
+            "<field var='muc#roomconfig_presencebroadcast' type='list-multi'>"
+            "<value>moderator</value><value>ghost</value></field>"
+            "<field var='muc#roomconfig_enablearchiving' type='boolean'>"
+            "<value>1</value></field>"
+            "<field var='muc#roomconfig_roomowners' type='jid-multi'>"
+            "<value>a@b.example</value></field>"
+            "<field var='x-prosody#only' type='boolean'><value>1</value>"
+            "</field><field type='fixed'><value>Header</value></field>"
+            "</x></query></iq>"));
+    const xp_elem *offered = xp_muc_owner_form(parse(
+        &a, "<iq type='result'><query "
+            "xmlns='http://jabber.org/protocol/muc#owner'><x "
+            "xmlns='jabber:x:data' type='form'>"
+            "<field var='muc#roomconfig_roomname' type='text-single'/>"
+            "<field var='muc#roomconfig_moderatedroom' type='boolean'>"
+            "<value>1</value></field>"
+            "<field var='muc#roomconfig_whois' type='list-single'>"
+            "<option><value>moderators</value></option>"
+            "<option><value>anyone</value></option></field>"
+            "<field var='muc#roomconfig_presencebroadcast' type='list-multi'>"
+            "<option><value>moderator</value></option>"
+            "<option><value>participant</value></option></field>"
+            "<field var='mam' type='boolean'/>"
+            "<field var='muc#roomconfig_roomowners' type='jid-multi'/>"
+            "</x></query></iq>"));
+    assert_non_null(old);
+    assert_non_null(offered);
+    struct seen sk = {"", 0};
+    xp_elem *q = xp_muc_config_submit(&a, old, offered, skipped_line, &sk);
+    assert_payload(
+        q, "<query xmlns='http://jabber.org/protocol/muc#owner'><x "
+           "xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' "
+           "type='hidden'><value>http://jabber.org/protocol/muc#roomconfig"
+           "</value></field><field var='muc#roomconfig_roomname'><value>Tea "
+           "&amp; co</value></field><field "
+           "var='muc#roomconfig_moderatedroom'><value>0</value></field><field "
+           "var='muc#roomconfig_whois'><value>anyone</value></field><field "
+           "var='muc#roomconfig_presencebroadcast'><value>moderator</value>"
+           "</field><field var='mam'><value>1</value></field></x></query>");
+    assert_string_equal(sk.text,
+                        "muc#roomconfig_presencebroadcast: the new service "
+                        "does not offer the value 'ghost'\n"
+                        "x-prosody#only: the new service does not offer it\n");
+    /* The values of a field, and equal as sets. */
+    assert_string_equal(
+        xp_form_field_values(&a, old, "muc#roomconfig_presencebroadcast"),
+        "moderator,ghost");
+    assert_string_equal(
+        xp_form_field_values(&a, old, "muc#roomconfig_moderatedroom"), "");
+    assert_null(xp_form_field_values(&a, old, "nope"));
+    assert_true(xp_form_values_equal("a,b,c", "c,a,b"));
+    assert_true(xp_form_values_equal("", ""));
+    assert_false(xp_form_values_equal("a,b", "a"));
+    assert_false(xp_form_values_equal("a", "a,b"));
+    assert_false(xp_form_values_equal("ab", "a"));
+    assert_false(xp_form_values_equal(NULL, ""));
+    assert_string_equal(xp_muc_config_alias("mam"),
+                        "muc#roomconfig_enablearchiving");
+    assert_string_equal(xp_muc_config_alias("muc#roomconfig_enablearchiving"),
+                        "mam");
+    assert_null(xp_muc_config_alias("muc#roomconfig_roomname"));
+    xp_arena_cleanup(&a);
+}
+
+static void owner_requests(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    assert_payload(xp_muc_owner_query(&a),
+                   "<query xmlns='http://jabber.org/protocol/muc#owner'/>");
+    assert_payload(
+        xp_muc_destroy(&a, "new@conference.new.example", "Moved <here>"),
+        "<query xmlns='http://jabber.org/protocol/muc#owner'><destroy "
+        "jid='new@conference.new.example'><reason>Moved &lt;here&gt;"
+        "</reason></destroy></query>");
+    assert_payload(xp_muc_destroy(&a, NULL, NULL),
+                   "<query xmlns='http://jabber.org/protocol/muc#owner'>"
+                   "<destroy/></query>");
+    assert_stanza(xp_muc_subject_set(&a, "r@c.example", "Fika & tea"),
+                  "<message type='groupchat' to='r@c.example'><subject>Fika "
+                  "&amp; tea</subject></message>");
+    assert_stanza(xp_muc_join_password(&a, "r@c.example", "me", "s3cret"),
+                  "<presence to='r@c.example/me'><x "
+                  "xmlns='http://jabber.org/protocol/muc'><history "
+                  "maxstanzas='0'/><password>s3cret</password></x>"
+                  "</presence>");
+    assert_payload(xp_muc_affiliation_set_nick(&a, "c@d.example", XP_MUC_MEMBER,
+                                               "caro", NULL),
+                   "<query xmlns='http://jabber.org/protocol/muc#admin'><item "
+                   "affiliation='member' jid='c@d.example' nick='caro'/>"
+                   "</query>");
+    /* No form in a reply: NULL. */
+    assert_null(xp_muc_owner_form(parse(&a, "<iq type='result'/>")));
+    xp_arena_cleanup(&a);
+}
+
+static void subjects_and_statuses(void **state)
+{
+    (void)state;
+    struct xp_arena a;
+    xp_arena_init(&a, 0);
+    /* Synthetic, as both servers send them on entry. */
+    assert_string_equal(
+        xp_muc_subject_of(parse(&a, "<message type='groupchat' "
+                                    "from='r@c.example/n'><subject>Hi "
+                                    "all</subject></message>")),
+        "Hi all");
+    assert_string_equal(
+        xp_muc_subject_of(parse(&a, "<message type='groupchat' "
+                                    "from='r@c.example'><subject/></message>")),
+        "");
+    /* A message with a body is a message, whatever it carries. */
+    assert_null(xp_muc_subject_of(
+        parse(&a, "<message type='groupchat'><subject>x</subject><body>y"
+                  "</body></message>")));
+    assert_null(xp_muc_subject_of(
+        parse(&a, "<message type='chat'><subject>x</subject></message>")));
+    xp_elem *p =
+        parse(&a, "<presence from='r@c.example/me'><x "
+                  "xmlns='http://jabber.org/protocol/muc#user'><item "
+                  "affiliation='owner' role='moderator'/><status code='110'/>"
+                  "<status code='201'/></x></presence>");
+    assert_true(xp_muc_has_status(p, "201"));
+    assert_true(xp_muc_has_status(p, "110"));
+    assert_false(xp_muc_has_status(p, "100"));
+    assert_false(xp_muc_has_status(parse(&a, "<presence/>"), "110"));
+    xp_arena_cleanup(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -860,6 +1015,9 @@ int main(void)
         cmocka_unit_test(bookmarks_skip_what_is_malformed),
         cmocka_unit_test(presences_of_both_servers),
         cmocka_unit_test(presence_skips_what_is_malformed),
+        cmocka_unit_test(config_carried_field_by_field),
+        cmocka_unit_test(owner_requests),
+        cmocka_unit_test(subjects_and_statuses),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
