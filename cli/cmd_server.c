@@ -111,6 +111,13 @@ static const char import_help[] =
     "whose data cannot be read is left out, named with the file and line\n"
     "(or the table and row), and the others go on.\n"
     "\n"
+    "Rooms (XEP-0519 components of SOURCE, or its MUC services) go into a\n"
+    "Prosody STORE after the accounts, merged and journaled per room the\n"
+    "same way: configuration, affiliations with reserved nicks, subject,\n"
+    "history.  Prosody deletes room history older than\n"
+    "muc_log_expires_after (1 week by default): xporta says so when it\n"
+    "writes older messages.\n"
+    "\n"
     "Start with --dry-run: it reads both sides, shows the plan per account\n"
     "and changes nothing.\n"
     "\n"
@@ -155,6 +162,10 @@ static const char export_help[] =
     "may keep running (a user who changes data meanwhile may or may not\n"
     "see the change in the file; from PostgreSQL the file is one\n"
     "snapshot).  FILE appears only when complete.\n"
+    "\n"
+    "From Prosody it also writes the group chats: each MUC service (a host\n"
+    "whose storage has rooms) as a XEP-0519 component, each room with its\n"
+    "configuration, affiliations and reserved nicks, subject and history.\n"
     "\n"
     "Examples:\n"
     "  xporta server-export prosody:/var/lib/prosody -o dump.xml\n"
@@ -394,10 +405,23 @@ static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
                     cmd, (unsigned long long)copied,
                     o->c.dry_run ? " planned" : "", more, cli_now() - t0,
                     o->c.dry_run ? "; dry run: nothing was changed" : "");
+        uint64_t rooms, rooms_failed, rooms_before;
+        xporta_job_server_rooms(job, &rooms, &rooms_failed, &rooms_before);
+        if ((rooms || rooms_before || rooms_failed) && cli_verbose >= 0)
+            fprintf(stderr,
+                    "%s: %s: %llu rooms%s (%llu by an earlier run, %llu "
+                    "left out)\n",
+                    cli_prog, cmd, (unsigned long long)rooms,
+                    o->c.dry_run ? " planned" : "",
+                    (unsigned long long)rooms_before,
+                    (unsigned long long)rooms_failed);
     }
     const char *other = xporta_job_note(job, XPORTA_KIND_OTHER);
     if (other && cli_verbose >= 0)
         cli_note("%s", other);
+    const char *rnote = xporta_job_note(job, XPORTA_KIND_ROOM_CONFIG);
+    if (rnote && cli_verbose >= 0)
+        cli_note("%s", rnote);
     if (st != XPORTA_OK) {
         cli_error("%s", xporta_job_error(job));
         const char *dir = xporta_job_state_dir(job);

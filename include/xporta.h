@@ -900,6 +900,11 @@ XPORTA_API void xporta_job_set_account_cb(xporta_job *j, xporta_account_cb cb,
  * the copied) done by an earlier, interrupted run. */
 XPORTA_API void xporta_job_accounts(const xporta_job *j, uint64_t *copied,
                                     uint64_t *failed, uint64_t *done_before);
+/* Server import and export, after run: the rooms of the MUC services
+ * (XEP-0519 components) copied, dropped, done by an earlier run. */
+XPORTA_API void xporta_job_server_rooms(const xporta_job *j, uint64_t *copied,
+                                        uint64_t *failed,
+                                        uint64_t *done_before);
 
 /* ---- XEP-0283 Moved ------------------------------------------------------
  *

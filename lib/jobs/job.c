@@ -302,6 +302,17 @@ void xporta_job_accounts(const xporta_job *j, uint64_t *copied,
         *done_before = j ? j->accounts_before : 0;
 }
 
+void xporta_job_server_rooms(const xporta_job *j, uint64_t *copied,
+                             uint64_t *failed, uint64_t *done_before)
+{
+    if (copied)
+        *copied = j ? j->rooms_copied : 0;
+    if (failed)
+        *failed = j ? j->rooms_failed : 0;
+    if (done_before)
+        *done_before = j ? j->rooms_before : 0;
+}
+
 const char *xporta_store_scheme(size_t i, const char **summary, bool *server)
 {
     const struct store_driver *const *d = store_drivers();

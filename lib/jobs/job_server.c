@@ -78,6 +78,7 @@ xporta_status server_import_run(xporta_job *j)
     char *header = NULL;
     memset(j->ic, 0, sizeof j->ic);
     j->accounts = j->accounts_failed = j->accounts_before = 0;
+    j->rooms_copied = j->rooms_failed = j->rooms_before = 0;
     xporta_status st = job_filter(j, &f);
     const char *sc = strchr(j->source, ':'), *tc = strchr(j->target_store, ':');
     char *rs = sc ? realpath(sc + 1, NULL) : NULL;
@@ -128,10 +129,19 @@ xporta_status server_import_run(xporta_job *j)
         j->accounts = res.accounts;
         j->accounts_failed = res.failed;
         j->accounts_before = res.done_before;
+        j->rooms_copied = res.rooms;
+        j->rooms_failed = res.rooms_failed;
+        j->rooms_before = res.rooms_before;
     }
     for (size_t i = 0; !st && xporta_filter_unseen_user(f, i); i++)
         xp_run_note(&j->r, XPORTA_KIND_CREDENTIALS, "no account %s in %s",
                     xporta_filter_unseen_user(f, i), j->source);
+    if (!st && !res.failed && res.rooms_failed)
+        st = xp_fail(&j->r.err, XPORTA_EFORMAT,
+                     "%llu room%s could not be read and were left out; fix "
+                     "them and run the same command again",
+                     (unsigned long long)res.rooms_failed,
+                     res.rooms_failed == 1 ? "" : "s");
     if (!st && res.failed)
         st = xp_fail(
             &j->r.err, XPORTA_EFORMAT,
@@ -161,8 +171,9 @@ struct sx {
     xporta_job *j;
     xporta_filter *f;
     xporta_pie_writer *w;
-    char *host; /* the host open in the writer */
-    bool in_user;
+    char *host;    /* the host open in the writer */
+    char *service; /* rooms: the source's component open in the writer */
+    bool in_user, in_room;
     uint64_t records;
 };
 
@@ -233,12 +244,107 @@ static void sx_account_end(void *ud, const char *jid, xporta_status st,
     x->j->accounts++;
 }
 
+/* ---- server-export: the rooms of the MUC services (XEP-0519) ----------- */
+
+static xporta_status sx_room(void *ud, const char *jid)
+{
+    struct sx *x = ud;
+    const char *at = strrchr(jid, '@');
+    char *node = at ? xp_strndup(jid, (size_t)(at - jid)) : NULL;
+    if (!node)
+        return xp_fail(&x->j->r.err, XPORTA_EFORMAT, "%s: not a room", jid);
+    xporta_status st = XPORTA_OK;
+    if (!xp_streq(x->service, at + 1)) {
+        if (x->service && xporta_pie_writer_end_component(x->w))
+            st = writer_fail(x);
+        free(x->service);
+        const char *to = NULL;
+        x->service = xp_strdup(at + 1);
+        if (!st && (!x->service || xporta_filter_rename_component(
+                                       x->f, at + 1, &to) != XPORTA_OK))
+            st = xp_fail(&x->j->r.err, XPORTA_ENOMEM, "out of memory");
+        if (!st &&
+            xporta_pie_writer_begin_component(x->w, to ? to : at + 1, "muc"))
+            st = writer_fail(x);
+    }
+    if (!st && xporta_pie_writer_begin_room(x->w, node, NULL))
+        st = writer_fail(x);
+    x->in_room = st == XPORTA_OK;
+    free(node);
+    return st;
+}
+
+static xporta_status sx_room_record(void *ud, xporta_record *rec)
+{
+    struct sx *x = ud;
+    bool keep = true;
+    if (!x->in_room)
+        return XPORTA_OK;
+    if (xporta_filter_record(x->f, rec, &keep) != XPORTA_OK)
+        return xp_fail(&x->j->r.err, XPORTA_EFORMAT, "%s",
+                       xporta_filter_error(x->f));
+    if (!keep)
+        return XPORTA_OK;
+    x->j->ic[rec->kind].source++;
+    x->records++;
+    return xporta_pie_writer_write_room(x->w, rec) ? writer_fail(x) : XPORTA_OK;
+}
+
+static void sx_room_end(void *ud, const char *jid, xporta_status st,
+                        const char *why)
+{
+    struct sx *x = ud;
+    if (!x->in_room) {
+        if (st != XPORTA_OK) {
+            xp_fail(&x->j->r.err, st, "%s: %s", jid, why ? why : "unreadable");
+            x->j->rooms_failed++;
+        }
+        return;
+    }
+    x->in_room = false;
+    if (st != XPORTA_OK) {
+        xp_fail(&x->j->r.err, st, "%s: %s", jid, why ? why : "unreadable");
+        x->j->rooms_failed++;
+        return;
+    }
+    if (xporta_pie_writer_end_room(x->w))
+        writer_fail(x);
+    x->j->rooms_copied++;
+}
+
+/* After the accounts: every room of the source's MUC services, each
+ * service a <component type='muc'>, renamed as the hosts are. */
+static xporta_status sx_rooms(struct sx *x, struct store *src)
+{
+    xporta_job *j = x->j;
+    uint32_t kinds = j->kinds & ((1u << XPORTA_KIND_ROOM_CONFIG) |
+                                 (1u << XPORTA_KIND_ROOM_AFFILIATION) |
+                                 (1u << XPORTA_KIND_ROOM_SUBJECT) |
+                                 (1u << XPORTA_KIND_ARCHIVE));
+    if (!store_has_rooms(src) || !(kinds & ~(1u << XPORTA_KIND_ARCHIVE)))
+        return XPORTA_OK;
+    xporta_status st = store_select_room(src, NULL);
+    if (!st) {
+        struct store_sink sink = {.record = sx_room_record,
+                                  .account = sx_room,
+                                  .account_end = sx_room_end,
+                                  .ud = x};
+        st = store_read(src, kinds, NULL, &sink);
+        if (!st && j->r.err.status)
+            st = j->r.err.status;
+    }
+    if (!st && x->service && xporta_pie_writer_end_component(x->w))
+        st = writer_fail(x);
+    return st;
+}
+
 xporta_status server_export_run(xporta_job *j)
 {
     struct sx x = {.j = j};
     struct store *src = NULL;
     memset(j->ic, 0, sizeof j->ic);
     j->accounts = j->accounts_failed = 0;
+    j->rooms_copied = j->rooms_failed = j->rooms_before = 0;
     xporta_status st = job_filter(j, &x.f);
     struct store_opts so = {.domain = j->domain};
     if (!st)
@@ -263,6 +369,8 @@ xporta_status server_export_run(xporta_job *j)
     }
     if (!st && x.host && xporta_pie_writer_end_host(x.w))
         st = writer_fail(&x);
+    if (!st)
+        st = sx_rooms(&x, src);
     for (size_t i = 0; !st && xporta_filter_unseen_user(x.f, i); i++)
         st = xp_fail(&j->r.err, XPORTA_ENOTFOUND, "no account %s in %s",
                      xporta_filter_unseen_user(x.f, i), j->source);
@@ -272,5 +380,6 @@ xporta_status server_export_run(xporta_job *j)
     store_close(src);
     xporta_filter_free(x.f);
     free(x.host);
+    free(x.service);
     return st;
 }

@@ -86,7 +86,7 @@ char *pbe_fs_decode(const char *s)
     return out;
 }
 
-/* DATA/HOST/STORE[/USER.EXT] */
+/* DATA/HOST/STORE[/USER.EXT], DATA/HOST/STORE.EXT for user "" */
 char *pfs_path_of(const struct fs *f, const char *host, const char *store,
                   const char *user, const char *ext)
 {
@@ -98,7 +98,9 @@ char *pfs_path_of(const struct fs *f, const char *host, const char *store,
                    (u ? strlen(u) : 0) + (ext ? strlen(ext) : 0) + 8;
         out = malloc(n);
         if (out) {
-            if (u)
+            if (u && !*u && ext) /* a host's own store (user nil) */
+                snprintf(out, n, "%s/%s/%s.%s", f->dir, h, s, ext);
+            else if (u)
                 snprintf(out, n, "%s/%s/%s/%s.%s", f->dir, h, s, u, ext);
             else
                 snprintf(out, n, "%s/%s/%s", f->dir, h, s);
@@ -385,6 +387,11 @@ xporta_status pfs_all_stores(struct pbe *b, struct xp_strv *out)
         DIR *hd = hdir ? opendir(hdir) : NULL;
         struct dirent *e;
         while (hd && !st && (e = readdir(hd))) {
+            /* a host's own store is a file: STORE.dat (mod_muc's
+             * persistent) */
+            size_t n = strlen(e->d_name);
+            if (n > 4 && strcmp(e->d_name + n - 4, ".dat") == 0)
+                e->d_name[n - 4] = '\0';
             char *name = e->d_name[0] == '.' ? NULL : pbe_fs_decode(e->d_name);
             if (name && xp_strv_add(out, name) < 0)
                 st = XPORTA_ENOMEM;
@@ -397,4 +404,49 @@ xporta_status pfs_all_stores(struct pbe *b, struct xp_strv *out)
     if (d)
         closedir(d);
     return st ? xp_fail(&b->run->err, st, "out of memory") : XPORTA_OK;
+}
+
+/* Every room: DATA/HOST/config/NODE.dat (mod_muc's rooms; a user's host
+ * has no `config` store). */
+xporta_status pfs_rooms(struct pbe *b, struct xp_strv *out)
+{
+    struct fs *f = (struct fs *)b;
+    DIR *d = opendir(f->dir);
+    if (!d)
+        return pfs_sys_fail(f, "cannot read", f->dir);
+    struct dirent *e;
+    xporta_status st = XPORTA_OK;
+    while (!st && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *host = pbe_fs_decode(e->d_name);
+        char *cdir = host ? pfs_path_of(f, host, "config", NULL, NULL) : NULL;
+        DIR *cd = cdir ? opendir(cdir) : NULL;
+        struct dirent *u;
+        while (cd && !st && (u = readdir(cd))) {
+            size_t n = strlen(u->d_name);
+            if (u->d_name[0] == '.' || n < 5 ||
+                strcmp(u->d_name + n - 4, ".dat") != 0)
+                continue;
+            u->d_name[n - 4] = '\0';
+            char *node = pbe_fs_decode(u->d_name);
+            char *jid = node && *node
+                            ? xp_arena_printf(&f->ia, "%s@%s", node, host)
+                            : NULL;
+            if (node && *node && (!jid || xp_strv_add(out, jid) < 0))
+                st = XPORTA_ENOMEM;
+            free(node);
+        }
+        if (cd)
+            closedir(cd);
+        free(cdir);
+        free(host);
+        xp_arena_reset(&f->ia);
+    }
+    closedir(d);
+    if (st)
+        return xp_fail(&b->run->err, st, "out of memory");
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, cmp_jid);
+    return XPORTA_OK;
 }

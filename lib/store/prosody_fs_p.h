@@ -60,6 +60,7 @@ xporta_status pfs_stores(struct pbe *b, const char *host, const char *user,
 xporta_status pfs_items(struct pbe *b, const char *host, const char *user,
                         const char *store, pitem_fn fn, void *ud);
 xporta_status pfs_all_stores(struct pbe *b, struct xp_strv *out);
+xporta_status pfs_rooms(struct pbe *b, struct xp_strv *out);
 
 /* prosody_fs_write.c: the writing half, the table and pbe_fs_open() */
 void pfs_clear_pending(struct fs *f, bool remove_tmp);

@@ -63,9 +63,11 @@ static xporta_status store_dir(struct fs *f, const char *store, char **out)
 {
     char *h = pbe_fs_encode(f->host, false);
     char *hdir = h ? xp_path_join(f->dir, h) : NULL;
-    char *sdir = hdir ? pfs_path_of(f, f->host, store, NULL, NULL) : NULL;
+    char *sdir = hdir && store ? pfs_path_of(f, f->host, store, NULL, NULL)
+                 : hdir        ? xp_strdup(hdir)
+                               : NULL;
     xporta_status st = sdir ? XPORTA_OK : XPORTA_ENOMEM;
-    if (!st && !(st = mkdir_owned(f, hdir)))
+    if (!st && !(st = mkdir_owned(f, hdir)) && store)
         st = mkdir_owned(f, sdir);
     free(h);
     free(hdir);
@@ -138,7 +140,8 @@ xporta_status pfs_set(struct pbe *b, const char *store, const struct pv *v)
 {
     struct fs *f = (struct fs *)b;
     char *sdir = NULL;
-    xporta_status st = store_dir(f, store, &sdir);
+    /* user "": the host's own store, DATA/HOST/STORE.dat */
+    xporta_status st = store_dir(f, *f->user ? store : NULL, &sdir);
     if (st)
         return st;
     free(sdir);
@@ -384,6 +387,7 @@ static const struct pbe_ops fs_ops = {
     .rollback = pfs_rollback,
     .flush = pbe_fs_flush,
     .all_stores = pfs_all_stores,
+    .rooms = pfs_rooms,
     .running = pbe_running_at_where,
 };
 

@@ -111,8 +111,20 @@ const struct pmap_field pmap_node_fields[] = {
 bool pmap_known_store(const char *store)
 {
     static const char *const known[] = {
-        "accounts",  "roster", "vcard",   "private",       "privacy",
-        "blocklist", "pep",    "archive", "archive_prefs", "offline",
+        "accounts",
+        "roster",
+        "vcard",
+        "private",
+        "privacy",
+        "blocklist",
+        "pep",
+        "archive",
+        "archive_prefs",
+        "offline",
+        /* mod_muc's rooms (prosody_room.c) */
+        "config",
+        "persistent",
+        "muc_log",
     };
     for (size_t i = 0; i < sizeof known / sizeof *known; i++)
         if (strcmp(store, known[i]) == 0)

@@ -308,6 +308,7 @@ static const struct pbe_ops pg_ops = {
     .rollback = pg_rollback,
     .flush = pg_flush,
     .running = pg_running,
+    .rooms = pgb_rooms,
 };
 
 /* ---- opening ------------------------------------------------------------ */

@@ -44,6 +44,9 @@ static const char *const queries[Q_COUNT] = {
      " AND \"store\" = $3 ORDER BY \"sort_id\""),
     ("DELETE FROM \"prosodyarchive\"" WHERE_USER
      " AND \"store\" = $3 AND \"key\" = $4"),
+    ("SELECT " USER_COLS " FROM \"prosody\" WHERE \"store\" = 'config' "
+     "AND \"user\" <> '' GROUP BY \"host\", \"user\" ORDER BY \"host\" "
+     "COLLATE \"C\", \"user\" COLLATE \"C\""),
 };
 
 static const char copy_kv[] = "COPY \"prosody\" (\"host\", \"user\", "

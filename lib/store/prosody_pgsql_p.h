@@ -23,7 +23,7 @@
 #define PG_COPY_CHUNK (256u << 10)
 
 /* The prepared queries (prosody_pgsql_conn.c has their text). */
-enum { Q_USERS, Q_KV, Q_STORES, Q_ITEMS, Q_DELETE_ITEM, Q_COUNT };
+enum { Q_USERS, Q_KV, Q_STORES, Q_ITEMS, Q_DELETE_ITEM, Q_ROOMS, Q_COUNT };
 
 /* A row of table prosody, held for a user's reads. */
 struct kvrow {
@@ -96,6 +96,7 @@ xporta_status pgb_settle(struct pg *p);
 
 xporta_status pgb_users(struct pbe *b, struct xp_strv *out,
                         struct xp_strv *rejects);
+xporta_status pgb_rooms(struct pbe *b, struct xp_strv *out);
 xporta_status pgb_get(struct pbe *b, const char *host, const char *user,
                       const char *store, struct xp_arena *a, struct pv *out,
                       bool *found);

@@ -49,6 +49,27 @@ xporta_status pgb_users(struct pbe *b, struct xp_strv *out,
     return pgb_rows(p, Q_USERS, 0, NULL, on_user, &u, "reading the accounts");
 }
 
+static xporta_status on_room(struct pg *p, const PGresult *r, void *ud)
+{
+    size_t hl, ul;
+    const char *host = pgb_capped(r, 0, &hl), *user = pgb_capped(r, 2, &ul);
+    char *item =
+        host && user ? xp_arena_printf(&p->ia, "%s@%s", user, host) : NULL;
+    if (host && user && (!item || xp_strv_add(ud, item) < 0))
+        return pgb_oom(p);
+    xp_arena_reset(&p->ia);
+    return XPORTA_OK;
+}
+
+/* mod_muc's rooms: (host, node) of every `config` store. */
+xporta_status pgb_rooms(struct pbe *b, struct xp_strv *out)
+{
+    struct pg *p = (struct pg *)b;
+    if (p->no_kv)
+        return XPORTA_OK;
+    return pgb_rows(p, Q_ROOMS, 0, NULL, on_room, out, "reading the rooms");
+}
+
 void pgb_forget(struct pg *p)
 {
     free(p->c_host);

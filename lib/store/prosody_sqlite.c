@@ -36,6 +36,7 @@ enum {
     Q_INSERT_KV,
     Q_DELETE_ITEM,
     Q_INSERT_ITEM,
+    Q_ROOMS,
     Q_COUNT
 };
 
@@ -58,6 +59,9 @@ static const char *const queries[Q_COUNT] = {
     "\"store\" = ? AND \"key\" = ?",
     "INSERT INTO \"prosodyarchive\" (\"host\", \"user\", \"store\", \"when\", "
     "\"with\", \"key\", \"type\", \"value\") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "SELECT \"host\", \"user\" FROM \"prosody\" WHERE \"store\" = 'config' "
+    "AND \"user\" != '' GROUP BY \"host\", \"user\" ORDER BY \"host\", "
+    "\"user\"",
 };
 
 /* mod_storage_sql's tables, as util/sql.lua creates them for SQLite. */
@@ -167,6 +171,31 @@ static xporta_status sq_users(struct pbe *b, struct xp_strv *out,
     }
     xp_arena_reset(&s->ia);
     return rc == SQLITE_DONE ? XPORTA_OK : db_fail(s, "reading the accounts");
+}
+
+/* mod_muc's rooms: (host, node) of every `config` store. */
+static xporta_status sq_rooms(struct pbe *b, struct xp_strv *out)
+{
+    struct sq *s = (struct sq *)b;
+    if (s->missing)
+        return XPORTA_OK;
+    sqlite3_stmt *q = stmt(s, Q_ROOMS);
+    if (!q)
+        return db_fail(s, "reading the rooms");
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *host = (const char *)sqlite3_column_text(q, 0);
+        const char *user = (const char *)sqlite3_column_text(q, 1);
+        char *jid =
+            host && user ? xp_arena_printf(&s->ia, "%s@%s", user, host) : NULL;
+        if (jid && xp_strv_add(out, jid) < 0) {
+            sqlite3_reset(q);
+            return xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
+        }
+    }
+    sqlite3_reset(q);
+    xp_arena_reset(&s->ia);
+    return rc == SQLITE_DONE ? XPORTA_OK : db_fail(s, "reading the rooms");
 }
 
 static xporta_status sq_get(struct pbe *b, const char *host, const char *user,
@@ -481,6 +510,7 @@ static const struct pbe_ops sq_ops = {
     .rollback = sq_rollback,
     .flush = sq_flush,
     .all_stores = sq_all_stores,
+    .rooms = sq_rooms,
     .running = pbe_running_at_where,
 };
 

@@ -11,6 +11,9 @@
  * stores into xporta's records and back, the same for every backend; the
  * store driver (store_prosody.c) puts the two behind struct store_driver.
  *
+ * A user "" is the host's own store (Prosody's user nil: mod_muc's
+ * `persistent` map), DATA/HOST/STORE.dat or rows of user ''.
+ *
  * Writes go one user at a time: begin(), then set() for each key-value
  * store that changed and append() for each new archive item, then
  * commit(), which makes the user's data appear at once (one transaction,
@@ -63,6 +66,9 @@ struct pbe_ops {
     /* The names of every store that holds anything, on any host (to say
      * which ones xporta leaves alone). */
     xporta_status (*all_stores)(struct pbe *b, struct xp_strv *out);
+    /* Every MUC room: "node@host" for each (host, node) with a `config`
+     * key-value store, by host, then node (prosody_room.h); NULL: none. */
+    xporta_status (*rooms)(struct pbe *b, struct xp_strv *out);
     /* A running Prosody that uses this storage: its pid (0: none) and its
      * configuration file (malloc'd). */
     long (*running)(struct pbe *b, char **config);

@@ -125,6 +125,19 @@ xporta_status store_select(struct store *s, const char *jid)
     return s->drv->select(s, jid);
 }
 
+bool store_has_rooms(const struct store *s)
+{
+    return s && s->drv->select_room;
+}
+
+xporta_status store_select_room(struct store *s, const char *room)
+{
+    if (!s->drv->select_room)
+        return xp_fail(&s->run->err, XPORTA_EUNSUPPORTED,
+                       "a %s: store keeps no rooms", s->drv->scheme);
+    return s->drv->select_room(s, room);
+}
+
 bool store_holds(struct store *s, const xporta_record *rec)
 {
     return s->drv->holds && s->drv->holds(s, rec);

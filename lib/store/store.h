@@ -134,6 +134,22 @@ struct store_driver {
     /* Whether the store would have flush() called now (a batch of
      * accounts is full); may be NULL. */
     bool (*flush_due)(const struct store *s);
+    /* Rooms of a server's MUC services (XEP-0519 components); NULL (and
+     * room_writable 0) in a driver that keeps none:
+     *  - select_room: the room ("name@service") that read() and
+     *    write_begin() .. write_end() concern from now on, as select() an
+     *    account (select() goes back to accounts; either drops a room not
+     *    yet write_end()ed); NULL: read() streams every room, each as an
+     *    account: sink->account(room JID) before its records,
+     *    account_end() after (a room that cannot be read is reported
+     *    there), the rooms of a service together.  A room's records are
+     *    of kinds ROOM_* and ARCHIVE (its history: key the MAM id, oldest
+     *    first), VCARD and OTHER; holds() (what the store keeps of a form,
+     *    an affiliation's reason it drops) and flush() work as for
+     *    accounts.  The file driver has it for reading (its components).
+     *  - room_writable: the kinds write() can store for a room. */
+    xporta_status (*select_room)(struct store *s, const char *room);
+    uint32_t room_writable;
 };
 
 /* Every driver's store starts with this. */
@@ -185,6 +201,10 @@ xporta_status store_select(struct store *s, const char *jid);
 bool store_holds(struct store *s, const xporta_record *rec);
 xporta_status store_flush(struct store *s);
 bool store_flush_due(const struct store *s);
+/* Rooms (see select_room above): whether the store has them, and the
+ * choice of one (NULL: every room). */
+bool store_has_rooms(const struct store *s);
+xporta_status store_select_room(struct store *s, const char *room);
 /* Whether the store is a server's storage (the driver's `many`). */
 bool store_is_multi(const struct store *s);
 

@@ -27,6 +27,8 @@ struct fstore {
     char *user;    /* source: --user */
     char *account; /* target */
     bool all;      /* source: every account (store_select(NULL)) */
+    bool rooms;    /* source: every room instead (store_select_room(NULL)) */
+    bool noted;    /* the "rooms not read" note is this store's */
     unsigned flags;
     xporta_pie_writer *w;
     store_done_fn done;
@@ -73,6 +75,8 @@ struct scan {
     char also[256]; /* a second user that --user NAME (no host) matches */
     char others[5][256];
     unsigned long rooms; /* XEP-0519 rooms passed over (not accounts) */
+    char room[3100];     /* rooms: the one being read (name@component) */
+    bool in_room, muc;   /* muc: the component holds rooms */
 };
 
 /* Whether the file's user `local`@`host` is --user `want`: user@host
@@ -142,6 +146,41 @@ static xporta_status scan_outcome(struct scan *sc)
     return XPORTA_OK;
 }
 
+/* Every room (store_select_room(NULL)): a muc component's items, each
+ * as an account "name@component". */
+static xporta_status scan_room(struct scan *sc, xporta_pie_reader *r,
+                               xporta_pie_event ev)
+{
+    const struct store_sink *sink = sc->sink;
+    switch (ev) {
+    case XPORTA_PIE_COMPONENT: {
+        const char *type = xporta_pie_reader_component_type(r);
+        sc->muc = !type || !*type || strcmp(type, "muc") == 0;
+        return XPORTA_OK;
+    }
+    case XPORTA_PIE_ROOM:
+        if (!sc->muc)
+            return XPORTA_OK;
+        snprintf(sc->room, sizeof sc->room, "%s@%s", xporta_pie_reader_room(r),
+                 xporta_pie_reader_component(r));
+        sc->in_room = true;
+        return sink->account ? sink->account(sink->ud, sc->room) : XPORTA_OK;
+    case XPORTA_PIE_ROOM_RECORD: {
+        xporta_record *rec = xporta_pie_reader_record(r);
+        if (!sc->in_room || !(sc->kinds & (1u << rec->kind)))
+            return XPORTA_OK;
+        return sink->record(sink->ud, rec);
+    }
+    case XPORTA_PIE_ROOM_END:
+        if (sc->in_room && sink->account_end)
+            sink->account_end(sink->ud, sc->room, XPORTA_OK, NULL);
+        sc->in_room = false;
+        return sc->f->base.run->err.status;
+    default:
+        return XPORTA_OK;
+    }
+}
+
 static xporta_status fs_read(struct store *s, uint32_t kinds,
                              const struct xp_strv *private_ns,
                              const struct store_sink *sink)
@@ -184,6 +223,10 @@ static xporta_status fs_read(struct store *s, uint32_t kinds,
         }
         if (ev == XPORTA_PIE_END)
             break;
+        if (f->rooms) { /* every room instead of the accounts */
+            st = scan_room(&sc, r, ev);
+            continue;
+        }
         if (ev == XPORTA_PIE_USER) {
             st = scan_user(&sc, r);
             continue;
@@ -209,9 +252,16 @@ static xporta_status fs_read(struct store *s, uint32_t kinds,
                             (double)xporta_pie_reader_offset(r) / (double)size,
                             0, f->path, false);
     }
-    if (st == XPORTA_OK && !f->all)
+    if (st == XPORTA_OK && !f->all && !f->rooms)
         st = scan_outcome(&sc);
-    if (st == XPORTA_OK && sc.rooms && !run->kind[XPORTA_KIND_OTHER].note)
+    if (st == XPORTA_OK && f->rooms && f->noted) {
+        /* they were read after all */
+        free(run->kind[XPORTA_KIND_OTHER].note);
+        run->kind[XPORTA_KIND_OTHER].note = NULL;
+        f->noted = false;
+    }
+    if (st == XPORTA_OK && sc.rooms && !run->kind[XPORTA_KIND_OTHER].note &&
+        (f->noted = true))
         xp_run_note(run, XPORTA_KIND_OTHER,
                     "%s: %lu room%s (XEP-0519 components) not read: rooms "
                     "are not accounts; they stay in the file",
@@ -229,6 +279,17 @@ static xporta_status fs_select(struct store *s, const char *jid)
                        "%s: a file is read whole, not account by account",
                        f->path);
     f->all = true;
+    f->rooms = false;
+    return XPORTA_OK;
+}
+
+static xporta_status fs_select_room(struct store *s, const char *room)
+{
+    struct fstore *f = (struct fstore *)s;
+    if (room)
+        return xp_fail(&s->run->err, XPORTA_EINVAL,
+                       "%s: a file is read whole, not room by room", f->path);
+    f->rooms = true;
     return XPORTA_OK;
 }
 
@@ -298,4 +359,5 @@ const struct store_driver store_file_driver = {
     .write = fs_write,
     .write_end = fs_write_end,
     .select = fs_select,
+    .select_room = fs_select_room,
 };

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "prosody_room.h"
 #include "prosody_store.h"
 #include "store.h"
 
@@ -26,6 +27,9 @@ struct pstore {
     char *only;        /* opts->user: one account to read, or NULL */
     char *host, *user; /* selected */
     struct pmap_w *w;
+    bool rooms;              /* a room is selected (host: its service) */
+    struct proom_w *rw;      /* the room being written */
+    unsigned long old_items; /* history older than muc_log's expiry */
     store_done_fn done;
     void *done_ud;
     struct store_confirms confirms; /* of the account being written */
@@ -48,8 +52,77 @@ static xporta_status ps_select(struct store *st, const char *jid)
     struct pstore *s = (struct pstore *)st;
     pmap_w_free(s->w); /* an account not committed is dropped */
     s->w = NULL;
+    proom_w_free(s->rw);
+    s->rw = NULL;
+    s->rooms = false;
     store_confirms_reset(&s->confirms);
     return set_account(s, jid);
+}
+
+static xporta_status ps_select_room(struct store *st, const char *room)
+{
+    xporta_status r = ps_select(st, room);
+    ((struct pstore *)st)->rooms = true;
+    return r;
+}
+
+/* Every room, one after the other, as read_all() reads accounts. */
+static xporta_status read_rooms(struct pstore *s, uint32_t kinds,
+                                const struct store_sink *sink)
+{
+    struct xp_strv rooms = {0};
+    struct xp_run *run = s->base.run;
+    unsigned long tombstones = 0;
+    xporta_status st = proom_list(s->b, &rooms);
+    for (size_t i = 0; !st && i < rooms.n; i++) {
+        const char *jid = rooms.v[i];
+        if (run->cancel) {
+            st = xp_fail(&run->err, XPORTA_ECANCELED, "canceled");
+            break;
+        }
+        const char *at = strrchr(jid, '@');
+        char *node = xp_strndup(jid, (size_t)(at - jid));
+        bool skipped = false;
+        xporta_status r =
+            node ? proom_read(s->b, at + 1, node, kinds, sink, &skipped)
+                 : xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+        free(node);
+        if (!r && skipped) {
+            tombstones++;
+            continue;
+        }
+        if (r && sink->account_end &&
+            (r == XPORTA_EFORMAT || r == XPORTA_EIO)) {
+            char why[XP_MAX_DETAIL];
+            snprintf(why, sizeof why, "%s", xp_err_msg(&run->err));
+            xp_err_clear(&run->err);
+            sink->account_end(sink->ud, jid, r, why);
+            if (run->err.status) {
+                st = run->err.status;
+                break;
+            }
+            continue;
+        }
+        if (r) {
+            st = r;
+            break;
+        }
+        if (sink->account_end)
+            sink->account_end(sink->ud, jid, XPORTA_OK, NULL);
+        if (run->err.status) {
+            st = run->err.status;
+            break;
+        }
+        xp_run_progress(run, "read", XPORTA_KIND_COUNT, i + 1, rooms.n, -1, 0,
+                        jid, false);
+    }
+    if (!st && tombstones)
+        xp_run_note(run, XPORTA_KIND_ROOM_CONFIG,
+                    "%lu destroyed room%s of %s left out (Prosody keeps a "
+                    "tombstone for a while)",
+                    tombstones, tombstones == 1 ? "" : "s", s->b->where);
+    xp_strv_cleanup(&rooms);
+    return st;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -147,6 +220,9 @@ static xporta_status ps_read(struct store *st, uint32_t kinds,
 {
     struct pstore *s = (struct pstore *)st;
     (void)private_ns; /* every private element is read */
+    if (s->rooms)
+        return s->user ? proom_read(s->b, s->host, s->user, kinds, sink, NULL)
+                       : read_rooms(s, kinds, sink);
     if (!s->user)
         return read_all(s, kinds, sink);
     return pmap_read(s->b, s->host, s->user, kinds, sink);
@@ -181,6 +257,8 @@ static xporta_status ps_write_begin(struct store *st, store_done_fn done,
     s->done = done;
     s->done_ud = ud;
     store_confirms_reset(&s->confirms);
+    if (s->rooms)
+        return proom_w_begin(&s->rw, s->b, s->host, s->user);
     return pmap_w_begin(&s->w, s->b, s->host, s->user);
 }
 
@@ -189,7 +267,8 @@ static xporta_status ps_write(struct store *st, const xporta_record *rec,
 {
     struct pstore *s = (struct pstore *)st;
     const char *why = NULL;
-    xporta_status r = pmap_w_record(s->w, rec, replace, &why);
+    xporta_status r = s->rooms ? proom_w_record(s->rw, rec, replace, &why)
+                               : pmap_w_record(s->w, rec, replace, &why);
     if (r == XPORTA_EUNSUPPORTED) {
         if (s->done)
             s->done(s->done_ud, rec->kind, rec->key, rec->id, false, why);
@@ -206,9 +285,38 @@ static size_t ps_pending(const struct store *st)
     return 0;
 }
 
+static xporta_status room_end(struct pstore *s)
+{
+    struct xp_run *run = s->base.run;
+    if (!s->rw)
+        return run->err.status;
+    xporta_status r = run->err.status ? run->err.status : proom_w_commit(s->rw);
+    unsigned long old = proom_w_old_items(s->rw);
+    proom_w_free(s->rw);
+    s->rw = NULL;
+    if (!r)
+        store_confirms_send(&s->confirms, s->done, s->done_ud);
+    store_confirms_reset(&s->confirms);
+    if (!r && old) {
+        s->old_items += old;
+        xp_run_note(run, XPORTA_KIND_ROOM_CONFIG,
+                    "%lu room message%s older than a week written: Prosody "
+                    "deletes room history older than muc_log_expires_after "
+                    "(1 week by default; on SQL at the next midnight (UTC) "
+                    "after Prosody starts, on the internal storage a week "
+                    "after the room's next message); "
+                    "set muc_log_expires_after = \"never\" on the MUC "
+                    "component to keep it",
+                    s->old_items, s->old_items == 1 ? "" : "s");
+    }
+    return r;
+}
+
 static xporta_status ps_write_end(struct store *st)
 {
     struct pstore *s = (struct pstore *)st;
+    if (s->rooms)
+        return room_end(s);
     if (!s->w)
         return st->run->err.status;
     xporta_status r =
@@ -224,6 +332,8 @@ static xporta_status ps_write_end(struct store *st)
 static bool ps_holds(struct store *st, const xporta_record *rec)
 {
     struct pstore *s = (struct pstore *)st;
+    if (s->rooms)
+        return s->rw && proom_w_holds(s->rw, rec);
     return s->w && pmap_w_holds(s->w, rec);
 }
 
@@ -237,6 +347,7 @@ static void ps_close(struct store *st)
 {
     struct pstore *s = (struct pstore *)st;
     pmap_w_free(s->w);
+    proom_w_free(s->rw);
     if (s->b)
         s->b->ops->close(s->b);
     free(s->only);
@@ -296,7 +407,8 @@ static xporta_status ps_open_pgsql(struct store **out, const char *where,
     .why_not = why_not, .read = ps_read, .quirks = ps_quirks,                \
     .write_begin = ps_write_begin, .write = ps_write, .pending = ps_pending, \
     .write_end = ps_write_end, .select = ps_select, .holds = ps_holds,       \
-    .flush = ps_flush
+    .flush = ps_flush, .select_room = ps_select_room,                        \
+    .room_writable = PROOM_WRITABLE
 
 const struct store_driver store_prosody_driver = {
     .scheme = "prosody",

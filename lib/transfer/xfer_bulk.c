@@ -21,6 +21,9 @@ struct bulk {
     char *jid;     /* the target's name for it */
     char *src_jid; /* the source's */
     bool skipping, writing;
+    /* the second pass: the rooms of the MUC services (XEP-0519) */
+    bool rooms;
+    char *service, *to_service; /* the source's service open, its name */
     /* the account's counts are taken: a confirmation now (a store that
      * confirms a batch of accounts when it flushes) goes to the totals */
     bool counted;
@@ -29,7 +32,7 @@ struct bulk {
     struct xp_set seen; /* key hashes of this account's source records */
     /* accounts committed to the target but not yet durable there: they
      * reach the journal only after store_flush() */
-    struct xp_strv unsynced;
+    struct xp_strv unsynced, unsynced_rooms;
     double last_sync;
     struct xfer_bulk_result *res;
 };
@@ -79,13 +82,17 @@ static void on_done(void *ud, xporta_kind kind, const char *key, const char *id,
  * back (a SQL transaction rolled back, a rename not yet on disk). */
 static xporta_status sync_journal(struct bulk *b, bool force)
 {
-    if (!b->o->journal || !b->unsynced.n ||
-        (!force && b->unsynced.n < SYNC_ACCOUNTS &&
-         xp_now() - b->last_sync < SYNC_SECONDS))
+    size_t n = b->unsynced.n + b->unsynced_rooms.n;
+    if (!b->o->journal || !n ||
+        (!force && n < SYNC_ACCOUNTS && xp_now() - b->last_sync < SYNC_SECONDS))
         return XPORTA_OK;
     xporta_status st = store_flush(b->tgt);
     for (size_t i = 0; !st && i < b->unsynced.n; i++)
         if (xfer_journal_done(b->o->journal, "account", b->unsynced.v[i],
+                              NULL) != XPORTA_OK)
+            st = XPORTA_EIO;
+    for (size_t i = 0; !st && i < b->unsynced_rooms.n; i++)
+        if (xfer_journal_done(b->o->journal, "room", b->unsynced_rooms.v[i],
                               NULL) != XPORTA_OK)
             st = XPORTA_EIO;
     if (!st && xfer_journal_sync(b->o->journal) != XPORTA_OK)
@@ -94,8 +101,33 @@ static xporta_status sync_journal(struct bulk *b, bool force)
         xp_fail(&b->run->err, xfer_journal_status(b->o->journal), "%s",
                 xfer_journal_error(b->o->journal));
     xp_strv_cleanup(&b->unsynced);
+    xp_strv_cleanup(&b->unsynced_rooms);
     b->last_sync = xp_now();
     return st ? (b->run->err.status ? b->run->err.status : st) : XPORTA_OK;
+}
+
+/* The kinds the target keeps, of an account or of a room. */
+static uint32_t writable(const struct bulk *b)
+{
+    return b->rooms ? b->tgt->drv->room_writable : b->tgt->drv->writable;
+}
+
+/* A room's service (the component): renamed once, when it begins. */
+static xporta_status room_service(struct bulk *b, const char *service)
+{
+    if (xp_streq(b->service, service))
+        return XPORTA_OK;
+    free(b->service);
+    free(b->to_service);
+    b->to_service = NULL;
+    const char *to = NULL;
+    b->service = xp_strdup(service);
+    if (!b->service ||
+        xporta_filter_rename_component(b->o->filter, service, &to) !=
+            XPORTA_OK ||
+        !(b->to_service = xp_strdup(to ? to : service)))
+        return xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
+    return XPORTA_OK;
 }
 
 static xporta_status on_account(void *ud, const char *jid)
@@ -119,8 +151,21 @@ static xporta_status on_account(void *ud, const char *jid)
     char *user = xp_strndup(jid, (size_t)(at - jid));
     if (!user)
         return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
-    b->skipping = !xporta_filter_keep_user(f, at + 1, user);
-    const char *host = xporta_filter_host(f, at + 1);
+    const char *host;
+    if (b->rooms) {
+        /* every room is kept; its service renamed as the file layer
+         * renames components (conference.OLD -> conference.NEW) */
+        b->skipping = false;
+        xporta_status st = room_service(b, at + 1);
+        if (st) {
+            free(user);
+            return st;
+        }
+        host = b->to_service;
+    } else {
+        b->skipping = !xporta_filter_keep_user(f, at + 1, user);
+        host = xporta_filter_host(f, at + 1);
+    }
     char *tj = xp_strcat(user, "@");
     b->jid = tj ? xp_strcat(tj, host) : NULL;
     free(tj);
@@ -130,17 +175,21 @@ static xporta_status on_account(void *ud, const char *jid)
     if (b->skipping)
         return XPORTA_OK;
     if (b->o->journal &&
-        xfer_journal_is_done(b->o->journal, "account", b->jid, NULL)) {
+        xfer_journal_is_done(b->o->journal, b->rooms ? "room" : "account",
+                             b->jid, NULL)) {
         b->skipping = true;
-        b->res->done_before++;
+        if (b->rooms)
+            b->res->rooms_before++;
+        else
+            b->res->done_before++;
         return XPORTA_OK;
     }
     /* what the target holds of this account */
-    xporta_status st = store_select(b->tgt, b->jid);
+    xporta_status st = b->rooms ? store_select_room(b->tgt, b->jid)
+                                : store_select(b->tgt, b->jid);
     struct store_sink sink = {.record = map_target, .ud = b};
     if (!st)
-        st = store_read(b->tgt, b->tgt->drv->writable & b->o->kinds, NULL,
-                        &sink);
+        st = store_read(b->tgt, writable(b) & b->o->kinds, NULL, &sink);
     if (!st && !b->o->dry_run) {
         st = store_write_begin(b->tgt, on_done, b);
         b->writing = st == XPORTA_OK;
@@ -164,7 +213,7 @@ static xporta_status on_record(void *ud, xporta_record *rec)
     xporta_import_counts *c = &b->c[rec->kind];
     c->source++;
     const struct store_driver *td = b->tgt->drv;
-    if (!(td->writable & (1u << rec->kind))) {
+    if (!(writable(b) & (1u << rec->kind))) {
         c->not_restorable++;
         act(b, XPORTA_ACTION_SKIP, rec, store_why_not(td, rec->kind));
         return XPORTA_OK;
@@ -240,7 +289,10 @@ static void on_account_end(void *ud, const char *jid, xporta_status st,
     bool current = b->src_jid && strcmp(b->src_jid, jid) == 0;
     if (!current) {
         if (st != XPORTA_OK) {
-            b->res->failed++;
+            if (b->rooms)
+                b->res->rooms_failed++;
+            else
+                b->res->failed++;
             if (b->o->account)
                 b->o->account(b->o->account_ud, jid, st, why, NULL);
         }
@@ -256,7 +308,8 @@ static void on_account_end(void *ud, const char *jid, xporta_status st,
         st = store_write_end(b->tgt); /* failures are the whole run's */
         b->writing = false;
         if (st == XPORTA_OK && b->o->journal &&
-            xp_strv_add(&b->unsynced, b->jid) < 0)
+            xp_strv_add(b->rooms ? &b->unsynced_rooms : &b->unsynced, b->jid) <
+                0)
             st = xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
         if (st == XPORTA_OK)
             st = sync_journal(b, store_flush_due(b->tgt));
@@ -266,17 +319,82 @@ static void on_account_end(void *ud, const char *jid, xporta_status st,
         if (b->writing)
             store_select(b->tgt, NULL); /* drops the uncommitted account */
         b->writing = false;
-        b->res->failed++;
+        if (b->rooms)
+            b->res->rooms_failed++;
+        else
+            b->res->failed++;
         b->counted = true;
         if (b->o->account)
             b->o->account(b->o->account_ud, b->jid, st, why, NULL);
         return;
     }
-    b->res->accounts++;
+    if (b->rooms)
+        b->res->rooms++;
+    else
+        b->res->accounts++;
     add_counts(b->o->counts, b->c);
     b->counted = true;
     if (b->o->account)
         b->o->account(b->o->account_ud, b->jid, st, why, b->c);
+}
+
+static uint32_t o_kinds(const struct bulk *b)
+{
+    return b->o->kinds &
+           (XFER_ROOM_KINDS | (1u << XPORTA_KIND_ARCHIVE) |
+            (1u << XPORTA_KIND_VCARD) | (1u << XPORTA_KIND_OTHER));
+}
+
+static xporta_status count_room(void *ud, const char *jid)
+{
+    (void)jid;
+    (*(uint64_t *)ud)++;
+    return XPORTA_OK;
+}
+
+static xporta_status ignore_record(void *ud, xporta_record *rec)
+{
+    (void)ud;
+    (void)rec;
+    return XPORTA_OK;
+}
+
+/* The second pass: the source's rooms, room by room as accounts are
+ * copied, into a target that keeps rooms (else they are counted and
+ * said to stay). */
+static xporta_status copy_rooms(struct bulk *b)
+{
+    struct xp_run *run = b->run;
+    if (!store_has_rooms(b->src))
+        return XPORTA_OK;
+    xporta_status st = store_select_room(b->src, NULL);
+    if (!st && !store_has_rooms(b->tgt)) {
+        uint64_t n = 0;
+        struct store_sink sink = {
+            .record = ignore_record, .account = count_room, .ud = &n};
+        st = store_read(b->src, 1u << XPORTA_KIND_ROOM_CONFIG, NULL, &sink);
+        if (!st && n)
+            xp_run_note(run, XPORTA_KIND_ROOM_CONFIG,
+                        "%llu room%s of %s not copied: %s keeps no rooms "
+                        "(yet)",
+                        (unsigned long long)n, n == 1 ? "" : "s", b->o->source,
+                        b->o->target);
+        return st;
+    }
+    free(b->jid);
+    free(b->src_jid);
+    b->jid = b->src_jid = NULL;
+    b->rooms = true;
+    if (!st) {
+        struct store_sink sink = {.record = on_record,
+                                  .account = on_account,
+                                  .account_end = on_account_end,
+                                  .ud = b};
+        st = store_read(b->src, o_kinds(b), NULL, &sink);
+    }
+    if (!st && run->err.status)
+        st = run->err.status;
+    return st;
 }
 
 /* Records arrive between on_account and on_account_end; a store of one
@@ -310,6 +428,8 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
     }
     if (!st && run->err.status)
         st = run->err.status;
+    if (!st && (o->kinds & XFER_ROOM_KINDS))
+        st = copy_rooms(&b);
     if (b.writing) { /* a read that stopped inside an account */
         store_select(b.tgt, NULL);
         b.writing = false;
@@ -322,6 +442,9 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
             st = fs;
     }
     xp_strv_cleanup(&b.unsynced);
+    xp_strv_cleanup(&b.unsynced_rooms);
+    free(b.service);
+    free(b.to_service);
     xp_map_cleanup(&b.map);
     xp_set_cleanup(&b.seen);
     free(b.jid);

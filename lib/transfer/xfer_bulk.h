@@ -58,7 +58,15 @@ struct xfer_bulk_opts {
 
 struct xfer_bulk_result {
     uint64_t accounts, done_before, failed;
+    /* the rooms of the MUC services, copied after the accounts when both
+     * stores keep rooms (store_driver.select_room), journaled as "room" */
+    uint64_t rooms, rooms_before, rooms_failed;
 };
+
+/* The kinds only rooms have: with none of them asked for, rooms stay. */
+#define XFER_ROOM_KINDS                                                       \
+    ((1u << XPORTA_KIND_ROOM_CONFIG) | (1u << XPORTA_KIND_ROOM_AFFILIATION) | \
+     (1u << XPORTA_KIND_ROOM_SUBJECT))
 
 xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
                         struct xfer_bulk_result *res);

@@ -143,6 +143,20 @@ add_test(NAME integration.server_prosody
 set_tests_properties(integration.server_prosody PROPERTIES
   SKIP_RETURN_CODE 77 TIMEOUT 600 LABELS integration)
 
+# Whole-server moves carry the MUC service's rooms (issue 13 part 4): rooms
+# made and read by an independent client (muc_rooms.py: owner form,
+# affiliation lists, own affiliation, subject, MAM), server-export to a
+# XEP-0519 component, server-import into an emptied Prosody (internal
+# storage) and into Prosody on SQLite and PostgreSQL, seen the same; a
+# second import writes nothing; exported again, the same rooms.  Its own servers directories (it stops and starts them).
+add_test(NAME integration.server_rooms_prosody
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/server_rooms_prosody.sh
+          ${XPORTA_SERVERS_SCRIPT} $<TARGET_FILE:xporta-cli>
+          ${CMAKE_CURRENT_SOURCE_DIR}/integration/muc_rooms.py
+          ${CMAKE_CURRENT_SOURCE_DIR}/data)
+set_tests_properties(integration.server_rooms_prosody PROPERTIES
+  SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE LABELS integration)
+
 # Prosody's SQL storage (server-export, server-import) on SQLite and on
 # PostgreSQL, each mode on a Prosody of its own filled by real clients,
 # stopped and started around the import, read by the slixmpp probe; then a

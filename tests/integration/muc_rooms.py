@@ -8,7 +8,7 @@ session layer, only Debian's python3-slixmpp: run it with /usr/bin/python3.
     muc_rooms.py setup --owner JID (--owner-password-file F | --owner-password-env V)
                        --service MUC_JID --spec SPEC.json [connection options]
     muc_rooms.py probe --jid JID (--password-file F | --password-env V)
-                       --room ROOM_JID [--room ...] [--as-user] [--join NICK]
+                       --room ROOM_JID [--room ...] [--as-user] [--join NICK] [--mam]
     muc_rooms.py grant --jid JID (...) --room ROOM_JID --target JID
                        --affiliation owner|admin|member|none|outcast [--reason TEXT] [--nick N]
     muc_rooms.py destroy --jid JID (...) --room ROOM_JID [--alternate ROOM_JID]
@@ -45,6 +45,8 @@ probe   Per room, as the account: disco#info (identities, features, forms by
         role where the server gives them), the owner form (config: var -> value(s),
         config_types: var -> field type). --join NICK enters the room first (history 0)
         and also records the subject message and the self-presence, then leaves.
+        --mam: also the room's archive (XEP-0313 query to the room, paged by 50):
+        "mam": {complete, count, messages: [{id, stamp, from, body}]}.
         --as-user: a non-owner account; the result says which lists it may read
         ("readable") and the error condition for each it may not. Errors are then the
         expected result, so they do not make the exit status 4.
@@ -514,11 +516,54 @@ async def probe_room(client, room, args, as_user):
     return out
 
 
+async def room_mam(client, room, timeout, page=50):
+    """The room's whole MAM archive, oldest first (XEP-0313 §4 on a room JID)."""
+    messages, last, count, complete, pages = [], None, None, False, 0
+    while True:
+        query_id = "room-mam-%d" % pages
+        query = ET.Element(q(xp.NS_MAM, "query"), {"queryid": query_id})
+        rsm = ET.SubElement(query, q(xp.NS_RSM, "set"))
+        ET.SubElement(rsm, q(xp.NS_RSM, "max")).text = str(page)
+        if last is not None:
+            ET.SubElement(rsm, q(xp.NS_RSM, "after")).text = last
+        answer = await iq(client, "set", query, room, timeout)
+        pages += 1
+        results = client.mam_results.pop(query_id, [])
+        for result in results:
+            fwd = result.find(q(xp.NS_FORWARD, "forwarded"))
+            msg = fwd.find(q(NS_CLIENT, "message")) if fwd is not None else None
+            delay = fwd.find(q(xp.NS_DELAY, "delay")) if fwd is not None else None
+            messages.append({
+                "id": result.get("id"),
+                "stamp": delay.get("stamp") if delay is not None else None,
+                "from": msg.get("from") if msg is not None else None,
+                "body": text_of(msg, q(NS_CLIENT, "body")) if msg is not None else None,
+            })
+        fin = answer.find(q(xp.NS_MAM, "fin"))
+        if fin is None:
+            raise Failed({"condition": "no-fin", "text": "MAM answer without <fin/>"})
+        complete = fin.get("complete") in ("true", "1")
+        rset = fin.find(q(xp.NS_RSM, "set"))
+        if rset is not None and text_of(rset, q(xp.NS_RSM, "count")) is not None:
+            count = int(text_of(rset, q(xp.NS_RSM, "count")))
+        new_last = text_of(rset, q(xp.NS_RSM, "last")) if rset is not None else None
+        if complete or not results or new_last is None or new_last == last:
+            break
+        last = new_last
+    return {"complete": complete, "count": count, "messages": messages}
+
+
 async def cmd_probe(client, args, report):
     report["as_user"] = args.as_user
     report["rooms"] = {}
     for room in args.room:
         res = await probe_room(client, room, args, args.as_user)
+        if args.mam:
+            try:
+                res["mam"] = await room_mam(client, room, args.timeout)
+            except Failed as exc:
+                res["mam"] = None
+                res["errors"].append({"query": "mam", "error": exc.error})
         report["rooms"][room] = res
         if not args.as_user:
             for e in res["errors"]:
@@ -848,6 +893,7 @@ def parse_args(argv):
     sp.add_argument("--room", action="append", required=True)
     sp.add_argument("--as-user", action="store_true", help="record what this account may read")
     sp.add_argument("--join", metavar="NICK", help="enter the room first (records the subject)")
+    sp.add_argument("--mam", action="store_true", help="also read the room's archive (XEP-0313)")
 
     sp = sub.add_parser("grant", help="one muc#admin affiliation change")
     common(sp)
