@@ -439,6 +439,44 @@ bool ejd_parse_usec(const char *s, long long *out)
     return true;
 }
 
+/* ---- archived messages -----------------------------------------------------
+ */
+
+xp_elem *ejd_archive_result(struct xp_arena *a, const char *id, long long usec,
+                            xp_elem *msg)
+{
+    char *stamp = ejd_format_usec(a, usec);
+    xp_elem *res = xp_elem_new(a, XP_NS_MAM, "result");
+    xp_elem *fw =
+        res ? xp_elem_add_child(a, res, XP_NS_FORWARD, "forwarded") : NULL;
+    xp_elem *d = fw ? xp_elem_add_child(a, fw, XP_NS_DELAY, "delay") : NULL;
+    if (!stamp || !d || !xp_elem_set_attr(a, res, "", "id", id) ||
+        !xp_elem_set_attr(a, d, "", "stamp", stamp))
+        return NULL;
+    xp_elem_append(fw, msg);
+    return res;
+}
+
+const xp_elem *ejd_archive_unwrap(const xp_elem *payload, long long *usec)
+{
+    const xp_elem *fw =
+        payload ? xp_elem_child(payload, XP_NS_FORWARD, "forwarded") : NULL;
+    const xp_elem *d = fw ? xp_elem_child(fw, XP_NS_DELAY, "delay") : NULL;
+    const xp_elem *m = fw ? xp_elem_child(fw, XP_NS_CLIENT, "message") : NULL;
+    if (!m || !d || !ejd_parse_usec(xp_elem_attr_ns(d, "", "stamp"), usec))
+        return NULL;
+    return m;
+}
+
+bool ejd_archive_own_id(const char *id)
+{
+    size_t n = 0;
+    for (; id && id[n]; n++)
+        if (id[n] < '0' || id[n] > '9')
+            return false;
+    return n >= 13 && n <= 19;
+}
+
 /* ---- node options ----------------------------------------------------------
  * nodetree_tree_sql keeps each option as its Erlang term; those xporta
  * carries, with their form fields (node_pep's defaults fill the rest). */

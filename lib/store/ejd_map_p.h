@@ -149,4 +149,17 @@ extern const struct ejd_opt ejd_node_opts[]; /* NULL-terminated */
 char *ejd_format_usec(struct xp_arena *a, long long usec);
 bool ejd_parse_usec(const char *stamp, long long *usec);
 
+/* ---- archived messages (users' and rooms' rows of `archive`) ------------ */
+
+/* An ARCHIVE payload: <result id=ID><forwarded><delay stamp=USEC/> and the
+ * message `msg` (appended, not copied); NULL when out of memory. */
+xp_elem *ejd_archive_result(struct xp_arena *a, const char *id, long long usec,
+                            xp_elem *msg);
+/* The message of an ARCHIVE payload and its time (the delay's stamp, in
+ * microseconds); NULL when either is missing. */
+const xp_elem *ejd_archive_unwrap(const xp_elem *payload, long long *usec);
+/* Whether an archive id is ejabberd's own (a timestamp in microseconds:
+ * 13 to 19 digits), which a writer keeps as the row's timestamp. */
+bool ejd_archive_own_id(const char *id);
+
 #endif

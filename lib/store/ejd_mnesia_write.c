@@ -595,27 +595,16 @@ static xporta_status offline(struct mnw *w, const xp_elem *p)
     return mnw_end_rec(w, MT_OFFLINE, st);
 }
 
-static bool all_digits(const char *s, size_t min, size_t max)
-{
-    size_t n = 0;
-    for (; s && s[n]; n++)
-        if (s[n] < '0' || s[n] > '9')
-            return false;
-    return n >= min && n <= max;
-}
-
 static xporta_status archive(struct mnw *w, const xporta_record *rec,
                              const char **why)
 {
-    const xp_elem *fw = xp_elem_child(rec->payload, XP_NS_FORWARD, "forwarded");
-    const xp_elem *d = fw ? xp_elem_child(fw, XP_NS_DELAY, "delay") : NULL;
-    const xp_elem *m = fw ? xp_elem_child(fw, XP_NS_CLIENT, "message") : NULL;
     long long ts;
-    if (!m || !d || !ejd_parse_usec(xp_elem_attr_ns(d, "", "stamp"), &ts)) {
+    const xp_elem *m = ejd_archive_unwrap(rec->payload, &ts);
+    if (!m) {
         *why = "an archived message without its message or time";
         return XPORTA_EUNSUPPORTED;
     }
-    bool keep_id = all_digits(rec->key, 13, 19);
+    bool keep_id = ejd_archive_own_id(rec->key);
     if (keep_id)
         ts = strtoll(rec->key, NULL, 10); /* ejabberd's own id: its time */
     int fresh;

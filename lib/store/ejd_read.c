@@ -351,16 +351,9 @@ static xporta_status on_archive(void *ud, const struct esql_row *row)
     xporta_status st = rd_parse(r, row, 1, XP_NS_CLIENT, &m);
     if (st)
         return st;
-    char *stamp = ejd_format_usec(&r->ra, usec);
-    xp_elem *res = xp_elem_new(&r->ra, XP_NS_MAM, "result");
-    xp_elem *fw =
-        res ? xp_elem_add_child(&r->ra, res, XP_NS_FORWARD, "forwarded") : NULL;
-    xp_elem *d =
-        fw ? xp_elem_add_child(&r->ra, fw, XP_NS_DELAY, "delay") : NULL;
-    if (!stamp || !d || !xp_elem_set_attr(&r->ra, res, "", "id", ts) ||
-        !xp_elem_set_attr(&r->ra, d, "", "stamp", stamp))
+    xp_elem *res = ejd_archive_result(&r->ra, ts, usec, m);
+    if (!res)
         return rd_oom(r);
-    xp_elem_append(fw, m);
     return rd_emit(r, XPORTA_KIND_ARCHIVE, res, ts);
 }
 

@@ -321,3 +321,39 @@ xporta_status et_bin(struct xp_buf *b, const char *s, size_t n)
     }
     return st ? st : xp_buf_adds(b, "\">>");
 }
+
+/* io_lib's printable latin-1 (io_lib:printable_latin1_list), and the
+ * escape it prints for the control characters among them (0: none). */
+static char latin1_escape(unsigned char c, bool *printable)
+{
+    static const char esc[][2] = {{'\n', 'n'}, {'\r', 'r'}, {'\t', 't'},
+                                  {'\v', 'v'}, {'\b', 'b'}, {'\f', 'f'},
+                                  {27, 'e'},   {'"', '"'},  {'\\', '\\'}};
+    for (size_t i = 0; i < sizeof esc / sizeof esc[0]; i++)
+        if ((unsigned char)esc[i][0] == c) {
+            *printable = true;
+            return esc[i][1];
+        }
+    *printable = (c >= 32 && c <= 126) || c >= 160;
+    return 0;
+}
+
+xporta_status et_bin_print(struct xp_buf *b, const char *s, size_t n)
+{
+    bool all = true;
+    for (size_t i = 0; all && i < n; i++)
+        latin1_escape((unsigned char)s[i], &all);
+    xporta_status st = xp_buf_adds(b, all && n ? "<<\"" : "<<");
+    for (size_t i = 0; !st && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool p;
+        char e = latin1_escape(c, &p);
+        if (!all)
+            st = xp_buf_printf(b, i ? ",%u" : "%u", c);
+        else if (e)
+            st = xp_buf_printf(b, "\\%c", e);
+        else
+            st = xp_buf_addc(b, (char)c);
+    }
+    return st ? st : xp_buf_adds(b, all && n ? "\">>" : ">>");
+}

@@ -34,6 +34,12 @@ bool et_parse(struct xp_arena *a, const char *text, size_t len,
 xporta_status et_atom(struct xp_buf *b, const char *atom);
 xporta_status et_bin(struct xp_buf *b, const char *s, size_t n);
 
+/* A binary exactly as io_lib:print (latin-1 mode, misc:term_to_expr)
+ * writes it: <<"...">> when every byte is printable latin-1 (32-126,
+ * 160-255, or one of \n \r \t \v \b \f \e, escaped like " and \), else
+ * the bytes as decimal integers <<90,195,...>>; <<>> when empty. */
+xporta_status et_bin_print(struct xp_buf *b, const char *s, size_t n);
+
 /* Whether `t` is the atom `name`. */
 bool et_is_atom(const struct eterm *t, const char *name);
 

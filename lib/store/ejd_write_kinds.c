@@ -283,15 +283,6 @@ static xporta_status on_has(void *ud, const struct esql_row *r)
     return XPORTA_OK;
 }
 
-static bool all_digits(const char *s, size_t min, size_t max)
-{
-    size_t n = 0;
-    for (; s && s[n]; n++)
-        if (s[n] < '0' || s[n] > '9')
-            return false;
-    return n >= min && n <= max;
-}
-
 /* The JID without its resource. */
 static char *bare(struct xp_arena *a, const char *jid)
 {
@@ -307,10 +298,8 @@ static char *bare(struct xp_arena *a, const char *jid)
 static bool archive_row(struct ejd_w *w, const xporta_record *rec,
                         const xp_elem **msg, long long *ts)
 {
-    const xp_elem *fw = xp_elem_child(rec->payload, XP_NS_FORWARD, "forwarded");
-    const xp_elem *d = fw ? xp_elem_child(fw, XP_NS_DELAY, "delay") : NULL;
-    const xp_elem *m = fw ? xp_elem_child(fw, XP_NS_CLIENT, "message") : NULL;
-    if (!m || !d || !ejd_parse_usec(xp_elem_attr_ns(d, "", "stamp"), ts))
+    const xp_elem *m = ejd_archive_unwrap(rec->payload, ts);
+    if (!m)
         return false;
     xp_elem *c = xp_elem_clone(&w->a, m);
     if (!c)
@@ -343,7 +332,7 @@ bool ejw_archive_holds(struct ejd_w *w, const xporta_record *rec)
 {
     const xp_elem *m;
     long long ts;
-    if (all_digits(rec->key, 13, 19))
+    if (ejd_archive_own_id(rec->key))
         return false; /* ejabberd's own id: found by key, or not there */
     if (w->archive_state == 0) {
         const char *u[1] = {w->user};
@@ -383,7 +372,7 @@ xporta_status ejw_archive(struct ejd_w *w, const xporta_record *rec,
         *why = "an archived message without its message or time";
         return XPORTA_EUNSUPPORTED;
     }
-    bool keep_id = all_digits(rec->key, 13, 19);
+    bool keep_id = ejd_archive_own_id(rec->key);
     if (keep_id)
         ts = strtoll(rec->key, NULL, 10); /* ejabberd's own id */
     else if (ts <= w->last_ts)
