@@ -164,8 +164,12 @@ static xporta_status on_nick(void *ud, const struct esql_row *r)
     struct ejd_nick n;
     const char *why = NULL;
     const char *service = strchr(x->room, '@') + 1;
-    xporta_status st =
-        ejd_room_nick_row(x->a, r->v[0], service, r->v[1], &n, &why);
+    /* the row's values go with the row: kept in the arena */
+    const char *jid = r->v[0] ? xp_arena_strdup(x->a, r->v[0]) : NULL;
+    const char *nick = r->v[1] ? xp_arena_strdup(x->a, r->v[1]) : NULL;
+    if ((r->v[0] && !jid) || (r->v[1] && !nick))
+        return oom(x->e);
+    xporta_status st = ejd_room_nick_row(x->a, jid, service, nick, &n, &why);
     if (st == XPORTA_EFORMAT)
         return xp_fail(&x->e->run->err, st, "%s: %s", x->e->db->where, why);
     if (st)
