@@ -195,8 +195,8 @@ if [ "$SCHEMA" = new ]; then
     [ "$(sql "SELECT DISTINCT server_host FROM muc_room")" = "$D" ] && ok || bad "$m: muc_room.server_host"
 fi
 
-# 4. a second run writes nothing
-run 0 "$X" server-import "$T/a.xml" "$STORE"
+# 4. a second run writes nothing (the default schema: the domain named)
+run 0 "$X" server-import $HOSTOPT "$T/a.xml" "$STORE"
 hasre "$T/err" "room-config +2 +0 +2 +0"
 hasre "$T/err" "room-affiliation +5 +0 +5 +0"
 hasre "$T/err" "room-subject +1 +0 +1 +0"
