@@ -30,6 +30,11 @@
     ((1u << XPORTA_KIND_ROOM_CONFIG) | (1u << XPORTA_KIND_ROOM_AFFILIATION) | \
      (1u << XPORTA_KIND_ROOM_SUBJECT) | (1u << XPORTA_KIND_ARCHIVE))
 
+/* Why a room's record is better left out (store_driver.room_skip): a
+ * history entry without a body, which mod_muc_mam never archives (an
+ * ejabberd room's subject changes); NULL: write it. */
+const char *proom_skip(const xporta_record *rec);
+
 /* Every room ("node@service", by service, then node). */
 xporta_status proom_list(struct pbe *b, struct xp_strv *out);
 
@@ -54,8 +59,24 @@ xporta_status proom_w_record(struct proom_w *w, const xporta_record *rec,
 /* Whether the room already keeps what Prosody can keep of `rec` (a form
  * with fields Prosody has no place for, an affiliation's reason). */
 bool proom_w_holds(struct proom_w *w, const xporta_record *rec);
-/* Commits the room, then lists it in `persistent` when it is not. */
-xporta_status proom_w_commit(struct proom_w *w);
+/* The host-level `persistent` map of one service, held between rooms and
+ * written by proom_persist_write() (before the backend's flush, when the
+ * service changes). */
+struct proom_persist {
+    char *service;
+    struct xp_arena a;
+    struct pv map;
+    bool dirty;
+};
+void proom_persist_init(struct proom_persist *p);
+xporta_status proom_persist_add(struct proom_persist *p, struct pbe *b,
+                                const char *service, const char *jid);
+xporta_status proom_persist_write(struct proom_persist *p, struct pbe *b);
+void proom_persist_cleanup(struct proom_persist *p);
+
+/* Commits the room and adds it to `p` (its service's `persistent` map)
+ * when it is not listed there. */
+xporta_status proom_w_commit(struct proom_w *w, struct proom_persist *p);
 void proom_w_free(struct proom_w *w);
 /* History items written older than a week (muc_log_expires_after). */
 unsigned long proom_w_old_items(const struct proom_w *w);

@@ -364,6 +364,18 @@ static bool subject_holds(struct proom_w *w, const xporta_record *rec)
 
 /* ---- history ------------------------------------------------------------ */
 
+const char *proom_skip(const xporta_record *rec)
+{
+    if (rec->kind != XPORTA_KIND_ARCHIVE || !rec->payload)
+        return NULL;
+    const xp_elem *fw = xp_elem_child(rec->payload, XP_NS_FORWARD, "forwarded");
+    const xp_elem *msg = fw ? xp_elem_child(fw, XP_NS_CLIENT, "message") : NULL;
+    if (msg && !xp_elem_child(msg, XP_NS_CLIENT, "body"))
+        return "a room message without a body: Prosody's room history keeps "
+               "only those (a subject change is the room's subject)";
+    return NULL;
+}
+
 static xporta_status history(struct proom_w *w, const xporta_record *rec,
                              bool replace, const char **why)
 {
@@ -447,35 +459,74 @@ bool proom_w_holds(struct proom_w *w, const xporta_record *rec)
     }
 }
 
-/* The room listed in its service's `persistent` map, so that Prosody
- * restores it (and shows it in disco#items). */
-static xporta_status list_persistent(struct proom_w *w)
+/* ---- the services' `persistent` maps ------------------------------------ */
+
+/* One service's map at a time (rooms of a service come together): read
+ * once, added to in memory, written when the service changes and before
+ * every flush, so that a room is listed before the journal calls it done
+ * (a map written per room would make an import quadratic in rooms). */
+void proom_persist_init(struct proom_persist *p)
 {
-    struct pbe *b = w->b;
-    struct pv map;
-    bool found = false;
-    xp_arena_reset(&w->ia);
-    xporta_status st =
-        b->ops->get(b, w->service, "", "persistent", &w->ia, &map, &found);
-    if (st)
-        return st;
-    if (!found || map.t != PV_TABLE)
-        map = pv_table();
-    const struct pv *have = pv_get_s(&map, w->jid);
-    if (have && have->t == PV_BOOL && have->b)
+    memset(p, 0, sizeof *p);
+    xp_arena_init(&p->a, 0);
+}
+
+void proom_persist_cleanup(struct proom_persist *p)
+{
+    xp_arena_cleanup(&p->a);
+    free(p->service);
+    p->service = NULL;
+}
+
+xporta_status proom_persist_write(struct proom_persist *p, struct pbe *b)
+{
+    if (!p->dirty)
         return XPORTA_OK;
-    if (!pv_set_s(&w->ia, &map, w->jid, pv_bool(true)))
-        return oom(w);
-    if (!(st = b->ops->begin(b, w->service, "")) &&
-        !(st = b->ops->set(b, "persistent", &map)))
+    xporta_status st = b->ops->begin(b, p->service, "");
+    if (!st)
+        st = b->ops->set(b, "persistent", &p->map);
+    if (!st)
         st = b->ops->commit(b);
     if (st)
         b->ops->rollback(b);
-    xp_arena_reset(&w->ia);
+    else
+        p->dirty = false;
     return st;
 }
 
-xporta_status proom_w_commit(struct proom_w *w)
+xporta_status proom_persist_add(struct proom_persist *p, struct pbe *b,
+                                const char *service, const char *jid)
+{
+    xporta_status st = XPORTA_OK;
+    if (!xp_streq(p->service, service)) {
+        if ((st = proom_persist_write(p, b)))
+            return st;
+        free(p->service);
+        xp_arena_reset(&p->a);
+        bool found = false;
+        if (!(p->service = xp_strdup(service)))
+            return xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
+        st = b->ops->get(b, service, "", "persistent", &p->a, &p->map, &found);
+        if (st) {
+            free(p->service);
+            p->service = NULL;
+            return st;
+        }
+        if (!found || p->map.t != PV_TABLE)
+            p->map = pv_table();
+    }
+    const struct pv *have = pv_get_s(&p->map, jid);
+    if (have && have->t == PV_BOOL && have->b)
+        return XPORTA_OK;
+    struct pv key;
+    if (!pv_str_dup(&p->a, jid, strlen(jid), &key) ||
+        !pv_set(&p->a, &p->map, key, pv_bool(true)))
+        return xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
+    p->dirty = true;
+    return XPORTA_OK;
+}
+
+xporta_status proom_w_commit(struct proom_w *w, struct proom_persist *p)
 {
     xporta_status st = XPORTA_OK;
     if (!w->found)
@@ -493,12 +544,6 @@ xporta_status proom_w_commit(struct proom_w *w)
         return st;
     struct pbe *b = w->b;
     w->b = NULL; /* nothing left to roll back */
-    /* a room Prosody would not restore is no room: its config must be
-     * there (written now or before) */
-    if (w->dirty || w->found) {
-        w->b = b;
-        st = list_persistent(w);
-        w->b = NULL;
-    }
-    return st;
+    /* a room Prosody would not restore is no room: listed (now or before) */
+    return proom_persist_add(p, b, w->service, w->jid);
 }

@@ -147,9 +147,12 @@ struct store_driver {
      *    first), VCARD and OTHER; holds() (what the store keeps of a form,
      *    an affiliation's reason it drops) and flush() work as for
      *    accounts.  The file driver has it for reading (its components).
-     *  - room_writable: the kinds write() can store for a room. */
+     *  - room_writable: the kinds write() can store for a room;
+     *  - room_skip: as skip, for a room's records (may be NULL), e.g. a
+     *    history entry the server's room archive never keeps. */
     xporta_status (*select_room)(struct store *s, const char *room);
     uint32_t room_writable;
+    const char *(*room_skip)(const xporta_record *rec);
 };
 
 /* Every driver's store starts with this. */

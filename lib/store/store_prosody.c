@@ -27,9 +27,10 @@ struct pstore {
     char *only;        /* opts->user: one account to read, or NULL */
     char *host, *user; /* selected */
     struct pmap_w *w;
-    bool rooms;              /* a room is selected (host: its service) */
-    struct proom_w *rw;      /* the room being written */
-    unsigned long old_items; /* history older than muc_log's expiry */
+    bool rooms;                   /* a room is selected (host: its service) */
+    struct proom_w *rw;           /* the room being written */
+    struct proom_persist persist; /* its service's `persistent` map */
+    unsigned long old_items;      /* history older than muc_log's expiry */
     store_done_fn done;
     void *done_ud;
     struct store_confirms confirms; /* of the account being written */
@@ -290,7 +291,8 @@ static xporta_status room_end(struct pstore *s)
     struct xp_run *run = s->base.run;
     if (!s->rw)
         return run->err.status;
-    xporta_status r = run->err.status ? run->err.status : proom_w_commit(s->rw);
+    xporta_status r =
+        run->err.status ? run->err.status : proom_w_commit(s->rw, &s->persist);
     unsigned long old = proom_w_old_items(s->rw);
     proom_w_free(s->rw);
     s->rw = NULL;
@@ -340,6 +342,10 @@ static bool ps_holds(struct store *st, const xporta_record *rec)
 static xporta_status ps_flush(struct store *st)
 {
     struct pstore *s = (struct pstore *)st;
+    /* the rooms committed so far are listed before they are durable */
+    xporta_status r = proom_persist_write(&s->persist, s->b);
+    if (r)
+        return r;
     return s->b->ops->flush ? s->b->ops->flush(s->b) : XPORTA_OK;
 }
 
@@ -348,6 +354,7 @@ static void ps_close(struct store *st)
     struct pstore *s = (struct pstore *)st;
     pmap_w_free(s->w);
     proom_w_free(s->rw);
+    proom_persist_cleanup(&s->persist);
     if (s->b)
         s->b->ops->close(s->b);
     free(s->only);
@@ -369,6 +376,7 @@ static xporta_status open_with(pbe_open_fn backend, struct store **out,
         return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
     s->base.run = run;
     store_confirms_init(&s->confirms);
+    proom_persist_init(&s->persist);
     xporta_status st = backend(&s->b, where, o && o->target, run);
     if (!st && o && o->user && !(s->only = xp_strdup(o->user)))
         st = xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
@@ -408,7 +416,7 @@ static xporta_status ps_open_pgsql(struct store **out, const char *where,
     .write_begin = ps_write_begin, .write = ps_write, .pending = ps_pending, \
     .write_end = ps_write_end, .select = ps_select, .holds = ps_holds,       \
     .flush = ps_flush, .select_room = ps_select_room,                        \
-    .room_writable = PROOM_WRITABLE
+    .room_writable = PROOM_WRITABLE, .room_skip = proom_skip
 
 const struct store_driver store_prosody_driver = {
     .scheme = "prosody",

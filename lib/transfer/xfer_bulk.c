@@ -218,7 +218,9 @@ static xporta_status on_record(void *ud, xporta_record *rec)
         act(b, XPORTA_ACTION_SKIP, rec, store_why_not(td, rec->kind));
         return XPORTA_OK;
     }
-    const char *why = store_skip(td, rec);
+    const char *why = !b->rooms       ? store_skip(td, rec)
+                      : td->room_skip ? td->room_skip(rec)
+                                      : NULL;
     if (why) {
         c->skip++;
         act(b, XPORTA_ACTION_SKIP, rec, why);
