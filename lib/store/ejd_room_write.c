@@ -361,6 +361,8 @@ xporta_status ejd_room_w_opts(const struct ejd_room_w *w, struct xp_buf *out,
                               ejd_room_note_fn note, void *ud, const char **why)
 {
     const char *val[NOPTS] = {0};
+    if (ejd_room_nopts > NOPTS)
+        return XPORTA_EINVAL; /* the table outgrew this array */
     xporta_status st = form_terms(w, val, note, ud, why);
     if (st)
         return st;
