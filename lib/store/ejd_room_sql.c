@@ -11,7 +11,8 @@
  * Writing a room (merged, never deleting): the room's opts as they are
  * are taken as records first, the imported records replace or join them,
  * and at commit the muc_room row is written again (the full opts term)
- * when a record changed it; an affiliation's nick registers the JID on
+ * when a record changed it (made, with ejabberd's defaults, when the room
+ * was not there, even without records); an affiliation's nick registers the JID on
  * the service (muc_registered: a JID keeps its first nick); archive rows
  * are added as for an account (ejabberd's own ids kept, other messages
  * at their time, made unique).  A record ejabberd cannot keep (a form
@@ -621,7 +622,7 @@ xporta_status ejd_rw_commit(struct ejd_rw *w)
     int ns = e->new_schema;
     const char *why = NULL;
     xporta_status st = XPORTA_OK;
-    if (w->dirty) {
+    if (w->dirty || !w->had) { /* a room without records is made too */
         xp_buf_reset(&w->buf);
         st = ejd_room_w_opts(&w->w, &w->buf, rw_note, w, &why);
         if (st == XPORTA_EFORMAT)
