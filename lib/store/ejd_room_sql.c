@@ -12,11 +12,12 @@
  * are taken as records first, the imported records replace or join them,
  * and at commit the muc_room row is written again (the full opts term)
  * when a record changed it (made, with ejabberd's defaults, when the room
- * was not there, even without records); an affiliation's nick registers the JID on
- * the service (muc_registered: a JID keeps its first nick); archive rows
- * are added as for an account (ejabberd's own ids kept, other messages
- * at their time, made unique).  A record ejabberd cannot keep (a form
- * value it would refuse) is refused, the room's others go on.
+ * was not there, even without records); an affiliation's nick
+ * registers the JID on the service (muc_registered: a JID keeps its first
+ * nick); archive rows are added as for an account (ejabberd's own ids
+ * kept, other messages at their time, made unique).  A record ejabberd
+ * cannot keep (a form value it would refuse) is refused, the room's
+ * others go on.
  *
  * The new schema has server_host in the three tables: the virtual host
  * serving the MUC service, taken from the service's rooms already there,
