@@ -585,7 +585,12 @@ xporta_status ejd_rw_record(struct ejd_rw *w, const xporta_record *rec,
     if (rec->kind == XPORTA_KIND_ARCHIVE)
         return arc_write(w, rec, replace, why);
     struct ejd_room_w next;
-    xporta_status st = with_record(w, &w->a, rec, &next, why);
+    /* an affiliation (checked by ejd_room_w_add: a JID ejabberd keeps) goes
+     * in place: a copy per record would make a room of many members
+     * quadratic in memory */
+    xporta_status st = rec->kind == XPORTA_KIND_ROOM_AFFILIATION
+                           ? (next = w->w, ejd_room_w_add(&next, rec, why))
+                           : with_record(w, &w->a, rec, &next, why);
     if (st == XPORTA_EFORMAT)
         return XPORTA_EUNSUPPORTED; /* refused, with *why */
     if (st == XPORTA_ENOMEM)
