@@ -18,7 +18,8 @@
 #     schema loaded again); ejabberd started on the result, the same client
 #     sees the same (MAM ids, times, senders and bodies included);
 #  4. a second import writes nothing; --rename-host renames the service
-#     (conference.OLD -> conference.NEW) in muc_room and the archive;
+#     (conference.OLD -> conference.NEW) in muc_room and the archive: to
+#     the server's second host next to the first one's rooms, served there;
 #  5. exported again from the result: the rooms equal the first export;
 #  6. (sqlite/new, when Prosody is installed) across servers: rooms made on
 #     Prosody moved into ejabberd, and ejabberd's into Prosody, each seen
@@ -213,7 +214,23 @@ run 0 "$X" server-export $HOSTOPT "$STORE" -o "$T/b.xml"
 "$X" diff --only-kinds room-config,room-affiliation,room-subject,archive \
     "$T/a.xml" "$T/b.xml" >"$T/diff" 2>&1 && ok || { bad "$m: the second export differs"; tail -20 "$T/diff" >&2; }
 
-# 4. a renamed service, into emptied tables (the new schema: server_host)
+# 4. renamed to the server's second host, next to the rooms there: served
+# on conference.DOMAIN2 (the new schema: server_host DOMAIN2)
+if [ "$SCHEMA" = new ]; then
+    D2=$XPORTA_EJABBERD_DOMAIN2 SVC2=$XPORTA_EJABBERD_MUC2
+    run 0 "$X" server-import --rename-host "$D=$D2" "$T/a.xml" "$STORE"
+    has "$T/err" "2 rooms"
+    [ "$(sql "SELECT count(*) FROM muc_room WHERE host = '$SVC2' AND server_host = '$D2'")" = 2 ] &&
+        ok || bad "$m: the rooms on $SVC2"
+    [ "$(sql "SELECT count(*) FROM muc_room WHERE host = '$SVC'")" = 2 ] &&
+        ok || bad "$m: the rooms on $SVC were touched"
+    XPORTA_EJABBERD_STORAGE=$STORAGE XPORTA_EJABBERD_SQL_SCHEMA=$SCHEMA \
+        srv start ejabberd >"$T/start.log" 2>&1 || { cat "$T/start.log"; exit 1; }
+    probe "$T/after2.json" "$D2" "$SVC2"
+    compare "$T/before.json" "$T/after2.json" "renamed to $D2" "$D" "$D2"
+    srv stop ejabberd >/dev/null 2>&1
+fi
+# ... and into emptied tables, to a host the server does not serve
 if [ "$SCHEMA" = new ]; then
     empty || bad "$m: loading $SCHEMA_FILE"
     run 0 "$X" server-import --rename-host "$D=new.example" "$T/a.xml" "$STORE"
@@ -261,6 +278,7 @@ if [ "$STORAGE/$SCHEMA" = sqlite/new ] && command -v prosody >/dev/null 2>&1; th
     run 0 "$X" server-import --rename-host "$PD=$D" "$T/p.xml" "$STORE"
     hasre "$T/err" "room-config +2 +0 +2 +0"
     hasre "$T/err" "room-affiliation +5 +0 +5 +0"
+    hasre "$T/err" "room-subject +1 +0 +1 +0"
     hasre "$T/err" "archive +[0-9]+ +0 +[0-9]+ +0"
     XPORTA_EJABBERD_STORAGE=$STORAGE XPORTA_EJABBERD_SQL_SCHEMA=$SCHEMA \
         srv start ejabberd >"$T/start.log" 2>&1 || { cat "$T/start.log"; exit 1; }
