@@ -134,6 +134,34 @@ void ejd_w_free(struct ejd_w *w); /* without commit: undone */
      (1u << XPORTA_KIND_PEP_SUBSCRIPTIONS) | (1u << XPORTA_KIND_PEP_ITEM) | \
      (1u << XPORTA_KIND_ARCHIVE) | (1u << XPORTA_KIND_MAM_PREFS))
 
+/* ---- rooms (ejd_room_sql.c): the MUC services' rooms ------------------- */
+
+/* Kinds a room keeps in ejabberd's SQL storage. */
+#define EJD_ROOM_WRITABLE                                                     \
+    ((1u << XPORTA_KIND_ROOM_CONFIG) | (1u << XPORTA_KIND_ROOM_AFFILIATION) | \
+     (1u << XPORTA_KIND_ROOM_SUBJECT) | (1u << XPORTA_KIND_VCARD) |           \
+     (1u << XPORTA_KIND_ARCHIVE))
+
+/* Every room of muc_room ("name@service", by service, then name; the new
+ * schema's rooms of --host's domain only when it is given). */
+xporta_status ejd_rooms(struct ejd *e, struct xp_strv *out);
+/* One room's records of `kinds` into `sink` (sink->account with the room's
+ * JID first): its opts, then its archive. */
+xporta_status ejd_room_read(struct ejd *e, const char *service,
+                            const char *name, uint32_t kinds,
+                            const struct store_sink *sink);
+/* One room being written (one savepoint, as an account): its opts
+ * gathered and written at commit, archive rows at once. */
+struct ejd_rw;
+xporta_status ejd_rw_begin(struct ejd_rw **out, struct ejd *e,
+                           const char *service, const char *name);
+/* XPORTA_EUNSUPPORTED with `*why`: refused, the room's others go on. */
+xporta_status ejd_rw_record(struct ejd_rw *w, const xporta_record *rec,
+                            bool replace, const char **why);
+bool ejd_rw_holds(struct ejd_rw *w, const xporta_record *rec);
+xporta_status ejd_rw_commit(struct ejd_rw *w);
+void ejd_rw_free(struct ejd_rw *w); /* without commit: undone */
+
 /* ---- shared by both sides (ejd_map.c) ----------------------------------- */
 
 /* A node option and its form field. */

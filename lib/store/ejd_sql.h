@@ -23,7 +23,7 @@
 /* The largest column value read (a stanza, a vCard, a PEP item). */
 #define ESQL_MAX_VALUE (64u << 20)
 /* Statements one connection prepares (the mapping's numbers are below). */
-#define ESQL_MAX_STMTS 64
+#define ESQL_MAX_STMTS 80
 
 struct esql;
 

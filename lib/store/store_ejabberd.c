@@ -12,6 +12,10 @@
  * that holds the accounts written since the last one.  A record ejabberd
  * has no place for is refused at once, with the reason, and the account's
  * others go on.
+ *
+ * Rooms (ejd_room_sql.c): select_room() picks a room ("name@service") as
+ * select() an account; read() and write_begin() .. write_end() then
+ * concern it (muc_room, muc_registered, its archive rows).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +30,8 @@ struct estore {
     char *only;        /* opts->user: one account to read, or NULL */
     char *host, *user; /* selected */
     struct ejd_w *w;
+    bool rooms;        /* a room is selected (host: its service) */
+    struct ejd_rw *rw; /* the room being written */
     store_done_fn done;
     void *done_ud;
     struct store_confirms confirms; /* of the account being written */
@@ -48,8 +54,65 @@ static xporta_status es_select(struct store *st, const char *jid)
     struct estore *s = (struct estore *)st;
     ejd_w_free(s->w); /* an account not committed is dropped */
     s->w = NULL;
+    ejd_rw_free(s->rw);
+    s->rw = NULL;
+    s->rooms = false;
     store_confirms_reset(&s->confirms);
     return set_account(s, jid);
+}
+
+static xporta_status es_select_room(struct store *st, const char *room)
+{
+    xporta_status r = es_select(st, room);
+    ((struct estore *)st)->rooms = true;
+    return r;
+}
+
+/* Every room, one after the other, as read_all() reads accounts. */
+static xporta_status read_rooms(struct estore *s, uint32_t kinds,
+                                const struct store_sink *sink)
+{
+    struct xp_strv rooms = {0};
+    struct xp_run *run = s->base.run;
+    xporta_status st = ejd_rooms(&s->e, &rooms);
+    for (size_t i = 0; !st && i < rooms.n; i++) {
+        const char *jid = rooms.v[i];
+        if (run->cancel) {
+            st = xp_fail(&run->err, XPORTA_ECANCELED, "canceled");
+            break;
+        }
+        const char *at = strrchr(jid, '@');
+        char *name = xp_strndup(jid, (size_t)(at - jid));
+        xporta_status r =
+            name ? ejd_room_read(&s->e, at + 1, name, kinds, sink)
+                 : xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+        free(name);
+        if (r && sink->account_end && r == XPORTA_EFORMAT) {
+            char why[XP_MAX_DETAIL];
+            snprintf(why, sizeof why, "%s", xp_err_msg(&run->err));
+            xp_err_clear(&run->err);
+            sink->account_end(sink->ud, jid, r, why);
+            if (run->err.status) {
+                st = run->err.status;
+                break;
+            }
+            continue;
+        }
+        if (r) {
+            st = r;
+            break;
+        }
+        if (sink->account_end)
+            sink->account_end(sink->ud, jid, XPORTA_OK, NULL);
+        if (run->err.status) {
+            st = run->err.status;
+            break;
+        }
+        xp_run_progress(run, "read", XPORTA_KIND_COUNT, i + 1, rooms.n, -1, 0,
+                        jid, false);
+    }
+    xp_strv_cleanup(&rooms);
+    return st;
 }
 
 /* Every account, one after the other; one that cannot be read is
@@ -110,6 +173,9 @@ static xporta_status es_read(struct store *st, uint32_t kinds,
 {
     struct estore *s = (struct estore *)st;
     (void)private_ns; /* every private element is read */
+    if (s->rooms)
+        return s->user ? ejd_room_read(&s->e, s->host, s->user, kinds, sink)
+                       : read_rooms(s, kinds, sink);
     if (!s->user)
         return read_all(s, kinds, sink);
     return ejd_read(&s->e, s->host, s->user, kinds, sink);
@@ -147,6 +213,8 @@ static xporta_status es_write_begin(struct store *st, store_done_fn done,
     s->done = done;
     s->done_ud = ud;
     store_confirms_reset(&s->confirms);
+    if (s->rooms)
+        return ejd_rw_begin(&s->rw, &s->e, s->host, s->user);
     return ejd_w_begin(&s->w, &s->e, s->host, s->user);
 }
 
@@ -155,7 +223,8 @@ static xporta_status es_write(struct store *st, const xporta_record *rec,
 {
     struct estore *s = (struct estore *)st;
     const char *why = NULL;
-    xporta_status r = ejd_w_record(s->w, rec, replace, &why);
+    xporta_status r = s->rooms ? ejd_rw_record(s->rw, rec, replace, &why)
+                               : ejd_w_record(s->w, rec, replace, &why);
     if (r == XPORTA_EUNSUPPORTED) {
         if (s->done)
             s->done(s->done_ud, rec->kind, rec->key, rec->id, false, why);
@@ -175,6 +244,18 @@ static size_t es_pending(const struct store *st)
 static xporta_status es_write_end(struct store *st)
 {
     struct estore *s = (struct estore *)st;
+    if (s->rooms) {
+        if (!s->rw)
+            return st->run->err.status;
+        xporta_status r =
+            st->run->err.status ? st->run->err.status : ejd_rw_commit(s->rw);
+        ejd_rw_free(s->rw);
+        s->rw = NULL;
+        if (!r)
+            store_confirms_send(&s->confirms, s->done, s->done_ud);
+        store_confirms_reset(&s->confirms);
+        return r;
+    }
     if (!s->w)
         return st->run->err.status;
     xporta_status r =
@@ -190,6 +271,8 @@ static xporta_status es_write_end(struct store *st)
 static bool es_holds(struct store *st, const xporta_record *rec)
 {
     struct estore *s = (struct estore *)st;
+    if (s->rooms)
+        return s->rw && ejd_rw_holds(s->rw, rec);
     return s->w && ejd_w_holds(s->w, rec);
 }
 
@@ -203,6 +286,7 @@ static void es_close(struct store *st)
 {
     struct estore *s = (struct estore *)st;
     ejd_w_free(s->w);
+    ejd_rw_free(s->rw);
     ejd_close(&s->e);
     free(s->only);
     free(s->host);
@@ -273,7 +357,8 @@ static xporta_status es_open_pgsql(struct store **out, const char *where,
     .why_not = why_not, .read = es_read, .quirks = es_quirks,                \
     .write_begin = es_write_begin, .write = es_write, .pending = es_pending, \
     .write_end = es_write_end, .select = es_select, .holds = es_holds,       \
-    .flush = es_flush
+    .flush = es_flush, .select_room = es_select_room,                        \
+    .room_writable = EJD_ROOM_WRITABLE
 
 const struct store_driver store_ejabberd_sqlite_driver = {
     .scheme = "ejabberd+sqlite",

@@ -157,6 +157,27 @@ add_test(NAME integration.server_rooms_prosody
 set_tests_properties(integration.server_rooms_prosody PROPERTIES
   SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE LABELS integration)
 
+# Whole-server moves carry ejabberd's rooms (issue 13 part 4): rooms made by
+# slixmpp on an ejabberd on SQL (SQLite and PostgreSQL, default and new
+# schema) carried by server-export/import into emptied tables (muc_room,
+# muc_registered, the room archive), seen the same after the start (owner
+# form, lists, own affiliation, subject, MAM); a second import writes
+# nothing; --rename-host renames conference.OLD; exported again, the same
+# rooms; on SQLite/new also Prosody -> ejabberd and ejabberd -> Prosody.
+# Its own servers directories (it stops and starts them).
+foreach(storage sqlite pgsql)
+  foreach(schema default new)
+    add_test(NAME integration.server_rooms_ejabberd_${storage}_${schema}
+      COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/server_rooms_ejabberd.sh
+              ${XPORTA_SERVERS_SCRIPT} $<TARGET_FILE:xporta-cli>
+              ${CMAKE_CURRENT_SOURCE_DIR}/integration/muc_rooms.py
+              ${storage} ${schema})
+    set_tests_properties(integration.server_rooms_ejabberd_${storage}_${schema}
+      PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600 RUN_SERIAL TRUE
+      LABELS integration)
+  endforeach()
+endforeach()
+
 # Prosody's SQL storage (server-export, server-import) on SQLite and on
 # PostgreSQL, each mode on a Prosody of its own filled by real clients,
 # stopped and started around the import, read by the slixmpp probe; then a
