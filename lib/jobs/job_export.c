@@ -763,21 +763,16 @@ xporta_status export_run(xporta_job *j)
     st = run_phases(&e, &sv);
     if (st != XPORTA_OK)
         goto out;
+    /* After the host, the rooms the user is in (export --rooms,
+     * job_export_rooms.c: its failures are recorded there). */
+    bool rooms = j->type == JOB_EXPORT && j->rooms;
     if (xporta_pie_writer_end_user(e.w) != XPORTA_OK ||
-        xporta_pie_writer_end_host(e.w) != XPORTA_OK) {
-        st = xp_fail(&j->r.err, pie_writer_status(e.w), "%s",
-                     xporta_pie_writer_error(e.w));
-        goto out;
-    }
-    /* The rooms the user is in (export --rooms; job_export_rooms.c). */
-    if (j->type == JOB_EXPORT && j->rooms) {
-        st = export_rooms(j, &e.l, e.w);
-        if (st != XPORTA_OK)
-            goto out;
-    }
-    if (xporta_pie_writer_commit(e.w) != XPORTA_OK) {
-        st = xp_fail(&j->r.err, pie_writer_status(e.w), "%s",
-                     xporta_pie_writer_error(e.w));
+        xporta_pie_writer_end_host(e.w) != XPORTA_OK ||
+        (rooms && (st = export_rooms(j, &e.l, e.w)) != XPORTA_OK) ||
+        xporta_pie_writer_commit(e.w) != XPORTA_OK) {
+        if (st == XPORTA_OK)
+            st = xp_fail(&j->r.err, pie_writer_status(e.w), "%s",
+                         xporta_pie_writer_error(e.w));
         goto out;
     }
     unlink(e.state_path);
