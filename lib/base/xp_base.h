@@ -318,8 +318,9 @@ char *xp_state_dir(const char *what);
 /* mkdir -p with mode 0700. */
 xporta_status xp_mkdir_p(const char *path, struct xp_err *err);
 /* Takes an fcntl write lock on `path` (created 0600) for as long as *fd
- * stays open.  XPORTA_ELOCKED with the message `busy` when another
- * process holds it. */
+ * stays open: an open file description's lock on Linux, so that another
+ * holder in the same process is refused too.  XPORTA_ELOCKED with the
+ * message `busy` when someone holds it. */
 xporta_status xp_lock(const char *path, int *fd, const char *busy,
                       struct xp_err *err);
 void xp_unlock(int fd);

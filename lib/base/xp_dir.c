@@ -1,4 +1,7 @@
 /* Directories and locks of the jobs (xp_base.h, "state"). */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* F_OFD_SETLK */
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,12 +75,21 @@ xporta_status xp_lock(const char *path, int *fd, const char *busy,
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (*fd < 0)
         return xp_fail(err, XPORTA_EIO, "%s: %s", path, strerror(errno));
+    /* An open file description's lock (Linux 3.15), not the process's:
+     * two holders in one process exclude each other, and closing some
+     * other descriptor of the file does not drop it (POSIX F_SETLK does
+     * both, which a process running several jobs cannot live with). */
     struct flock fl;
     memset(&fl, 0, sizeof fl);
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
+#ifdef F_OFD_SETLK
+    if (fcntl(*fd, F_OFD_SETLK, &fl) == 0)
+        return XPORTA_OK;
+#else
     if (fcntl(*fd, F_SETLK, &fl) == 0)
         return XPORTA_OK;
+#endif
     int e = errno;
     close(*fd);
     *fd = -1;

@@ -1,6 +1,7 @@
 /* lib/base: arena, bounded buffer, base64, integers, durable files. */
 #include "test_util.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,38 @@ static void map_keeps_values_across_growth(void **state)
     assert_false(xp_map_get(&m, 1, NULL));
 }
 
+/* Two holders in one process exclude each other, and closing a third
+ * descriptor of the file keeps the lock (a job server runs several jobs
+ * in one process: fcntl's process-wide locks would let a second job on
+ * the same account in, and drop the first's lock when anyone closed the
+ * file). */
+static void locks_exclude_within_a_process(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/a.lock", dir);
+    struct xp_err err;
+    xp_err_clear(&err);
+    int a = -1, b = -1;
+    assert_int_equal(xp_lock(path, &a, "busy", &err), XPORTA_OK);
+    assert_int_equal(xp_lock(path, &b, "busy", &err), XPORTA_ELOCKED);
+    assert_string_equal(err.msg, "busy");
+    assert_int_equal(b, -1);
+    int other = open(path, O_RDONLY);
+    assert_true(other >= 0);
+    close(other);
+    xp_err_clear(&err);
+    assert_int_equal(xp_lock(path, &b, "busy", &err), XPORTA_ELOCKED);
+    xp_unlock(a);
+    xp_err_clear(&err);
+    assert_int_equal(xp_lock(path, &b, "busy", &err), XPORTA_OK);
+    xp_unlock(b);
+    unlink(path);
+    rmdir(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +284,7 @@ int main(void)
         cmocka_unit_test(durable_file_appears_only_at_commit),
         cmocka_unit_test(map_keeps_values_across_growth),
         cmocka_unit_test(set_remove_keeps_the_rest),
+        cmocka_unit_test(locks_exclude_within_a_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
