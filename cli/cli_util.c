@@ -159,30 +159,41 @@ void cli_print_diag(FILE *out, const xporta_diag *d)
 
 void cli_json_str(FILE *out, const char *s)
 {
+    /* RFC 8259: quotes, backslashes and control characters escaped; a
+     * well-formed UTF-8 sequence passes, any other byte is U+FFFD, so that
+     * every line parses whatever a file or a server put in a name. */
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
     fputc('"', out);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '"':
-            fputs("\\\"", out);
-            break;
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        default:
-            if (c < 0x20)
-                fprintf(out, "\\u%04x", c);
-            else
-                fputc(c, out);
+    while (*p) {
+        unsigned c = *p;
+        if (c == '"' || c == '\\') {
+            fputc('\\', out);
+            fputc((int)c, out);
+            p++;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            fputs(c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t", out);
+            p++;
+        } else if (c < 0x20) {
+            fprintf(out, "\\u%04x", c);
+            p++;
+        } else if (c < 0x80) {
+            fputc((int)c, out);
+            p++;
+        } else {
+            size_t n = c >= 0xf0 && c < 0xf5   ? 4
+                       : c >= 0xe0 && c < 0xf0 ? 3
+                       : c >= 0xc2 && c < 0xe0 ? 2
+                                               : 0;
+            size_t k = 1;
+            while (n && k < n && (p[k] & 0xc0) == 0x80)
+                k++;
+            if (n && k == n) {
+                fwrite(p, 1, n, out);
+                p += n;
+            } else {
+                fputs("\\ufffd", out);
+                p += k;
+            }
         }
     }
     fputc('"', out);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_events.h"
 #include "cli_live.h"
 
 enum {
@@ -13,6 +14,7 @@ enum {
     O_STRIP,
     O_DIALECT,
     O_HOST,
+    O_JSON,
     O_OUTPUT = 'o',
 };
 
@@ -80,6 +82,9 @@ static const char stores_help[] =
     "                          not record it; a target needs it once it\n"     \
     "                          holds accounts); new_sql_schema: only that\n"   \
     "                          domain\n"                                       \
+    "  --json                  events as JSON, one object per line on\n"       \
+    "                          stdout (progress, each account, the summary;\n" \
+    "                          xporta(1), JSON EVENTS)\n"                      \
     "  -q, --quiet             only errors\n"                                  \
     "  -v, --verbose           a line per account\n"                           \
     "  -h, --help              this text\n"
@@ -188,6 +193,7 @@ static const char export_options[] =
     "written; 10 interrupted.\n";
 
 struct srv_ui {
+    bool json;
     unsigned max_lines;
     unsigned long shown, hidden, failed;
     bool dry_run, tty;
@@ -198,6 +204,21 @@ struct srv_ui {
 static void on_progress(const xporta_progress *p, void *ud)
 {
     struct srv_ui *u = ud;
+    if (u->json) {
+        struct cli_ev j;
+        cli_ev_begin(&j, stdout, "progress");
+        cli_ev_str(&j, "step", p->step);
+        cli_ev_str(&j, "phase", p->phase);
+        cli_ev_num(&j, "done", p->done);
+        cli_ev_num(&j, "total", p->total);
+        if (p->fraction >= 0)
+            cli_ev_real(&j, "fraction", p->fraction);
+        cli_ev_real(&j, "rate", p->rate);
+        cli_ev_real(&j, "elapsed", p->elapsed);
+        cli_ev_str(&j, "message", p->message);
+        cli_ev_end(&j);
+        return;
+    }
     if (cli_verbose < 0 || !u->tty)
         return;
     if (!u->prog_on) {
@@ -234,6 +255,20 @@ static void on_account(void *ud, const char *jid, xporta_status st,
                        const char *why, const xporta_import_counts *counts)
 {
     struct srv_ui *u = ud;
+    if (u->json) {
+        struct cli_ev j;
+        cli_ev_begin(&j, stdout, "account");
+        cli_ev_str(&j, "jid", jid);
+        cli_ev_bool(&j, "ok", st == XPORTA_OK);
+        cli_ev_str(&j, "why",
+                   st != XPORTA_OK ? (why ? why : xporta_strerror(st)) : NULL);
+        if (st == XPORTA_OK && counts)
+            cli_ev_counts(&j, "kinds", counts, false, NULL);
+        cli_ev_end(&j);
+        if (st != XPORTA_OK)
+            u->failed++;
+        return;
+    }
     if (u->prog_on)
         cli_progress_end(&u->prog), u->prog_on = false;
     if (st != XPORTA_OK) {
@@ -256,7 +291,17 @@ static void on_account(void *ud, const char *jid, xporta_status st,
 static void on_action(void *ud, xporta_action a, xporta_kind kind,
                       const char *key, const char *id, const char *why)
 {
-    (void)ud;
+    struct srv_ui *u = ud;
+    if (u->json && a == XPORTA_ACTION_FAILED) {
+        struct cli_ev j;
+        cli_ev_begin(&j, stdout, "refused");
+        cli_ev_str(&j, "kind", xporta_kind_name(kind));
+        cli_ev_str(&j, "key", key);
+        cli_ev_str(&j, "id", id);
+        cli_ev_str(&j, "why", why);
+        cli_ev_end(&j);
+        return;
+    }
     if (a == XPORTA_ACTION_FAILED && cli_verbose >= 0)
         cli_warn("%s %s%s%s refused: %s", xporta_kind_name(kind),
                  key ? key : "", id ? " " : "", id ? id : "", why ? why : "?");
@@ -314,7 +359,7 @@ struct srv_opts {
     const char *users;
     char *renames[32];
     size_t nrenames;
-    bool strip, force;
+    bool strip, force, json;
     const char *host;
     const char *output, *dialect;
 };
@@ -344,6 +389,9 @@ static int srv_option(struct srv_opts *o, const char *cmd, int opt,
     case O_HOST:
         o->host = arg;
         return 1;
+    case O_JSON:
+        o->json = true;
+        return 1;
     default:
         return cli_common_option(&o->c, cmd, opt, arg);
     }
@@ -356,17 +404,47 @@ static int srv_option(struct srv_opts *o, const char *cmd, int opt,
         {"exclude-kinds", required_argument, NULL, O_EXCLUDE}, \
         {"strip-secrets", no_argument, NULL, O_STRIP},         \
         {"host", required_argument, NULL, O_HOST},             \
+        {"json", no_argument, NULL, O_JSON},                   \
         {"quiet", no_argument, NULL, 'q'},                     \
         {"verbose", no_argument, NULL, 'v'},                   \
     {                                                          \
         "help", no_argument, NULL, 'h'                         \
     }
 
+/* --json's last line: what the human summary says. */
+static void json_summary(xporta_job *job, const char *cmd, bool dry_run,
+                         xporta_status st, int rc, double secs)
+{
+    uint64_t copied, failed, before, rooms, rooms_failed, rooms_before;
+    xporta_job_accounts(job, &copied, &failed, &before);
+    xporta_job_server_rooms(job, &rooms, &rooms_failed, &rooms_before);
+    struct cli_ev j;
+    cli_ev_begin(&j, stdout, "summary");
+    cli_ev_str(&j, "command", cmd);
+    cli_ev_bool(&j, "ok", st == XPORTA_OK);
+    cli_ev_num(&j, "exit", (unsigned long long)rc);
+    cli_ev_str(&j, "error", st != XPORTA_OK ? xporta_job_error(job) : NULL);
+    cli_ev_bool(&j, "dry_run", dry_run);
+    cli_ev_num(&j, "accounts", copied);
+    cli_ev_num(&j, "accounts_failed", failed);
+    cli_ev_num(&j, "accounts_earlier", before);
+    cli_ev_num(&j, "rooms", rooms);
+    cli_ev_num(&j, "rooms_failed", rooms_failed);
+    cli_ev_num(&j, "rooms_earlier", rooms_before);
+    cli_ev_real(&j, "seconds", secs);
+    cli_ev_str(&j, "state_dir", xporta_job_state_dir(job));
+    cli_ev_counts(&j, "kinds", NULL, false, job);
+    cli_ev_end(&j);
+}
+
 static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
 {
-    struct srv_ui u = {.max_lines = o->c.max_lines,
+    struct srv_ui u = {.json = o->json,
+                       .max_lines = o->c.max_lines,
                        .dry_run = o->c.dry_run,
                        .tty = isatty(STDERR_FILENO) != 0};
+    if (o->json) /* stderr keeps the errors only; stdout is the stream */
+        cli_verbose = -1;
     int rc = o->users ? add_users(job, cmd, o->users) : 0;
     if (!rc)
         rc = add_renames(job, cmd, o->renames, o->nrenames);
@@ -386,6 +464,13 @@ static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
     if (o->c.state_dir && xporta_job_set_state_dir(job, o->c.state_dir))
         return EXIT_INTERNAL;
     double t0 = cli_now();
+    if (o->json) {
+        struct cli_ev j;
+        cli_ev_begin(&j, stdout, "start");
+        cli_ev_str(&j, "command", cmd);
+        cli_ev_bool(&j, "dry_run", o->c.dry_run);
+        cli_ev_end(&j);
+    }
     xporta_status st = cli_run_cancellable(job);
     if (u.prog_on)
         cli_progress_end(&u.prog);
@@ -431,9 +516,13 @@ static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
                      "again to resume",
                      dir);
     }
-    if (st == XPORTA_EFORMAT && failed && strcmp(cmd, "server-import") == 0)
-        return EXIT_PROBLEMS; /* the others are in place */
-    return cli_exit_code(st);
+    int rc2 =
+        st == XPORTA_EFORMAT && failed && strcmp(cmd, "server-import") == 0
+            ? EXIT_PROBLEMS /* the others are in place */
+            : cli_exit_code(st);
+    if (o->json)
+        json_summary(job, cmd, o->c.dry_run, st, rc2, cli_now() - t0);
+    return rc2;
 }
 
 int cmd_server_import(int argc, char **argv)

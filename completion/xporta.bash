@@ -72,13 +72,13 @@ _xporta_options()
         ;;
     server-export)
         echo "-o --output --dialect -f --force --users --rename-host" \
-            "--only-kinds --exclude-kinds --strip-secrets --host -q --quiet" \
-            "-v --verbose -h --help"
+            "--only-kinds --exclude-kinds --strip-secrets --host --json -q" \
+            "--quiet -v --verbose -h --help"
         ;;
     server-import)
         echo "-n --dry-run --on-conflict --state-dir --max-lines --users" \
             "--rename-host --only-kinds --exclude-kinds --strip-secrets" \
-            "--host -q --quiet -v --verbose -h --help"
+            "--host --json -q --quiet -v --verbose -h --help"
         ;;
     esac
 }

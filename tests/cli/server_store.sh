@@ -60,6 +60,27 @@ has "$T/new/$H/accounts/alice.dat" '["stored_key"] = "de2fc1731dbdc7db63abcc6f3f
 run 0 "$X" server-import "$T/a.xml" "prosody:$T/new"
 hasre "$T/err" "archive +42 +0 +42 +0 +0 +0"
 [ -z "$(ls -A "$T/state/xporta/jobs" 2>/dev/null)" ] && ok || bad "a finished job left its journal"
+# --json: only JSON lines on stdout, the events in order, the counts the
+# text gives; a failure is a summary too, with the exit status
+mkdir "$T/json"
+run 0 "$X" server-import --json "$T/a.xml" "prosody:$T/json"
+[ ! -s "$T/err" ] && ok || bad "--json wrote to stderr: $(head -3 "$T/err")"
+/usr/bin/python3 - "$T/out" <<'PY' && ok || bad "server-import --json events"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+names = [e["event"] for e in ev]
+assert names[0] == "start" and names[-1] == "summary", names
+accounts = [e for e in ev if e["event"] == "account"]
+assert len(accounts) == 7 and all(a["ok"] for a in accounts), accounts
+alice = [a for a in accounts if a["jid"] == "alice@old.localhost"][0]
+assert alice["kinds"]["archive"]["written"] == 21, alice["kinds"]["archive"]
+s = ev[-1]
+assert s["ok"] and s["exit"] == 0 and s["accounts"] == 7, s
+assert s["kinds"]["archive"]["source"] == 42 and s["kinds"]["archive"]["written"] == 42, s
+PY
+run 3 "$X" server-import --json "$T/missing.xml" "prosody:$T/json"
+tail -n 1 "$T/out" | /usr/bin/python3 -c 'import json,sys; s=json.loads(sys.stdin.read()); sys.exit(0 if s["event"] == "summary" and not s["ok"] and s["exit"] == 3 and "no such file" in s["error"] else 1)' &&
+    ok || bad "a failed --json run ends with its summary"
 
 # as root, what is created belongs to the data directory's owner (Debian:
 # prosody), with no world access
