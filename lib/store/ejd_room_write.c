@@ -180,10 +180,9 @@ static xporta_status field_term(const struct room_opt *o, const xp_elem *f,
     case RO_BIN:
         return et_bin_print(b, v, strlen(v));
     case RO_MAXUSERS:
-        if (strcmp(v, "none") == 0)
-            return xp_buf_adds(b, "none");
-        /* fall through */
     case RO_INT:
+        if (o->t == RO_MAXUSERS && strcmp(v, "none") == 0)
+            return xp_buf_adds(b, "none");
         return digits(v) ? xp_buf_printf(b, "%ld", strtol(v, NULL, 10))
                          : XPORTA_EFORMAT;
     case RO_PMV:
