@@ -204,6 +204,15 @@ xporta_status store_select(struct store *s, const char *jid);
 bool store_holds(struct store *s, const xporta_record *rec);
 xporta_status store_flush(struct store *s);
 bool store_flush_due(const struct store *s);
+/* (store_many.c) After one account (or room) of a driver's whole read:
+ * its outcome `r`
+ * through sink->account_end.  With `soft` (r is what the driver reports
+ * and reads on from: damaged data), the run's detail goes with it and the
+ * read goes on; any other failure stops the read.  Returns the status to
+ * stop with (the sink's own failure too), or XPORTA_OK. */
+xporta_status store_read_outcome(struct xp_run *run,
+                                 const struct store_sink *sink, const char *jid,
+                                 xporta_status r, bool soft);
 /* Rooms (see select_room above): whether the store has them, and the
  * choice of one (NULL: every room). */
 bool store_has_rooms(const struct store *s);

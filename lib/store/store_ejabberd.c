@@ -87,27 +87,9 @@ static xporta_status read_rooms(struct estore *s, uint32_t kinds,
             name ? ejd_room_read(&s->e, at + 1, name, kinds, sink)
                  : xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
         free(name);
-        if (r && sink->account_end && r == XPORTA_EFORMAT) {
-            char why[XP_MAX_DETAIL];
-            snprintf(why, sizeof why, "%s", xp_err_msg(&run->err));
-            xp_err_clear(&run->err);
-            sink->account_end(sink->ud, jid, r, why);
-            if (run->err.status) {
-                st = run->err.status;
-                break;
-            }
-            continue;
-        }
-        if (r) {
-            st = r;
+        st = store_read_outcome(run, sink, jid, r, r == XPORTA_EFORMAT);
+        if (st)
             break;
-        }
-        if (sink->account_end)
-            sink->account_end(sink->ud, jid, XPORTA_OK, NULL);
-        if (run->err.status) {
-            st = run->err.status;
-            break;
-        }
         xp_run_progress(run, "read", XPORTA_KIND_COUNT, i + 1, rooms.n, -1, 0,
                         jid, false);
     }
@@ -139,27 +121,9 @@ static xporta_status read_all(struct estore *s, uint32_t kinds,
         }
         xporta_status r = ejd_read(&s->e, at + 1, user, kinds, sink);
         free(user);
-        if (r && sink->account_end && r == XPORTA_EFORMAT) {
-            char why[XP_MAX_DETAIL];
-            snprintf(why, sizeof why, "%s", xp_err_msg(&run->err));
-            xp_err_clear(&run->err);
-            sink->account_end(sink->ud, jid, r, why);
-            if (run->err.status) {
-                st = run->err.status;
-                break;
-            }
-            continue;
-        }
-        if (r) {
-            st = r;
+        st = store_read_outcome(run, sink, jid, r, r == XPORTA_EFORMAT);
+        if (st)
             break;
-        }
-        if (sink->account_end)
-            sink->account_end(sink->ud, jid, XPORTA_OK, NULL);
-        if (run->err.status) {
-            st = run->err.status;
-            break;
-        }
         xp_run_progress(run, "read", XPORTA_KIND_COUNT, i + 1, users.n, -1, 0,
                         jid, false);
     }

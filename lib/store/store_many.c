@@ -1,9 +1,11 @@
 /*
  * What the drivers of servers' storage share (store.h, "for the drivers of
- * servers' storage"): an account's address split for select(), and the
- * writes of one account confirmed together at its commit.  Apart from
+ * servers' storage"): an account's address split for select(), the
+ * writes of one account confirmed together at its commit, and the outcome
+ * of each account (or room) of a whole read.  Apart from
  * store.c, which calls the drivers.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,4 +71,22 @@ void store_confirms_cleanup(struct store_confirms *c)
 {
     xp_arena_cleanup(&c->a);
     c->first = c->last = NULL;
+}
+
+xporta_status store_read_outcome(struct xp_run *run,
+                                 const struct store_sink *sink, const char *jid,
+                                 xporta_status r, bool soft)
+{
+    if (r && soft && sink->account_end) {
+        char why[XP_MAX_DETAIL];
+        snprintf(why, sizeof why, "%s", xp_err_msg(&run->err));
+        xp_err_clear(&run->err);
+        sink->account_end(sink->ud, jid, r, why);
+        return run->err.status; /* the sink stops at a failed account */
+    }
+    if (r)
+        return r;
+    if (sink->account_end)
+        sink->account_end(sink->ud, jid, XPORTA_OK, NULL);
+    return run->err.status; /* the sink could not take the account */
 }

@@ -92,28 +92,10 @@ static xporta_status read_rooms(struct pstore *s, uint32_t kinds,
             tombstones++;
             continue;
         }
-        if (r && sink->account_end &&
-            (r == XPORTA_EFORMAT || r == XPORTA_EIO)) {
-            char why[XP_MAX_DETAIL];
-            snprintf(why, sizeof why, "%s", xp_err_msg(&run->err));
-            xp_err_clear(&run->err);
-            sink->account_end(sink->ud, jid, r, why);
-            if (run->err.status) {
-                st = run->err.status;
-                break;
-            }
-            continue;
-        }
-        if (r) {
-            st = r;
+        st = store_read_outcome(run, sink, jid, r,
+                                r == XPORTA_EFORMAT || r == XPORTA_EIO);
+        if (st)
             break;
-        }
-        if (sink->account_end)
-            sink->account_end(sink->ud, jid, XPORTA_OK, NULL);
-        if (run->err.status) {
-            st = run->err.status;
-            break;
-        }
         xp_run_progress(run, "read", XPORTA_KIND_COUNT, i + 1, rooms.n, -1, 0,
                         jid, false);
     }
@@ -186,28 +168,10 @@ static xporta_status read_all(struct pstore *s, uint32_t kinds,
         }
         xporta_status r = pmap_read(s->b, at + 1, user, kinds, sink);
         free(user);
-        if (r && sink->account_end &&
-            (r == XPORTA_EFORMAT || r == XPORTA_EIO)) {
-            char why[XP_MAX_DETAIL];
-            snprintf(why, sizeof why, "%s", xp_err_msg(&run->err));
-            xp_err_clear(&run->err);
-            sink->account_end(sink->ud, jid, r, why);
-            if (run->err.status) { /* the sink stops at a failed account */
-                st = run->err.status;
-                break;
-            }
-            continue;
-        }
-        if (r) {
-            st = r;
+        st = store_read_outcome(run, sink, jid, r,
+                                r == XPORTA_EFORMAT || r == XPORTA_EIO);
+        if (st)
             break;
-        }
-        if (sink->account_end)
-            sink->account_end(sink->ud, jid, XPORTA_OK, NULL);
-        if (run->err.status) { /* the sink could not take the account */
-            st = run->err.status;
-            break;
-        }
         xp_run_progress(run, "read", XPORTA_KIND_COUNT, i + 1, users.n, -1, 0,
                         jid, false);
     }
