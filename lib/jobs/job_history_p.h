@@ -71,9 +71,10 @@ struct hist_bucket {
     uint64_t bytes;
     char last[24]; /* the latest stamp appended, to know if in order */
     bool unsorted;
-    int fd;        /* open spool, or -1 */
-    uint64_t used; /* for closing the least recently used */
-    uint32_t days; /* bit d set: a message on day d of the month */
+    int fd;         /* open spool, or -1 */
+    uint64_t used;  /* for closing the least recently used */
+    uint32_t days;  /* bit d set: a message on day d of the month */
+    uint32_t page0; /* its first page's number (search/meta.js) */
 };
 
 struct hist {
@@ -102,6 +103,30 @@ struct hist {
     unsigned nshards;
     uint64_t shard_rows;
 };
+
+/* A month of more messages than this is cut into parts, pages of their
+ * own (a page of 100,000 messages takes seconds to show). */
+enum { HIST_PART_MAX = 500 };
+static inline uint32_t hist_parts(const struct hist_bucket *b)
+{
+    return b->count > HIST_PART_MAX
+               ? (uint32_t)((b->count + HIST_PART_MAX - 1) / HIST_PART_MAX)
+               : 1;
+}
+/* "May 2024", or "Undated" */
+void hist_month_title(uint32_t month, char *buf, size_t cap);
+/* "c3-2024-05.html", "c3-2024-05-2.html" for its second part (0-based
+ * part 1). */
+void hist_month_file(const struct hist *h, const struct hist_bucket *b,
+                     uint32_t part, char *buf, size_t cap);
+/* "Romeo, May 2024", "Romeo, May 2024, part 2 of 3" */
+void hist_page_title(const struct hist *h, const struct hist_bucket *b,
+                     uint32_t part, char *buf, size_t cap);
+/* Writes the pages of hist.sorted[i] into `dir`, and their messages into
+ * the search shards (job_history_month.c). */
+xporta_status hist_month_page(struct hist *h, uint32_t i, const char *dir);
+/* Ends the search shard being written. */
+xporta_status hist_shard_close(struct hist *h);
 
 /* Renders every page, the search shards and the index into h->tmp
  * (job_history_render.c). */

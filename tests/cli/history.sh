@@ -97,5 +97,28 @@ has "$T/out" "Usage: xporta history"
 run 0 "$X" history "$D/prosody-pending.xml" -o "$T/empty"
 has "$T/empty/index.html" "The file holds no messages."
 
+# a month of more than 500 messages is cut into parts; the days link to
+# the part where they begin; search knows every part
+awk 'BEGIN {
+    print "<server-data xmlns=\"urn:xmpp:pie:0\"><host jid=\"a.example\"><user name=\"me\"><archive xmlns=\"urn:xmpp:pie:0#mam\">"
+    for (i = 0; i < 1100; i++)
+        printf "<result xmlns=\"urn:xmpp:mam:2\" id=\"r%d\"><forwarded xmlns=\"urn:xmpp:forward:0\"><delay xmlns=\"urn:xmpp:delay\" stamp=\"2026-03-%02dT%02d:%02d:00Z\"/><message xmlns=\"jabber:client\" from=\"you@b.example/x\" to=\"me@a.example\" type=\"chat\"><body>message %d</body></message></forwarded></result>\n", i, 1 + int(i / 120), int(i % 120 / 60), i % 60, i + 1
+    print "</archive></user></host></server-data>"
+}' >"$T/many.xml"
+run 0 "$X" history "$T/many.xml" -o "$T/many"
+has "$T/out" "1100 messages, 1 conversations, 3 month pages"
+P=$T/many/a1
+for f in c1-2026-03.html c1-2026-03-2.html c1-2026-03-3.html; do exists "$P/$f"; done
+if [ "$(grep -c '<li id="m' "$P/c1-2026-03-2.html")" = 500 ]; then ok; else bad "part 2 holds not 500 messages"; fi
+has "$P/c1-2026-03-2.html" '<li id="m501" class="i">'
+has "$P/c1-2026-03-2.html" '<a href="c1-2026-03.html" rel="prev">&larr; Part 1</a>'
+has "$P/c1-2026-03-2.html" '<a href="c1-2026-03-3.html" rel="next">Part 3 &rarr;</a>'
+has "$P/c1-2026-03-2.html" '<li><a href="c1-2026-03.html#d2026-03-01" aria-label="1 March">1</a></li>'
+has "$P/c1-2026-03-2.html" '<li><a href="#d2026-03-07" aria-label="7 March">7</a></li>'
+has "$P/c1-2026-03-2.html" '<h2 id="d2026-03-05-c">Thursday 5 March 2026 (continued)</h2>'
+has "$P/c1-2026-03-2.html" '<p>message 501</p>'
+has "$T/many/search/meta.js" '["a1/c1-2026-03-3.html","you@b.example, March 2026, part 3 of 3"]'
+has "$T/many/search/s0.js" '[2,1001,"2026-03-09 00:40","you@b.example","message 1001"]'
+
 echo "history.sh: $n checks, $fails failed"
 [ "$fails" -eq 0 ]
