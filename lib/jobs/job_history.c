@@ -21,11 +21,6 @@
 /* Spool files open at once (the rest are closed and reopened to append). */
 enum { HIST_MAX_OPEN = 64 };
 
-const char *hist_name(const struct hist_contact *c)
-{
-    return c->name && *c->name ? c->name : c->jid;
-}
-
 /* ---- stamps --------------------------------------------------------------
  */
 

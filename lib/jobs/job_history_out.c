@@ -13,6 +13,11 @@
 
 enum { HOUT_FLUSH = 64 * 1024 };
 
+const char *hist_name(const struct hist_contact *c)
+{
+    return c->name && *c->name ? c->name : c->jid;
+}
+
 xporta_status hout_open(struct hout *o, const char *path, struct xp_err *err)
 {
     memset(o, 0, sizeof *o);

@@ -301,6 +301,11 @@ xporta_status hist_render(struct hist *h)
     if (st == XPORTA_OK && mkdir(sdir, 0755) != 0)
         st = xp_fail(&h->r->err, XPORTA_EIO, "%s: %s", sdir, strerror(errno));
     double t0 = xp_now();
+    /* the phase begins (always told: the reading's last report may be
+     * recent) */
+    if (st == XPORTA_OK)
+        xp_run_progress(h->r, "write", XPORTA_KIND_ARCHIVE, 0, h->messages, 0,
+                        0, NULL, true);
     for (uint32_t i = 0; st == XPORTA_OK && i < h->nbk; i++) {
         if (h->r->cancel)
             return xp_fail(&h->r->err, XPORTA_ECANCELED, "interrupted");
