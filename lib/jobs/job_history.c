@@ -6,6 +6,7 @@
  * the pages.
  */
 #define _GNU_SOURCE /* syncfs */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,9 +18,6 @@
 
 #include "job_history_p.h"
 #include "jobs_p.h"
-
-/* Spool files open at once (the rest are closed and reopened to append). */
-enum { HIST_MAX_OPEN = 64 };
 
 /* ---- stamps --------------------------------------------------------------
  */
@@ -183,25 +181,22 @@ static xporta_status spool_path(struct hist *h, size_t b, char *buf, size_t cap)
 /* Closes the least recently used spool file. */
 static void close_lru(struct hist *h)
 {
-    size_t best = SIZE_MAX;
-    for (size_t i = 0; i < h->nbk; i++)
-        if (h->bk[i].fd >= 0 &&
-            (best == SIZE_MAX || h->bk[i].used < h->bk[best].used))
+    unsigned best = 0;
+    for (unsigned i = 1; i < h->open_fds; i++)
+        if (h->bk[h->open[i]].used < h->bk[h->open[best]].used)
             best = i;
-    if (best != SIZE_MAX) {
-        close(h->bk[best].fd);
-        h->bk[best].fd = -1;
-        h->open_fds--;
-    }
+    struct hist_bucket *k = &h->bk[h->open[best]];
+    close(k->fd);
+    k->fd = -1;
+    h->open[best] = h->open[--h->open_fds];
 }
 
 static void close_spools(struct hist *h)
 {
-    for (size_t i = 0; i < h->nbk; i++)
-        if (h->bk[i].fd >= 0) {
-            close(h->bk[i].fd);
-            h->bk[i].fd = -1;
-        }
+    for (unsigned i = 0; i < h->open_fds; i++) {
+        close(h->bk[h->open[i]].fd);
+        h->bk[h->open[i]].fd = -1;
+    }
     h->open_fds = 0;
 }
 
@@ -228,7 +223,7 @@ static xporta_status bucket(struct hist *h, struct hist_contact *c,
     }
     struct hist_bucket *k = &h->bk[b];
     if (k->fd < 0) {
-        if (h->open_fds >= HIST_MAX_OPEN)
+        if (h->open_fds >= sizeof h->open / sizeof h->open[0])
             close_lru(h);
         char path[4096];
         xporta_status st = spool_path(h, b, path, sizeof path);
@@ -238,7 +233,7 @@ static xporta_status bucket(struct hist *h, struct hist_contact *c,
         if (k->fd < 0)
             return xp_fail(&h->r->err, XPORTA_EIO, "%s: %s", path,
                            strerror(errno));
-        h->open_fds++;
+        h->open[h->open_fds++] = (uint32_t)b;
     }
     k->used = ++h->clock;
     *out = k;
@@ -469,7 +464,19 @@ static int existing(const char *dir)
     free(m);
     if (ours)
         return 1;
-    return rmdir(dir) == 0 || errno == ENOENT ? 0 : -1;
+    /* an empty directory: the rename replaces it */
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *de;
+    int empty = 0;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            empty = -1;
+            break;
+        }
+    closedir(d);
+    return empty;
 }
 
 static void hist_free(struct hist *h)

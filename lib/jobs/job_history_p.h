@@ -90,6 +90,9 @@ struct hist {
     size_t nbk, capbk;
     struct xp_map con_map; /* hash(account, jid) -> contact + 1 */
     struct xp_map bk_map;  /* contact << 20 | month -> bucket + 1 */
+    /* the buckets whose spool file is open: at most 64 at once (the least
+     * recently used is closed, and reopened to append) */
+    uint32_t open[64];
     unsigned open_fds;
     uint64_t clock;
     uint64_t messages, skipped;

@@ -75,6 +75,12 @@ absent "$H/stale.html"
 if [ -s "$T/out" ]; then bad "-q printed: $(cat "$T/out")"; else ok; fi
 no_tmp
 
+# an empty directory is taken
+mkdir "$T/empty-dir"
+run 0 "$X" history -q "$D/history.xml" -o "$T/empty-dir"
+exists "$T/empty-dir/index.html"
+rm -rf "$T/empty-dir"
+
 # refusals
 mkdir "$T/mine" && echo keep >"$T/mine/notes.txt"
 run 9 "$X" history "$D/history.xml" -o "$T/mine"
