@@ -28,7 +28,7 @@ fi
 echo "file: $F ($(du -h "$F" | cut -f1)): $MESSAGES messages, $PEERS contacts, gap 1..$GAP s"
 rm -rf "$OUT"
 /usr/bin/time -v "$B/xporta" history "$F" -o "$OUT" 2>"$DIR/history-time.txt"
-grep -E 'Elapsed|Maximum resident' "$DIR/history-time.txt" | sed 's/^\t*/  /'
+grep -E 'User time|System time|Elapsed|Maximum resident' "$DIR/history-time.txt" | sed 's/^\t*/  /'
 echo "  output: $(du -sh "$OUT" | cut -f1), of which search index $(du -sh "$OUT/search" | cut -f1) in $(ls "$OUT/search" | wc -l) files; $(find "$OUT" -name 'c*-*.html' | wc -l) month pages"
 BIG=$(cd "$OUT" && ls -S a*/c*-*.html | head -1)
 echo "  largest month page: $BIG, $(du -h "$OUT/$BIG" | cut -f1), $(grep -c '<li id="m' "$OUT/$BIG") messages"
