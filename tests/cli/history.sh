@@ -59,7 +59,7 @@ hasnt "$M" 'href="javascript'
 # every page has the policy; days in time order (the offline message,
 # read first, goes last), the stamp with an offset in UTC
 for f in "$H"/index.html "$H"/search.html "$H"/a1/*.html "$H"/a2/*.html; do
-    has "$f" "default-src 'none'; script-src 'self'; style-src 'self'"
+    has "$f" "default-src 'none'; script-src 'self' file:; style-src 'self' file:"
 done
 has "$M" '<li id="m1" class="o"><time datetime="2026-10-01T07:01:30Z">07:01</time>'
 has "$M" '<li id="m5" class="i"><time datetime="2026-10-20T06:30:00Z">'
