@@ -150,9 +150,8 @@ static xporta_status part_open(struct page *pg)
     pg->open = true;
     pg->day[0] = '\0';
     hist_head(o, "../", title);
-    hout_puts(o, "<header><nav aria-label=\"Breadcrumb\"><ol class=\"crumbs\">"
-                 "<li><a href=\"../index.html\">All conversations</a></li>"
-                 "<li><a href=\"");
+    hist_crumbs(o, h, c);
+    hout_puts(o, "<li><a href=\"");
     hout_printf(o, "c%u.html\">", c->order);
     hout_html(o, hist_name(c), strlen(hist_name(c)));
     hout_printf(o,

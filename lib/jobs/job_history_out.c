@@ -253,6 +253,23 @@ void hist_head(struct hout *o, const char *root, const char *title)
                 root, root);
 }
 
+void hist_crumbs(struct hout *o, const struct hist *h,
+                 const struct hist_contact *c)
+{
+    hout_puts(o,
+              "<header><nav aria-label=\"Breadcrumb\"><ol class=\"crumbs\">");
+    if (h->conversations <= HIST_INDEX_INLINE_MAX) {
+        hout_puts(o, "<li><a href=\"../index.html\">All conversations</a>"
+                     "</li>");
+        return;
+    }
+    const char *jid = h->acc[c->account].jid;
+    hout_puts(o, "<li><a href=\"../index.html\">All accounts</a></li><li><a "
+                 "href=\"index.html\">");
+    hout_html(o, jid, strlen(jid));
+    hout_puts(o, "</a></li>");
+}
+
 void hist_foot(struct hout *o)
 {
     hout_puts(o, "</main>\n<footer><p>Written by xporta history. Times are "

@@ -131,6 +131,14 @@ xporta_status hist_month_page(struct hist *h, uint32_t i, const char *dir);
 /* Ends the search shard being written. */
 xporta_status hist_shard_close(struct hist *h);
 
+/* The index lists every conversation up to this many; beyond (a whole
+ * server's file), it lists the accounts, each with a page of its own. */
+enum { HIST_INDEX_INLINE_MAX = 1000 };
+/* The opening of a contact's or month's breadcrumb: <header>, <nav>, the
+ * index (and the account's page when the index lists accounts). */
+void hist_crumbs(struct hout *o, const struct hist *h,
+                 const struct hist_contact *c);
+
 /* Renders every page, the search shards and the index into h->tmp
  * (job_history_render.c). */
 xporta_status hist_render(struct hist *h);

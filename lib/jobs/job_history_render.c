@@ -83,6 +83,8 @@ static xporta_status sort_all(struct hist *h)
         if (c->account != prev)
             k = 0, prev = c->account;
         c->order = c->count ? ++k : 0;
+        if (c->count)
+            h->conversations++;
     }
     for (uint32_t i = 0; i < h->nbk; i++)
         h->sorted[i] = i;
@@ -131,9 +133,8 @@ static xporta_status contact_page(struct hist *h, const struct hist_contact *c,
         return st;
     const char *name = hist_name(c);
     hist_head(&o, "../", name);
-    hout_puts(&o, "<header><nav aria-label=\"Breadcrumb\"><ol class=\"crumbs\">"
-                  "<li><a href=\"../index.html\">All conversations</a></li>"
-                  "<li><a href=\"");
+    hist_crumbs(&o, h, c);
+    hout_puts(&o, "<li><a href=\"");
     hout_printf(&o, "c%u.html\" aria-current=\"page\">", c->order);
     hout_html(&o, name, strlen(name));
     hout_puts(&o, "</a></li></ol></nav>\n<p class=\"tools\"><a href=\"../"
@@ -173,6 +174,60 @@ static xporta_status contact_page(struct hist *h, const struct hist_contact *c,
     return hout_close(&o);
 }
 
+static void contact_item(struct hout *o, const struct hist *h,
+                         const struct hist_contact *c, const char *prefix)
+{
+    char range[80];
+    contact_range(h, c, range, sizeof range);
+    hout_printf(o, "<li><a href=\"%sc%u.html\">", prefix, c->order);
+    hout_html(o, hist_name(c), strlen(hist_name(c)));
+    hout_puts(o, "</a> <span>");
+    if (c->name && *c->name) {
+        hout_html(o, c->jid, strlen(c->jid));
+        hout_puts(o, " &middot; ");
+    }
+    hout_printf(o, "%llu message%s &middot; %s (%u month%s)</span></li>\n",
+                (unsigned long long)c->count, c->count == 1 ? "" : "s", range,
+                c->nmonths, c->nmonths == 1 ? "" : "s");
+}
+
+static void account_heading(struct hout *o, const struct hist_account *a,
+                            const char *tag)
+{
+    hout_printf(o, "<%s id=\"a%u\">", tag, a->order);
+    hout_puts(o, a->rooms ? "Group chats on " : "");
+    hout_html(o, a->jid, strlen(a->jid));
+    hout_printf(o, "</%s>\n", tag);
+}
+
+/* One account's conversations on a page of its own (aN/index.html). */
+static xporta_status account_page(struct hist *h, size_t from, size_t to)
+{
+    const struct hist_account *a = &h->acc[h->con[h->csorted[from]].account];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/a%u/index.html", h->tmp, a->order);
+    struct hout o;
+    xporta_status st = hout_open(&o, path, &h->r->err);
+    if (st != XPORTA_OK)
+        return st;
+    hist_head(&o, "../", a->jid);
+    hout_puts(&o, "<header><nav aria-label=\"Breadcrumb\"><ol class=\"crumbs\">"
+                  "<li><a href=\"../index.html\">All accounts</a></li><li><a "
+                  "href=\"index.html\" aria-current=\"page\">");
+    hout_html(&o, a->jid, strlen(a->jid));
+    hout_puts(&o, "</a></li></ol></nav>\n<p class=\"tools\"><a href=\"../"
+                  "search.html\">Search messages</a></p>\n</header>\n<main "
+                  "id=\"main\">\n");
+    account_heading(&o, a, "h1");
+    hout_puts(&o, "<ul class=\"contacts\">\n");
+    for (size_t i = from; i < to; i++)
+        if (h->con[h->csorted[i]].order)
+            contact_item(&o, h, &h->con[h->csorted[i]], "");
+    hout_puts(&o, "</ul>\n");
+    hist_foot(&o);
+    return hout_close(&o);
+}
+
 static xporta_status index_page(struct hist *h)
 {
     char path[4096];
@@ -195,40 +250,53 @@ static xporta_status index_page(struct hist *h)
     hout_printf(&o, ", written %s.</p>\n", when);
     if (!h->messages)
         hout_puts(&o, "<p>The file holds no messages.</p>\n");
+    bool inline_all = h->conversations <= HIST_INDEX_INLINE_MAX;
+    if (!inline_all)
+        hout_puts(&o, "<ul class=\"contacts\">\n");
     /* contacts in index order: grouped by account, in the accounts' order */
-    uint32_t acc = UINT32_MAX;
-    for (size_t i = 0; i < h->ncon; i++) {
-        const struct hist_contact *c = &h->con[h->csorted[i]];
-        if (!c->order)
+    size_t i = 0;
+    while (i < h->ncon && st == XPORTA_OK) {
+        uint32_t acc = h->con[h->csorted[i]].account;
+        size_t end = i;
+        uint64_t convs = 0, msgs = 0;
+        for (; end < h->ncon && h->con[h->csorted[end]].account == acc; end++)
+            if (h->con[h->csorted[end]].order) {
+                convs++;
+                msgs += h->con[h->csorted[end]].count;
+            }
+        const struct hist_account *a = &h->acc[acc];
+        if (!convs) {
+            i = end;
             continue;
-        const struct hist_account *a = &h->acc[c->account];
-        if (c->account != acc) {
-            if (acc != UINT32_MAX)
-                hout_puts(&o, "</ul></section>\n");
-            acc = c->account;
-            hout_printf(&o, "<section aria-labelledby=\"a%u\"><h2 id=\"a%u\">",
-                        a->order, a->order);
-            hout_puts(&o, a->rooms ? "Group chats on " : "");
+        }
+        if (inline_all) {
+            hout_printf(&o, "<section aria-labelledby=\"a%u\">", a->order);
+            account_heading(&o, a, "h2");
+            hout_puts(&o, "<ul class=\"contacts\">\n");
+            char prefix[32];
+            snprintf(prefix, sizeof prefix, "a%u/", a->order);
+            for (size_t k = i; k < end; k++)
+                if (h->con[h->csorted[k]].order)
+                    contact_item(&o, h, &h->con[h->csorted[k]], prefix);
+            hout_puts(&o, "</ul></section>\n");
+        } else {
+            hout_printf(&o, "<li><a href=\"a%u/index.html\">%s", a->order,
+                        a->rooms ? "Group chats on " : "");
             hout_html(&o, a->jid, strlen(a->jid));
-            hout_puts(&o, "</h2>\n<ul class=\"contacts\">\n");
+            hout_printf(&o,
+                        "</a> <span>%llu conversation%s &middot; %llu "
+                        "message%s</span></li>\n",
+                        (unsigned long long)convs, convs == 1 ? "" : "s",
+                        (unsigned long long)msgs, msgs == 1 ? "" : "s");
+            st = account_page(h, i, end);
         }
-        char range[80];
-        contact_range(h, c, range, sizeof range);
-        hout_printf(&o, "<li><a href=\"a%u/c%u.html\">", a->order, c->order);
-        hout_html(&o, hist_name(c), strlen(hist_name(c)));
-        hout_puts(&o, "</a> <span>");
-        if (c->name && *c->name) {
-            hout_html(&o, c->jid, strlen(c->jid));
-            hout_puts(&o, " &middot; ");
-        }
-        hout_printf(&o, "%llu message%s &middot; %s (%u month%s)</span></li>\n",
-                    (unsigned long long)c->count, c->count == 1 ? "" : "s",
-                    range, c->nmonths, c->nmonths == 1 ? "" : "s");
+        i = end;
     }
-    if (acc != UINT32_MAX)
-        hout_puts(&o, "</ul></section>\n");
+    if (!inline_all)
+        hout_puts(&o, "</ul>\n");
     hist_foot(&o);
-    return hout_close(&o);
+    xporta_status cst = hout_close(&o);
+    return st != XPORTA_OK ? st : cst;
 }
 
 static xporta_status search_files(struct hist *h)
@@ -319,7 +387,6 @@ xporta_status hist_render(struct hist *h)
                              strerror(errno));
             else
                 st = contact_page(h, c, dir);
-            h->conversations++;
         }
         if (st == XPORTA_OK)
             st = hist_month_page(h, i, dir);

@@ -126,5 +126,26 @@ has "$P/c1-2026-03-2.html" '<p>message 501</p>'
 has "$T/many/search/meta.js" '["a1/c1-2026-03-3.html","you@b.example, March 2026, part 3 of 3"]'
 has "$T/many/search/s0.js" '[2,1001,"2026-03-09 00:40","you@b.example","message 1001"]'
 
+# a whole server's file (more than 1000 conversations): the index lists
+# the accounts, each with a page of its own
+awk 'BEGIN {
+    print "<server-data xmlns=\"urn:xmpp:pie:0\"><host jid=\"a.example\">"
+    for (u = 1; u <= 2; u++) {
+        printf "<user name=\"u%d\"><archive xmlns=\"urn:xmpp:pie:0#mam\">\n", u
+        for (c = 0; c < 501; c++)
+            printf "<result xmlns=\"urn:xmpp:mam:2\" id=\"r%d\"><forwarded xmlns=\"urn:xmpp:forward:0\"><delay xmlns=\"urn:xmpp:delay\" stamp=\"2026-01-02T03:04:05Z\"/><message xmlns=\"jabber:client\" from=\"c%d@b.example\" to=\"u%d@a.example\" type=\"chat\"><body>hi %d</body></message></forwarded></result>\n", c, c, u, c
+        print "</archive></user>"
+    }
+    print "</host></server-data>"
+}' >"$T/server.xml"
+run 0 "$X" history -q "$T/server.xml" -o "$T/server"
+has "$T/server/index.html" '<li><a href="a1/index.html">u1@a.example</a> <span>501 conversations &middot; 501 messages</span></li>'
+hasnt "$T/server/index.html" 'c1.html'
+has "$T/server/a2/index.html" '<h1 id="a2">u2@a.example</h1>'
+has "$T/server/a2/index.html" '<li><a href="c1.html">c0@b.example</a>'
+exists "$T/server/a2/c501-2026-01.html"
+has "$T/server/a2/c501-2026-01.html" '<li><a href="../index.html">All accounts</a></li><li><a href="index.html">u2@a.example</a></li><li><a href="c501.html">c9@b.example</a></li>'
+has "$T/hist/a1/c3.html" '<li><a href="../index.html">All conversations</a></li><li><a href="c3.html" aria-current="page">Romeo</a></li>' 
+
 echo "history.sh: $n checks, $fails failed"
 [ "$fails" -eq 0 ]
