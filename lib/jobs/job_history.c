@@ -91,8 +91,9 @@ static bool stamp_utc(const char *s, char out[24], uint32_t *month)
     civil_from_days(days, &yy, &mm, &dd);
     if (yy < 1 || yy > 9999)
         return false;
-    snprintf(out, 24, "%04d-%02u-%02uT%02d:%02d:%02dZ", yy, mm, dd,
-             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+    snprintf(out, 24, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)yy % 10000u,
+             mm % 100u, dd % 100u, (unsigned)(rem / 3600) % 100u,
+             (unsigned)(rem / 60 % 60) % 100u, (unsigned)(rem % 60) % 100u);
     *month = (uint32_t)yy * 12 + mm - 1;
     return true;
 }
@@ -569,6 +570,13 @@ xporta_status history_run(xporta_job *j)
         st = xp_fail(&j->r.err, XPORTA_ECONFLICT,
                      "%s exists and is not a history xporta wrote: choose "
                      "another directory",
+                     j->outdir);
+        hist_free(&h);
+        return st;
+    }
+    /* every path inside the output fits the buffers of job_history*.c */
+    if (strlen(j->outdir) > 3500) {
+        st = xp_fail(&j->r.err, XPORTA_EINVAL, "%.64s...: path too long",
                      j->outdir);
         hist_free(&h);
         return st;

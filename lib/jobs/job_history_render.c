@@ -125,7 +125,7 @@ static void contact_range(const struct hist *h, const struct hist_contact *c,
 static xporta_status contact_page(struct hist *h, const struct hist_contact *c,
                                   const char *dir)
 {
-    char path[4096];
+    char path[4096 + 64];
     snprintf(path, sizeof path, "%s/c%u.html", dir, c->order);
     struct hout o;
     xporta_status st = hout_open(&o, path, &h->r->err);
