@@ -326,6 +326,8 @@ xp_elem *pv_to_elem(struct xp_arena *a, const struct pv *v,
     size_t n = pv_len(v);
     for (size_t i = 1; i <= n; i++) {
         const struct pv *c = pv_get_i(v, (long long)i);
+        if (!c) /* a hole in the array part: nothing to carry */
+            continue;
         if (c->t == PV_STR) {
             if (!xp_xml_text_ok(c->s, c->len)) {
                 *why = "text XML cannot carry (not UTF-8, or a control "

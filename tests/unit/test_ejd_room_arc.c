@@ -156,7 +156,7 @@ static void real_archive(void **state)
         nl = strchr(line, '\n');
         if (nl)
             *nl++ = '\0';
-        char *c[8];
+        char *c[8] = {0};
         assert_int_equal(split_row(line, c), 8);
         struct xp_arena a;
         xp_arena_init(&a, 0);
@@ -368,7 +368,7 @@ static void as_a_xep0519_file(void **state)
         nl = strchr(line, '\n');
         if (nl)
             *nl++ = '\0';
-        char *c[8];
+        char *c[8] = {0};
         assert_int_equal(split_row(line, c), 8);
         if (strcmp(c[0], TEAM) != 0)
             continue;
