@@ -314,9 +314,16 @@ static void summary_kinds(xporta_job *j)
         if (s == XPORTA_STATE_NOT_ASKED && !c->source && !note &&
             !j->r.kind[k].count)
             continue;
+        uint64_t count = j->r.kind[k].count;
+        if (server_job(j) && s == XPORTA_STATE_NOT_ASKED) {
+            /* The server-side copies keep no state per kind: each kind
+             * read was copied, as far as its counts say. */
+            s = c->failed ? XPORTA_STATE_FAILED : XPORTA_STATE_DONE;
+            count = j->type == JOB_SERVER_IMPORT ? c->written : c->source;
+        }
         xp_json_open(w, xporta_kind_name((xporta_kind)k));
         xp_json_str(w, "state", state_name(s));
-        xp_json_num(w, "count", j->r.kind[k].count);
+        xp_json_num(w, "count", count);
         xp_json_str(w, "note", note);
         if (plan)
             plan_counts(w, c);
