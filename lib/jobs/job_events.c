@@ -315,11 +315,16 @@ static void summary_kinds(xporta_job *j)
             !j->r.kind[k].count)
             continue;
         uint64_t count = j->r.kind[k].count;
-        if (server_job(j) && s == XPORTA_STATE_NOT_ASKED) {
-            /* The server-side copies keep no state per kind: each kind
-             * read was copied, as far as its counts say. */
-            s = c->failed ? XPORTA_STATE_FAILED : XPORTA_STATE_DONE;
-            count = j->type == JOB_SERVER_IMPORT ? c->written : c->source;
+        if (plan && s == XPORTA_STATE_NOT_ASKED && c->source) {
+            /* The copies keep no state per kind of their own (a migrate's
+             * is its export's, reset by the steps after it): each kind
+             * read was copied as far as its counts say, and counts the
+             * records on the target (the file, for server-export). */
+            s = c->not_restorable ? XPORTA_STATE_NOT_RESTORABLE
+                : c->failed       ? XPORTA_STATE_FAILED
+                                  : XPORTA_STATE_DONE;
+            count =
+                j->type == JOB_SERVER_EXPORT ? c->source : c->written + c->same;
         }
         xp_json_open(w, xporta_kind_name((xporta_kind)k));
         xp_json_str(w, "state", state_name(s));

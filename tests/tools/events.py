@@ -7,8 +7,9 @@ FILE holds a command's standard output.  Every line must be one JSON
 object with "v": 1 and a known "event"; the first is the command's
 "start", the last its "summary" (and they come once each), with "exit"
 EXIT and "ok" true exactly when EXIT is 0.  Each EXPR is then evaluated
-with `ev` (the objects), `s` (the summary), `by(name)` (the objects of an
-event) and `kind(name)` (the summary's entry for a kind, {} when absent);
+with `ev` (the objects), `start`, `s` (the summary), `by(name)` (the
+objects of an event), `kind(name)` (the summary's entry for a kind, {} when
+absent) and the json module;
 a false one fails, printed with the values it saw.
 """
 import json
@@ -49,7 +50,7 @@ def main():
 
     for expr in sys.argv[4:]:
         if not eval(expr, {"ev": ev, "s": s, "by": by, "kind": kind,
-                           "start": start}):
+                           "start": start, "json": json}):
             sys.exit("false: %s\n  summary: %s" % (expr, json.dumps(s)))
 
 
