@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_events.h"
 
 static const char help[] =
     "Usage: xporta history [OPTIONS] FILE -o DIR\n"
@@ -31,6 +32,10 @@ static const char help[] =
     "Options:\n"
     "  -o, --output DIR        where to write (required)\n"
     "  -q, --quiet             only errors\n"
+    "      --json              events as JSON lines on standard output\n"
+    "                          (start, progress, summary with messages,\n"
+    "                          conversations and pages; xporta(1) JSON\n"
+    "                          EVENTS)\n"
     "  -h, --help              this text\n"
     "\n"
     "Example:\n"
@@ -69,10 +74,12 @@ int cmd_history(int argc, char **argv)
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},
+        {"json", no_argument, NULL, 'J'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *out = NULL;
+    bool json = false;
     int opt;
     optind = 1;
     opterr = 0;
@@ -82,6 +89,10 @@ int cmd_history(int argc, char **argv)
             out = optarg;
             break;
         case 'q':
+            cli_verbose = -1;
+            break;
+        case 'J':
+            json = true;
             cli_verbose = -1;
             break;
         case 'h':
@@ -111,6 +122,8 @@ int cmd_history(int argc, char **argv)
     if (st != XPORTA_OK)
         return cli_fail(st, xporta_strerror(st));
     struct ui u = {.tty = isatty(2) != 0};
+    if (json)
+        cli_events_on(job);
     xporta_job_set_progress(job, on_progress, &u);
     st = cli_run_cancellable(job);
     if (u.live)

@@ -81,7 +81,7 @@ _xporta_options()
             "--host --json -q --quiet -v --verbose -h --help"
         ;;
     history)
-        echo "-o --output -q --quiet -h --help"
+        echo "-o --output -q --quiet --json -h --help"
         ;;
     esac
 }

@@ -459,6 +459,11 @@ void job_events_end(xporta_job *j, xporta_status st)
      * well read it back and found it as planned. */
     if (j->type == JOB_ROOM_MOVE && j->verify && !j->dry_run)
         xp_json_bool(w, "verified", st == XPORTA_OK && !j->mc_differs);
+    if (j->type == JOB_HISTORY) {
+        xp_json_num(w, "messages", j->hist_messages);
+        xp_json_num(w, "conversations", j->hist_conversations);
+        xp_json_num(w, "pages", j->hist_pages);
+    }
     if (j->type == JOB_EXPORT && j->rooms) {
         xp_json_num(w, "room_archives", j->rc.room_archives);
         xp_json_num(w, "room_messages", j->rc.room_messages);

@@ -50,6 +50,14 @@ run 0 "$X" server-import --json --dry-run --users alice "$bad_name" "prosody:$T/
 ev "$T/out" server-import 0 'start["source"].endswith("bad-\ufffd-name.xml")' \
     'len(by("account")) == 1'
 
+# history: the pages' counts in the summary, progress as it reads and writes
+run 0 "$X" history --json "$D/history.xml" -o "$T/hist"
+quiet
+ev "$T/out" history 0 's["messages"] > 0 and s["conversations"] > 0 and s["pages"] > 0' \
+    'start["file"].endswith("history.xml")' \
+    'any(p["phase"] == "write" for p in by("progress"))'
+[ -f "$T/hist/index.html" ] && ok || bad "history --json wrote no pages"
+
 # The live commands, where nobody listens: start, what came before the
 # connection, a summary with the network status.
 export XPORTA_PASSWORD=x XPORTA_OLD_PASSWORD=x XPORTA_NEW_PASSWORD=x
