@@ -130,6 +130,8 @@ struct xporta_job {
     xporta_account_cb account_cb;
     void *account_ud;
     uint64_t accounts, accounts_failed, accounts_before;
+    /* server-import beside the running server: one account's history */
+    char *live_account;
     /* server-import/export: the MUC services' rooms (XEP-0519) */
     uint64_t rooms_copied, rooms_failed, rooms_before;
 };

@@ -320,10 +320,121 @@ static xporta_status finish_archive(struct fs *f, struct pending *p)
     return st;
 }
 
+/* Beside the running Prosody (store_opts.live): the new items are appended
+ * to the archive's file as mod_storage_internal appends its own
+ * (util/datamanager.lua:231-256, no lock, no rewrite), whole items per
+ * write(2), so Prosody's appends between two of ours keep the file valid.
+ * Never rewritten: a rewrite would lose what Prosody appends meanwhile.
+ * If Prosody replaced the file while we appended (its expiry or quota
+ * rewrites it, datamanager.lua:273-291), what we wrote may be gone: that
+ * fails, and a second run adds what is missing. */
+static xporta_status live_append(struct fs *f, struct pending *p)
+{
+    if (fflush(p->newf) != 0 || ferror(p->newf))
+        return pfs_sys_fail(f, "cannot write", p->newpath);
+    fclose(p->newf);
+    p->newf = NULL;
+    int in = open(p->newpath, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return pfs_sys_fail(f, "cannot read", p->newpath);
+    int out = open(p->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (out < 0 && errno == ENOENT) {
+        out = open(p->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
+                   0640);
+        if (out >= 0 && f->chown && fchown(out, f->uid, f->gid) != 0) {
+            close(out);
+            close(in);
+            return pfs_sys_fail(f, "cannot give to Prosody's user", p->path);
+        }
+        if (out < 0 && errno == EEXIST) /* Prosody created it meanwhile */
+            out = open(p->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    }
+    if (out < 0) {
+        close(in);
+        return pfs_sys_fail(f, "cannot append to", p->path);
+    }
+    enum { CHUNK = 1 << 20 };
+    char *buf = malloc(CHUNK);
+    size_t have = 0;
+    xporta_status st =
+        buf ? XPORTA_OK
+            : xp_fail(&f->base.run->err, XPORTA_ENOMEM, "out of memory");
+    for (;;) {
+        ssize_t n = 0;
+        if (!st && have < CHUNK &&
+            (n = read(in, buf + have, CHUNK - have)) < 0) {
+            if (errno == EINTR)
+                continue;
+            st = pfs_sys_fail(f, "cannot read", p->newpath);
+        }
+        if (st)
+            break;
+        have += (size_t)n;
+        if (!have)
+            break;
+        /* whole items only (each ends with ");\n") */
+        size_t cut = have;
+        if (n > 0 || have == CHUNK)
+            while (cut > 0 && buf[cut - 1] != '\n')
+                cut--;
+        if (cut == 0) {
+            if (have == CHUNK) {
+                st = xp_fail(&f->base.run->err, XPORTA_EFORMAT,
+                             "%s: an archive item over 1 MiB", p->newpath);
+                break;
+            }
+            continue;
+        }
+        size_t off = 0;
+        while (!st && off < cut) {
+            ssize_t w = write(out, buf + off, cut - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                st = pfs_sys_fail(f, "cannot append to", p->path);
+            else
+                off += (size_t)w;
+        }
+        memmove(buf, buf + cut, have - cut);
+        have -= cut;
+        if (n == 0 && !have)
+            break;
+    }
+    free(buf);
+    close(in);
+    struct stat mine, now;
+    if (!st && fsync(out) != 0)
+        st = pfs_sys_fail(f, "cannot sync", p->path);
+    if (!st && (fstat(out, &mine) != 0 || stat(p->path, &now) != 0 ||
+                mine.st_ino != now.st_ino || mine.st_dev != now.st_dev))
+        st = xp_fail(&f->base.run->err, XPORTA_ELOCKED,
+                     "%s: Prosody rewrote the archive while xporta appended "
+                     "to it (an expiry or a quota); run the same command "
+                     "again: what is there already is not added twice",
+                     p->path);
+    close(out);
+    unlink(p->newpath);
+    free(p->newpath);
+    p->newpath = NULL;
+    free(p->tmp); /* nothing to rename into place */
+    p->tmp = NULL;
+    return st;
+}
+
 xporta_status pfs_commit(struct pbe *b)
 {
     struct fs *f = (struct fs *)b;
     xporta_status st = XPORTA_OK;
+    if (b->live) {
+        for (size_t i = 0; !st && i < f->np; i++)
+            st = f->p[i].store ? live_append(f, &f->p[i])
+                               : xp_fail(&b->run->err, XPORTA_EINVAL,
+                                         "%s: not written beside a running "
+                                         "Prosody",
+                                         f->p[i].path);
+        pfs_clear_pending(f, true);
+        return st;
+    }
     for (size_t i = 0; !st && i < f->np; i++)
         if (f->p[i].store)
             st = finish_archive(f, &f->p[i]);
