@@ -899,7 +899,9 @@ XPORTA_API xporta_status xporta_server_import_new(xporta_job **out,
  *   store            archive   offline
  *   prosody:DIR      yes       yes
  *   prosody+sqlite   no        no    (Prosody sets no SQLite busy timeout)
- *   prosody+pgsql    no        yes   (its archive size is cached)
+ *   prosody+pgsql    no        no    (its archive size is cached; offline
+ *                                      only with the archive: a re-run
+ *                                      tells delivered ones by it)
  *   ejabberd+sqlite  no        no    (no busy timeout either)
  *   ejabberd+pgsql   yes       no    (offline counts are cached)
  *   ejabberd+mnesia  no        no    (the node's tables; no re-run check) */

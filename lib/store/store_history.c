@@ -11,7 +11,10 @@
  * is in docs/research/store-live.md; the answers below encode it, one per
  * (driver, kind).  A count kept only to enforce a server-side ceiling
  * (Prosody's archive quota) is accepted: a stale count errs on the side of
- * letting more in, never hides or loses a message.
+ * letting more in, never hides or loses a message.  Offline messages are
+ * taken only where the archive is too: a second run tells a delivered
+ * offline message from a new one by its copy in the archive
+ * (lib/transfer/xfer_twin.h).
  */
 #include <string.h>
 
@@ -33,6 +36,14 @@ static const char *const prosody_sql_archive =
     "(mod_storage_sql.lua:154) and answers a client's MAM count from it "
     "(mod_storage_sql.lua:428-434): messages written beside it would be "
     "miscounted until Prosody restarts; stop Prosody and use server-import";
+
+static const char *const prosody_sql_offline =
+    "offline messages go in only with the archive, which Prosody's SQL "
+    "storage cannot take while Prosody runs (it caches each user's archive "
+    "size, mod_storage_sql.lua:154, 428-434): xporta knows an offline "
+    "message delivered after an earlier run by its copy in the archive, "
+    "and without it a second run would deliver it twice; stop Prosody and "
+    "use server-import";
 
 static const char *const ejabberd_sqlite =
     "ejabberd on SQLite sets no busy timeout (ejabberd_sql.erl:966-974, "
@@ -73,7 +84,8 @@ const char *store_history_refusal(const char *address, xporta_kind kind)
     if (d == &store_prosody_sqlite_driver)
         return prosody_sqlite;
     if (d == &store_prosody_pgsql_driver)
-        return kind == XPORTA_KIND_ARCHIVE ? prosody_sql_archive : NULL;
+        return kind == XPORTA_KIND_ARCHIVE ? prosody_sql_archive
+                                           : prosody_sql_offline;
     if (d == &store_ejabberd_sqlite_driver)
         return ejabberd_sqlite;
     if (d == &store_ejabberd_pgsql_driver)

@@ -12,8 +12,8 @@
 #     at its next login; a second run adds nothing (the delivered offline
 #     messages are not delivered again); another user's archive is
 #     untouched;
-#  2. refused stores (ejabberd on Mnesia, SQLite under both servers, a
-#     file) say why and write nothing: the ejabberd account's MAM stays
+#  2. refused stores (ejabberd on Mnesia, SQLite under both servers,
+#     Prosody on PostgreSQL, a file) say why and write nothing: the ejabberd account's MAM stays
 #     empty;
 #  3. xporta_account_check(): the right password, a wrong one, an unknown
 #     user on both servers; a closed port; a certificate not trusted.
@@ -129,6 +129,8 @@ has "$T/err" "sets no busy timeout"
 run 7 "$X" server-import --live "slh-alice@$PD" "$DATA" "ejabberd+sqlite:$T/e.sqlite"
 has "$T/err" "ejabberd_sql.erl"
 [ -e "$T/e.sqlite" ] && bad "ejabberd+sqlite: a database was created" || ok
+run 7 "$X" server-import --live "slh-alice@$PD" "$DATA" "prosody+pgsql:dbname=slh-none"
+has "$T/err" "caches each user's archive size"
 run 7 "$X" server-import --live "slh-alice@$PD" "$DATA" "$T/out.xml"
 has "$T/err" "not a server's storage"
 run 2 "$X" server-import --live "not an account" "$DATA" "$STORE"
