@@ -155,6 +155,11 @@ xporta_status server_import_run(xporta_job *j)
             tdomain = j->renames[i + 1];
             break;
         }
+    /* live: the account's domain is the target's (ejabberd's default
+     * schema records none) */
+    const char *la = j->live_account ? strrchr(j->live_account, '@') : NULL;
+    if (!tdomain && la)
+        tdomain = la + 1;
     if (!st) {
         struct xfer_bulk_opts o = {
             .source = j->source,
