@@ -915,7 +915,8 @@ XPORTA_API xporta_status xporta_store_live_check(const char *store,
                                                  const char **why);
 /* A server-import job made live: the one account of `source` (the one
  * xporta_job_add_user() names when the file holds several) goes into
- * `account` (user@host) of the store, its JIDs renamed as import renames
+ * `account` (user@host) of the store, which must exist there (its
+ * credentials; else XPORTA_ENOTFOUND), its JIDs renamed as import renames
  * them; kinds limited to the archive and offline messages the store
  * accepts (the others are noted with the reason; none: the run fails
  * with XPORTA_EUNSUPPORTED and the reason, writing nothing).  No journal:

@@ -22,7 +22,8 @@ struct bulk {
     char *jid;     /* the target's name for it */
     char *src_jid; /* the source's */
     bool skipping, writing;
-    bool live_taken; /* live_account: the source's account was seen */
+    bool live_taken;  /* live_account: the source's account was seen */
+    bool live_exists; /* ... and the target has its credentials */
     /* the second pass: the rooms of the MUC services (XEP-0519) */
     bool rooms;
     char *service, *to_service; /* the source's service open, its name */
@@ -63,8 +64,11 @@ static xporta_status map_target(void *ud, xporta_record *rec)
     if (xp_map_put(&b->map, k | 1, xfer_value_hash(rec, b->jid)) < 0)
         return xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
     bool oom = false;
-    if (b->o->live_account && !b->rooms)
+    if (b->o->live_account && !b->rooms) {
         xfer_twin_add(&b->twins, rec, &oom);
+        if (rec->kind == XPORTA_KIND_CREDENTIALS)
+            b->live_exists = true;
+    }
     return oom ? xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory")
                : XPORTA_OK;
 }
@@ -210,7 +214,19 @@ static xporta_status on_account(void *ud, const char *jid)
                                 : store_select(b->tgt, b->jid);
     struct store_sink sink = {.record = map_target, .ud = b};
     if (!st)
-        st = store_read(b->tgt, writable(b) & b->o->kinds, NULL, &sink);
+        st = store_read(
+            b->tgt,
+            writable(b) &
+                (b->o->kinds |
+                 (b->o->live_account ? 1u << XPORTA_KIND_CREDENTIALS : 0)),
+            NULL, &sink);
+    /* live: the user's own account, which exists (never an orphan
+     * history under a mistyped name) */
+    if (!st && b->o->live_account && !b->rooms && !b->live_exists)
+        st = xp_fail(&run->err, XPORTA_ENOTFOUND,
+                     "%s has no account %s (its credentials are not there): "
+                     "the history goes into an existing account",
+                     b->o->target, b->jid);
     if (!st && !b->o->dry_run) {
         st = store_write_begin(b->tgt, on_done, b);
         b->writing = st == XPORTA_OK;

@@ -13,8 +13,9 @@
 #     messages are not delivered again); another user's archive is
 #     untouched;
 #  2. refused stores (ejabberd on Mnesia, SQLite under both servers,
-#     Prosody on PostgreSQL, a file) say why and write nothing: the ejabberd account's MAM stays
-#     empty;
+#     Prosody on PostgreSQL, a file) say why and write nothing: the
+#     ejabberd account's MAM stays empty; an account the store does not
+#     have is refused too (no orphan history);
 #  3. xporta_account_check(): the right password, a wrong one, an unknown
 #     user on both servers; a closed port; a certificate not trusted.
 set -u
@@ -134,6 +135,9 @@ has "$T/err" "caches each user's archive size"
 run 7 "$X" server-import --live "slh-alice@$PD" "$DATA" "$T/out.xml"
 has "$T/err" "not a server's storage"
 run 2 "$X" server-import --live "not an account" "$DATA" "$STORE"
+run 3 "$X" server-import --live "slh-nobody@$PD" "$DATA" "$STORE"
+has "$T/err" "has no account slh-nobody@$PD"
+[ -e "$ARC/slh%2dnobody.list" ] && bad "an orphan archive was written" || ok
 
 # ---- 3. xporta_account_check ------------------------------------------------
 PP=$XPORTA_PROSODY_PORT EP=$XPORTA_EJABBERD_PORT CA=$XPORTA_TEST_CAFILE
