@@ -70,6 +70,13 @@ open(sys.argv[2], "w").write(s)
 PYEOF
 run 0 "$X" server-import --live "slh-alice@$PD" "$T/part.xml" "$STORE"
 hasre "$T/err" "archive +2 +2 +0"
+# a dry run plans the rest and writes nothing
+part_arc=$(sha256sum <"$ARC/slh%2dalice.list")
+run 0 "$X" server-import -n --live "slh-alice@$PD" "$DATA" "$STORE"
+hasre "$T/err" "archive +5 +3 +2"
+has "$T/err" "dry run: nothing was changed"
+[ "$(sha256sum <"$ARC/slh%2dalice.list")" = "$part_arc" ] && ok || bad "the dry run changed the archive"
+[ -e "$OFF/slh%2dalice.list" ] && bad "the dry run wrote offline messages" || ok
 # alice is logged in (no presence: her offline messages wait) while the
 # rest is imported
 $PY "$PROBE" --jid "slh-alice@$PD" --password-file "$T/pw" --servers-env "$DIR/servers.env" \
