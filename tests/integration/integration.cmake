@@ -240,8 +240,10 @@ set_tests_properties(integration.prosody_names_live PROPERTIES
 # A user's history beside the running server (issue 16, "History
 # included"): server-import --live into Prosody's files while Prosody runs
 # and the user is logged in (MAM and offline delivery seen by the slixmpp
-# probe, a second run adds nothing, another user untouched), the refused
-# stores, and xporta_account_check() on both servers.
+# probe, a second run adds nothing, another user untouched, 4,500 messages
+# appended while a client has Prosody archive 400 more for the same user,
+# none lost), the refused stores, and xporta_account_check() on both
+# servers.
 add_executable(account_check integration/account_check.c)
 target_link_libraries(account_check PRIVATE xporta)
 target_compile_options(account_check PRIVATE ${XPORTA_WARNINGS})

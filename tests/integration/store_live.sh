@@ -11,7 +11,9 @@
 #     (the file's user renamed to the account), and the offline messages
 #     at its next login; a second run adds nothing (the delivered offline
 #     messages are not delivered again); another user's archive is
-#     untouched;
+#     untouched; while Prosody archives 400 messages to the same user
+#     from a real client, 4,500 more are appended: none of either lost
+#     or doubled;
 #  2. refused stores (ejabberd on Mnesia, SQLite under both servers,
 #     Prosody on PostgreSQL, a file) say why and write nothing: the
 #     ejabberd account's MAM stays empty; an account the store does not
@@ -122,6 +124,50 @@ assert d["presented"]["messages"] == [], d["presented"]
 ' "$T/again.json" 2>"$T/check2" && ok || bad "alice after the second run: $(cat "$T/check2")"
 [ "$(cat "$ARC/slh%2dbob.list" "$OFF/slh%2dbob.list" | sha256sum)" = "$bob_before" ] && ok ||
     bad "bob's history changed"
+
+# Prosody archives messages for alice while xporta appends her history:
+# bob sends her 400 messages while three files of 1,500 are imported one
+# after the other; afterwards her archive holds every one of both, once
+# (none lost to a rewrite, the file still valid Lua).
+$PY - "$DATA" "$T" <<'PYEOF'
+import sys, time
+s = open(sys.argv[1]).read()
+head, tail = s.split("<archive xmlns='urn:xmpp:pie:0#mam'>")[0], "</archive></user></host></server-data>"
+head = head.split("<offline-messages>")[0]
+for f in range(3):
+    out = [head, "<archive xmlns='urn:xmpp:pie:0#mam'>"]
+    for i in range(1500):
+        t = 1500000000 + f * 100000 + i * 60
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        out.append("<result xmlns='urn:xmpp:mam:2' id='bulk-%d-%d'><forwarded xmlns='urn:xmpp:forward:0'>"
+                   "<delay xmlns='urn:xmpp:delay' stamp='%s'/><message xmlns='jabber:client' "
+                   "from='peer@old.example/phone' to='hist@old.example' type='chat'>"
+                   "<body>bulk %d %d</body></message></forwarded></result>" % (f, i, stamp, f, i))
+    out.append(tail)
+    open("%s/bulk%d.xml" % (sys.argv[2], f), "w").write("".join(out))
+PYEOF
+$PY "$(dirname "$0")/store_live_sender.py" --servers-env "$DIR/servers.env" --jid "slh-bob@$PD" \
+    --password-file "$T/pw" --to "slh-alice@$PD" --count 400 --gap 0.005 \
+    --started "$T/sending" >"$T/sender.log" 2>&1 &
+sender=$!
+i=0
+while [ ! -e "$T/sending" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+for f in 0 1 2; do
+    run 0 "$X" server-import --live "slh-alice@$PD" "$T/bulk$f.xml" "$STORE"
+done
+# the imports ended while bob was still sending (else the test proves less)
+kill -0 $sender 2>/dev/null && ok || bad "the sender ended before the imports: make them overlap"
+wait $sender || bad "the sender: $(cat "$T/sender.log")"
+probe "slh-alice@$PD" "$T/busy.json" --no-presence
+$PY - "$T/busy.json" >"$T/check3" 2>&1 <<'PYEOF' && ok || bad "alice's archive while Prosody wrote to it: $(cat "$T/check3")"
+import collections, json, sys
+bodies = collections.Counter(m["body"] for m in json.load(open(sys.argv[1]))["mam"]["messages"])
+want = ["live %d" % i for i in range(1, 401)] + ["bulk %d %d" % (f, i) for f in range(3) for i in range(1500)]
+missing = [b for b in want if bodies[b] != 1]
+assert not missing, "%d missing or doubled, e.g. %r" % (len(missing), missing[:5])
+assert sum(bodies.values()) == 5 + len(want), sum(bodies.values())
+PYEOF
+grep -q "bulk 0 0" "$T/busy.json" && ok || bad "no bulk messages seen"
 
 # ---- 2. refused stores: the reason, nothing written ------------------------
 run 7 "$X" server-import --live "slh-carol@$ED" "$DATA" "ejabberd+mnesia:$XPORTA_EJABBERD_CTL"
