@@ -167,8 +167,10 @@ static const char import_options[] =
     "Exit status: 0 done; 1 some accounts could not be read (named; the\n"
     "others are in place); 3 the source is invalid; 4 a file could not be\n"
     "written (the account being written is left as it was); 7 the store\n"
-    "refused some records (listed); 8 the server is running, or another\n"
-    "xporta writes to STORE; 10 interrupted (run again to resume).\n";
+    "refused some records (listed), or (--live) cannot take a user's\n"
+    "history while its server runs (why is said); 8 the server is\n"
+    "running, or another xporta writes to STORE; 10 interrupted (run\n"
+    "again to resume).\n";
 
 static const char export_help[] =
     "Usage: xporta server-export [OPTIONS] STORE -o FILE\n"
