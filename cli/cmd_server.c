@@ -524,7 +524,7 @@ static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
     for (size_t i = 0; o->live && i < 2; i++) {
         const char *n = xporta_job_note(job, live_kinds[i]);
         if (n && cli_verbose >= 0 && st == XPORTA_OK)
-            cli_note("%s left out: %s", xporta_kind_name(live_kinds[i]), n);
+            cli_note("%s: %s", xporta_kind_name(live_kinds[i]), n);
     }
     const char *other = xporta_job_note(job, XPORTA_KIND_OTHER);
     if (other && cli_verbose >= 0)

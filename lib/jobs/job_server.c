@@ -87,7 +87,7 @@ static xporta_status live_kinds(xporta_job *j, uint32_t *kinds)
         if (!why[i])
             ok |= 1u << ks[i];
         else
-            xp_run_note(&j->r, ks[i], "%s", why[i]);
+            xp_run_note(&j->r, ks[i], "left out: %s", why[i]);
     }
     if (!asked)
         return xp_fail(&j->r.err, XPORTA_EINVAL,
@@ -211,6 +211,21 @@ xporta_status server_import_run(xporta_job *j)
             (unsigned long long)(res.failed + res.accounts + res.done_before));
     if (!st && !j->dry_run)
         st = xfer_copy_outcome(&j->r, j->ic, false);
+    /* Prosody's internal storage keeps 10,000 messages per archive unless
+     * configured otherwise (mod_storage_internal.lua:13) and, at the next
+     * message over it, deletes the oldest (mod_mam.lua:439-455). */
+    uint64_t kept = j->ic[XPORTA_KIND_ARCHIVE].same +
+                    j->ic[XPORTA_KIND_ARCHIVE].written +
+                    (j->dry_run ? j->ic[XPORTA_KIND_ARCHIVE].add : 0);
+    if (!st && j->live_account && kept > 10000 &&
+        strncmp(j->target_store, "prosody:", 8) == 0)
+        xp_run_note(&j->r, XPORTA_KIND_ARCHIVE,
+                    "%s's archive holds at least %llu messages: Prosody's "
+                    "internal storage keeps storage_archive_item_limit "
+                    "messages per user (10000 unless set) and deletes the "
+                    "oldest at the next message beyond it; raise it in "
+                    "Prosody's configuration",
+                    j->live_account, (unsigned long long)kept);
     if (jr) {
         if (!st && xfer_journal_finish(jr) != XPORTA_OK)
             st = xp_fail(&j->r.err, xfer_journal_status(jr), "%s",

@@ -151,7 +151,7 @@ if [ "$STORAGE" = pgsql ]; then
     sleep 2
     run 0 "$X" server-import --live "alice@$D" "$LIVE" "$STORE"
     hasre "$T/err" "archive +5 +5 +0"
-    has "$T/err" "offline left out: ejabberd caches each user's offline message count"
+    has "$T/err" "offline: left out: ejabberd caches each user's offline message count"
     wait $online || bad "$m: alice's session during the live import"
     "$PY" "$PROBE" --servers-env "$XPORTA_SERVERS_DIR/servers.env" --jid "alice@$D" --password-file "$W/pass" \
         --no-presence -o "$W/live1.json" >/dev/null 2>&1 || bad "$m: probe after the live import"

@@ -168,6 +168,17 @@ assert not missing, "%d missing or doubled, e.g. %r" % (len(missing), missing[:5
 assert sum(bodies.values()) == 5 + len(want), sum(bodies.values())
 PYEOF
 grep -q "bulk 0 0" "$T/busy.json" && ok || bad "no bulk messages seen"
+# over Prosody's archive quota (10,000 by default): said, since Prosody
+# deletes the oldest at the next message
+$PY - "$T/bulk0.xml" "$T/big.xml" <<'PYEOF'
+import re, sys
+s = open(sys.argv[1]).read()
+one = re.search(r"<result .*?</result>", s).group(0)
+many = "".join(one.replace("bulk-0-0", "big-%d" % i).replace("bulk 0 0", "big %d" % i) for i in range(10001))
+open(sys.argv[2], "w").write(s.replace(s[s.index("<result "):s.rindex("</result>") + 9], many))
+PYEOF
+run 0 "$X" server-import --live "slh-bob@$PD" "$T/big.xml" "$STORE"
+has "$T/err" "storage_archive_item_limit"
 
 # ---- 2. refused stores: the reason, nothing written ------------------------
 run 7 "$X" server-import --live "slh-carol@$ED" "$DATA" "ejabberd+mnesia:$XPORTA_EJABBERD_CTL"
