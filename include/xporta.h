@@ -920,8 +920,9 @@ XPORTA_API xporta_status xporta_store_live_check(const char *store,
  * them; kinds limited to the archive and offline messages the store
  * accepts (the others are noted with the reason; none: the run fails
  * with XPORTA_EUNSUPPORTED and the reason, writing nothing).  No journal:
- * the account is one transaction (SQL) or one append per archive file
- * (Prosody's files), and a re-run adds only what is missing. */
+ * the account is one transaction (SQL) or one file renamed into place per
+ * archive (Prosody's files, Prosody's own appends meanwhile carried over),
+ * and a re-run adds only what is missing. */
 XPORTA_API xporta_status xporta_job_set_live_account(xporta_job *j,
                                                      const char *account);
 /* The same in one call: xporta_server_import_new() and

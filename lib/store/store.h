@@ -71,7 +71,7 @@ struct store_opts {
     /* ... beside its running server: only the archive and offline
      * messages of one account (store_history_refusal() said yes), not
      * refused for the server running, written so that the server's own
-     * writes are never lost (appended, never rewritten) */
+     * writes are never lost (prosody_fs_write.c: live_archive) */
     bool live;
 };
 
