@@ -15,6 +15,7 @@ enum {
     O_DIALECT,
     O_HOST,
     O_JSON,
+    O_LIVE,
     O_OUTPUT = 'o',
 };
 
@@ -123,6 +124,16 @@ static const char import_help[] =
     "Start with --dry-run: it reads both sides, shows the plan per account\n"
     "and changes nothing.\n"
     "\n"
+    "With --live ACCOUNT the server keeps running: only the message\n"
+    "archive and the offline messages of SOURCE's one account (--users\n"
+    "names it when there are several) are added to ACCOUNT in STORE, its\n"
+    "JIDs renamed to ACCOUNT's; messages already there are skipped, a\n"
+    "second run adds nothing, no other account or kind is touched (put\n"
+    "the rest in with xporta import).  Only stores whose running server\n"
+    "caches none of it take it: prosody:DIR (both kinds) and\n"
+    "ejabberd+pgsql (the archive); the others are refused with the\n"
+    "reason (xporta(1), LIVE HISTORY).\n"
+    "\n"
     "Examples:\n"
     "  systemctl stop prosody\n"
     "  xporta server-import --dry-run dump.xml prosody:/var/lib/prosody\n"
@@ -143,15 +154,20 @@ static const char import_options[] =
     "  --state-dir DIR         keep the job's journal in DIR (default\n"
     "                          ~/.local/state/xporta/jobs/ID)\n"
     "  --max-lines N           list at most N accounts (default "
-    "10)\n" FILTER_OPTIONS "\n"
+    "10)\n"
+    "  --live ACCOUNT          beside the running server: only the archive\n"
+    "                          and offline messages, into "
+    "ACCOUNT\n" FILTER_OPTIONS "\n"
     "Files xporta creates get the owner of the data directory (when run as\n"
     "root) and the modes of Debian's package: 0750 directories, 0640 files.\n"
     "\n"
     "Exit status: 0 done; 1 some accounts could not be read (named; the\n"
     "others are in place); 3 the source is invalid; 4 a file could not be\n"
     "written (the account being written is left as it was); 7 the store\n"
-    "refused some records (listed); 8 the server is running, or another\n"
-    "xporta writes to STORE; 10 interrupted (run again to resume).\n"
+    "refused some records (listed), or (--live) cannot take a user's\n"
+    "history while its server runs (why is said); 8 the server is\n"
+    "running, or another xporta writes to STORE; 10 interrupted (run\n"
+    "again to resume).\n"
     "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS CLI_EV_ACCOUNT CLI_EV_REFUSED
         CLI_EV_SUMMARY CLI_EV_SUMMARY_SERVER;
 
@@ -322,6 +338,7 @@ struct srv_opts {
     size_t nrenames;
     bool strip, force, json;
     const char *host;
+    const char *live; /* server-import --live ACCOUNT */
     const char *output, *dialect;
 };
 
@@ -429,6 +446,13 @@ static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
                     (unsigned long long)rooms_before,
                     (unsigned long long)rooms_failed);
     }
+    static const xporta_kind live_kinds[] = {XPORTA_KIND_ARCHIVE,
+                                             XPORTA_KIND_OFFLINE};
+    for (size_t i = 0; o->live && i < 2; i++) {
+        const char *n = xporta_job_note(job, live_kinds[i]);
+        if (n && cli_verbose >= 0 && st == XPORTA_OK)
+            cli_note("%s: %s", xporta_kind_name(live_kinds[i]), n);
+    }
     const char *other = xporta_job_note(job, XPORTA_KIND_OTHER);
     if (other && cli_verbose >= 0)
         cli_note("%s", other);
@@ -457,6 +481,7 @@ int cmd_server_import(int argc, char **argv)
         {"on-conflict", required_argument, NULL, O_CONFLICT},
         {"state-dir", required_argument, NULL, O_STATE},
         {"max-lines", required_argument, NULL, O_MAX_LINES},
+        {"live", required_argument, NULL, O_LIVE},
         SRV_OPTIONS,
         {NULL, 0, NULL, 0},
     };
@@ -475,6 +500,10 @@ int cmd_server_import(int argc, char **argv)
         }
         if (opt == '?')
             return cli_bad_option("server-import", argv, "nqvh");
+        if (opt == O_LIVE) {
+            o.live = optarg;
+            continue;
+        }
         rc = srv_option(&o, "server-import", opt, optarg);
         if (rc < 0)
             return EXIT_USAGE;
@@ -487,6 +516,13 @@ int cmd_server_import(int argc, char **argv)
     if (xporta_server_import_new(&job, argv[optind], argv[optind + 1]) !=
         XPORTA_OK)
         return EXIT_INTERNAL;
+    if (o.live && xporta_job_set_live_account(job, o.live) != XPORTA_OK) {
+        xporta_job_free(job);
+        return cli_usage_error("server-import",
+                               "--live takes the account (user@host), not "
+                               "'%s'",
+                               o.live);
+    }
     rc = run(job, &o, "server-import");
     xporta_job_free(job);
     return rc;

@@ -690,6 +690,17 @@ XPORTA_API xporta_status xporta_account_set_cafile(xporta_account *a,
 XPORTA_API void xporta_account_set_insecure(xporta_account *a, bool insecure);
 XPORTA_API const char *xporta_account_jid(const xporta_account *a);
 XPORTA_API void xporta_account_free(xporta_account *a);
+/* Logs in over SASL (STARTTLS, the certificate verified) and closes the
+ * stream again: whether the password opens the account.  XPORTA_OK;
+ * XPORTA_EAUTH the server refused the credentials (not-authorized: a wrong
+ * password or no such account, which servers do not tell apart);
+ * XPORTA_ENET unreachable (name, connection); XPORTA_ETLS TLS or the
+ * certificate; XPORTA_ETIMEOUT no answer in time.  `why` (may be NULL)
+ * receives the detail in words, e.g. "the server refused the password (or
+ * there is no such account): authentication failed for a@b:
+ * not-authorized".  No presence is sent; the password is never logged. */
+XPORTA_API xporta_status xporta_account_check(xporta_account *a, char *why,
+                                              size_t cap);
 
 /* ==== jobs ==================================================================
  */
@@ -882,6 +893,53 @@ XPORTA_API const char *xporta_store_scheme(size_t i, const char **summary,
 XPORTA_API xporta_status xporta_server_import_new(xporta_job **out,
                                                   const char *source,
                                                   const char *target);
+/* ---- a user's history beside the running server (issue 16) ---------------
+ *
+ * A provider's portal (or an admin) puts one user's message archive and
+ * offline messages from a XEP-0227 file into the server's storage while
+ * the server runs: only that account, only those two kinds (everything
+ * else goes over the client protocol: xporta_import_new), appended to what
+ * the account holds (a message already there, by id or by time and
+ * content, is skipped: a second run adds nothing), nobody else touched, no
+ * restart.  Only stores whose running server keeps nothing of those kinds
+ * in memory that a client would see take it (docs/research/store-live.md
+ * has the evidence): xporta_store_live_check() answers per kind.
+ *
+ *   store            archive   offline
+ *   prosody:DIR      yes       yes
+ *   prosody+sqlite   no        no    (Prosody sets no SQLite busy timeout)
+ *   prosody+pgsql    no        no    (its archive size is cached; offline
+ *                                      only with the archive: a re-run
+ *                                      tells delivered ones by it)
+ *   ejabberd+sqlite  no        no    (no busy timeout either)
+ *   ejabberd+pgsql   yes       no    (offline counts are cached)
+ *   ejabberd+mnesia  no        no    (the node's tables; no re-run check) */
+
+/* Whether `store` (an address, as server-import's target) can take `kind`
+ * (XPORTA_KIND_ARCHIVE or XPORTA_KIND_OFFLINE) of one account while its
+ * server runs: XPORTA_OK, or XPORTA_EUNSUPPORTED with *why (a sentence,
+ * static) saying why, with the evidence.  XPORTA_EINVAL for no store. */
+XPORTA_API xporta_status xporta_store_live_check(const char *store,
+                                                 xporta_kind kind,
+                                                 const char **why);
+/* A server-import job made live: the one account of `source` (the one
+ * xporta_job_add_user() names when the file holds several) goes into
+ * `account` (user@host) of the store, which must exist there (its
+ * credentials; else XPORTA_ENOTFOUND), its JIDs renamed as import renames
+ * them; kinds limited to the archive and offline messages the store
+ * accepts (the others are noted with the reason; none: the run fails
+ * with XPORTA_EUNSUPPORTED and the reason, writing nothing).  No journal:
+ * the account is one transaction (SQL) or one file renamed into place per
+ * archive (Prosody's files, Prosody's own appends meanwhile carried over),
+ * and a re-run adds only what is missing. */
+XPORTA_API xporta_status xporta_job_set_live_account(xporta_job *j,
+                                                     const char *account);
+/* The same in one call: xporta_server_import_new() and
+ * xporta_job_set_live_account(). */
+XPORTA_API xporta_status xporta_store_history_new(xporta_job **out,
+                                                  const char *source,
+                                                  const char *store,
+                                                  const char *account);
 /* Every account of the server storage `source` into a new XEP-0227 file
  * (`path`, written to a temporary name and renamed when complete). */
 XPORTA_API xporta_status xporta_server_export_new(xporta_job **out,

@@ -299,6 +299,38 @@ xporta_status xporta_job_add_user(xporta_job *j, const char *user)
     return xp_strv_add(&j->users, user) < 0 ? XPORTA_ENOMEM : XPORTA_OK;
 }
 
+xporta_status xporta_job_set_live_account(xporta_job *j, const char *account)
+{
+    if (!j || j->type != JOB_SERVER_IMPORT || !account ||
+        !xporta_jid_is_valid(account, NULL) || strchr(account, '/') ||
+        !strchr(account, '@'))
+        return XPORTA_EINVAL;
+    char *a = xp_strdup(account);
+    if (!a)
+        return XPORTA_ENOMEM;
+    free(j->live_account);
+    j->live_account = a;
+    return XPORTA_OK;
+}
+
+xporta_status xporta_store_history_new(xporta_job **out, const char *source,
+                                       const char *store, const char *account)
+{
+    if (!out)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_job *j = NULL;
+    xporta_status st = xporta_server_import_new(&j, source, store);
+    if (!st)
+        st = xporta_job_set_live_account(j, account);
+    if (st) {
+        xporta_job_free(j);
+        return st;
+    }
+    *out = j;
+    return XPORTA_OK;
+}
+
 xporta_status xporta_job_set_domain(xporta_job *j, const char *domain)
 {
     if (!j || !domain || !xporta_jid_is_valid_domain(domain, NULL))
@@ -769,6 +801,7 @@ void xporta_job_free(xporta_job *j)
         free(j->renames[i]);
     free(j->renames);
     free(j->domain);
+    free(j->live_account);
     free(j->backup);
     free(j->state_dir);
     free(j->state_dir_used);

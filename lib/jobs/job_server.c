@@ -70,6 +70,38 @@ static void on_account(void *ud, const char *jid, xporta_status st,
         j->account_cb(j->account_ud, jid, st, why, counts);
 }
 
+#define LIVE_KINDS ((1u << XPORTA_KIND_ARCHIVE) | (1u << XPORTA_KIND_OFFLINE))
+
+/* Live history: the kinds the target's running server lets xporta write
+ * beside it (store_history.c); the others are noted with the reason, and
+ * none at all fails with the reasons. */
+static xporta_status live_kinds(xporta_job *j, uint32_t *kinds)
+{
+    uint32_t asked = j->kinds & LIVE_KINDS, ok = 0;
+    const char *why[2] = {NULL, NULL};
+    const xporta_kind ks[2] = {XPORTA_KIND_ARCHIVE, XPORTA_KIND_OFFLINE};
+    for (int i = 0; i < 2; i++) {
+        if (!(asked & (1u << ks[i])))
+            continue;
+        why[i] = store_history_refusal(j->target_store, ks[i]);
+        if (!why[i])
+            ok |= 1u << ks[i];
+        else
+            xp_run_note(&j->r, ks[i], "left out: %s", why[i]);
+    }
+    if (!asked)
+        return xp_fail(&j->r.err, XPORTA_EINVAL,
+                       "beside a running server only the archive and "
+                       "offline messages are written, and neither was asked");
+    if (!ok)
+        return xp_fail(&j->r.err, XPORTA_EUNSUPPORTED,
+                       "%s cannot take a user's history while its server "
+                       "runs: %s",
+                       j->target_store, why[0] ? why[0] : why[1]);
+    *kinds = ok;
+    return XPORTA_OK;
+}
+
 xporta_status server_import_run(xporta_job *j)
 {
     xporta_filter *f = NULL;
@@ -79,7 +111,13 @@ xporta_status server_import_run(xporta_job *j)
     memset(j->ic, 0, sizeof j->ic);
     j->accounts = j->accounts_failed = j->accounts_before = 0;
     j->rooms_copied = j->rooms_failed = j->rooms_before = 0;
-    xporta_status st = job_filter(j, &f);
+    uint32_t kinds = j->kinds;
+    xporta_status st = j->live_account ? live_kinds(j, &kinds) : XPORTA_OK;
+    uint32_t saved = j->kinds;
+    j->kinds = kinds; /* the filter excludes the others */
+    if (!st)
+        st = job_filter(j, &f);
+    j->kinds = saved;
     const char *sc = strchr(j->source, ':'), *tc = strchr(j->target_store, ':');
     char *rs = sc ? realpath(sc + 1, NULL) : NULL;
     char *rt = tc ? realpath(tc + 1, NULL) : NULL;
@@ -90,12 +128,21 @@ xporta_status server_import_run(xporta_job *j)
     free(rs);
     free(rt);
     if (!st && !j->dry_run) {
-        /* One writer per server storage, whatever the job's options. */
-        st = xfer_target_lock(j->target_store, &lock, &j->r.err);
-        if (!st && !(header = import_header(j)))
+        /* One writer per server storage, whatever the job's options; live:
+         * one per account of it (one transaction, no journal). */
+        char *lk = j->live_account ? xp_strcat(j->target_store, "#") : NULL;
+        char *lname = lk ? xp_strcat(lk, j->live_account) : NULL;
+        free(lk);
+        if (j->live_account && !lname)
+            st = xp_fail(&j->r.err, XPORTA_ENOMEM, "out of memory");
+        if (!st)
+            st = xfer_target_lock(lname ? lname : j->target_store, &lock,
+                                  &j->r.err);
+        free(lname);
+        if (!st && !j->live_account && !(header = import_header(j)))
             st = xp_fail(&j->r.err, XPORTA_ENOMEM, "out of memory");
         bool resumed = false;
-        if (!st)
+        if (!st && !j->live_account)
             st = job_journal_open(j, header, &resumed, &jr);
         j->resumed = resumed;
     }
@@ -108,14 +155,19 @@ xporta_status server_import_run(xporta_job *j)
             tdomain = j->renames[i + 1];
             break;
         }
+    /* live: the account's domain is the target's (ejabberd's default
+     * schema records none) */
+    const char *la = j->live_account ? strrchr(j->live_account, '@') : NULL;
+    if (!tdomain && la)
+        tdomain = la + 1;
     if (!st) {
         struct xfer_bulk_opts o = {
             .source = j->source,
             .target = j->target_store,
             .source_domain = j->domain,
             .target_domain = tdomain,
-            .kinds = j->kinds,
-            .conflict = j->conflict,
+            .kinds = kinds,
+            .conflict = j->live_account ? XPORTA_CONFLICT_KEEP : j->conflict,
             .filter = f,
             .dry_run = j->dry_run,
             .journal = jr,
@@ -124,6 +176,7 @@ xporta_status server_import_run(xporta_job *j)
             .action_ud = j->action_ud,
             .account = on_account,
             .account_ud = j,
+            .live_account = j->live_account,
         };
         st = xfer_bulk(&j->r, &o, &res);
         j->accounts = res.accounts;
@@ -134,8 +187,15 @@ xporta_status server_import_run(xporta_job *j)
         j->rooms_before = res.rooms_before;
     }
     for (size_t i = 0; !st && xporta_filter_unseen_user(f, i); i++)
-        xp_run_note(&j->r, XPORTA_KIND_CREDENTIALS, "no account %s in %s",
-                    xporta_filter_unseen_user(f, i), j->source);
+        if (j->live_account)
+            st = xp_fail(&j->r.err, XPORTA_ENOTFOUND, "no account %s in %s",
+                         xporta_filter_unseen_user(f, i), j->source);
+        else
+            xp_run_note(&j->r, XPORTA_KIND_CREDENTIALS, "no account %s in %s",
+                        xporta_filter_unseen_user(f, i), j->source);
+    if (!st && j->live_account && !res.accounts && !res.failed)
+        st =
+            xp_fail(&j->r.err, XPORTA_ENOTFOUND, "no account in %s", j->source);
     if (!st && !res.failed && res.rooms_failed)
         st = xp_fail(&j->r.err, XPORTA_EFORMAT,
                      "%llu room%s could not be read and were left out; fix "
@@ -151,6 +211,21 @@ xporta_status server_import_run(xporta_job *j)
             (unsigned long long)(res.failed + res.accounts + res.done_before));
     if (!st && !j->dry_run)
         st = xfer_copy_outcome(&j->r, j->ic, false);
+    /* Prosody's internal storage keeps 10,000 messages per archive unless
+     * configured otherwise (mod_storage_internal.lua:13) and, at the next
+     * message over it, deletes the oldest (mod_mam.lua:439-455). */
+    uint64_t kept = j->ic[XPORTA_KIND_ARCHIVE].same +
+                    j->ic[XPORTA_KIND_ARCHIVE].written +
+                    (j->dry_run ? j->ic[XPORTA_KIND_ARCHIVE].add : 0);
+    if (!st && j->live_account && kept > 10000 &&
+        strncmp(j->target_store, "prosody:", 8) == 0)
+        xp_run_note(&j->r, XPORTA_KIND_ARCHIVE,
+                    "%s's archive holds at least %llu messages: Prosody's "
+                    "internal storage keeps storage_archive_item_limit "
+                    "messages per user (10000 unless set) and deletes the "
+                    "oldest at the next message beyond it; raise it in "
+                    "Prosody's configuration",
+                    j->live_account, (unsigned long long)kept);
     if (jr) {
         if (!st && xfer_journal_finish(jr) != XPORTA_OK)
             st = xp_fail(&j->r.err, xfer_journal_status(jr), "%s",

@@ -134,6 +134,8 @@ struct xporta_job {
     /* history (job_history.c): the output directory, and what it wrote */
     char *outdir;
     uint64_t hist_messages, hist_conversations, hist_pages;
+    /* server-import beside the running server: one account's history */
+    char *live_account;
     /* server-import/export: the MUC services' rooms (XEP-0519) */
     uint64_t rooms_copied, rooms_failed, rooms_before;
     /* the event stream (job_events.c): while it runs, the callbacks above

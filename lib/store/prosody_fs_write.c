@@ -4,12 +4,14 @@
  * archives written once, the old items first, then the new.
  */
 #define _GNU_SOURCE /* syncfs(2) */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "prosody_fs_p.h"
@@ -320,10 +322,204 @@ static xporta_status finish_archive(struct fs *f, struct pending *p)
     return st;
 }
 
+/* Beside the running Prosody (store_opts.live).  mod_storage_internal
+ * appends an item by opening the .list file, seeking to its end and
+ * writing there (util/datamanager.lua:231-256), with no lock: an append of
+ * ours between its seek and its write would be overwritten in the middle
+ * (integration.store_live saw it: a file Prosody could no longer read).
+ * So xporta never writes into a file Prosody may be writing: the old items
+ * and the new go to a file of its own, renamed over the old one
+ * (Prosody's next append opens the new file).  An append Prosody had begun
+ * on the old file lands there; so the old file is watched until no process
+ * holds it open any more, and what grew in it since it was copied is
+ * Prosody's new items, added again the same way (a few rounds at most). */
+
+/* Whether a process other than this one holds the file (dev, ino) open. */
+static bool held_open(dev_t dev, ino_t ino)
+{
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return false;
+    bool held = false;
+    struct dirent *e;
+    while (!held && (e = readdir(proc))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid())
+            continue;
+        char dir[64];
+        snprintf(dir, sizeof dir, "/proc/%ld/fd", pid);
+        DIR *d = opendir(dir);
+        if (!d)
+            continue; /* another user's: not ours to see */
+        struct dirent *fd;
+        while (!held && (fd = readdir(d))) {
+            char path[320];
+            struct stat st;
+            if (fd->d_name[0] == '.')
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, fd->d_name);
+            held = stat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+        }
+        closedir(d);
+    }
+    closedir(proc);
+    return held;
+}
+
+/* Bytes [from, end) of fd into `path` (created, replacing). */
+static xporta_status copy_tail(struct fs *f, int fd, off_t from,
+                               const char *path)
+{
+    FILE *out = create(f, path);
+    if (!out)
+        return pfs_sys_fail(f, "cannot create", path);
+    char buf[1 << 16];
+    xporta_status st = XPORTA_OK;
+    for (;;) {
+        ssize_t n = pread(fd, buf, sizeof buf, from);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            st = pfs_sys_fail(f, "cannot read", path);
+        if (n <= 0)
+            break;
+        from += n;
+        if ((st = write_all(f, out, path, buf, (size_t)n)))
+            break;
+    }
+    if (fclose(out) != 0 && !st)
+        st = pfs_sys_fail(f, "cannot write", path);
+    return st;
+}
+
+static xporta_status live_archive(struct fs *f, struct pending *p)
+{
+    if (fflush(p->newf) != 0 || ferror(p->newf))
+        return pfs_sys_fail(f, "cannot write", p->newpath);
+    fclose(p->newf);
+    p->newf = NULL;
+    xporta_status st = XPORTA_OK;
+    for (int round = 0; !st; round++) {
+        if (round == 8) {
+            st = xp_fail(&f->base.run->err, XPORTA_ELOCKED,
+                         "%s: Prosody kept writing to it; run the same "
+                         "command again (nothing is added twice)",
+                         p->path);
+            break;
+        }
+        /* the old items, then the new, into a file of our own */
+        int old = open(p->path, O_RDONLY | O_CLOEXEC);
+        if (old < 0 && errno != ENOENT)
+            return pfs_sys_fail(f, "cannot read", p->path);
+        FILE *out = create(f, p->tmp);
+        if (!out) {
+            st = pfs_sys_fail(f, "cannot create", p->tmp);
+            if (old >= 0)
+                close(old);
+            break;
+        }
+        off_t copied = 0;
+        char buf[1 << 16];
+        for (ssize_t n; old >= 0 && !st;) {
+            n = read(old, buf, sizeof buf);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                st = pfs_sys_fail(f, "cannot read", p->path);
+            if (n <= 0)
+                break;
+            copied += n;
+            st = write_all(f, out, p->tmp, buf, (size_t)n);
+        }
+        if (!st)
+            st = copy_file(f, p->newpath, out, p->tmp);
+        if (!st && (fflush(out) != 0 || fsync(fileno(out)) != 0))
+            st = pfs_sys_fail(f, "cannot write", p->tmp);
+        struct stat mine;
+        if (!st && fstat(fileno(out), &mine) != 0)
+            st = pfs_sys_fail(f, "cannot write", p->tmp);
+        if (fclose(out) != 0 && !st)
+            st = pfs_sys_fail(f, "cannot write", p->tmp);
+        /* no old file: link() fails if Prosody created one meanwhile */
+        if (!st && old < 0) {
+            if (link(p->tmp, p->path) != 0) {
+                if (errno != EEXIST)
+                    st = pfs_sys_fail(f, "cannot create", p->path);
+                unlink(p->tmp);
+                continue; /* Prosody's file came first: again, with it */
+            }
+            unlink(p->tmp);
+        } else if (!st && rename(p->tmp, p->path) != 0) {
+            st = pfs_sys_fail(f, "cannot replace", p->path);
+        }
+        if (st) {
+            if (old >= 0)
+                close(old);
+            unlink(p->tmp);
+            break;
+        }
+        if (old < 0)
+            break;
+        /* Prosody's appends that had begun on the old file end there */
+        struct stat os;
+        if (fstat(old, &os) != 0) {
+            close(old);
+            st = pfs_sys_fail(f, "cannot read", p->path);
+            break;
+        }
+        struct timespec ms = {0, 10 * 1000 * 1000};
+        for (int i = 0; i < 500 && (i < 2 || held_open(os.st_dev, os.st_ino));
+             i++)
+            nanosleep(&ms, NULL);
+        struct stat now, there;
+        if (fstat(old, &now) != 0) {
+            close(old);
+            st = pfs_sys_fail(f, "cannot read", p->path);
+            break;
+        }
+        if (stat(p->path, &there) != 0 || there.st_ino != mine.st_ino ||
+            there.st_dev != mine.st_dev) {
+            close(old);
+            st = xp_fail(&f->base.run->err, XPORTA_ELOCKED,
+                         "%s: Prosody rewrote the archive while xporta "
+                         "wrote it (an expiry or a quota); run the same "
+                         "command again: what is there already is not "
+                         "added twice",
+                         p->path);
+            break;
+        }
+        if (now.st_size <= copied) {
+            close(old);
+            break; /* nothing came after the copy */
+        }
+        /* Prosody's items, written to the old file after our copy: they
+         * are what the next round adds */
+        st = copy_tail(f, old, copied, p->newpath);
+        close(old);
+    }
+    unlink(p->newpath);
+    free(p->newpath);
+    p->newpath = NULL;
+    free(p->tmp); /* renamed into place, or removed */
+    p->tmp = NULL;
+    return st;
+}
+
 xporta_status pfs_commit(struct pbe *b)
 {
     struct fs *f = (struct fs *)b;
     xporta_status st = XPORTA_OK;
+    if (b->live) {
+        for (size_t i = 0; !st && i < f->np; i++)
+            st = f->p[i].store ? live_archive(f, &f->p[i])
+                               : xp_fail(&b->run->err, XPORTA_EINVAL,
+                                         "%s: not written beside a running "
+                                         "Prosody",
+                                         f->p[i].path);
+        pfs_clear_pending(f, true);
+        return st;
+    }
     for (size_t i = 0; !st && i < f->np; i++)
         if (f->p[i].store)
             st = finish_archive(f, &f->p[i]);

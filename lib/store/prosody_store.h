@@ -84,6 +84,9 @@ struct pbe {
     /* Strings must be UTF-8 text (PostgreSQL's TEXT): a binary SCRAM salt
      * has no place. */
     bool text_only;
+    /* Written beside the running Prosody (store_opts.live): archive items
+     * are appended to what is there, never rewritten (prosody_fs_write.c) */
+    bool live;
 };
 
 /* The internal storage under a data directory (prosody_fs.c). */

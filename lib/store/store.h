@@ -68,6 +68,11 @@ struct store_opts {
     /* the store is opened to be written (a server's storage then checks
      * that the server is not running) */
     bool target;
+    /* ... beside its running server: only the archive and offline
+     * messages of one account (store_history_refusal() said yes), not
+     * refused for the server running, written so that the server's own
+     * writes are never lost (prosody_fs_write.c: live_archive) */
+    bool live;
 };
 
 /* What a store's quirks mean for the engine. */
@@ -219,6 +224,11 @@ bool store_has_rooms(const struct store *s);
 xporta_status store_select_room(struct store *s, const char *room);
 /* Whether the store is a server's storage (the driver's `many`). */
 bool store_is_multi(const struct store *s);
+
+/* (store_history.c) Why the store at `address` cannot take `kind` of
+ * one account while its server runs (a sentence with the evidence), or
+ * NULL when it can. */
+const char *store_history_refusal(const char *address, xporta_kind kind);
 
 /* ---- for the drivers of servers' storage --------------------------------- */
 

@@ -36,6 +36,7 @@ struct estore {
     void *done_ud;
     struct store_confirms confirms; /* of the account being written */
     bool checked;                   /* no ejabberd runs on it */
+    bool live; /* store_opts.live: beside the running ejabberd */
 };
 
 static const char *why_not(xporta_kind k)
@@ -158,7 +159,10 @@ static xporta_status es_write_begin(struct store *st, store_done_fn done,
     if (!s->user)
         return xp_fail(&st->run->err, XPORTA_EINVAL,
                        "no account selected to write");
-    if (!s->checked) {
+    if (s->live && s->rooms)
+        return xp_fail(&st->run->err, XPORTA_EINVAL,
+                       "rooms are not written beside a running ejabberd");
+    if (!s->checked && !s->live) {
         char why[400];
         xporta_status r = esql_running(s->e.db, why, sizeof why);
         if (r)
@@ -187,8 +191,18 @@ static xporta_status es_write(struct store *st, const xporta_record *rec,
 {
     struct estore *s = (struct estore *)st;
     const char *why = NULL;
-    xporta_status r = s->rooms ? ejd_rw_record(s->rw, rec, replace, &why)
-                               : ejd_w_record(s->w, rec, replace, &why);
+    xporta_status r;
+    if (s->live && ((rec->kind != XPORTA_KIND_ARCHIVE &&
+                     rec->kind != XPORTA_KIND_OFFLINE) ||
+                    replace)) {
+        r = XPORTA_EUNSUPPORTED;
+        why = "beside a running ejabberd only new archive and offline "
+              "messages are written";
+    } else if (s->rooms) {
+        r = ejd_rw_record(s->rw, rec, replace, &why);
+    } else {
+        r = ejd_w_record(s->w, rec, replace, &why);
+    }
     if (r == XPORTA_EUNSUPPORTED) {
         if (s->done)
             s->done(s->done_ud, rec->kind, rec->key, rec->id, false, why);
@@ -281,6 +295,7 @@ static xporta_status open_with(esql_open_fn engine, struct store **out,
         st = xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
     if (!st && o && o->account)
         st = set_account(s, o->account);
+    s->live = o && o->live;
     if (st) {
         es_close(&s->base);
         return st;

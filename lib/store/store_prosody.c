@@ -207,7 +207,11 @@ static xporta_status ps_write_begin(struct store *st, store_done_fn done,
         return xp_fail(&st->run->err, XPORTA_EINVAL,
                        "no account selected to write");
     char *cfg = NULL;
-    long pid = s->b->ops->running(s->b, &cfg);
+    /* live: store_history_refusal() said this store and kind are safe */
+    long pid = s->b->live ? 0 : s->b->ops->running(s->b, &cfg);
+    if (s->b->live && s->rooms)
+        return xp_fail(&st->run->err, XPORTA_EINVAL,
+                       "rooms are not written beside a running Prosody");
     if (pid) {
         xporta_status r = xp_fail(
             &st->run->err, XPORTA_ELOCKED,
@@ -232,8 +236,18 @@ static xporta_status ps_write(struct store *st, const xporta_record *rec,
 {
     struct pstore *s = (struct pstore *)st;
     const char *why = NULL;
-    xporta_status r = s->rooms ? proom_w_record(s->rw, rec, replace, &why)
-                               : pmap_w_record(s->w, rec, replace, &why);
+    xporta_status r;
+    if (s->b->live && ((rec->kind != XPORTA_KIND_ARCHIVE &&
+                        rec->kind != XPORTA_KIND_OFFLINE) ||
+                       replace)) {
+        r = XPORTA_EUNSUPPORTED;
+        why = "beside a running Prosody only new archive and offline "
+              "messages are written";
+    } else if (s->rooms) {
+        r = proom_w_record(s->rw, rec, replace, &why);
+    } else {
+        r = pmap_w_record(s->w, rec, replace, &why);
+    }
     if (r == XPORTA_EUNSUPPORTED) {
         if (s->done)
             s->done(s->done_ud, rec->kind, rec->key, rec->id, false, why);
@@ -342,6 +356,8 @@ static xporta_status open_with(pbe_open_fn backend, struct store **out,
     store_confirms_init(&s->confirms);
     proom_persist_init(&s->persist);
     xporta_status st = backend(&s->b, where, o && o->target, run);
+    if (!st && o && o->live)
+        s->b->live = true;
     if (!st && o && o->user && !(s->only = xp_strdup(o->user)))
         st = xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
     if (!st && o && o->account)

@@ -8,6 +8,7 @@
 
 #include "xfer_bulk.h"
 #include "xfer_diff.h"
+#include "xfer_twin.h"
 
 /* Journal syncs: after this many accounts, or this many seconds. */
 #define SYNC_ACCOUNTS 256
@@ -21,6 +22,8 @@ struct bulk {
     char *jid;     /* the target's name for it */
     char *src_jid; /* the source's */
     bool skipping, writing;
+    bool live_taken;  /* live_account: the source's account was seen */
+    bool live_exists; /* ... and the target has its credentials */
     /* the second pass: the rooms of the MUC services (XEP-0519) */
     bool rooms;
     char *service, *to_service; /* the source's service open, its name */
@@ -29,7 +32,8 @@ struct bulk {
     bool counted;
     struct xp_map map; /* key hash -> value hash */
     xporta_import_counts c[XPORTA_KIND_COUNT];
-    struct xp_set seen; /* key hashes of this account's source records */
+    struct xp_set seen;  /* key hashes of this account's source records */
+    struct xp_set twins; /* live: the target archive's prints (xfer_twin.h) */
     /* accounts committed to the target but not yet durable there: they
      * reach the journal only after store_flush() */
     struct xp_strv unsynced, unsynced_rooms;
@@ -59,7 +63,14 @@ static xporta_status map_target(void *ud, xporta_record *rec)
     uint64_t k = identity(rec, b->jid);
     if (xp_map_put(&b->map, k | 1, xfer_value_hash(rec, b->jid)) < 0)
         return xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory");
-    return XPORTA_OK;
+    bool oom = false;
+    if (b->o->live_account && !b->rooms) {
+        xfer_twin_add(&b->twins, rec, &oom);
+        if (rec->kind == XPORTA_KIND_CREDENTIALS)
+            b->live_exists = true;
+    }
+    return oom ? xp_fail(&b->run->err, XPORTA_ENOMEM, "out of memory")
+               : XPORTA_OK;
 }
 
 static void on_done(void *ud, xporta_kind kind, const char *key, const char *id,
@@ -145,6 +156,7 @@ static xporta_status on_account(void *ud, const char *jid)
     xp_map_cleanup(&b->map);
     xp_map_init(&b->map);
     xp_set_clear(&b->seen);
+    xp_set_clear(&b->twins);
     const char *at = strrchr(jid, '@');
     if (!at)
         return xp_fail(&run->err, XPORTA_EFORMAT, "%s: not an account", jid);
@@ -174,6 +186,19 @@ static xporta_status on_account(void *ud, const char *jid)
         return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
     if (b->skipping)
         return XPORTA_OK;
+    if (b->o->live_account && !b->rooms) {
+        if (b->live_taken)
+            return xp_fail(&run->err, XPORTA_EINVAL,
+                           "%s holds more than one account (%s too): name "
+                           "the one to import",
+                           b->o->source, jid);
+        b->live_taken = true;
+        free(b->jid);
+        if (!(b->jid = xp_strdup(b->o->live_account)) ||
+            xporta_filter_rename_account(f, jid, b->o->live_account) !=
+                XPORTA_OK)
+            return xp_fail(&run->err, XPORTA_ENOMEM, "out of memory");
+    }
     if (b->o->journal &&
         xfer_journal_is_done(b->o->journal, b->rooms ? "room" : "account",
                              b->jid, NULL)) {
@@ -189,7 +214,19 @@ static xporta_status on_account(void *ud, const char *jid)
                                 : store_select(b->tgt, b->jid);
     struct store_sink sink = {.record = map_target, .ud = b};
     if (!st)
-        st = store_read(b->tgt, writable(b) & b->o->kinds, NULL, &sink);
+        st = store_read(
+            b->tgt,
+            writable(b) &
+                (b->o->kinds |
+                 (b->o->live_account ? 1u << XPORTA_KIND_CREDENTIALS : 0)),
+            NULL, &sink);
+    /* live: the user's own account, which exists (never an orphan
+     * history under a mistyped name) */
+    if (!st && b->o->live_account && !b->rooms && !b->live_exists)
+        st = xp_fail(&run->err, XPORTA_ENOTFOUND,
+                     "%s has no account %s (its credentials are not there): "
+                     "the history goes into an existing account",
+                     b->o->target, b->jid);
     if (!st && !b->o->dry_run) {
         st = store_write_begin(b->tgt, on_done, b);
         b->writing = st == XPORTA_OK;
@@ -258,6 +295,12 @@ static xporta_status on_record(void *ud, xporta_record *rec)
     } else if (store_holds(b->tgt, rec)) {
         c->same++;
         act(b, XPORTA_ACTION_SAME, rec, NULL);
+        return XPORTA_OK;
+    } else if (b->o->live_account && xfer_twin_in(&b->twins, rec)) {
+        c->skip++;
+        act(b, XPORTA_ACTION_SKIP, rec,
+            "the account's archive has it already (delivered after an "
+            "earlier import, or readable there)");
         return XPORTA_OK;
     } else {
         c->add++;
@@ -408,9 +451,12 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
     memset(res, 0, sizeof *res);
     xp_map_init(&b.map);
     xp_set_init(&b.seen, 0);
+    xp_set_init(&b.twins, 0);
     b.last_sync = xp_now();
     struct store_opts so = {.domain = o->source_domain},
-                      to = {.target = !o->dry_run, .domain = o->target_domain};
+                      to = {.target = !o->dry_run,
+                            .live = o->live_account != NULL,
+                            .domain = o->target_domain};
     xporta_status st = store_open(&b.src, o->source, &so, run);
     if (!st)
         st = store_open(&b.tgt, o->target, &to, run);
@@ -430,7 +476,7 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
     }
     if (!st && run->err.status)
         st = run->err.status;
-    if (!st && (o->kinds & XFER_ROOM_KINDS))
+    if (!st && (o->kinds & XFER_ROOM_KINDS) && !o->live_account)
         st = copy_rooms(&b);
     if (b.writing) { /* a read that stopped inside an account */
         store_select(b.tgt, NULL);
@@ -438,6 +484,11 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
     }
     /* What was committed is made durable and journaled, even when the
      * run stops on an error: the next run need not do it again. */
+    if (b.tgt && !o->journal && o->live_account && !o->dry_run && !st) {
+        st = store_flush(b.tgt); /* no journal: committed now */
+        if (st && run->err.status)
+            st = run->err.status;
+    }
     if (b.tgt) {
         xporta_status fs = sync_journal(&b, true);
         if (!st)
@@ -449,6 +500,7 @@ xporta_status xfer_bulk(struct xp_run *run, const struct xfer_bulk_opts *o,
     free(b.to_service);
     xp_map_cleanup(&b.map);
     xp_set_cleanup(&b.seen);
+    xp_set_cleanup(&b.twins);
     free(b.jid);
     free(b.src_jid);
     store_close(b.tgt);

@@ -54,6 +54,11 @@ struct xfer_bulk_opts {
     void *action_ud;
     xfer_account_fn account;
     void *account_ud;
+    /* Live history (store_opts.live): the source's one account (the only
+     * one the filter keeps) is written as this account of the target,
+     * its JIDs renamed as import renames them; the target's server runs,
+     * so it is opened live and committed without a journal. */
+    const char *live_account;
 };
 
 struct xfer_bulk_result {

@@ -237,6 +237,27 @@ set_tests_properties(integration.prosody_names_live PROPERTIES
   FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300 RUN_SERIAL TRUE
   LABELS integration)
 
+# A user's history beside the running server (issue 16, "History
+# included"): server-import --live into Prosody's files while Prosody runs
+# and the user is logged in (MAM and offline delivery seen by the slixmpp
+# probe, a second run adds nothing, another user untouched, 4,500 messages
+# appended while a client has Prosody archive 400 more for the same user,
+# none lost), the refused stores, and xporta_account_check() on both
+# servers.
+add_executable(account_check integration/account_check.c)
+target_link_libraries(account_check PRIVATE xporta)
+target_compile_options(account_check PRIVATE ${XPORTA_WARNINGS})
+add_test(NAME integration.store_live
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/store_live.sh
+          ${XPORTA_SERVERS_SCRIPT} ${XPORTA_SERVERS_DIR}
+          $<TARGET_FILE:xporta-cli>
+          ${CMAKE_CURRENT_SOURCE_DIR}/integration/xmpp_probe.py
+          $<TARGET_FILE:account_check>
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/store-live.xml)
+set_tests_properties(integration.store_live PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300
+  LABELS integration)
+
 # ejabberd's SQL storage read and written directly (issue 12), one test per
 # mode (SQLite and PostgreSQL, default and new schema), server_ejabberd.sh: a
 # fresh ejabberd of its own filled through real clients by fill_ejabberd.sh

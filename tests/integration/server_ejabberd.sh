@@ -131,5 +131,57 @@ if "$PY" "$HERE/probe_compare.py" --no-nick "$out/probe-alice.json" "$W/after.js
     bad "$m: what the client sees differs"
     cat "$W/compare.log" >&2
 fi
+
+# 6. a user's history beside the running ejabberd (issue 16): on
+# PostgreSQL the archive is accepted (mod_mam caches only preferences),
+# offline messages are refused (mod_offline caches their count); alice
+# keeps her 22 messages and gets the file's 5, logged in meanwhile; a
+# second run adds nothing; bob's archive and alice's offline rows stay.
+# (No --host: the default schema takes the account's domain.)
+if [ "$STORAGE" = pgsql ]; then
+    LIVE=$HERE/../data/store-live.xml
+    sqlc() { srv ejabberd-sql -At -c "$1"; }
+    bob_before=$(sqlc "SELECT count(*), sum(length(xml)) FROM archive WHERE username = 'bob'")
+    spool_before=$(sqlc "SELECT count(*) FROM spool WHERE username = 'alice'")
+    "$PY" "$PROBE" --servers-env "$XPORTA_SERVERS_DIR/servers.env" --jid "alice@$D" --password-file "$W/pass" \
+        --no-presence -o "$W/live0.json" >/dev/null 2>&1 || bad "$m: probe before the live import"
+    "$PY" "$PROBE" --servers-env "$XPORTA_SERVERS_DIR/servers.env" --jid "alice@$D" --password-file "$W/pass" \
+        --no-presence --collect 5 -o "$W/online.json" >/dev/null 2>&1 &
+    online=$!
+    sleep 2
+    run 0 "$X" server-import --live "alice@$D" "$LIVE" "$STORE"
+    hasre "$T/err" "archive +5 +5 +0"
+    has "$T/err" "offline: left out: ejabberd caches each user's offline message count"
+    wait $online || bad "$m: alice's session during the live import"
+    "$PY" "$PROBE" --servers-env "$XPORTA_SERVERS_DIR/servers.env" --jid "alice@$D" --password-file "$W/pass" \
+        --no-presence -o "$W/live1.json" >/dev/null 2>&1 || bad "$m: probe after the live import"
+    run 0 "$X" server-import --live "alice@$D" "$LIVE" "$STORE"
+    hasre "$T/err" "archive +5 +0 +5"
+    "$PY" "$PROBE" --servers-env "$XPORTA_SERVERS_DIR/servers.env" --jid "alice@$D" --password-file "$W/pass" \
+        --no-presence -o "$W/live2.json" >/dev/null 2>&1 || bad "$m: probe after the second live import"
+    "$PY" - "$W/live0.json" "$W/live1.json" "$W/live2.json" "alice@$D" >"$W/live.log" 2>&1 <<'PYEOF' && ok || { bad "$m: live history"; cat "$W/live.log" >&2; }
+import json, sys
+before, one, two = (json.load(open(f))["mam"]["messages"] for f in sys.argv[1:4])
+me = sys.argv[4]
+assert len(one) == len(before) + 5, (len(before), len(one))
+assert len(two) == len(one), (len(one), len(two))
+key = lambda m: (m["id"], m["stamp"], m["from"], m["body"])
+assert [key(m) for m in one if not m["stamp"].startswith("2021")] == [key(m) for m in before], "the messages there before changed"
+new = [m for m in one if m["stamp"].startswith("2021")]
+want = [("2021-03-01T10:00:00", "peer@old.example/phone", me + "/laptop", "hello from 2021"),
+        ("2021-03-01T10:01:30", me + "/laptop", "peer@old.example", "hi, an answer"),
+        ("2021-03-01T12:00:00", "someone@elsewhere.example/x", me, "from elsewhere"),
+        ("2021-03-02T08:00:00.6", "peer@old.example/phone", me, "offline one <b>bold</b>"),
+        ("2021-03-02T08:05:00.2", "peer@old.example/phone", me, "offline two")]
+assert len(new) == 5, new
+for g, w in zip(new, want):
+    assert g["stamp"].startswith(w[0]) and (g["from"], g["to"], g["body"]) == w[1:], (g, w)
+PYEOF
+    [ "$(sqlc "SELECT count(*), sum(length(xml)) FROM archive WHERE username = 'bob'")" = "$bob_before" ] &&
+        ok || bad "$m: bob's archive changed"
+    [ "$(sqlc "SELECT count(*) FROM spool WHERE username = 'alice'")" = "$spool_before" ] &&
+        ok || bad "$m: alice's offline rows changed"
+fi
+
 echo "$m: $n checks, $fails failed"
 [ "$fails" -eq 0 ]
