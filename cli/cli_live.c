@@ -289,6 +289,9 @@ int cli_common_option(struct common *c, const char *cmd, int opt,
     case 'v':
         cli_verbose = 1;
         return 1;
+    case O_EVENTS:
+        c->json = true;
+        return 1;
     default:
         return 0;
     }
@@ -437,12 +440,14 @@ static void moved_summary(xporta_job *job, bool follow)
 
 /* announce and follow-moves: progress and a line per contact, then the
  * counts. */
-xporta_status cli_run_moved_job(xporta_job *job, bool follow)
+xporta_status cli_run_moved_job(xporta_job *job, bool follow, bool json)
 {
     struct ui u;
     memset(&u, 0, sizeof u);
     u.job = job;
     u.tty = isatty(STDERR_FILENO) != 0;
+    if (json)
+        cli_events_on(job);
     xporta_job_set_progress(job, on_progress, &u);
     xporta_job_set_contact_cb(job, on_contact, &u);
     xporta_status st = cli_run_cancellable(job);
@@ -462,6 +467,8 @@ int cli_run_job(xporta_job *job, const struct common *c, const char *what)
     u.verify_due = !c->dry_run && !c->no_verify;
     u.max_lines = c->max_lines;
     u.last_kind = XPORTA_KIND_COUNT;
+    if (c->json)
+        cli_events_on(job);
     xporta_job_set_progress(job, on_progress, &u);
     xporta_job_set_action_cb(job, on_action, &u);
     xporta_job_set_contact_cb(job, on_contact, &u);

@@ -7,6 +7,7 @@
 #include <getopt.h>
 
 #include "cli.h"
+#include "cli_events.h"
 
 /* getopt codes of the long options without a short form. */
 enum {
@@ -33,6 +34,7 @@ enum {
     O_ROOM,
     O_DESTROY_OLD,
     O_MAP,
+    O_EVENTS, /* --json */
     /* migrate: the account options of OLD (base + CLI_OPT_x - CLI_OPT_HOST)
      * and NEW */
     O_OLD_BASE = 1100,
@@ -48,6 +50,7 @@ struct common {
     const char *state_dir;
     unsigned parallel;
     unsigned max_lines;
+    bool json;
 };
 
 #define COMMON_OPTIONS                                         \
@@ -61,6 +64,7 @@ struct common {
         {"state-dir", required_argument, NULL, O_STATE},       \
         {"parallel", required_argument, NULL, O_PARALLEL},     \
         {"max-lines", required_argument, NULL, O_MAX_LINES},   \
+        {"json", no_argument, NULL, O_EVENTS},                 \
         {"quiet", no_argument, NULL, 'q'},                     \
         {"verbose", no_argument, NULL, 'v'},                   \
     {                                                          \
@@ -133,7 +137,8 @@ int cli_moved_option(struct moved_opts *m, const char *cmd, int opt,
 int cli_run_job(xporta_job *job, const struct common *c, const char *what);
 /* Runs an announce or follow-moves job (`follow`): progress, a line per
  * contact, the counts.  Ctrl-C cancels cleanly. */
-xporta_status cli_run_moved_job(xporta_job *job, bool follow);
+/* `json`: the events on stdout instead (--json). */
+xporta_status cli_run_moved_job(xporta_job *job, bool follow, bool json);
 
 /* Group chats (cmd_rooms.c): the options migrate shares with rooms. */
 struct rooms_opts {

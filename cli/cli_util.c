@@ -18,31 +18,8 @@ int cli_verbose = 0;
 
 int cli_exit_code(xporta_status st)
 {
-    static const struct {
-        xporta_status st;
-        int code;
-    } table[] = {
-        {XPORTA_OK, EXIT_OK},
-        {XPORTA_EFORMAT, EXIT_INPUT},
-        {XPORTA_ETOOBIG, EXIT_INPUT},
-        {XPORTA_ENOTFOUND, EXIT_INPUT},
-        {XPORTA_EIO, EXIT_IO},
-        {XPORTA_ENET, EXIT_NET},
-        {XPORTA_ETLS, EXIT_NET},
-        {XPORTA_ETIMEOUT, EXIT_NET},
-        {XPORTA_EDISCONNECTED, EXIT_NET},
-        {XPORTA_EAUTH, EXIT_AUTH},
-        {XPORTA_ESTANZA, EXIT_SERVER},
-        {XPORTA_EUNSUPPORTED, EXIT_SERVER},
-        {XPORTA_ELOCKED, EXIT_LOCKED},
-        {XPORTA_ECONFLICT, EXIT_CONFLICT},
-        {XPORTA_ECANCELED, EXIT_CANCELED},
-        {XPORTA_EINVAL, EXIT_USAGE},
-    };
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (table[i].st == st)
-            return table[i].code;
-    return EXIT_INTERNAL;
+    /* One table, the library's: the event stream's summary says the same. */
+    return xporta_status_exit(st, NULL);
 }
 
 static void vmsg(const char *level, const char *fmt, va_list ap)
@@ -159,44 +136,21 @@ void cli_print_diag(FILE *out, const xporta_diag *d)
 
 void cli_json_str(FILE *out, const char *s)
 {
-    /* RFC 8259: quotes, backslashes and control characters escaped; a
-     * well-formed UTF-8 sequence passes, any other byte is U+FFFD, so that
-     * every line parses whatever a file or a server put in a name. */
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    fputc('"', out);
-    while (*p) {
-        unsigned c = *p;
-        if (c == '"' || c == '\\') {
-            fputc('\\', out);
-            fputc((int)c, out);
-            p++;
-        } else if (c == '\n' || c == '\r' || c == '\t') {
-            fputs(c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t", out);
-            p++;
-        } else if (c < 0x20) {
-            fprintf(out, "\\u%04x", c);
-            p++;
-        } else if (c < 0x80) {
-            fputc((int)c, out);
-            p++;
-        } else {
-            size_t n = c >= 0xf0 && c < 0xf5   ? 4
-                       : c >= 0xe0 && c < 0xf0 ? 3
-                       : c >= 0xc2 && c < 0xe0 ? 2
-                                               : 0;
-            size_t k = 1;
-            while (n && k < n && (p[k] & 0xc0) == 0x80)
-                k++;
-            if (n && k == n) {
-                fwrite(p, 1, n, out);
-                p += n;
-            } else {
-                fputs("\\ufffd", out);
-                p += k;
-            }
-        }
+    /* The library's encoder (xporta_json_quote), as the event stream's. */
+    char small[512];
+    size_t n = xporta_json_quote(s, small, sizeof small);
+    if (n < sizeof small) {
+        fwrite(small, 1, n, out);
+        return;
     }
-    fputc('"', out);
+    char *big = malloc(n + 1);
+    if (!big) {
+        fputs("\"\"", out);
+        return;
+    }
+    xporta_json_quote(s, big, n + 1);
+    fwrite(big, 1, n, out);
+    free(big);
 }
 
 const char *cli_bytes(uint64_t n, char *buf, size_t cap)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_events.h"
 
 static const char help[] =
     "Usage: xporta export [OPTIONS] ACCOUNT -o FILE\n"
@@ -41,11 +42,13 @@ static const char help[] =
     "  --room ROOM             also this room (room@service; repeatable;\n"
     "                          implies --rooms)\n"
     "  -f, --force             replace FILE if it exists\n"
-    "  -q, --quiet             only errors\n"
+    "  -q, --quiet             only errors\n" CLI_JSON_HELP
     "  -h, --help              this text\n"
     "\n" CLI_ACCOUNT_HELP "\n"
     "Kinds a client cannot read (stored credentials, offline messages) are\n"
-    "listed in the summary as not available; they need a server-side export.\n";
+    "listed in the summary as not available; they need a server-side export.\n"
+    "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS CLI_EV_SUMMARY "};\n"
+    "            with --rooms also room_archives, room_messages\n";
 
 struct ui {
     bool tty;
@@ -149,7 +152,8 @@ int cmd_export(int argc, char **argv)
         O_PRIVATE,
         O_PARALLEL,
         O_ROOMS,
-        O_ROOM1
+        O_ROOM1,
+        O_JSON
     };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
@@ -162,6 +166,7 @@ int cmd_export(int argc, char **argv)
         {"rooms", no_argument, NULL, O_ROOMS},
         {"room", required_argument, NULL, O_ROOM1},
         {"force", no_argument, NULL, 'f'},
+        {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -174,7 +179,7 @@ int cmd_export(int argc, char **argv)
     size_t nprivate = 0;
     uint32_t only = 0, exclude = 0;
     unsigned parallel = 4;
-    bool force = false, rooms = false;
+    bool force = false, rooms = false, json = false;
     const char *room_names[64];
     size_t nrooms = 0;
     int opt, rc;
@@ -228,6 +233,9 @@ int cmd_export(int argc, char **argv)
             break;
         case 'f':
             force = true;
+            break;
+        case O_JSON:
+            json = true;
             break;
         case 'q':
             cli_verbose = -1;
@@ -296,6 +304,8 @@ int cmd_export(int argc, char **argv)
         }
     }
     struct ui u = {isatty(STDERR_FILENO) != 0, NULL, false};
+    if (json)
+        cli_events_on(job);
     xporta_job_set_progress(job, on_progress, &u);
 
     double t0 = cli_now();

@@ -41,7 +41,7 @@
     "                          ~/.local/state/xporta/jobs/ID)\n"              \
     "  --parallel N            requests in flight: 8 x N (1-16, default 4)\n" \
     "  --max-lines N           list at most N records per kind and action\n"  \
-    "                          (default 10; -v lists all)\n"                  \
+    "                          (default 10; -v lists all)\n" CLI_JSON_HELP    \
     "  -q, --quiet             only errors\n"                                 \
     "  -v, --verbose           list every planned record\n"                   \
     "  -h, --help              this text\n"
@@ -66,6 +66,9 @@ static const char import_help[] =
     "Exit status: 0 done and verified; 7 the server refused some records\n"
     "(listed; the rest is in place; run again to retry them); 9 verify\n"
     "found differences; 10 interrupted (run again to resume).\n";
+static const char import_events[] =
+    "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS CLI_EV_ITEM CLI_EV_REFUSED
+        CLI_EV_SUMMARY CLI_EV_SUMMARY_PLAN;
 
 static const char migrate_help[] =
     "Usage: xporta migrate [OPTIONS] OLD NEW\n"
@@ -104,9 +107,15 @@ static const char migrate_help[] =
     "  --notify-owners         message the owners of rooms where OLD can\n"
     "                          grant nothing, asking them to add NEW\n"
     "  -f, --force             with --backup: replace FILE if it "
-    "exists\n" PLAN_OPTIONS;
-static const char migrate_help2[] = "\n" PAIR_HELP "\n"
-                                    "Exit status as for xporta import.\n";
+    "exists\n";
+static const char migrate_help2[] =
+    PLAN_OPTIONS "\n" PAIR_HELP "\n"
+                 "Exit status as for xporta import.\n";
+static const char migrate_events[] =
+    "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS CLI_EV_ITEM CLI_EV_REFUSED
+        CLI_EV_CONTACT CLI_EV_ROOM CLI_EV_SUMMARY CLI_EV_SUMMARY_PLAN
+    "            and contacts (with --announce) and room_outcomes (unless\n"
+    "            --no-rooms) as for xporta announce and xporta rooms\n";
 
 int cmd_import(int argc, char **argv)
 {
@@ -147,6 +156,7 @@ int cmd_import(int argc, char **argv)
             break;
         case 'h':
             fputs(import_help, stdout);
+            fputs(import_events, stdout);
             return EXIT_OK;
         default:
             return cli_usage_error("import", "unknown option");
@@ -235,6 +245,7 @@ int cmd_migrate(int argc, char **argv)
         case 'h':
             fputs(migrate_help, stdout);
             fputs(migrate_help2, stdout);
+            fputs(migrate_events, stdout);
             return EXIT_OK;
         default:
             return cli_usage_error("migrate", "unknown option");

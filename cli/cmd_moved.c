@@ -33,11 +33,13 @@ static const char announce_help[] =
     "\n"
     "Options:\n" MOVED_HELP
     "  --state-dir DIR         where the journal is kept\n"
-    "  -q, --quiet             only errors and bounces\n"
+    "  -q, --quiet             only errors and bounces\n" CLI_JSON_HELP
     "  -h, --help              this text\n"
     "\n" PAIR_HELP "\n"
     "Exit status: 0 done; 7 a server refused the statement or some requests\n"
-    "bounced (listed; run again to retry them); 10 interrupted.\n";
+    "bounced (listed; run again to retry them); 10 interrupted.\n"
+    "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS CLI_EV_CONTACT CLI_EV_SUMMARY
+        CLI_EV_SUMMARY_END CLI_EV_SUMMARY_CONTACTS;
 
 int cmd_announce(int argc, char **argv)
 {
@@ -45,6 +47,7 @@ int cmd_announce(int argc, char **argv)
         {"moved-access", required_argument, NULL, O_ACCESS},
         {"rate", required_argument, NULL, O_RATE},
         {"state-dir", required_argument, NULL, O_STATE},
+        {"json", no_argument, NULL, O_EVENTS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -54,6 +57,7 @@ int cmd_announce(int argc, char **argv)
     struct cli_account old_acct, new_acct;
     struct moved_opts mo = {true, XPORTA_MOVED_CONTACTS, 0};
     const char *state_dir = NULL;
+    bool json = false;
     int opt, rc;
     cli_pair_init(&old_acct, &new_acct);
     optind = 1;
@@ -68,6 +72,9 @@ int cmd_announce(int argc, char **argv)
         switch (opt) {
         case O_STATE:
             state_dir = optarg;
+            break;
+        case O_EVENTS:
+            json = true;
             break;
         case 'q':
             cli_verbose = -1;
@@ -105,7 +112,7 @@ int cmd_announce(int argc, char **argv)
     xporta_job_set_rate(job, mo.rate);
     if (state_dir)
         xporta_job_set_state_dir(job, state_dir);
-    xporta_status st = cli_run_moved_job(job, false);
+    xporta_status st = cli_run_moved_job(job, false, json);
     if (st != XPORTA_OK)
         cli_error("%s", xporta_job_error(job));
     rc = cli_exit_code(st);
@@ -137,22 +144,25 @@ static const char follow_help[] =
     "                          arrive (Ctrl-C ends)\n"
     "  --remove-old            remove the old address from the roster once\n"
     "                          followed\n"
-    "  -q, --quiet             only errors\n"
+    "  -q, --quiet             only errors\n" CLI_JSON_HELP
     "  -h, --help              this text\n"
-    "\n" CLI_ACCOUNT_HELP;
+    "\n" CLI_ACCOUNT_HELP "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS
+        CLI_EV_CONTACT CLI_EV_SUMMARY CLI_EV_SUMMARY_END CLI_EV_SUMMARY_CONTACTS
+    "            (with --watch, Ctrl-C ends it: ok, exit 0)\n";
 
 int cmd_follow(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"watch", no_argument, NULL, O_WATCH},
         {"remove-old", no_argument, NULL, O_REMOVE_OLD},
+        {"json", no_argument, NULL, O_EVENTS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         CLI_ACCOUNT_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     struct cli_account acct;
-    bool watch = false, remove_old = false;
+    bool watch = false, remove_old = false, json = false;
     int opt, rc;
     cli_account_init(&acct);
     optind = 1;
@@ -168,6 +178,9 @@ int cmd_follow(int argc, char **argv)
             break;
         case O_REMOVE_OLD:
             remove_old = true;
+            break;
+        case O_EVENTS:
+            json = true;
             break;
         case 'q':
             cli_verbose = -1;
@@ -192,7 +205,7 @@ int cmd_follow(int argc, char **argv)
     }
     xporta_job_set_watch(job, watch);
     xporta_job_set_remove_old(job, remove_old);
-    xporta_status st = cli_run_moved_job(job, true);
+    xporta_status st = cli_run_moved_job(job, true, json);
     /* --watch ends with Ctrl-C: that is its normal end. */
     if (st == XPORTA_ECANCELED && watch)
         st = XPORTA_OK;

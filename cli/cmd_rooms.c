@@ -178,7 +178,7 @@ static const char rooms_help[] =
     "  --notify-owners         message the owners of rooms where OLD cannot\n"
     "                          grant (default: only list them)\n"
     "  --state-dir DIR         where the journal is kept\n"
-    "  -q, --quiet             only problems\n"
+    "  -q, --quiet             only problems\n" CLI_JSON_HELP
     "  -v, --verbose           also the rooms OLD has nothing in\n"
     "  -h, --help              this text\n"
     "\n" CLI_ACCOUNT_HELP
@@ -198,6 +198,8 @@ static const char rooms_help[] =
     "\n"
     "Exit status: 0 done; 7 some rooms refused the new address (listed; the\n"
     "others are done); 10 interrupted (run again).\n";
+static const char rooms_events[] = "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS
+    CLI_EV_ROOM CLI_EV_SUMMARY CLI_EV_SUMMARY_END CLI_EV_SUMMARY_ROOMS;
 
 int cmd_rooms(int argc, char **argv)
 {
@@ -206,6 +208,7 @@ int cmd_rooms(int argc, char **argv)
         {"room", required_argument, NULL, O_ROOM},
         {"notify-owners", no_argument, NULL, O_NOTIFY},
         {"state-dir", required_argument, NULL, O_STATE},
+        {"json", no_argument, NULL, O_EVENTS},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -216,7 +219,7 @@ int cmd_rooms(int argc, char **argv)
     struct rooms_opts ro;
     memset(&ro, 0, sizeof ro);
     const char *state_dir = NULL;
-    bool dry = false;
+    bool dry = false, json = false;
     int opt, rc;
     cli_account_init(&acct);
     optind = 1;
@@ -235,6 +238,9 @@ int cmd_rooms(int argc, char **argv)
         case O_STATE:
             state_dir = optarg;
             break;
+        case O_EVENTS:
+            json = true;
+            break;
         case 'q':
             cli_verbose = -1;
             break;
@@ -243,6 +249,7 @@ int cmd_rooms(int argc, char **argv)
             break;
         case 'h':
             fputs(rooms_help, stdout);
+            fputs(rooms_events, stdout);
             return EXIT_OK;
         default:
             return cli_usage_error("rooms", "unknown option");
@@ -275,6 +282,8 @@ int cmd_rooms(int argc, char **argv)
         rc = cli_rooms_apply(&ro, "rooms", job);
     bool live = false;
     if (!rc) {
+        if (json)
+            cli_events_on(job);
         xporta_job_set_progress(job, rooms_progress, &live);
         xporta_job_set_room_cb(job, rooms_line, &live);
         xporta_status st = cli_run_cancellable(job);
@@ -335,11 +344,15 @@ static const char room_move_help[] =
     "  --map OLDJID=NEWJID     a member who moved too; repeatable\n"
     "  --no-verify             do not read the new room back\n"
     "  --state-dir DIR         where the journal is kept\n"
-    "  -q, --quiet             only problems\n"
+    "  -q, --quiet             only problems\n" CLI_JSON_HELP
     "  -h, --help              this text\n"
     "\n" PAIR_HELP "\n"
     "Exit status: 0 done; 7 refused (by a room: the reason is printed) or\n"
-    "differences found; 9 NEWROOM exists already; 10 interrupted.\n";
+    "differences found; 9 NEWROOM exists already; 10 interrupted.\n"
+    "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS CLI_EV_NOTE CLI_EV_SUMMARY
+    "},\n"
+    "            room_move {fields, fields_skipped, affiliations,\n"
+    "            affiliations_failed, differs, created, subject, destroyed}\n";
 
 int cmd_room_move(int argc, char **argv)
 {
@@ -349,6 +362,7 @@ int cmd_room_move(int argc, char **argv)
         {"map", required_argument, NULL, O_MAP},
         {"no-verify", no_argument, NULL, O_NO_VERIFY},
         {"state-dir", required_argument, NULL, O_STATE},
+        {"json", no_argument, NULL, O_EVENTS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         PAIR_OPTIONS,
@@ -357,7 +371,7 @@ int cmd_room_move(int argc, char **argv)
     struct cli_account old_acct, new_acct;
     const char *state_dir = NULL, *maps[64];
     size_t nmaps = 0;
-    bool dry = false, destroy = false, verify = true;
+    bool dry = false, destroy = false, verify = true, json = false;
     int opt, rc;
     cli_pair_init(&old_acct, &new_acct);
     optind = 1;
@@ -383,6 +397,9 @@ int cmd_room_move(int argc, char **argv)
             break;
         case O_NO_VERIFY:
             verify = false;
+            break;
+        case O_EVENTS:
+            json = true;
             break;
         case O_STATE:
             state_dir = optarg;
@@ -422,6 +439,8 @@ int cmd_room_move(int argc, char **argv)
     xporta_job_set_dry_run(job, dry);
     xporta_job_set_destroy_old(job, destroy);
     xporta_job_set_verify(job, verify);
+    if (json)
+        cli_events_on(job);
     xporta_job_set_note_cb(job, on_note, NULL);
     for (size_t i = 0; !rc && i < nmaps; i++) {
         char from_jid[1024];

@@ -81,10 +81,7 @@ static const char stores_help[] =
     "                          target in the default schema (which does\n"     \
     "                          not record it; a target needs it once it\n"     \
     "                          holds accounts); new_sql_schema: only that\n"   \
-    "                          domain\n"                                       \
-    "  --json                  events as JSON, one object per line on\n"       \
-    "                          stdout (progress, each account, the summary;\n" \
-    "                          xporta(1), JSON EVENTS)\n"                      \
+    "                          domain\n" CLI_JSON_HELP                         \
     "  -q, --quiet             only errors\n"                                  \
     "  -v, --verbose           a line per account\n"                           \
     "  -h, --help              this text\n"
@@ -154,7 +151,9 @@ static const char import_options[] =
     "others are in place); 3 the source is invalid; 4 a file could not be\n"
     "written (the account being written is left as it was); 7 the store\n"
     "refused some records (listed); 8 the server is running, or another\n"
-    "xporta writes to STORE; 10 interrupted (run again to resume).\n";
+    "xporta writes to STORE; 10 interrupted (run again to resume).\n"
+    "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS CLI_EV_ACCOUNT CLI_EV_REFUSED
+        CLI_EV_SUMMARY CLI_EV_SUMMARY_SERVER;
 
 static const char export_help[] =
     "Usage: xporta server-export [OPTIONS] STORE -o FILE\n"
@@ -190,10 +189,11 @@ static const char export_options[] =
     "  -f, --force             replace FILE if it exists\n" FILTER_OPTIONS "\n"
     "Exit status: 0 done; 3 an account could not be read (named, with the\n"
     "file and line; no FILE is written); 4 FILE exists or could not be\n"
-    "written; 10 interrupted.\n";
+    "written; 10 interrupted.\n"
+    "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS CLI_EV_SUMMARY
+        CLI_EV_SUMMARY_SERVER;
 
 struct srv_ui {
-    bool json;
     unsigned max_lines;
     unsigned long shown, hidden, failed;
     bool dry_run, tty;
@@ -204,21 +204,6 @@ struct srv_ui {
 static void on_progress(const xporta_progress *p, void *ud)
 {
     struct srv_ui *u = ud;
-    if (u->json) {
-        struct cli_ev j;
-        cli_ev_begin(&j, stdout, "progress");
-        cli_ev_str(&j, "step", p->step);
-        cli_ev_str(&j, "phase", p->phase);
-        cli_ev_num(&j, "done", p->done);
-        cli_ev_num(&j, "total", p->total);
-        if (p->fraction >= 0)
-            cli_ev_real(&j, "fraction", p->fraction);
-        cli_ev_real(&j, "rate", p->rate);
-        cli_ev_real(&j, "elapsed", p->elapsed);
-        cli_ev_str(&j, "message", p->message);
-        cli_ev_end(&j);
-        return;
-    }
     if (cli_verbose < 0 || !u->tty)
         return;
     if (!u->prog_on) {
@@ -255,20 +240,6 @@ static void on_account(void *ud, const char *jid, xporta_status st,
                        const char *why, const xporta_import_counts *counts)
 {
     struct srv_ui *u = ud;
-    if (u->json) {
-        struct cli_ev j;
-        cli_ev_begin(&j, stdout, "account");
-        cli_ev_str(&j, "jid", jid);
-        cli_ev_bool(&j, "ok", st == XPORTA_OK);
-        cli_ev_str(&j, "why",
-                   st != XPORTA_OK ? (why ? why : xporta_strerror(st)) : NULL);
-        if (st == XPORTA_OK && counts)
-            cli_ev_counts(&j, "kinds", counts, false, NULL);
-        cli_ev_end(&j);
-        if (st != XPORTA_OK)
-            u->failed++;
-        return;
-    }
     if (u->prog_on)
         cli_progress_end(&u->prog), u->prog_on = false;
     if (st != XPORTA_OK) {
@@ -291,17 +262,7 @@ static void on_account(void *ud, const char *jid, xporta_status st,
 static void on_action(void *ud, xporta_action a, xporta_kind kind,
                       const char *key, const char *id, const char *why)
 {
-    struct srv_ui *u = ud;
-    if (u->json && a == XPORTA_ACTION_FAILED) {
-        struct cli_ev j;
-        cli_ev_begin(&j, stdout, "refused");
-        cli_ev_str(&j, "kind", xporta_kind_name(kind));
-        cli_ev_str(&j, "key", key);
-        cli_ev_str(&j, "id", id);
-        cli_ev_str(&j, "why", why);
-        cli_ev_end(&j);
-        return;
-    }
+    (void)ud;
     if (a == XPORTA_ACTION_FAILED && cli_verbose >= 0)
         cli_warn("%s %s%s%s refused: %s", xporta_kind_name(kind),
                  key ? key : "", id ? " " : "", id ? id : "", why ? why : "?");
@@ -411,40 +372,13 @@ static int srv_option(struct srv_opts *o, const char *cmd, int opt,
         "help", no_argument, NULL, 'h'                         \
     }
 
-/* --json's last line: what the human summary says. */
-static void json_summary(xporta_job *job, const char *cmd, bool dry_run,
-                         xporta_status st, int rc, double secs)
-{
-    uint64_t copied, failed, before, rooms, rooms_failed, rooms_before;
-    xporta_job_accounts(job, &copied, &failed, &before);
-    xporta_job_server_rooms(job, &rooms, &rooms_failed, &rooms_before);
-    struct cli_ev j;
-    cli_ev_begin(&j, stdout, "summary");
-    cli_ev_str(&j, "command", cmd);
-    cli_ev_bool(&j, "ok", st == XPORTA_OK);
-    cli_ev_num(&j, "exit", (unsigned long long)rc);
-    cli_ev_str(&j, "error", st != XPORTA_OK ? xporta_job_error(job) : NULL);
-    cli_ev_bool(&j, "dry_run", dry_run);
-    cli_ev_num(&j, "accounts", copied);
-    cli_ev_num(&j, "accounts_failed", failed);
-    cli_ev_num(&j, "accounts_earlier", before);
-    cli_ev_num(&j, "rooms", rooms);
-    cli_ev_num(&j, "rooms_failed", rooms_failed);
-    cli_ev_num(&j, "rooms_earlier", rooms_before);
-    cli_ev_real(&j, "seconds", secs);
-    cli_ev_str(&j, "state_dir", xporta_job_state_dir(job));
-    cli_ev_counts(&j, "kinds", NULL, false, job);
-    cli_ev_end(&j);
-}
-
 static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
 {
-    struct srv_ui u = {.json = o->json,
-                       .max_lines = o->c.max_lines,
+    struct srv_ui u = {.max_lines = o->c.max_lines,
                        .dry_run = o->c.dry_run,
                        .tty = isatty(STDERR_FILENO) != 0};
-    if (o->json) /* stderr keeps the errors only; stdout is the stream */
-        cli_verbose = -1;
+    if (o->json)
+        cli_events_on(job);
     int rc = o->users ? add_users(job, cmd, o->users) : 0;
     if (!rc)
         rc = add_renames(job, cmd, o->renames, o->nrenames);
@@ -464,13 +398,6 @@ static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
     if (o->c.state_dir && xporta_job_set_state_dir(job, o->c.state_dir))
         return EXIT_INTERNAL;
     double t0 = cli_now();
-    if (o->json) {
-        struct cli_ev j;
-        cli_ev_begin(&j, stdout, "start");
-        cli_ev_str(&j, "command", cmd);
-        cli_ev_bool(&j, "dry_run", o->c.dry_run);
-        cli_ev_end(&j);
-    }
     xporta_status st = cli_run_cancellable(job);
     if (u.prog_on)
         cli_progress_end(&u.prog);
@@ -520,8 +447,6 @@ static int run(xporta_job *job, struct srv_opts *o, const char *cmd)
         st == XPORTA_EFORMAT && failed && strcmp(cmd, "server-import") == 0
             ? EXIT_PROBLEMS /* the others are in place */
             : cli_exit_code(st);
-    if (o->json)
-        json_summary(job, cmd, o->c.dry_run, st, rc2, cli_now() - t0);
     return rc2;
 }
 

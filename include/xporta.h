@@ -62,6 +62,15 @@ typedef enum xporta_status {
 XPORTA_API const char *xporta_status_name(xporta_status st);
 /* A generic sentence, e.g. "no answer before the deadline". */
 XPORTA_API const char *xporta_strerror(xporta_status st);
+/* The exit status xporta(1) gives for `st` (its EXIT STATUS: 0 ok, 2 usage,
+ * 3 input, 4 io, 5 network, 6 auth, 7 server, 8 locked, 9 conflict,
+ * 10 canceled, 70 internal) and, in *name if not NULL, that word. */
+XPORTA_API int xporta_status_exit(xporta_status st, const char **name);
+/* `s` as a JSON string, quotes included: RFC 8259 escapes, and valid
+ * UTF-8 whatever `s` holds (a byte that does not begin a well-formed
+ * sequence is U+FFFD).  Writes at most cap bytes, NUL included, and
+ * returns the length the whole needs (as snprintf). */
+XPORTA_API size_t xporta_json_quote(const char *s, char *out, size_t cap);
 
 XPORTA_API void xporta_free(void *p);
 XPORTA_API const char *xporta_version(void);
@@ -1092,6 +1101,23 @@ XPORTA_API uint64_t xporta_job_count(const xporta_job *j, xporta_kind k);
 XPORTA_API const char *xporta_job_note(const xporta_job *j, xporta_kind k);
 /* True when this run continued an interrupted one. */
 XPORTA_API bool xporta_job_resumed(const xporta_job *j);
+
+/* ---- events ----------------------------------------------------------------
+ *
+ * Every job can report what it does as a stream of JSON objects, one per
+ * event: the CLI's --json and xporta serve's page read the same stream.
+ * `line` is one object (no newline; NUL-terminated; valid UTF-8 always: a
+ * byte that is not becomes U+FFFD), valid during the call only.  Calls come
+ * on the thread running xporta_job_run(): "start" first, "summary" last,
+ * whatever happens in between, for every job type.  The other callbacks
+ * (progress, action, contact, room, note, account) keep being called as
+ * well; the stream is an additional consumer.  Each object has "v":1 and
+ * "event": start, progress, item, refused, account, contact, room, note,
+ * summary; xporta(1), JSON EVENTS, documents every field.  Fields may be
+ * added; none changes its meaning while "v" stays 1. */
+typedef void (*xporta_event_cb)(void *userdata, const char *line, size_t len);
+XPORTA_API void xporta_job_set_event_cb(xporta_job *j, xporta_event_cb cb,
+                                        void *userdata);
 XPORTA_API void xporta_job_free(xporta_job *j);
 
 #ifdef __cplusplus

@@ -348,4 +348,35 @@ int xp_strv_add(struct xp_strv *v, const char *s);
 bool xp_strv_has(const struct xp_strv *v, const char *s);
 void xp_strv_cleanup(struct xp_strv *v);
 
+/* ---- JSON (xp_json.c) ------------------------------------------------------
+ *
+ * One JSON object at a time into a growing buffer: the job event stream's
+ * encoder.  Strings are always valid UTF-8 (U+FFFD for bytes that are not)
+ * and cut after XP_JSON_STR_MAX bytes (with U+2026).  Out of memory, the
+ * object is lost (xp_json_end returns NULL), never half-written. */
+enum { XP_JSON_DEPTH = 4, XP_JSON_STR_MAX = 16384 };
+struct xp_json {
+    char *buf;
+    size_t len, cap;
+    bool oom;
+    unsigned depth;
+    bool first[XP_JSON_DEPTH];
+};
+/* s as a JSON string with its quotes, at most `limit` bytes of it, into out
+ * (NUL-terminated, cut to cap); returns the length it needs, as snprintf. */
+size_t xp_json_quote(const char *s, size_t limit, char *out, size_t cap);
+/* x with three decimals, whatever the locale. */
+size_t xp_json_real(double x, char *out, size_t cap);
+void xp_json_begin(struct xp_json *w); /* "{" */
+/* Members; a NULL string is left out. */
+void xp_json_str(struct xp_json *w, const char *key, const char *value);
+void xp_json_num(struct xp_json *w, const char *key, uint64_t n);
+void xp_json_double(struct xp_json *w, const char *key, double x);
+void xp_json_bool(struct xp_json *w, const char *key, bool b);
+void xp_json_open(struct xp_json *w, const char *key); /* a nested object */
+void xp_json_close(struct xp_json *w);
+/* Closes what is open; the object (NUL-terminated) or NULL. */
+const char *xp_json_end(struct xp_json *w, size_t *len);
+void xp_json_cleanup(struct xp_json *w);
+
 #endif

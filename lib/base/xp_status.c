@@ -87,3 +87,39 @@ const char *xp_err_msg(const struct xp_err *e)
         return xporta_strerror(e->status);
     return e->msg;
 }
+
+int xporta_status_exit(xporta_status st, const char **name)
+{
+    /* xporta(1), EXIT STATUS: what a script (or a page) can act on. */
+    static const struct {
+        xporta_status st;
+        int code;
+        const char *name;
+    } table[] = {
+        {XPORTA_OK, 0, "ok"},
+        {XPORTA_EINVAL, 2, "usage"},
+        {XPORTA_EFORMAT, 3, "input"},
+        {XPORTA_ETOOBIG, 3, "input"},
+        {XPORTA_ENOTFOUND, 3, "input"},
+        {XPORTA_EIO, 4, "io"},
+        {XPORTA_ENET, 5, "network"},
+        {XPORTA_ETLS, 5, "network"},
+        {XPORTA_ETIMEOUT, 5, "network"},
+        {XPORTA_EDISCONNECTED, 5, "network"},
+        {XPORTA_EAUTH, 6, "auth"},
+        {XPORTA_ESTANZA, 7, "server"},
+        {XPORTA_EUNSUPPORTED, 7, "server"},
+        {XPORTA_ELOCKED, 8, "locked"},
+        {XPORTA_ECONFLICT, 9, "conflict"},
+        {XPORTA_ECANCELED, 10, "canceled"},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].st == st) {
+            if (name)
+                *name = table[i].name;
+            return table[i].code;
+        }
+    if (name)
+        *name = "internal";
+    return 70;
+}

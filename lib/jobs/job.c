@@ -667,6 +667,7 @@ xporta_status xporta_job_run(xporta_job *j)
             continue;
         if (job_types[i].step)
             j->r.step = job_types[i].step;
+        job_events_start(j);
         /* One writer per target account (a dry run only reads). */
         int lock = -1;
         xporta_status st = XPORTA_OK;
@@ -675,6 +676,7 @@ xporta_status xporta_job_run(xporta_job *j)
         if (st == XPORTA_OK)
             st = job_types[i].run(j);
         xfer_target_unlock(lock);
+        job_events_end(j, st);
         return st;
     }
     return XPORTA_EINVAL;
@@ -741,6 +743,7 @@ void xporta_job_free(xporta_job *j)
     xp_strv_cleanup(&j->room_names);
     free(j->old_room);
     free(j->new_room);
+    xp_json_cleanup(&j->ev.w);
     for (size_t i = 0; i < j->njid_map; i++)
         free(j->jid_map[i]);
     free(j->jid_map);

@@ -132,6 +132,27 @@ struct xporta_job {
     uint64_t accounts, accounts_failed, accounts_before;
     /* server-import/export: the MUC services' rooms (XEP-0519) */
     uint64_t rooms_copied, rooms_failed, rooms_before;
+    /* the event stream (job_events.c): while it runs, the callbacks above
+     * are its wrappers and the caller's own wait here */
+    struct {
+        xporta_event_cb cb;
+        void *ud;
+        bool wrapped;
+        double t0;
+        struct xp_json w;
+        xporta_progress_cb progress;
+        void *progress_ud;
+        xporta_action_cb action;
+        void *action_ud;
+        xporta_account_cb account;
+        void *account_ud;
+        xporta_contact_cb contact;
+        void *contact_ud;
+        xporta_room_cb room;
+        void *room_ud;
+        xporta_note_cb note;
+        void *note_ud;
+    } ev;
 };
 
 /* ---- the jobs: one function per type (job.c's table) -------------------- */
@@ -157,6 +178,15 @@ xporta_job *job_alloc(enum job_type type);
 /* migrate: the rooms step, journaled where `xporta rooms OLD NEW` keeps
  * its journal (or in `fallback`), dry when the job is (job_rooms.c). */
 xporta_status rooms_after_migrate(xporta_job *j, struct xfer_journal *fallback);
+
+/* ---- the event stream (job_events.c) ------------------------------------ */
+/* Around a run: the "start" event and the wrapped callbacks, then the
+ * "summary" and the caller's callbacks back (nothing without an event
+ * callback). */
+void job_events_start(xporta_job *j);
+void job_events_end(xporta_job *j, xporta_status st);
+/* "add", "replace", ... "differs". */
+const char *job_action_name(xporta_action a);
 
 /* ---- shared by import and migrate (job_copy.c) --------------------------- */
 struct xfer_journal;

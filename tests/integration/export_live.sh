@@ -21,6 +21,7 @@ trap 'rm -rf "$T"' EXIT
 RUN=x$(date +%s)$$
 PASS=xporta-pass
 . "$(dirname "$0")/checks.sh"
+EV="$(dirname "$0")/../tools/events.py"
 echo "$PASS" >"$T/pw"
 echo "not-the-password" >"$T/badpw"
 
@@ -105,9 +106,21 @@ for server in prosody ejabberd; do
     b=$(grep -n "message 600 of 600<" "$F" | cut -d: -f1)
     [ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] && ok || bad "archive out of order"
     count_is "$F" "of 600</body>" 600
-    # Exporting again gives the same records.
+    # Exporting again gives the same records; with --json, its events
+    # (xporta(1), JSON EVENTS) count what the file holds.
     # shellcheck disable=SC2046
-    run 0 "$X" export --parallel 1 "$P-alice@$D" -o "$T/$server-p1.xml" $(export_args $server)
+    run 0 "$X" export --json --parallel 1 "$P-alice@$D" -o "$T/$server-p1.xml" $(export_args $server)
+    [ ! -s "$T/err" ] && ok || bad "$server: export --json wrote to stderr: $(head -3 "$T/err")"
+    cp "$T/out" "$T/events.json"
+    run 0 "$X" stats --json "$T/$server-p1.xml"
+    /usr/bin/python3 "$EV" "$T/events.json" export 0 \
+        'start["account"] == "'"$P-alice@$D"'" and start["file"] == "'"$T/$server-p1.xml"'"' \
+        's["kinds"]["archive"]["count"] >= 621 and not s["resumed"]' \
+        'all(p["step"] == "export" for p in by("progress"))' \
+        'any(p.get("kind") == "archive" and p["done"] > 0 for p in by("progress"))' \
+        'all(k["state"] == "done" for k in s["kinds"].values() if k["count"])' \
+        'all(kind(n).get("count", 0) == c["count"] for n, c in json.load(open("'"$T/out"'"))["kinds"].items())' ||
+        bad "$server: export --json events"
     run 0 "$X" diff "$F" "$T/$server-p1.xml"
     has "$T/out" "same records"
 done

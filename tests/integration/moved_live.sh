@@ -43,6 +43,7 @@ export XDG_STATE_HOME
 RUN=v$(date +%s)$$
 PASS=xporta-pass
 . "$(dirname "$0")/checks.sh"
+EV="$(dirname "$0")/../tools/events.py"
 echo "$PASS" >"$T/pw"
 
 # roster_of ENV SERVER JID FILE: the account's roster as xporta exports it.
@@ -99,18 +100,26 @@ scenario() {
     hasre "$T/err" "asked +$P-dave@$od: asked without the notice"
     hasre "$T/err" "skipped +$P-erin@$od"
     hasre "$T/err" "asked +$P-frank@$od: asked without the notice: the old address had asked them"
-    # Again: nobody is asked twice.
+    # Again: nobody is asked twice (told as JSON events: xporta(1), JSON
+    # EVENTS).
     # shellcheck disable=SC2086
-    run 0 "$X" announce "$A" "$NEW" $ANN
-    has "$T/err" "contacts asked: 0 with the moved notice, 0 without"
-    for u in bob carol dave frank; do
-        hasre "$T/err" "(earlier|already) +$P-$u@$od"
-    done
+    run 0 "$X" announce --json "$A" "$NEW" $ANN
+    /usr/bin/python3 "$EV" "$T/out" announce 0 \
+        's["contacts"]["moved"] == 0 and s["contacts"]["asked"] == 0' \
+        'start["account"] == "'"$A"'" and start["target"] == "'"$NEW"'"' \
+        '{c["jid"].split("@")[0][-4:] for c in by("contact") if c["outcome"] in ("earlier", "already")} >= {"-bob", "arol", "dave", "rank"}' \
+        'all(s["contacts"][o] == len([c for c in by("contact") if c["outcome"] == o]) for o in ("earlier", "already", "skipped", "approved"))' ||
+        bad "$label: announce --json events"
 
     # The contacts' side.
     # shellcheck disable=SC2046
-    run 0 "$X" follow-moves "$P-bob@$od" $(C)
-    hasre "$T/err" "followed +$NEW: verified move from $A"
+    run 0 "$X" follow-moves --json "$P-bob@$od" $(C)
+    [ ! -s "$T/err" ] && ok || bad "$label: follow-moves --json wrote to stderr: $(head -3 "$T/err")"
+    /usr/bin/python3 "$EV" "$T/out" follow-moves 0 \
+        '[(c["jid"], c["outcome"]) for c in by("contact")] == [("'"$NEW"'", "followed")]' \
+        '"verified move from '"$A"'" in by("contact")[0]["why"]' \
+        's["contacts"]["followed"] == 1 and s["contacts"]["left"] == 0' ||
+        bad "$label: follow-moves --json events"
     # shellcheck disable=SC2046
     run 0 "$X" follow-moves "$P-carol@$od" $(C)
     hasre "$T/err" "followed +$NEW: verified move from $A"
@@ -307,10 +316,21 @@ bash "$SCRIPT" adduser "$D2" "$P-new" "$PASS" >/dev/null
     CAROL="$P-carol" DAVE="$P-dave" ERIN="$P-erin" FRANK="$P-frank" \
     GRACE="$P-grace" PASS="$PASS" >"$T/fill.log" 2>&1 || bad "migrate --announce: fill"
 PAIR="--old-host 127.0.0.1 --old-port $XPORTA_PROSODY_PORT --new-host 127.0.0.1 --new-port $XPORTA_PROSODY_PORT --cafile $XPORTA_TEST_CAFILE --old-password-file $T/pw --new-password-file $T/pw --rate 600"
+# With --json: the copy's plan, its verification, the contacts asked, as
+# events whose counts agree with each other.
 # shellcheck disable=SC2086
-run 0 "$X" migrate "$P-alice@$D" "$P-new@$D2" $PAIR --announce
-has "$T/err" "verified: every record is on the target"
-hasre "$T/err" "asked +$P-dave@$D: asked without the notice"
+run 0 "$X" migrate --json "$P-alice@$D" "$P-new@$D2" $PAIR --announce
+[ ! -s "$T/err" ] && ok || bad "migrate --json wrote to stderr: $(head -3 "$T/err")"
+/usr/bin/python3 "$EV" "$T/out" migrate 0 's["verified"] is True and not s["dry_run"]' \
+    '("'"$P-dave@$D"'", "asked") in [(c["jid"], c["outcome"]) for c in by("contact")]' \
+    'len([c for c in by("contact") if c["outcome"] == "moved"]) == s["contacts"]["moved"] >= 2' \
+    'all(k.get("add", 0) == len([i for i in by("item") if i["kind"] == n and i["action"] == "add"]) for n, k in s["kinds"].items())' \
+    'all(k.get("written", 0) == k.get("add", 0) + k.get("replace", 0) for k in s["kinds"].values())' \
+    'kind("roster")["written"] == 5 and kind("roster")["verified"] == 5 and kind("roster")["missing"] == 0' \
+    'kind("roster")["state"] == "done" and kind("roster")["count"] == 5' \
+    '{p.get("step") for p in by("progress")} >= {"export", "import", "announce"}' \
+    '[o["event"] for o in ev].index("contact") > max(i for i, o in enumerate(ev) if o["event"] == "item")' ||
+    bad "migrate --json events"
 cat >"$T/decline.xml" <<EOS
 <script>
   <login as='d' jid='$P-dave@$D' password='$PASS' resource='decline'/>

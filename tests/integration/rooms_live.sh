@@ -33,6 +33,7 @@ trap 'rm -rf "$T"' EXIT
 XDG_STATE_HOME=$T/state
 export XDG_STATE_HOME
 . "$HERE/checks.sh"
+EV=$HERE/../tools/events.py
 RUN=r$(date +%s)$$
 echo xporta-pass >"$T/pw"
 MUC() { /usr/bin/python3 "$HERE/muc_rooms.py" "$@" --servers-env "$DIR/servers.env"; }
@@ -168,6 +169,17 @@ EOF
     aff_is "$P-own@$SVC" "$NEW" absent
     # One message per owner and room, across runs.
     has "$T/err" "ask      $P-memw@$SVC (member): $OLD cannot grant it, and its owners ($BOSS) were messaged by an earlier run"
+    # The same, as JSON events (xporta(1), JSON EVENTS): a room event per
+    # room, the summary's counts are theirs.
+    # shellcheck disable=SC2086
+    run 0 "$X" rooms --json --dry-run "$OLD" "$NEW" $ONE
+    [ ! -s "$T/err" ] && ok || bad "$os: rooms --json wrote to stderr: $(head -3 "$T/err")"
+    /usr/bin/python3 "$EV" "$T/out" rooms 0 'start["dry_run"] and s["dry_run"]' \
+        's["room_outcomes"]["rooms"] == len(by("room")) >= 5' \
+        'all(s["room_outcomes"][o] == len([r for r in by("room") if r["outcome"] == o]) for o in ("granted", "partial", "already", "ask", "notified", "refused", "none", "unreachable", "planned", "earlier"))' \
+        '{(r["room"], r["affiliation"], r["outcome"]) for r in by("room")} >= {("'"$P-own@$SVC"'", "owner", "planned"), ("'"$P-ban@$SVC"'", "outcast", "none")}' \
+        '[r["owners"] for r in by("room") if r["room"] == "'"$P-memw@$SVC"'"] == ["'"$BOSS"'"]' ||
+        bad "$os: rooms --json events"
     /usr/bin/python3 "$HERE/xmpp_probe.py" --jid "$BOSS" --password-file "$T/pw" \
         --servers-env "$DIR/servers.env" --collect 3 -o "$T/boss.json" >/dev/null 2>&1
     /usr/bin/python3 - "$T/boss.json" "$OLD" "$NEW" "$P-memw@$SVC" <<'EOF' && ok || bad "owner messages"
@@ -281,9 +293,15 @@ EOF
     run 0 "$X" room-move --destroy-old "$OLD" "$NEW" "$OR" "conference.$nd" $PAIR
     has "$T/err" "done        $OR moved to $NR and was destroyed by an earlier run"
     # A password-protected room: its owners enter with the password too.
+    # With --json: the notes and the counts, as events.
     # shellcheck disable=SC2086
-    run 0 "$X" room-move "$OLD" "$NEW" "$P-mvp@conference.$od" "conference.$nd" $PAIR
-    has "$T/err" "subject set; old room kept; 0 difference(s)"
+    run 0 "$X" room-move --json "$OLD" "$NEW" "$P-mvp@conference.$od" "conference.$nd" $PAIR
+    /usr/bin/python3 "$EV" "$T/out" room-move 0 \
+        'start["room"] == "'"$P-mvp@conference.$od"'" and start["new_room"] == "'"$P-mvp@conference.$nd"'"' \
+        '(lambda m: m["created"] and m["subject"] and not m["destroyed"] and m["differs"] == 0)(s["room_move"])' \
+        's["room_move"]["affiliations"] >= 1 and s["room_move"]["affiliations_failed"] == 0' \
+        'len(by("note")) > 0 and all(n["what"] and n["detail"] for n in by("note"))' ||
+        bad "$os: room-move --json events"
     MUC probe --jid "$NEW" --password-file "$T/pw" --room "$P-mvp@conference.$nd" >"$T/pp.json" 2>&1 ||
         bad "probe $P-mvp@conference.$nd"
     has "$T/pp.json" "s3cret"

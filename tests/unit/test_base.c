@@ -273,6 +273,88 @@ static void locks_exclude_within_a_process(void **state)
     free(dir);
 }
 
+/* The one JSON encoder: escapes, and valid UTF-8 whatever the input. */
+static void json_strings_are_valid_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "\"plain\""},
+        {"a\"b\\c\n\t\r\x01", "\"a\\\"b\\\\c\\n\\t\\r\\u0001\""},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", /* 2, 3, 4 bytes */
+         "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+        {"a\xffz", "\"a\\ufffdz\""},         /* not a lead byte */
+        {"a\xc3", "\"a\\ufffd\""},           /* cut short at the end */
+        {"\xc0\xaf", "\"\\ufffd\""},         /* overlong '/' */
+        {"\xe0\x80\xaf!", "\"\\ufffd!\""},   /* overlong, 3 bytes */
+        {"\xed\xa0\x80x", "\"\\ufffdx\""},   /* a UTF-16 surrogate */
+        {"\xf4\x90\x80\x80", "\"\\ufffd\""}, /* past U+10FFFF */
+        {"\xe2\x82 ok", "\"\\ufffd ok\""},   /* lead + 1 of 2 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[64];
+        size_t n = xporta_json_quote(cases[i].in, out, sizeof out);
+        assert_string_equal(out, cases[i].out);
+        assert_int_equal(n, strlen(cases[i].out));
+    }
+    /* As snprintf: the length it needs, the start when it is cut. */
+    char small[4];
+    assert_int_equal(xporta_json_quote("hello", small, sizeof small), 7);
+    assert_string_equal(small, "\"he");
+    assert_int_equal(xporta_json_quote(NULL, NULL, 0), 2);
+}
+
+static void json_objects_nest_and_cut(void **state)
+{
+    (void)state;
+    struct xp_json w;
+    memset(&w, 0, sizeof w);
+    size_t len = 0;
+    xp_json_begin(&w);
+    xp_json_str(&w, "event", "summary");
+    xp_json_num(&w, "n", 18446744073709551615ull);
+    xp_json_str(&w, "left out", NULL);
+    xp_json_double(&w, "x", 0.1235);
+    xp_json_double(&w, "y", -2.5);
+    xp_json_open(&w, "kinds");
+    xp_json_open(&w, "roster");
+    xp_json_bool(&w, "ok", true);
+    const char *line = xp_json_end(&w, &len); /* closes what is open */
+    assert_string_equal(line,
+                        "{\"event\":\"summary\",\"n\":18446744073709551615,"
+                        "\"x\":0.124,\"y\":-2.500,\"kinds\":{\"roster\":"
+                        "{\"ok\":true}}}");
+    assert_int_equal(len, strlen(line));
+    /* A string past the ceiling is cut at a character, and marked. */
+    size_t big = XP_JSON_STR_MAX + 10;
+    char *s = malloc(big + 1);
+    for (size_t i = 0; i < big; i += 2)
+        memcpy(s + i, "\xc3\xa9", 2);
+    s[big] = '\0';
+    xp_json_begin(&w);
+    xp_json_str(&w, "s", s);
+    line = xp_json_end(&w, &len);
+    assert_non_null(line);
+    assert_int_equal(len, strlen("{\"s\":\"\"}") + XP_JSON_STR_MAX + 3);
+    assert_non_null(strstr(line, "\xc3\xa9\xe2\x80\xa6\"}"));
+    free(s);
+    /* Objects deeper than the encoder takes are dropped, not half-made. */
+    xp_json_begin(&w);
+    for (int i = 0; i < XP_JSON_DEPTH + 1; i++)
+        xp_json_open(&w, "a");
+    assert_null(xp_json_end(&w, &len));
+    xp_json_cleanup(&w);
+    /* The exit statuses the summary reports are xporta(1)'s. */
+    const char *name;
+    assert_int_equal(xporta_status_exit(XPORTA_OK, &name), 0);
+    assert_string_equal(name, "ok");
+    assert_int_equal(xporta_status_exit(XPORTA_ETIMEOUT, &name), 5);
+    assert_string_equal(name, "network");
+    assert_int_equal(xporta_status_exit(XPORTA_ENOMEM, &name), 70);
+    assert_string_equal(name, "internal");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +367,8 @@ int main(void)
         cmocka_unit_test(map_keeps_values_across_growth),
         cmocka_unit_test(set_remove_keeps_the_rest),
         cmocka_unit_test(locks_exclude_within_a_process),
+        cmocka_unit_test(json_strings_are_valid_utf8),
+        cmocka_unit_test(json_objects_nest_and_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,6 +100,34 @@ static void on_action(void *ud, xporta_action a, xporta_kind k, const char *key,
                  why ? why : "");
 }
 
+/* What an event stream held (events_tell_the_job). */
+struct events {
+    unsigned lines, items, refused, progress, other;
+    unsigned actions; /* calls of the caller's action callback */
+    unsigned progress_calls;
+    char first[256], last[16384];
+    bool bad; /* a line that is no object, or a NUL inside */
+};
+
+static void count_event(void *ud, const char *line, size_t len)
+{
+    struct events *ev = ud;
+    if (len != strlen(line) || line[0] != '{' || line[len - 1] != '}' ||
+        strncmp(line, "{\"event\":\"", 10) != 0 || !strstr(line, ",\"v\":1,"))
+        ev->bad = true;
+    if (!ev->lines++)
+        snprintf(ev->first, sizeof ev->first, "%s", line);
+    snprintf(ev->last, sizeof ev->last, "%s", line);
+    if (strncmp(line, "{\"event\":\"item\"", 15) == 0)
+        ev->items++;
+    else if (strncmp(line, "{\"event\":\"refused\"", 18) == 0)
+        ev->refused++;
+    else if (strncmp(line, "{\"event\":\"progress\"", 19) == 0)
+        ev->progress++;
+    else
+        ev->other++;
+}
+
 /* Runs a migrate; with `fail_alloc` N, the Nth allocation of the run
  * fails (*fired says whether it came). */
 static xporta_status run_migrate_alloc(struct env *e, bool dry, bool *verified,
@@ -110,6 +138,10 @@ static xporta_status run_migrate_alloc(struct env *e, bool dry, bool *verified,
     xporta_job *j = migrate_job(e, "new-pass", &a, &b);
     xporta_job_set_dry_run(j, dry);
     xporta_job_set_action_cb(j, on_action, NULL);
+    /* With the event stream on, so that its allocations fail too. */
+    struct events ev;
+    memset(&ev, 0, sizeof ev);
+    xporta_job_set_event_cb(j, count_event, &ev);
     if (fail_alloc)
         alloc_fail_arm(fail_alloc);
     current_job = j;
@@ -124,6 +156,9 @@ static xporta_status run_migrate_alloc(struct env *e, bool dry, bool *verified,
                      xporta_strerror(st));
     }
     snprintf(last_error, sizeof last_error, "%s", xporta_job_error(j));
+    assert_false(ev.bad);
+    if (!fail_alloc || !*fired) /* else an event may be lost */
+        assert_non_null(strstr(ev.last, "{\"event\":\"summary\""));
     if (verified)
         *verified = xporta_job_verified(j);
     xporta_job_free(j);
@@ -433,6 +468,77 @@ static void allocation_failures(void **state)
     free(want);
 }
 
+static void count_action(void *ud, xporta_action a, xporta_kind k,
+                         const char *key, const char *id, const char *why)
+{
+    (void)a, (void)k, (void)key, (void)id, (void)why;
+    ((struct events *)ud)->actions++;
+}
+
+static void count_progress(const xporta_progress *p, void *ud)
+{
+    (void)p;
+    ((struct events *)ud)->progress_calls++;
+}
+
+/* The event stream: one JSON object a line, start first and summary
+ * last, an item per planned record; the job's own callbacks keep being
+ * called as without it. */
+static void events_tell_the_job(void **state)
+{
+    struct env *e = *state;
+    struct events ev;
+    memset(&ev, 0, sizeof ev);
+    xporta_account *a, *b;
+    xporta_job *j = migrate_job(e, "new-pass", &a, &b);
+    xporta_job_set_dry_run(j, true);
+    xporta_job_set_action_cb(j, count_action, &ev);
+    xporta_job_set_progress(j, count_progress, &ev);
+    xporta_job_set_event_cb(j, count_event, &ev);
+    assert_int_equal(xporta_job_run(j), XPORTA_OK);
+    assert_false(ev.bad);
+    assert_non_null(strstr(ev.first, "{\"event\":\"start\",\"v\":1,\"command\":"
+                                     "\"migrate\",\"dry_run\":true"));
+    assert_non_null(strstr(ev.last,
+                           "{\"event\":\"summary\",\"v\":1,\"command\":"
+                           "\"migrate\",\"ok\":true,\"exit\":0"));
+    /* An item per planned record, and the caller heard of each too. */
+    uint64_t planned = 0;
+    for (int k = 0; k < XPORTA_KIND_COUNT; k++) {
+        xporta_import_counts c;
+        xporta_job_import_counts(j, (xporta_kind)k, &c);
+        planned += c.add + c.same + c.conflict + c.replace + c.skip;
+    }
+    assert_true(planned > 0);
+    assert_int_equal(ev.items, planned);
+    assert_int_equal(ev.actions, planned);
+    assert_int_equal(ev.refused, 0);
+    assert_int_equal(ev.progress, ev.progress_calls);
+    /* The summary counts what the plan counted. */
+    xporta_import_counts r;
+    xporta_job_import_counts(j, XPORTA_KIND_ROSTER, &r);
+    char want[128];
+    snprintf(want, sizeof want,
+             "\"roster\":{\"state\":\"done\",\"count\":%llu,\"source\":%llu,"
+             "\"add\":%llu,",
+             (unsigned long long)xporta_job_count(j, XPORTA_KIND_ROSTER),
+             (unsigned long long)r.source, (unsigned long long)r.add);
+    assert_non_null(strstr(ev.last, want));
+
+    /* Again, for real and without events: the callbacks are the caller's
+     * once more, and the stream stays off. */
+    xporta_job_set_event_cb(j, NULL, NULL);
+    xporta_job_set_dry_run(j, false);
+    unsigned lines = ev.lines;
+    ev.actions = 0;
+    assert_int_equal(xporta_job_run(j), XPORTA_OK);
+    assert_int_equal(ev.lines, lines);
+    assert_true(ev.actions >= planned);
+    xporta_job_free(j);
+    xporta_account_free(a);
+    xporta_account_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +556,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(stop_at_every_step, setup, teardown),
         cmocka_unit_test_setup_teardown(allocation_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(events_tell_the_job, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
