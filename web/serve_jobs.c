@@ -104,17 +104,21 @@ void xs_emit(struct xs_job *j, const char *line, size_t len)
     pthread_mutex_unlock(&j->srv->mu);
 }
 
-/* {"v":1,"event":"stage",...}: where the job stands, after each change. */
+/* {"event":"stage","v":1,...}: where the job stands, after each change. */
 static void stage_line(struct xs_buf *b, const struct xs_job *j)
 {
-    xs_buf_str(b, "{\"v\":1,\"event\":\"stage\",\"stage\":");
+    xs_buf_str(b, "{\"event\":\"stage\",\"v\":1,\"stage\":");
     xs_buf_jstr(b, j->stage, 64);
     xs_buf_str(b, ",\"state\":");
     xs_buf_jstr(b, xs_state_name(j->state), 64);
-    xs_buf_str(b, ",\"next\":");
-    xs_buf_jstr(b, j->next[0] ? j->next : NULL, 64);
-    xs_buf_str(b, ",\"message\":");
-    xs_buf_jstr(b, j->message[0] ? j->message : NULL, 1024);
+    if (j->next[0]) {
+        xs_buf_str(b, ",\"next\":");
+        xs_buf_jstr(b, j->next, 64);
+    }
+    if (j->message[0]) {
+        xs_buf_str(b, ",\"message\":");
+        xs_buf_jstr(b, j->message, 1024);
+    }
     xs_buf_str(b, "}");
 }
 
@@ -310,8 +314,9 @@ static void load_one(struct xs_server *s, const char *id)
     if (start != pos && ftruncate(j->ev_fd, start) != 0)
         j->end = pos;
     if (j->state == XS_RUNNING) {
-        /* serve stopped (or died) while this step ran. */
+        /* serve stopped (or died) while this step ran: run it again. */
         j->state = XS_INTERRUPTED;
+        snprintf(j->next, sizeof j->next, "%s", j->stage);
         snprintf(j->message, sizeof j->message,
                  "This was interrupted when xporta serve stopped. Resume it: "
                  "it goes on where it stopped (the passwords are asked "
@@ -390,7 +395,10 @@ static void *worker(void *arg)
         j->waiting_since = xs_now();
     } else if (st == XPORTA_OK) {
         j->state = XS_DONE;
-    } else if (st == XPORTA_ECANCELED && s->stopping) {
+    } else if (s->stopping) {
+        /* Canceled by the stop, or failed meanwhile (a step still
+         * connecting is not cancellable until its timeout): either way it
+         * resumes from its journal when run again. */
         j->state = XS_INTERRUPTED;
         snprintf(msg, sizeof msg,
                  "This was interrupted when xporta serve stopped. Resume it: "

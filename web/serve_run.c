@@ -6,9 +6,10 @@
  * import:  check (the uploaded file) -> plan (a dry run into the account)
  *          -> run
  *
- * The event lines follow the library-wide encoder's shape ("v":1,
- * "event": progress|item|contact|room|note|summary); until that encoder
- * lands (branch events), this file writes them from the callbacks. */
+ * The job's log holds the library's own event lines (xporta_job_set_event_cb,
+ * xporta(1) JSON EVENTS: what `xporta CMD --json` prints), serve's "stage"
+ * lines between the steps, and for the check of an upload (not a library
+ * job) lines of the same shape. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,206 +25,17 @@ static void emit_buf(struct xs_job *j, struct xs_buf *b)
     xs_buf_free(b);
 }
 
-static void on_progress(const xporta_progress *p, void *ud)
+/* The library's event stream, line by line into the job's log.  Items
+ * (one per planned record) stop at a ceiling past which only the counts of
+ * the summary tell; refusals, contacts and the rest always go in. */
+static void on_line(void *ud, const char *line, size_t len)
 {
     struct xs_job *j = ud;
-    struct xs_buf b = {0};
-    xs_buf_str(&b, "{\"v\":1,\"event\":\"progress\",\"step\":");
-    xs_buf_jstr(&b, p->step, 64);
-    xs_buf_str(&b, ",\"phase\":");
-    xs_buf_jstr(&b, p->phase, 64);
-    xs_buf_str(&b, ",\"kind\":");
-    xs_buf_jstr(
-        &b, p->kind < XPORTA_KIND_COUNT ? xporta_kind_name(p->kind) : NULL, 64);
-    xs_buf_printf(&b,
-                  ",\"done\":%llu,\"total\":%llu,\"fraction\":%.3f,"
-                  "\"rate\":%.1f,\"elapsed\":%.1f,\"message\":",
-                  (unsigned long long)p->done, (unsigned long long)p->total,
-                  p->fraction, p->rate, p->elapsed);
-    xs_buf_jstr(&b, p->message, 512);
-    xs_buf_str(&b, "}");
-    emit_buf(j, &b);
-}
-
-static const char *action_name(xporta_action a)
-{
-    switch (a) {
-    case XPORTA_ACTION_ADD:
-        return "add";
-    case XPORTA_ACTION_REPLACE:
-        return "replace";
-    case XPORTA_ACTION_SAME:
-        return "same";
-    case XPORTA_ACTION_CONFLICT:
-        return "conflict";
-    case XPORTA_ACTION_SKIP:
-        return "skip";
-    case XPORTA_ACTION_FAILED:
-        return "failed";
-    case XPORTA_ACTION_MISSING:
-        return "missing";
-    case XPORTA_ACTION_DIFFERS:
-        return "differs";
-    }
-    return "other";
-}
-
-static void on_action(void *ud, xporta_action action, xporta_kind kind,
-                      const char *key, const char *id, const char *why)
-{
-    struct xs_job *j = ud;
-    /* Only what a person acts on is listed one by one past the ceiling:
-     * the counts per kind come in the summary. */
-    if (j->items >= XS_ITEM_LINES && action != XPORTA_ACTION_FAILED)
+    static const char item[] = "{\"event\":\"item\"";
+    if (len >= sizeof item - 1 && memcmp(line, item, sizeof item - 1) == 0 &&
+        j->items++ >= XS_ITEM_LINES)
         return;
-    j->items++;
-    struct xs_buf b = {0};
-    xs_buf_printf(&b, "{\"v\":1,\"event\":\"%s\",\"action\":\"%s\",\"kind\":",
-                  action == XPORTA_ACTION_FAILED ? "refused" : "item",
-                  action_name(action));
-    xs_buf_jstr(&b, xporta_kind_name(kind), 64);
-    xs_buf_str(&b, ",\"key\":");
-    xs_buf_jstr(&b, key, 1024);
-    xs_buf_str(&b, ",\"id\":");
-    xs_buf_jstr(&b, id, 512);
-    xs_buf_str(&b, ",\"why\":");
-    xs_buf_jstr(&b, why, 1024);
-    xs_buf_str(&b, "}");
-    emit_buf(j, &b);
-}
-
-static const char *contact_name(xporta_contact_outcome o)
-{
-    static const char *const n[] = {"",        "moved",   "asked",   "already",
-                                    "skipped", "earlier", "bounced", "followed",
-                                    "left",    "again",   "approved"};
-    return (unsigned)o < sizeof n / sizeof n[0] ? n[o] : "other";
-}
-
-static void on_contact(void *ud, const char *jid, xporta_contact_outcome o,
-                       const char *why)
-{
-    struct xs_job *j = ud;
-    struct xs_buf b = {0};
-    xs_buf_str(&b, "{\"v\":1,\"event\":\"contact\",\"jid\":");
-    xs_buf_jstr(&b, jid, 1024);
-    xs_buf_printf(&b, ",\"outcome\":\"%s\",\"why\":", contact_name(o));
-    xs_buf_jstr(&b, why, 1024);
-    xs_buf_str(&b, "}");
-    emit_buf(j, &b);
-}
-
-static void on_note(void *ud, const char *what, const char *detail)
-{
-    struct xs_job *j = ud;
-    if (j->items >= XS_ITEM_LINES)
-        return;
-    j->items++;
-    struct xs_buf b = {0};
-    xs_buf_str(&b, "{\"v\":1,\"event\":\"note\",\"what\":");
-    xs_buf_jstr(&b, what, 64);
-    xs_buf_str(&b, ",\"detail\":");
-    xs_buf_jstr(&b, detail, 1024);
-    xs_buf_str(&b, "}");
-    emit_buf(j, &b);
-}
-
-static void on_room(void *ud, const char *room, const char *aff,
-                    xporta_room_outcome o, const char *owners, const char *why)
-{
-    struct xs_job *j = ud;
-    struct xs_buf b = {0};
-    xs_buf_str(&b, "{\"v\":1,\"event\":\"room\",\"room\":");
-    xs_buf_jstr(&b, room, 1024);
-    xs_buf_str(&b, ",\"affiliation\":");
-    xs_buf_jstr(&b, aff, 64);
-    xs_buf_printf(&b, ",\"outcome\":%d,\"owners\":", (int)o);
-    xs_buf_jstr(&b, owners, 1024);
-    xs_buf_str(&b, ",\"why\":");
-    xs_buf_jstr(&b, why, 1024);
-    xs_buf_str(&b, "}");
-    emit_buf(j, &b);
-}
-
-static const char *kstate_name(xporta_kind_state s)
-{
-    switch (s) {
-    case XPORTA_STATE_NOT_ASKED:
-        return "not-asked";
-    case XPORTA_STATE_DONE:
-        return "done";
-    case XPORTA_STATE_UNAVAILABLE:
-        return "unavailable";
-    case XPORTA_STATE_FAILED:
-        return "failed";
-    case XPORTA_STATE_NOT_RESTORABLE:
-        return "not-restorable";
-    }
-    return "other";
-}
-
-/* {"v":1,"event":"summary",...}: the counts per kind after a step. */
-static void summary(struct xs_job *j, xporta_job *lj, const char *step,
-                    xporta_status st, bool import_counts)
-{
-    struct xs_buf b = {0};
-    xs_buf_str(&b, "{\"v\":1,\"event\":\"summary\",\"step\":");
-    xs_buf_jstr(&b, step, 64);
-    xs_buf_printf(&b, ",\"status\":\"%s\",\"error\":",
-                  st == XPORTA_OK ? "ok" : xporta_status_name(st));
-    xs_buf_jstr(&b, st == XPORTA_OK ? NULL : xporta_job_error(lj), 1024);
-    xs_buf_printf(&b, ",\"resumed\":%s,\"verified\":%s,\"kinds\":{",
-                  xporta_job_resumed(lj) ? "true" : "false",
-                  import_counts && xporta_job_verified(lj) ? "true" : "false");
-    bool first = true;
-    for (int k = 0; k < XPORTA_KIND_COUNT; k++) {
-        xporta_kind_state ks = xporta_job_state(lj, (xporta_kind)k);
-        xporta_import_counts c;
-        memset(&c, 0, sizeof c);
-        if (import_counts)
-            xporta_job_import_counts(lj, (xporta_kind)k, &c);
-        uint64_t count = xporta_job_count(lj, (xporta_kind)k);
-        if (ks == XPORTA_STATE_NOT_ASKED && !c.source && !count)
-            continue;
-        xs_buf_printf(&b, "%s\"%s\":{\"state\":\"%s\",\"count\":%llu",
-                      first ? "" : ",", xporta_kind_name((xporta_kind)k),
-                      kstate_name(ks), (unsigned long long)count);
-        first = false;
-        if (import_counts)
-            xs_buf_printf(
-                &b,
-                ",\"source\":%llu,\"add\":%llu,\"replace\":%llu,"
-                "\"same\":%llu,\"conflict\":%llu,\"skip\":%llu,"
-                "\"not_restorable\":%llu,\"written\":%llu,"
-                "\"failed\":%llu,\"verified\":%llu,\"kept\":%llu,"
-                "\"missing\":%llu,\"differs\":%llu",
-                (unsigned long long)c.source, (unsigned long long)c.add,
-                (unsigned long long)c.replace, (unsigned long long)c.same,
-                (unsigned long long)c.conflict, (unsigned long long)c.skip,
-                (unsigned long long)c.not_restorable,
-                (unsigned long long)c.written, (unsigned long long)c.failed,
-                (unsigned long long)c.verified, (unsigned long long)c.kept,
-                (unsigned long long)c.missing, (unsigned long long)c.differs);
-        xs_buf_str(&b, ",\"note\":");
-        xs_buf_jstr(&b, xporta_job_note(lj, (xporta_kind)k), 512);
-        xs_buf_str(&b, "}");
-    }
-    xs_buf_str(&b, "}");
-    if (strcmp(step, "announce") == 0) {
-        xporta_moved_counts m;
-        xporta_job_moved_counts(lj, &m);
-        xs_buf_printf(
-            &b,
-            ",\"contacts\":{\"moved\":%llu,\"asked\":%llu,"
-            "\"already\":%llu,\"skipped\":%llu,\"earlier\":%llu,"
-            "\"bounced\":%llu,\"approved\":%llu}",
-            (unsigned long long)m.moved, (unsigned long long)m.asked,
-            (unsigned long long)m.already, (unsigned long long)m.skipped,
-            (unsigned long long)m.earlier, (unsigned long long)m.bounced,
-            (unsigned long long)m.approved);
-    }
-    xs_buf_str(&b, "}");
-    emit_buf(j, &b);
+    xs_emit(j, line, len);
 }
 
 static xporta_status make_acct(struct xs_job *j, const struct xs_acct *in,
@@ -267,25 +79,15 @@ static void detach(struct xs_job *j)
     pthread_mutex_unlock(&j->srv->mu);
 }
 
-static void hook(struct xs_job *j, xporta_job *lj)
-{
-    xporta_job_set_progress(lj, on_progress, j);
-    xporta_job_set_action_cb(lj, on_action, j);
-    xporta_job_set_contact_cb(lj, on_contact, j);
-    xporta_job_set_note_cb(lj, on_note, j);
-    xporta_job_set_room_cb(lj, on_room, j);
-}
-
 /* Runs a library job made for this step; the summary; words on failure. */
 static xporta_status run_lj(struct xs_job *j, xporta_job *lj, const char *step,
                             bool import_counts, char *msg, size_t cap,
                             const char *old_jid, const char *new_jid)
 {
-    hook(j, lj);
+    xporta_job_set_event_cb(lj, on_line, j);
     attach(j, lj);
     xporta_status st = xporta_job_run(lj);
     detach(j);
-    summary(j, lj, step, st, import_counts);
     if (st != XPORTA_OK)
         xs_words(msg, cap, st, xporta_job_error(lj), old_jid, new_jid);
     else if (import_counts && !xporta_job_verified(lj) &&
@@ -310,7 +112,7 @@ static void on_diag(const xporta_diag *d, void *ud)
     char where[64];
     snprintf(where, sizeof where, "line %lu, column %lu: ", d->line, d->col);
     struct xs_buf b = {0};
-    xs_buf_printf(&b, "{\"v\":1,\"event\":\"note\",\"what\":\"%s\",\"detail\":",
+    xs_buf_printf(&b, "{\"event\":\"note\",\"v\":1,\"what\":\"%s\",\"detail\":",
                   d->severity == XPORTA_ERROR ? "error" : "warning");
     char text[1200];
     snprintf(text, sizeof text, "%s%s", d->line ? where : "", d->message);
@@ -328,11 +130,11 @@ static void on_bytes(uint64_t done, void *ud)
     j->last_progress = now;
     struct xs_buf b = {0};
     xs_buf_printf(&b,
-                  "{\"v\":1,\"event\":\"progress\",\"step\":\"check\","
-                  "\"phase\":\"read\",\"kind\":null,\"done\":%llu,"
-                  "\"total\":%llu,\"fraction\":%.3f}",
+                  "{\"event\":\"progress\",\"v\":1,\"step\":\"check\","
+                  "\"phase\":\"read\",\"done\":%llu,\"total\":%llu,"
+                  "\"fraction\":%.3f}",
                   (unsigned long long)done, (unsigned long long)j->file_size,
-                  j->file_size ? (double)done / (double)j->file_size : -1.0);
+                  j->file_size ? (double)done / (double)j->file_size : 0.0);
     emit_buf(j, &b);
 }
 
@@ -350,16 +152,20 @@ static xporta_status step_check(struct xs_job *j, char *msg, size_t cap)
     xporta_check_result r;
     memset(&r, 0, sizeof r);
     xporta_status st = xporta_check_file(path, &o, &r);
+    /* The shape of the library's summary (xporta(1), JSON EVENTS), with the
+     * counts xporta check prints. */
+    bool good = st == XPORTA_OK && r.fatal == XPORTA_OK && !r.errors;
     struct xs_buf b = {0};
     xs_buf_printf(&b,
-                  "{\"v\":1,\"event\":\"summary\",\"step\":\"check\","
-                  "\"status\":\"%s\",\"hosts\":%lu,\"users\":%lu,"
-                  "\"records\":%lu,\"errors\":%lu,\"warnings\":%lu,\"error\":",
-                  st == XPORTA_OK && r.fatal == XPORTA_OK && !r.errors
-                      ? "ok"
-                      : "problems",
-                  r.hosts, r.users, r.records, r.errors, r.warnings);
-    xs_buf_jstr(&b, r.fatal != XPORTA_OK ? r.fatal_text : NULL, 1024);
+                  "{\"event\":\"summary\",\"v\":1,\"command\":\"check\","
+                  "\"ok\":%s,\"status\":\"%s\",\"hosts\":%lu,\"users\":%lu,"
+                  "\"records\":%lu,\"errors\":%lu,\"warnings\":%lu",
+                  good ? "true" : "false", good ? "ok" : "problems", r.hosts,
+                  r.users, r.records, r.errors, r.warnings);
+    if (r.fatal != XPORTA_OK) {
+        xs_buf_str(&b, ",\"error\":");
+        xs_buf_jstr(&b, r.fatal_text, 1024);
+    }
     xs_buf_str(&b, "}");
     emit_buf(j, &b);
     if (st != XPORTA_OK) {

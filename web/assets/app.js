@@ -13,10 +13,13 @@
   const TYPES = { migrate: 'Move', export: 'Download', import: 'Import' };
   const STEPS = { plan: 'the plan', run: 'the copy', announce: 'telling your contacts',
     check: 'the check of the file' };
-  const KINDS = { roster: 'Contacts', vcard: 'Profile (vCard)', private: 'Private data',
-    privacy: 'Privacy lists', blocklist: 'Blocked addresses', pep: 'Published data (PEP)',
-    archive: 'Message history', offline: 'Offline messages', pending: 'Pending requests',
-    credentials: 'Password', mamprefs: 'History settings', bookmarks: 'Group chats' };
+  const KINDS = { credentials: 'Password', roster: 'Contacts', pending: 'Pending contact requests',
+    vcard: 'Profile (vCard)', private: 'Private data', privacy: 'Privacy lists',
+    blocklist: 'Blocked addresses', offline: 'Offline messages', 'pep-node': 'Published data',
+    'pep-affiliations': 'Published data: who may see it', 'pep-subscriptions': 'Published data: subscriptions',
+    'pep-item': 'Published items', archive: 'Message history', 'mam-prefs': 'History settings',
+    other: 'Other data', 'room-config': 'Group chat settings', 'room-affiliation': 'Group chat members',
+    'room-subject': 'Group chat subjects' };
   const kindName = (k) => KINDS[k] || k;
 
   function el(tag, text, cls) {
@@ -143,7 +146,7 @@
   function show(j) {
     if (source) { source.close(); source = null; }
     current = j;
-    view = { last: 0, kinds: {}, summary: null, contacts: [], problems: 0, now: '' };
+    view = { last: 0, step: j.stage, kinds: {}, summary: null, contacts: [], problems: 0, now: '' };
     history.replaceState(null, '', '#job=' + j.id);
     $('job').hidden = false;
     $('job-h').textContent = describe(j);
@@ -186,7 +189,7 @@
       case 'refused': problem('Refused by the server: ' + kindName(e.kind) + ' ' + (e.key || '') + (e.why ? ' (' + e.why + ')' : '')); break;
       case 'note': if (e.what === 'error' || e.what === 'warning' || e.what === 'REFUSED' || e.what === 'DIFFERS') problem(e.what + ': ' + e.detail); break;
       case 'item': if (e.action === 'missing' || e.action === 'differs') problem('Verify: ' + kindName(e.kind) + ' ' + (e.key || '') + ' ' + e.action); break;
-      case 'stage': stage(e); break;
+      case 'stage': view.step = e.stage; stage(e); break;
       default: break;
     }
   }
@@ -206,7 +209,7 @@
     const head = $('job-thead'), body = $('job-tbody');
     head.textContent = body.textContent = '';
     let cols;
-    if (s.step === 'check') {
+    if (s.command === 'check') {
       $('job-caption').textContent = 'The file';
       cols = [['What', null]];
       const rows = [['Accounts', s.users], ['Records', s.records], ['Errors', s.errors], ['Warnings', s.warnings]];
@@ -215,13 +218,13 @@
       $('job-table').hidden = false;
       return;
     }
-    if (s.step === 'plan') {
+    if (s.dry_run) {
       $('job-caption').textContent = 'The plan (nothing changed yet)';
       cols = [['In the source', 'source'], ['To add', 'add'], ['Already there', 'same'], ['Different, kept', 'conflict'], ['Left out', 'skip'], ['Only a server can copy', 'not_restorable']];
-    } else if (s.step === 'run' && current.type !== 'export') {
+    } else if (view.step === 'run' && current.type !== 'export') {
       $('job-caption').textContent = s.verified ? 'Copied and verified' : 'Copied: the check found differences';
       cols = [['Written', 'written'], ['Already there', 'same'], ['Refused', 'failed'], ['Verified', 'verified'], ['Missing', 'missing'], ['Different', 'differs']];
-    } else if (s.step === 'announce') {
+    } else if (view.step === 'announce') {
       $('job-caption').textContent = 'Your contacts';
       const tr = el('tr'); tr.appendChild(el('th', 'Outcome')); tr.appendChild(el('th', 'Contacts')); head.appendChild(tr);
       for (const k of Object.keys(s.contacts || {})) { const r = el('tr'); r.appendChild(el('th', OUTCOMES[k] || k)); r.appendChild(el('td', s.contacts[k])); body.appendChild(r); }
@@ -251,7 +254,9 @@
     current.next = e.next;
     current.message = e.message;
     if (e.state !== 'running') {
-      if (source) { source.close(); source = null; }
+      $('job-now').textContent = '';
+      // The stream goes on to its end (a replay has later steps); the
+      // server then ends it and answers the reconnect with 204.
       try { current = (await api('GET', '/api/jobs/' + current.id)).job; } catch (x) { /* keep */ }
       loadJobs();
     }
