@@ -164,5 +164,6 @@ int cmd_rooms(int argc, char **argv);
 int cmd_room_move(int argc, char **argv);
 int cmd_server_import(int argc, char **argv);
 int cmd_server_export(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 #endif

@@ -41,6 +41,8 @@ static const struct command {
      "every account of a file or store into a server's own storage"},
     {"serve", cmd_serve,
      "the web migrator on 127.0.0.1: move, download, import in a browser"},
+    {"history", cmd_history,
+     "a XEP-0227 file's messages as web pages, readable offline"},
 };
 
 static void usage(FILE *out)

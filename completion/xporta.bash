@@ -5,7 +5,7 @@
 # test_completion.sh checks them against `xporta COMMAND --help`.
 
 _xporta_commands="check stats convert diff export import migrate announce
-follow-moves rooms room-move server-export server-import"
+follow-moves rooms room-move server-export server-import history"
 
 # Stores (server-export, server-import): a XEP-0227 file or one of these.
 _xporta_stores="prosody: prosody+sqlite: prosody+pgsql: ejabberd+sqlite: ejabberd+pgsql: ejabberd+mnesia:"
@@ -79,6 +79,9 @@ _xporta_options()
         echo "-n --dry-run --on-conflict --state-dir --max-lines --users" \
             "--rename-host --only-kinds --exclude-kinds --strip-secrets" \
             "--host --json -q --quiet -v --verbose -h --help"
+        ;;
+    history)
+        echo "-o --output -q --quiet -h --help"
         ;;
     esac
 }
@@ -196,7 +199,7 @@ _xporta()
     # Arguments: files for the file commands (and import's FILE, diff's A
     # and B, which may be files); accounts are not guessed.
     case $cmd in
-    check | stats | convert | diff | import)
+    check | stats | convert | diff | import | history)
         _xporta_files "$cur"
         ;;
     server-export | server-import)

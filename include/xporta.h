@@ -1086,6 +1086,33 @@ typedef struct xporta_room_move_counts {
 XPORTA_API void xporta_job_room_move_counts(const xporta_job *j,
                                             xporta_room_move_counts *out);
 
+/* ---- readable history -----------------------------------------------------
+ *
+ * Writes the messages of the XEP-0227 file at `pie_path` (each user's
+ * archive and offline messages, and the archives of the rooms of its
+ * XEP-0519 components) as a static HTML archive in the directory `outdir`:
+ * index.html (per account, the contacts with their counts and months),
+ * aN/cM.html (a contact's months), aN/cM-YYYY-MM.html (one month, a heading
+ * per day), search.html with its index in search/sN.js, history.css and
+ * history.js.  It opens from disk in any browser, needs no network and
+ * loads nothing but its own files (a Content-Security-Policy in every
+ * page); message text is escaped, links open only on click.  The file is
+ * read once, in bounded memory (messages are spooled per contact and
+ * month inside the new directory).  Nothing appears at `outdir` until the
+ * archive is complete: it is built in OUTDIR.tmp-XXXXXX and renamed; an
+ * earlier history at `outdir` is replaced, anything else there refused
+ * (XPORTA_ECONFLICT).  Progress: phase "read" (messages found), then
+ * "write" (messages written, of the total). */
+XPORTA_API xporta_status xporta_history_new(xporta_job **out,
+                                            const char *pie_path,
+                                            const char *outdir);
+/* After xporta_job_run(): messages written, conversations (contacts and
+ * rooms with messages) and month pages. */
+XPORTA_API void xporta_job_history_counts(const xporta_job *j,
+                                          uint64_t *messages,
+                                          uint64_t *conversations,
+                                          uint64_t *pages);
+
 /* After run: what happened to each kind. */
 typedef enum xporta_kind_state {
     XPORTA_STATE_NOT_ASKED = 0,  /* excluded by the caller */

@@ -3,7 +3,12 @@
  *
  *   gen_pie [--hosts H] [--users U] [--roster R] [--messages M]
  *           [--pep P] [--private V] [--seed S] [--salt binary|text]
- *           [--ids uuid|usec]
+ *           [--ids uuid|usec] [--peers N] [--gap SECONDS]
+ *
+ * Each archived message is with one of N partners (default 5: the next
+ * users; with more partners than users, userK@ beyond the last user), 1 to
+ * SECONDS (default 600) after the one before (bench/history: --users 1
+ * --peers 50 --gap 1260 --messages 100000 spreads them over two years).
  *
  * Per user: SCRAM credentials (--salt binary, the default: RFC 5802's
  * example salt, random bytes as most servers make them; --salt text: a
@@ -334,7 +339,7 @@ static void write_private(long u, long h, long n)
 int main(int argc, char **argv)
 {
     long hosts = 1, users = 100, roster = 100, messages = 1000;
-    long pep = 4, private_n = 1;
+    long pep = 4, private_n = 1, peers = 5, gap = 600;
     bool text_salt = false, usec_ids = false;
     for (int i = 1; i + 1 < argc; i += 2) {
         long v = strtol(argv[i + 1], NULL, 10);
@@ -358,6 +363,10 @@ int main(int argc, char **argv)
             pep = v;
         else if (strcmp(argv[i], "--private") == 0)
             private_n = v;
+        else if (strcmp(argv[i], "--peers") == 0 && v > 0)
+            peers = v;
+        else if (strcmp(argv[i], "--gap") == 0 && v > 0)
+            gap = v;
         else if (strcmp(argv[i], "--seed") == 0)
             rng ^= (uint64_t)v * 0x9e3779b97f4a7c15ull;
         else {
@@ -422,11 +431,14 @@ int main(int argc, char **argv)
             write_pep(u, h, &plan);
             printf("<archive xmlns='urn:xmpp:pie:0#mam'>\n");
             long long t = 1700000000 + u * 7;
+            /* with --peers above the users, the ring of partners grows */
+            long pring = users > 1 ? users : 2;
+            if (peers != 5 && pring < peers + 1)
+                pring = peers + 1;
             for (long m = 0; m < messages; m++) {
-                long peer =
-                    (u + 1 + (long)(next() % 5)) % (users > 1 ? users : 2);
+                long peer = (u + 1 + (long)(next() % (uint64_t)peers)) % pring;
                 bool out = next() & 1;
-                t += 1 + (long long)(next() % 600);
+                t += 1 + (long long)(next() % (uint64_t)gap);
                 char stamp[64];
                 stamp_format(t, stamp, sizeof stamp);
                 uuid(id);

@@ -208,6 +208,41 @@ xporta_status xporta_room_move_new(xporta_job **out, xporta_account *old,
     return XPORTA_OK;
 }
 
+xporta_status xporta_history_new(xporta_job **out, const char *pie_path,
+                                 const char *outdir)
+{
+    if (!out || !pie_path || !*pie_path || !outdir || !*outdir)
+        return XPORTA_EINVAL;
+    *out = NULL;
+    xporta_job *j = job_alloc(JOB_HISTORY);
+    if (!j)
+        return XPORTA_ENOMEM;
+    j->path = xp_strdup(pie_path);
+    j->outdir = xp_strdup(outdir);
+    /* "dir/" and "dir" are the same directory: its temporary sibling is
+     * named after "dir" */
+    if (j->outdir)
+        for (size_t n = strlen(j->outdir); n > 1 && j->outdir[n - 1] == '/';)
+            j->outdir[--n] = '\0';
+    if (!j->path || !j->outdir) {
+        xporta_job_free(j);
+        return XPORTA_ENOMEM;
+    }
+    *out = j;
+    return XPORTA_OK;
+}
+
+void xporta_job_history_counts(const xporta_job *j, uint64_t *messages,
+                               uint64_t *conversations, uint64_t *pages)
+{
+    if (messages)
+        *messages = j ? j->hist_messages : 0;
+    if (conversations)
+        *conversations = j ? j->hist_conversations : 0;
+    if (pages)
+        *pages = j ? j->hist_pages : 0;
+}
+
 /* A store address: a known "SCHEME:" prefix, else a file's path. */
 static char *store_address(const char *s)
 {
@@ -647,6 +682,7 @@ static const struct {
     {JOB_ROOM_MOVE, "room-move", false, room_move_run},
     {JOB_SERVER_IMPORT, "server-import", false, server_import_run},
     {JOB_SERVER_EXPORT, "server-export", false, server_export_run},
+    {JOB_HISTORY, "history", false, history_run},
 };
 
 xporta_status xporta_job_run(xporta_job *j)
@@ -737,6 +773,7 @@ void xporta_job_free(xporta_job *j)
     free(j->state_dir);
     free(j->state_dir_used);
     free(j->export_refused);
+    free(j->outdir);
     free(j->source);
     free(j->target_store);
     xp_strv_cleanup(&j->users);

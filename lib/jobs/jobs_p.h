@@ -54,7 +54,8 @@ enum job_type {
     JOB_SERVER_IMPORT,
     JOB_SERVER_EXPORT,
     JOB_ROOMS,
-    JOB_ROOM_MOVE
+    JOB_ROOM_MOVE,
+    JOB_HISTORY
 };
 
 struct xporta_job {
@@ -130,6 +131,9 @@ struct xporta_job {
     xporta_account_cb account_cb;
     void *account_ud;
     uint64_t accounts, accounts_failed, accounts_before;
+    /* history (job_history.c): the output directory, and what it wrote */
+    char *outdir;
+    uint64_t hist_messages, hist_conversations, hist_pages;
     /* server-import/export: the MUC services' rooms (XEP-0519) */
     uint64_t rooms_copied, rooms_failed, rooms_before;
     /* the event stream (job_events.c): while it runs, the callbacks above
@@ -166,6 +170,7 @@ xporta_status server_import_run(xporta_job *j); /* job_server.c */
 xporta_status server_export_run(xporta_job *j); /* job_server.c */
 xporta_status rooms_run(xporta_job *j);         /* job_rooms.c */
 xporta_status room_move_run(xporta_job *j);     /* job_room_move.c */
+xporta_status history_run(xporta_job *j);       /* job_history.c */
 struct xfer_journal;
 
 /* export --rooms: the rooms the user is in, as XEP-0519 components, into
