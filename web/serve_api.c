@@ -211,6 +211,8 @@ static const char *take_acct(struct xs_acct *a, const struct xs_json *js,
 static bool needs(const struct xs_job *j, const char *step, bool *a, bool *b)
 {
     *a = *b = false;
+    if (strcmp(step, "history") == 0)
+        return false; /* reads the exported file only */
     if (j->type == XS_MIGRATE)
         *a = *b = true;
     else if (j->type == XS_EXPORT)
@@ -351,6 +353,9 @@ static enum MHD_Result next_step(struct xs_server *s, struct MHD_Connection *c,
         code = MHD_HTTP_NOT_FOUND;
     } else if (j->state == XS_RUNNING) {
         why = "this job is running a step already";
+    } else if (strcmp(step, "history") == 0 && xs_job_has_export(j)) {
+        /* Any time after a download: its messages as web pages. */
+        why = xs_job_start(j, step, &code);
     } else if (j->state == XS_DONE) {
         why = "this job is finished";
     } else if (j->type == XS_MIGRATE && j->state == XS_WAITING &&
@@ -397,7 +402,7 @@ static enum MHD_Result download(struct xs_server *s, struct MHD_Connection *c,
 {
     char path[PATH_MAX + 16], jid[256];
     snprintf(path, sizeof path, "%s/export.xml", j->dir);
-    bool ready = j->type == XS_EXPORT && j->state == XS_DONE;
+    bool ready = xs_job_has_export(j);
     xs_safe_name(j->a.jid, jid, sizeof jid);
     pthread_mutex_unlock(&s->mu);
     int fd = ready ? open(path, O_RDONLY | O_CLOEXEC) : -1;
@@ -530,11 +535,8 @@ enum MHD_Result xs_route(struct xs_server *s, struct MHD_Connection *c,
             return static_asset(c, a);
         return xs_send_error(c, MHD_HTTP_NOT_FOUND, "there is nothing here");
     }
-    if (strncmp(url, "/history/", 9) == 0)
-        /* The mount point of the history view (xporta history, issue 16
-         * item 2): an exported file's archive will be served here. */
-        return xs_send_error(c, MHD_HTTP_NOT_IMPLEMENTED,
-                             "the history view is not part of this xporta yet");
+    if (strncmp(url, "/history/", 9) == 0 && get)
+        return xs_history_file(s, c, url + 9);
     if (strcmp(url, "/api/jobs") == 0) {
         if (get)
             return list_jobs(s, c);

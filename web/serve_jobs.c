@@ -52,6 +52,16 @@ static void path_of(const struct xs_job *j, const char *name, char *out,
     snprintf(out, cap, "%s/%s", j->dir, name);
 }
 
+bool xs_job_has_export(const struct xs_job *j)
+{
+    if (j->type != XS_EXPORT || j->deleted ||
+        (j->state == XS_RUNNING && strcmp(j->stage, "run") == 0))
+        return false;
+    char path[PATH_MAX + 16];
+    path_of(j, "export.xml", path, sizeof path);
+    return access(path, R_OK) == 0;
+}
+
 /* ---- the event log ------------------------------------------------------- */
 
 static int note_line(struct xs_job *j, off_t start)
@@ -178,13 +188,19 @@ void xs_job_json(struct xs_buf *b, const struct xs_job *j)
     char path[PATH_MAX + 16];
     struct stat st;
     path_of(j, "export.xml", path, sizeof path);
-    if (j->type == XS_EXPORT && j->state == XS_DONE && stat(path, &st) == 0)
+    if (xs_job_has_export(j) && stat(path, &st) == 0)
         xs_buf_printf(b,
                       ",\"download\":{\"href\":\"/api/jobs/%s/file\","
-                      "\"size\":%lld,\"history\":\"/history/%s/\"}",
-                      j->id, (long long)st.st_size, j->id);
+                      "\"size\":%lld}",
+                      j->id, (long long)st.st_size);
     else
         xs_buf_str(b, ",\"download\":null");
+    path_of(j, "history/index.html", path, sizeof path);
+    if (j->type == XS_EXPORT && stat(path, &st) == 0 &&
+        !(j->state == XS_RUNNING && strcmp(j->stage, "history") == 0))
+        xs_buf_printf(b, ",\"history\":\"/history/%s/\"", j->id);
+    else
+        xs_buf_str(b, ",\"history\":null");
     xs_buf_str(b, "}");
 }
 

@@ -196,6 +196,39 @@ static xporta_status step_check(struct xs_job *j, char *msg, size_t cap)
     return XPORTA_OK;
 }
 
+/* An export's messages as the static archive `xporta history` writes, in
+ * the job's directory (history/), served under /history/ID/. */
+static xporta_status step_history(struct xs_job *j, char *msg, size_t cap)
+{
+    char in[PATH_MAX + 16], out[PATH_MAX + 16];
+    job_path(j, "export.xml", in, sizeof in);
+    job_path(j, "history", out, sizeof out);
+    xporta_job *lj = NULL;
+    xporta_status st = xporta_history_new(&lj, in, out);
+    if (st != XPORTA_OK) {
+        xs_words(msg, cap, st, NULL, NULL, NULL);
+        return st;
+    }
+    xporta_job_set_event_cb(lj, on_line, j);
+    attach(j, lj);
+    st = xporta_job_run(lj);
+    detach(j);
+    if (st != XPORTA_OK) {
+        xs_words(msg, cap, st, xporta_job_error(lj), NULL, NULL);
+    } else {
+        uint64_t messages = 0, conversations = 0, pages = 0;
+        xporta_job_history_counts(lj, &messages, &conversations, &pages);
+        snprintf(msg, cap,
+                 "Your history is ready to read: %llu message%s in %llu "
+                 "conversation%s.",
+                 (unsigned long long)messages, messages == 1 ? "" : "s",
+                 (unsigned long long)conversations,
+                 conversations == 1 ? "" : "s");
+    }
+    xporta_job_free(lj);
+    return st;
+}
+
 xporta_status xs_run_step(struct xs_job *j, const char *step, struct xs_acct *a,
                           struct xs_acct *b, char *msg, size_t cap, char *next,
                           size_t ncap)
@@ -207,6 +240,8 @@ xporta_status xs_run_step(struct xs_job *j, const char *step, struct xs_acct *a,
             snprintf(next, ncap, "plan");
         return st;
     }
+    if (j->type == XS_EXPORT && strcmp(step, "history") == 0)
+        return step_history(j, msg, cap);
     xporta_account *x = NULL, *y = NULL;
     xporta_job *lj = NULL;
     xporta_status st = make_acct(j, a, &x);

@@ -129,6 +129,11 @@ enum MHD_Result xs_route(struct xs_server *s, struct MHD_Connection *c,
 enum MHD_Result xs_upload_done(struct xs_server *s, struct MHD_Connection *c,
                                struct xs_req *q);
 
+/* serve_history.c: GET /history/ID/PATH, the pages `xporta history` wrote
+ * from an export (the step "history"). */
+enum MHD_Result xs_history_file(struct xs_server *s, struct MHD_Connection *c,
+                                const char *rest);
+
 /* serve_assets.c (generated at build time from web/assets/) */
 struct xs_asset {
     const char *path, *type;
@@ -151,6 +156,8 @@ void xs_job_json(struct xs_buf *b, const struct xs_job *j);
 /* Cancels a running step; a job at rest is deleted with its files. */
 void xs_job_delete(struct xs_job *j);
 void xs_acct_clear_password(struct xs_acct *a);
+/* An export whose file is complete (downloadable, readable as history). */
+bool xs_job_has_export(const struct xs_job *j);
 /* Appends one event line (a JSON object, no newline); takes srv->mu. */
 void xs_emit(struct xs_job *j, const char *line, size_t len);
 void xs_emitf_stage(struct xs_job *j);

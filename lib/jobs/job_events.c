@@ -49,6 +49,8 @@ static const char *command_name(enum job_type t)
         return "rooms";
     case JOB_ROOM_MOVE:
         return "room-move";
+    case JOB_HISTORY:
+        return "history";
     }
     return "?";
 }

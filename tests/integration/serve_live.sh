@@ -171,6 +171,25 @@ hasre "$T/h" "^Content-Disposition: attachment; filename=\"xporta-$P-alice@$OD.x
 run 0 "$X" check "$T/export.xml"
 has "$T/export.xml" "urn:xmpp:pie:0"
 
+# ---- the history view of it (xporta history, served under /history/ID/) -------
+is "$(W -H "$J" -d '{"step":"history"}' "$BASE/api/jobs/$EID/next")" 202 "history"
+sse "$EID"
+last_stage >"$T/stage"
+has "$T/stage" '"state":"done"'
+has "$T/stage" "Your history is ready to read"
+is "$(code -b "$T/jar" "$BASE/api/jobs/$EID")" 200 "the export with its history"
+has "$T/body" "\"history\":\"/history/$EID/\""
+has "$T/body" "\"href\":\"/api/jobs/$EID/file\""
+curl -s -D "$T/h" -o "$T/hist.html" -b "$T/jar" "$BASE/history/$EID/"
+hasre "$T/h" "^HTTP/1.1 200"
+hasre "$T/h" "^Content-Type: text/html"
+has "$T/h" "Content-Security-Policy: default-src 'none'"
+has "$T/hist.html" "<html"
+is "$(code -b "$T/jar" "$BASE/history/$EID/history.css")" 200 "the history's style sheet"
+is "$(code -b "$T/jar" --path-as-is "$BASE/history/$EID/../../jobs/$EID/job.json")" 404 "a path out of the history"
+is "$(code -b "$T/jar" "$BASE/history/$EID/export.xml")" 404 "not a page of the history"
+is "$(code "$BASE/history/$EID/")" 403 "the history without the token"
+
 # ---- an import of it into a third account --------------------------------------------
 is "$(W -H 'Content-Type: application/xml' -H 'X-Xporta-Filename: ../me.xml' -T "$T/export.xml" "$BASE/api/uploads")" 201 "upload"
 IID=$(job_of)

@@ -11,7 +11,7 @@
   const STATES = { running: 'Running', waiting: 'Waiting for you', done: 'Done',
     failed: 'Failed', canceled: 'Stopped', interrupted: 'Interrupted' };
   const TYPES = { migrate: 'Move', export: 'Download', import: 'Import' };
-  const STEPS = { plan: 'the plan', run: 'the copy', announce: 'telling your contacts',
+  const STEPS = { plan: 'the plan', run: 'the copy', announce: 'telling your contacts', history: 'making your history readable',
     check: 'the check of the file' };
   const KINDS = { credentials: 'Password', roster: 'Contacts', pending: 'Pending contact requests',
     vcard: 'Profile (vCard)', private: 'Private data', privacy: 'Privacy lists',
@@ -286,6 +286,9 @@
       $('job-download-link').href = dl.href;
       $('job-download-size').textContent = '(' + Math.max(1, Math.round(dl.size / 1024)) + ' KiB)';
     }
+    $('job-history').hidden = !j.history;
+    if (j.history) $('job-history-link').href = j.history;
+    $('job-history-make').hidden = !(dl && !j.history && j.state !== 'running');
     const form = $('job-next');
     const box = $('job-next-fields');
     box.textContent = '';
@@ -320,6 +323,13 @@
     for (const i of $('job-next-fields').querySelectorAll('input[type=password]')) i.value = '';
     try {
       current = (await api('POST', '/api/jobs/' + j.id + '/next', body)).job;
+      render();
+      listen();
+    } catch (e) { notice(e.message + '.'); }
+  });
+  $('job-history-make').addEventListener('click', async () => {
+    try {
+      current = (await api('POST', '/api/jobs/' + current.id + '/next', { step: 'history' })).job;
       render();
       listen();
     } catch (e) { notice(e.message + '.'); }
