@@ -129,11 +129,11 @@ static enum MHD_Result first_call(struct xs_server *s, struct MHD_Connection *c,
     const char *bearer = xs_bearer(hdr(c, "Authorization"));
     const char *tok =
         MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
-    if (auth == AUTH_NONE && bearer && xs_ct_equal(bearer, s->token))
+    if (tok && strcmp(method, "GET") == 0 && strcmp(url, "/") == 0 &&
+        xs_ct_equal(tok, s->token))
+        auth = AUTH_TOKEN; /* always traded for a cookie: out of the bar */
+    else if (auth == AUTH_NONE && bearer && xs_ct_equal(bearer, s->token))
         auth = AUTH_BEARER;
-    else if (auth == AUTH_NONE && tok && strcmp(method, "GET") == 0 &&
-             strcmp(url, "/") == 0 && xs_ct_equal(tok, s->token))
-        auth = AUTH_TOKEN;
     if (auth == AUTH_NONE)
         return refuse(c, url,
                       "open the address that xporta serve printed "

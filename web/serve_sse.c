@@ -11,7 +11,9 @@
 
 #include "serve_srv.h"
 
-enum { XS_SSE_BLOCK = 32768 };
+enum {
+    XS_SSE_BLOCK = 65536
+}; /* a line of the log fits (strings are cut at 16 KiB) */
 
 void xs_wake_locked(struct xs_job *j, bool ping)
 {
