@@ -352,7 +352,8 @@ static const char room_move_help[] =
     "\n" CLI_EV_HEAD CLI_EV_START CLI_EV_PROGRESS CLI_EV_NOTE CLI_EV_SUMMARY
     "},\n"
     "            room_move {fields, fields_skipped, affiliations,\n"
-    "            affiliations_failed, differs, created, subject, destroyed}\n";
+    "            affiliations_failed, differs, created, subject, destroyed},\n"
+    "            verified (unless --no-verify or --dry-run)\n";
 
 int cmd_room_move(int argc, char **argv)
 {

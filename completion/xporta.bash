@@ -24,7 +24,7 @@ _xporta_pair="--cafile --insecure --old-host --old-port --old-cafile
 # What import and migrate share (cli/cli_live.h, COMMON_OPTIONS).
 _xporta_common="-n --dry-run --on-conflict --only-kinds --exclude-kinds
 --include-omemo --include-moved --no-verify --state-dir --parallel
---max-lines -q --quiet -v --verbose -h --help"
+--max-lines --json -q --quiet -v --verbose -h --help"
 
 # The options of COMMAND, on stdout.
 _xporta_options()
@@ -44,7 +44,7 @@ _xporta_options()
         ;;
     export)
         echo "-o --output --only-kinds --exclude-kinds --since --until" \
-            "--private-ns --parallel --rooms --room -f --force -q --quiet" \
+            "--private-ns --parallel --rooms --room -f --force --json -q --quiet" \
             "-v --verbose -h --help $_xporta_account"
         ;;
     import)
@@ -56,19 +56,19 @@ _xporta_options()
             "$_xporta_pair"
         ;;
     announce)
-        echo "--moved-access --rate --state-dir -q --quiet -v --verbose" \
+        echo "--moved-access --rate --state-dir --json -q --quiet -v --verbose" \
             "-h --help $_xporta_pair"
         ;;
     follow-moves)
-        echo "--watch --remove-old -q --quiet -h --help $_xporta_account"
+        echo "--watch --remove-old --json -q --quiet -h --help $_xporta_account"
         ;;
     rooms)
-        echo "-n --dry-run --room --notify-owners --state-dir -q --quiet" \
+        echo "-n --dry-run --room --notify-owners --state-dir --json -q --quiet" \
             "-v --verbose -h --help $_xporta_account"
         ;;
     room-move)
         echo "-n --dry-run --destroy-old --map --no-verify --state-dir" \
-            "-q --quiet -h --help $_xporta_pair"
+            "--json -q --quiet -h --help $_xporta_pair"
         ;;
     server-export)
         echo "-o --output --dialect -f --force --users --rename-host" \

@@ -455,6 +455,10 @@ void job_events_end(xporta_job *j, xporta_status st)
     if ((j->type == JOB_IMPORT || j->type == JOB_MIGRATE) && j->verify &&
         !j->dry_run)
         xp_json_bool(w, "verified", j->verified);
+    /* room-move reads the new room back (DIFFERS notes): a job that ended
+     * well read it back and found it as planned. */
+    if (j->type == JOB_ROOM_MOVE && j->verify && !j->dry_run)
+        xp_json_bool(w, "verified", st == XPORTA_OK && !j->mc_differs);
     if (j->type == JOB_EXPORT && j->rooms) {
         xp_json_num(w, "room_archives", j->rc.room_archives);
         xp_json_num(w, "room_messages", j->rc.room_messages);

@@ -298,7 +298,7 @@ EOF
     run 0 "$X" room-move --json "$OLD" "$NEW" "$P-mvp@conference.$od" "conference.$nd" $PAIR
     /usr/bin/python3 "$EV" "$T/out" room-move 0 \
         'start["room"] == "'"$P-mvp@conference.$od"'" and start["new_room"] == "'"$P-mvp@conference.$nd"'"' \
-        '(lambda m: m["created"] and m["subject"] and not m["destroyed"] and m["differs"] == 0)(s["room_move"])' \
+        '(lambda m: m["created"] and m["subject"] and not m["destroyed"] and m["differs"] == 0)(s["room_move"]) and s["verified"]' \
         's["room_move"]["affiliations"] >= 1 and s["room_move"]["affiliations_failed"] == 0' \
         'len(by("note")) > 0 and all(n["what"] and n["detail"] for n in by("note"))' ||
         bad "$os: room-move --json events"
