@@ -25,7 +25,8 @@
 
 enum { XS_HEARTBEAT = 15 };
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void
+mhd_log(void *cls, const char *fmt, va_list ap)
 {
     struct xs_server *s = cls;
     char line[512];

@@ -300,7 +300,7 @@ xporta_status xs_run_step(struct xs_job *j, const char *step, struct xs_acct *a,
                      j->type == XS_EXPORT ? "Your data is ready to download."
                      : strcmp(step, "announce") == 0
                          ? "Your contacts were told where you moved."
-                         : "Done: the file was imported and checked.");
+                         : "The file was imported and checked.");
         }
     }
 out:
