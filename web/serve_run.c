@@ -10,9 +10,11 @@
  * xporta(1) JSON EVENTS: what `xporta CMD --json` prints), serve's "stage"
  * lines between the steps, and for the check of an upload (not a library
  * job) lines of the same shape. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "serve_srv.h"
 
@@ -142,6 +144,13 @@ static xporta_status step_check(struct xs_job *j, char *msg, size_t cap)
 {
     char path[PATH_MAX + 16];
     job_path(j, "upload.xml", path, sizeof path);
+    /* The upload is on disk before anything is built on it (synced here,
+     * not in the HTTP thread). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        fdatasync(fd);
+        close(fd);
+    }
     xporta_check_options o;
     memset(&o, 0, sizeof o);
     o.diag = on_diag;

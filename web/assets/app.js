@@ -179,7 +179,8 @@
       case 'progress': {
         const what = e.kind ? kindName(e.kind) : (e.phase || e.step);
         const of = e.total ? ' of ' + e.total : '';
-        view.now = 'Now: ' + (STEPS[e.step] || e.step || '') + ', ' + what + ': ' + e.done + of + '.';
+        const step = current.type === 'export' && e.step === 'export' ? 'making the file' : (STEPS[e.step] || e.step || '');
+        view.now = 'Now: ' + step + ', ' + what + ': ' + e.done + of + '.';
         $('job-now').textContent = view.now;
         if (e.kind) view.kinds[e.kind] = e.done;
         break;
