@@ -13,7 +13,8 @@
 #  - a download: the file, checked with xporta check;
 #  - an import of that file into a third account (check, plan, run);
 #  - uploads over the ceiling: 413 early (Content-Length) and late
-#    (chunked), and the upload directory empty afterwards;
+#    (chunked), an upload cut off half way, and the upload directory empty
+#    afterwards;
 #  - no password in any file serve wrote; SIGTERM stops it (exit 0) and a
 #    new serve lists the jobs again.
 set -u
@@ -212,6 +213,10 @@ head -c 3000000 /dev/zero >"$T/big"
 is "$(W -T "$T/big" "$BASE/api/uploads")" 413 "upload over the limit"
 has "$T/body" "bigger than this server accepts"
 is "$(W -H 'Transfer-Encoding: chunked' -T "$T/big" "$BASE/api/uploads")" 413 "chunked upload over the limit"
+# An upload cut off half way (the client gives up after a second).
+head -c 900000 /dev/zero >"$T/mid"
+W --limit-rate 100k --max-time 1 -T "$T/mid" "$BASE/api/uploads" >/dev/null
+sleep 0.5
 is "$(find "$T/st/serve/uploads" -type f | wc -l)" 0 "the upload directory is empty"
 
 # ---- nothing secret on disk; a delete; a clean stop, and the jobs are there again ------
