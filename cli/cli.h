@@ -157,6 +157,7 @@ int cmd_export(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_announce(int argc, char **argv);
 int cmd_follow(int argc, char **argv);
 int cmd_rooms(int argc, char **argv);

@@ -39,6 +39,8 @@ static const struct command {
      "a server's own storage (every account, history included) to a file"},
     {"server-import", cmd_server_import,
      "every account of a file or store into a server's own storage"},
+    {"serve", cmd_serve,
+     "the web migrator on 127.0.0.1: move, download, import in a browser"},
     {"history", cmd_history,
      "a XEP-0227 file's messages as web pages, readable offline"},
 };

@@ -5,7 +5,7 @@
 # test_completion.sh checks them against `xporta COMMAND --help`.
 
 _xporta_commands="check stats convert diff export import migrate announce
-follow-moves rooms room-move server-export server-import history"
+follow-moves rooms room-move server-export server-import history serve"
 
 # Stores (server-export, server-import): a XEP-0227 file or one of these.
 _xporta_stores="prosody: prosody+sqlite: prosody+pgsql: ejabberd+sqlite: ejabberd+pgsql: ejabberd+mnesia:"
@@ -78,10 +78,14 @@ _xporta_options()
     server-import)
         echo "-n --dry-run --on-conflict --state-dir --max-lines --users" \
             "--rename-host --only-kinds --exclude-kinds --strip-secrets" \
-            "--host --json -q --quiet -v --verbose -h --help"
+            "--host --live --json -q --quiet -v --verbose -h --help"
         ;;
     history)
         echo "-o --output -q --quiet --json -h --help"
+        ;;
+    serve)
+        echo "--port --state-dir --max-upload --max-jobs --cafile --insecure" \
+            "-h --help"
         ;;
     esac
 }
@@ -93,10 +97,10 @@ _xporta_takes_value()
     -o | --output | --dialect | --users | --exclude-kinds | --only-kinds | \
         --kinds | --rename-host | --threads | --max-lines | --since | \
         --until | --private-ns | --parallel | --user | --on-conflict | \
-        --state-dir | --backup | --moved-access | --rate | --room | --host | \
+        --state-dir | --live | --backup | --moved-access | --rate | --room | --host | \
         --port | --cafile | --password-file | --old-host | --old-port | \
         --old-cafile | --old-password-file | --new-host | --new-port | \
-        --new-cafile | --new-password-file)
+        --new-cafile | --new-password-file | --max-upload | --max-jobs)
         return 0
         ;;
     esac

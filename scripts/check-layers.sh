@@ -1,6 +1,7 @@
 #!/bin/sh
 # The architecture rule, checked: arrows point down only.
 #  - only lib/xmpp includes <strophe.h>, only lib/pie includes <expat.h>,
+#    only web/ (xporta serve) includes <microhttpd.h>,
 #    only the SQL backends of lib/store include <sqlite3.h> and <libpq-fe.h>;
 #  - front-ends (cli/, web/) include only <xporta.h> from the library;
 #  - each layer includes only the layers below it:
@@ -15,6 +16,9 @@ bad() { echo "check-layers: $*" >&2; fail=1; }
 
 for f in $(grep -rl '#include <strophe.h>' lib cli web 2>/dev/null || true); do
     case "$f" in lib/xmpp/*) ;; *) bad "$f includes strophe.h (only lib/xmpp may)";; esac
+done
+for f in $(grep -rl '#include <microhttpd.h>' lib cli web tests 2>/dev/null || true); do
+    case "$f" in web/*) ;; *) bad "$f includes microhttpd.h (only web/ may)";; esac
 done
 for f in $(grep -rl '#include <expat.h>' lib cli web 2>/dev/null || true); do
     case "$f" in lib/pie/*) ;; *) bad "$f includes expat.h (only lib/pie may)";; esac

@@ -310,3 +310,15 @@ add_test(NAME integration.server_mnesia
 set_tests_properties(integration.server_mnesia
   PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 RUN_SERIAL TRUE
   LABELS integration)
+
+# xporta serve through its HTTP API on Prosody: tokens, CSRF, a move with
+# Moved read over SSE (and a reconnect), a download checked, an import, the
+# upload ceiling, a clean stop (tests/integration/serve_live.sh).
+add_test(NAME integration.serve_live
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/serve_live.sh
+          ${XPORTA_SERVERS_SCRIPT} ${XPORTA_SERVERS_DIR}
+          $<TARGET_FILE:xporta-cli> $<TARGET_FILE:xp_populate>
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/scenarios)
+set_tests_properties(integration.serve_live PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 600
+  LABELS integration)
