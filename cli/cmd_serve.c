@@ -105,5 +105,8 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* A server that resets its connection while a worker writes must fail
+     * that one step (EPIPE), not kill every job and stream of serve. */
+    signal(SIGPIPE, SIG_IGN);
     return xs_serve(&o, stdout, stderr);
 }

@@ -34,7 +34,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
     /* MHD's messages carry no secrets; a query string could: cut it. */
     char *q = strchr(line, '?');
     if (q)
-        strcpy(q, "?...\n");
+        snprintf(q, sizeof line - (size_t)(q - line), "?...\n");
     size_t n = strlen(line);
     fprintf(s->err, "xporta serve: %s%s", line,
             n && line[n - 1] == '\n' ? "" : "\n");
@@ -127,7 +127,7 @@ int xs_serve(const struct xs_options *o, FILE *out, FILE *err)
         0, NULL, NULL, xs_access, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
         MHD_OPTION_NOTIFY_COMPLETED, xs_completed, &s,
-        MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_CONNECTION_LIMIT, 64u,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 256u,
         MHD_OPTION_END);
     if (!s.d) {
         fprintf(err, "xporta serve: cannot listen on 127.0.0.1:%u (in use?)\n",

@@ -386,6 +386,12 @@ static enum MHD_Result next_step(struct xs_server *s, struct MHD_Connection *c,
     }
     xs_json_free(&js);
     if (why) {
+        /* A refused step holds no password: only a waiting job keeps
+         * them (for at most XS_WAIT_MAX), a running one while it runs. */
+        if (j->state != XS_WAITING && j->state != XS_RUNNING) {
+            xs_acct_clear_password(&j->a);
+            xs_acct_clear_password(&j->b);
+        }
         pthread_mutex_unlock(&s->mu);
         return xs_send_error(c, (unsigned)code, why);
     }
@@ -435,7 +441,11 @@ static enum MHD_Result events(struct xs_server *s, struct MHD_Connection *c,
     const char *last = hdr(c, "Last-Event-ID");
     if (!last)
         last = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
-    uint64_t after = last ? strtoull(last, NULL, 10) : 0;
+    /* Digits only: strtoull takes "-1" as 2^64-1. */
+    uint64_t after = 0;
+    if (last && last[0] >= '0' && last[0] <= '9' && strlen(last) < 20 &&
+        strspn(last, "0123456789") == strlen(last))
+        after = strtoull(last, NULL, 10);
     int code;
     struct MHD_Response *r = xs_sse_response(j, c, after, &code);
     pthread_mutex_unlock(&s->mu);
@@ -478,9 +488,13 @@ static enum MHD_Result job_route(struct xs_server *s, struct MHD_Connection *c,
         ok = one_job(c, MHD_HTTP_OK, j);
     } else if (strcmp(method, "DELETE") == 0 && !*rest) {
         bool running = j->state == XS_RUNNING;
-        xs_job_delete(j);
-        ok = running ? one_job(c, MHD_HTTP_ACCEPTED, j)
-                     : xs_send_mem(c, MHD_HTTP_NO_CONTENT, "text/plain", "", 0);
+        if (!xs_job_delete(j))
+            ok = xs_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                               "some of its files could not be removed");
+        else if (running)
+            ok = one_job(c, MHD_HTTP_ACCEPTED, j);
+        else
+            ok = xs_send_mem(c, MHD_HTTP_NO_CONTENT, "text/plain", "", 0);
     } else {
         ok = xs_send_error(c, MHD_HTTP_NOT_FOUND, "there is nothing here");
     }
@@ -498,7 +512,7 @@ enum MHD_Result xs_upload_done(struct xs_server *s, struct MHD_Connection *c,
         snprintf(path, sizeof path, "%s/upload.xml", j->dir);
     if (!j || rename(q->part, path) != 0) {
         if (j)
-            xs_job_delete(j);
+            (void)xs_job_delete(j);
         pthread_mutex_unlock(&s->mu);
         return xs_send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                              "the upload could not be stored");

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -480,28 +481,30 @@ const char *xs_job_start(struct xs_job *j, const char *step, int *code)
     return NULL;
 }
 
-static void remove_dir(const char *dir)
+static int remove_one(const char *p, const struct stat *sb, int flag,
+                      struct FTW *ftw)
 {
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char p[PATH_MAX + 300];
-        while ((e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-                unlink(p);
-            }
-        closedir(d);
-    }
-    rmdir(dir);
+    (void)sb;
+    (void)ftw;
+    if (flag == FTW_DP)
+        return rmdir(p) == 0 || errno == ENOENT ? 0 : -1;
+    return unlink(p) == 0 || errno == ENOENT ? 0 : -1;
 }
 
-void xs_job_delete(struct xs_job *j)
+/* The whole tree: the job's files and its history pages (which hold every
+ * message), depth first, never following a link. */
+static bool remove_dir(const char *dir)
+{
+    return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ||
+           errno == ENOENT;
+}
+
+bool xs_job_delete(struct xs_job *j)
 {
     if (j->state == XS_RUNNING) {
         if (j->lj)
             xporta_job_cancel(j->lj);
-        return;
+        return true;
     }
     /* The struct stays (hidden) until serve stops: a stream may still
      * point at it. */
@@ -512,7 +515,7 @@ void xs_job_delete(struct xs_job *j)
     if (j->ev_fd >= 0)
         close(j->ev_fd);
     j->ev_fd = -1;
-    remove_dir(j->dir);
+    return remove_dir(j->dir);
 }
 
 enum { XS_WAIT_MAX = 30 * 60 };

@@ -154,7 +154,7 @@ const char *xs_job_start(struct xs_job *j, const char *step, int *code);
 /* The job as the API shows it. */
 void xs_job_json(struct xs_buf *b, const struct xs_job *j);
 /* Cancels a running step; a job at rest is deleted with its files. */
-void xs_job_delete(struct xs_job *j);
+bool xs_job_delete(struct xs_job *j);
 void xs_acct_clear_password(struct xs_acct *a);
 /* An export whose file is complete (downloadable, readable as history). */
 bool xs_job_has_export(const struct xs_job *j);

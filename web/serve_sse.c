@@ -90,6 +90,8 @@ static void sse_free(void *cls)
 struct MHD_Response *xs_sse_response(struct xs_job *j, struct MHD_Connection *c,
                                      uint64_t after, int *code)
 {
+    if (after > j->nlines) /* an id from the future (or a forged one) */
+        after = j->nlines;
     if (after >= j->nlines && j->state != XS_RUNNING) {
         *code = MHD_HTTP_NO_CONTENT;
         return NULL;

@@ -523,7 +523,7 @@ static xporta_status publish(struct hist *h, const char *out)
         return st;
     }
     close(fd);
-    chmod(h->tmp, 0755); /* mkdtemp made it 0700 */
+    /* mkdtemp made it 0700: the messages are private (files 0600) */
     char *old = NULL;
     switch (existing(out)) {
     case 1:

@@ -28,7 +28,7 @@ xporta_status hout_open(struct hout *o, const char *path, struct xp_err *err)
         o->fd = -1;
         return o->st = xp_fail(err, XPORTA_ENOMEM, "out of memory");
     }
-    o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    o->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (o->fd < 0)
         return o->st =
                    xp_fail(err, XPORTA_EIO, "%s: %s", path, strerror(errno));

@@ -366,7 +366,7 @@ xporta_status hist_render(struct hist *h)
     xporta_status st = sort_all(h);
     char sdir[4096];
     snprintf(sdir, sizeof sdir, "%s/search", h->tmp);
-    if (st == XPORTA_OK && mkdir(sdir, 0755) != 0)
+    if (st == XPORTA_OK && mkdir(sdir, 0700) != 0)
         st = xp_fail(&h->r->err, XPORTA_EIO, "%s: %s", sdir, strerror(errno));
     double t0 = xp_now();
     /* the phase begins (always told: the reading's last report may be
@@ -382,7 +382,7 @@ xporta_status hist_render(struct hist *h)
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/a%u", h->tmp, h->acc[c->account].order);
         if (i == c->first) {
-            if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+            if (mkdir(dir, 0700) != 0 && errno != EEXIST)
                 st = xp_fail(&h->r->err, XPORTA_EIO, "%s: %s", dir,
                              strerror(errno));
             else

@@ -38,6 +38,9 @@ no_tmp() { # nothing half-written beside the output
 H=$T/hist
 run 0 "$X" history "$D/history.xml" -o "$H"
 has "$T/out" "9 messages, 4 conversations, 5 month pages"
+# private messages: only the owner reads them, even with a lax umask
+others=$(find "$H" \( -type d ! -perm 0700 \) -o \( -type f ! -perm 0600 \) | head -3)
+if [ -z "$others" ]; then ok; else bad "not private: $others"; fi
 for f in index.html search.html history.css history.js search/meta.js \
          search/s0.js a1/c3.html a1/c3-2026-10.html a1/c3-2026-11.html \
          a2/c1-2026-11.html .xporta-history; do

@@ -225,6 +225,14 @@ if grep -rqF "$TOK" "$T/st" "$T/serve.err"; then bad "the token is on disk"; els
 is "$(stat -c %a "$T/st/serve/jobs/$ID/events.jsonl")" 600 "events.jsonl is 0600"
 is "$(W -X DELETE "$BASE/api/jobs/$IID")" 204 "delete"
 [ -e "$T/st/serve/jobs/$IID" ] && bad "the deleted job's files are left" || ok
+# forged event ids: not a number (strtoull would read -1 as 2^64-1) is
+# ignored, the log comes from its start; one beyond the log is its end
+is "$(code --max-time 5 -b "$T/jar" -H "Last-Event-ID: -1" "$BASE/api/jobs/$EID/events")" 200 "Last-Event-ID -1"
+is "$(sed -n 's/^id: //p' "$T/body" | head -n 1)" 1 "Last-Event-ID -1: the whole log"
+is "$(code --max-time 5 -b "$T/jar" "$BASE/api/jobs/$EID/events?after=9999999999999999999")" 204 "after= beyond the log"
+# the export with its history pages (a tree): deleted whole
+is "$(W -X DELETE "$BASE/api/jobs/$EID")" 204 "delete the export and its history"
+[ -e "$T/st/serve/jobs/$EID" ] && bad "the deleted export's files are left: $(find "$T/st/serve/jobs/$EID" | head -3)" || ok
 kill -TERM "$SPID"
 wait "$SPID"
 is "$?" 0 "SIGTERM: exit 0"
@@ -232,7 +240,7 @@ SPID=
 start_serve
 is "$(code -H "Authorization: Bearer $TOK" "$BASE/api/jobs")" 200 "jobs after a restart"
 has "$T/body" "\"id\":\"$ID\""
-has "$T/body" "\"id\":\"$EID\""
+hasnt "$T/body" "\"id\":\"$EID\""
 hasnt "$T/body" "\"id\":\"$IID\""
 
 # ---- a job that was running when serve died: listed as interrupted, resumed
