@@ -57,12 +57,13 @@ const rosterJids = (p) => (p.roster || []).map(i => i.jid).sort();
 // A TCP relay to a server whose answers can be held back: the way to keep
 // a job running, deterministically, while the page is reloaded.
 function relay(port) {
-  const r = { held: false, waiting: [], bytes: 0 };
+  const r = { held: false, holdAt: 0, waiting: [], bytes: 0 };
   r.server = net.createServer(c => {
     const s = net.connect(port, '127.0.0.1');
     c.pipe(s);
     s.on('data', d => {
       r.bytes += d.length;
+      if (r.holdAt && r.bytes > r.holdAt) { r.held = true; r.holdAt = 0; }
       if (r.held) { r.waiting.push([c, d]); return; }
       c.write(d);
     });
@@ -89,6 +90,10 @@ function startServe(dir, extra) {
   });
 }
 
+async function shot(page, name) {
+  await page.evaluate(() => { const j = document.getElementById('job'); if (j && !j.hidden) j.scrollIntoView(); });
+  await screenshot(page, name);
+}
 async function noProblems(page, what) {
   check(page.problems.length === 0, `${what}: ${page.problems.join('; ')}`);
   page.problems.length = 0;
@@ -246,7 +251,7 @@ const counts = (lines) => lines.map(l => /: (\d+)(?: of \d+)?\.$/.exec(l)).filte
       check(/the old server refused the password/i.test(await text(page, '#job-status')),
         'wrong old password: ' + await text(page, '#job-status'));
       check(await page.evaluate(() => document.activeElement.id) === 'job-h', 'the focus is not on the job');
-      await screenshot(page, 'serve-error');
+      await shot(page, 'serve-error');
     }
     check(await move.getByLabel('Old password').inputValue() === '', 'the password stays in the field');
     await page.locator('#job-close').click();
@@ -276,22 +281,22 @@ const counts = (lines) => lines.map(l => /: (\d+)(?: of \d+)?\.$/.exec(l)).filte
     check(/columnheader "To add"/.test(plan) && /rowheader "Contacts"/.test(plan), 'the plan table:\n' + plan);
     const before = await probe(NEW, PPORT);
     check(rosterJids(before).length === 0, 'the plan wrote contacts: ' + rosterJids(before));
-    await screenshot(page, 'serve-plan');
+    await shot(page, 'serve-plan');
     nows.length = 0;
     await page.getByRole('button', { name: 'Start the move' }).click();
     await page.locator('#job-now', { hasText: /\d/ }).waitFor({ timeout: 30000 }).catch(() => {});
-    await screenshot(page, 'serve-progress');
+    await shot(page, 'serve-progress');
     await statusIs(page, /^Waiting for you\./, 'the move');
     check(await text(page, '#job-caption') === 'Copied and verified', 'report caption: ' + await text(page, '#job-caption'));
     const c = counts(nows);
     check(c.length >= 2 && c.some((v, i) => i > 0 && v > c[i - 1]), 'no counts increasing live: ' + nows.join(' | '));
-    await screenshot(page, 'serve-report');
+    await shot(page, 'serve-report');
     await page.getByRole('button', { name: 'Tell my contacts' }).click();
     await statusIs(page, /^Done\./, 'telling the contacts');
     const bob = `${P}-bob@${OD}`;
     check((await text(page, '#job-contacts')).includes(bob + ': asked to follow you, with the moved notice'),
       'the contacts: ' + await text(page, '#job-contacts'));
-    await screenshot(page, 'serve-contacts');
+    await shot(page, 'serve-contacts');
     // the new account holds the data; bob follows the move
     const after = await probe(NEW, PPORT);
     const want = ['carol', 'dave', 'erin'].map(u => `${P}-${u}@${OD}`);
@@ -304,6 +309,146 @@ const counts = (lines) => lines.map(l => /: (\d+)(?: of \d+)?\.$/.exec(l)).filte
     const b = await probe(bob, PPORT);
     check(rosterJids(b).includes(NEW), 'bob\'s roster lacks the new address: ' + rosterJids(b));
     await noProblems(page, 'the move');
+  }
+  const moveUrl = page.url();
+  check(/#job=[A-Za-z0-9_-]+$/.test(moveUrl), 'the address does not name the job: ' + moveUrl);
+
+  // ---- a download from ejabberd, its history, and an import of the file -------------
+  const EALICE = `${E}-alice@${ED}`, THIRD = `${E}-third@${ED2}`;
+  const MARKUP = '<img src=x onerror=alert(1)> and <script>alert(2)</script> stay text 1';
+  const FILE = path.join(WORK, 'downloaded.xml');
+  {
+    await page.locator('#job-close').click();
+    const dl = page.locator('#download-form');
+    await fillAccount(dl, 'dl', EALICE, PASS, EPORT);
+    nows.length = 0;
+    await dl.getByRole('button', { name: 'Make the file' }).click();
+    await statusIs(page, /^Done\./, 'the download');
+    check(nows.some(l => /^Now: making the file, Message history: \d+/.test(l)),
+      'the archive was not counted live: ' + nows.join(' | '));
+    await shot(page, 'serve-download');
+    const [d] = await Promise.all([page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download the file' }).click()]);
+    check(d.suggestedFilename() === `xporta-${EALICE}.xml`, 'the file name: ' + d.suggestedFilename());
+    await d.saveAs(FILE);
+    const c = await run(X, ['check', FILE]);
+    check(c.code === 0, 'xporta check of the downloaded file: ' + c.code + ' ' + c.err);
+    const xml = fs.readFileSync(FILE, 'utf8');
+    check(xml.includes('&lt;img src=x onerror=alert(1)&gt;'), 'the markup message is not in the file');
+    check(xml.includes(`${E}-carol@${ED}`), 'carol is not in the file');
+
+    // the history, served by serve: the markup is text
+    await page.getByRole('button', { name: 'Make my history readable in the browser' }).click();
+    await statusIs(page, /ready to read/, 'the history');
+    const href = await page.getByRole('link', { name: 'Read my history' }).getAttribute('href');
+    const hp = await watchedPage(ctx, ORIGIN);
+    await hp.goto(serve.base + href + 'search.html?q=onerror');
+    await hp.locator('#status', { hasText: 'found.' }).waitFor();
+    check((await hp.locator('#results').textContent()).includes('<img src=x onerror=alert(1)>'),
+      'the markup is not text in the search results');
+    await Promise.all([hp.waitForURL(/#m\d+$/), hp.locator('#results a').first().click()]);
+    const msg = hp.locator('p', { hasText: MARKUP });
+    check(await msg.count() === 1, 'the message is not shown as text');
+    check(await hp.locator('img, iframe, object, embed').count() === 0, 'an element from a message exists');
+    check((await hp.$$eval('script', s => s.map(e => e.getAttribute('src')))).every(u => /history\.js$/.test(u)),
+      'a script other than history.js');
+    await msg.scrollIntoViewIfNeeded();
+    await screenshot(hp, 'serve-history');
+    await noProblems(hp, 'the history view');
+    await hp.close();
+
+    // the import of the downloaded file into a third account
+    await page.locator('#job-close').click();
+    await page.getByLabel('File to import').setInputFiles(FILE);
+    await page.getByRole('button', { name: 'Upload and check' }).click();
+    await statusIs(page, /^Waiting for you\./, 'the check of the upload');
+    check(await text(page, '#job-caption') === 'The file', 'check caption: ' + await text(page, '#job-caption'));
+    await page.getByLabel('Address of the account to import into').fill(THIRD);
+    await page.getByLabel('Its password').fill(PASS);
+    await page.getByLabel('Server host name (rarely needed)').fill('127.0.0.1');
+    await page.getByLabel('Port (rarely needed)').fill(String(EPORT));
+    await page.locator('#job-next').getByRole('button', { name: 'Show the plan' }).click();
+    await page.locator('#job-caption', { hasText: 'The plan' }).waitFor();
+    await statusIs(page, /^Waiting for you\./, 'the import plan');
+    await shot(page, 'serve-import-plan');
+    check(rosterJids(await probe(THIRD, EPORT)).length === 0, 'the import plan wrote contacts');
+    await page.getByRole('button', { name: 'Import now' }).click();
+    await statusIs(page, /^Done\./, 'the import');
+    check(await text(page, '#job-caption') === 'Copied and verified', 'import caption: ' + await text(page, '#job-caption'));
+    const t = await probe(THIRD, EPORT);
+    const want = ['bob', 'carol', 'dave'].map(u => `${E}-${u}@${ED}`);
+    check(want.every(j => rosterJids(t).includes(j)), 'the third roster: ' + rosterJids(t));
+    check(!!t.vcard, 'the third account has no vCard');
+    await noProblems(page, 'download and import');
+  }
+
+  // ---- an upload over the limit: refused in the page, nothing on disk ---------------
+  {
+    await page.locator('#job-close').click();
+    await page.getByLabel('File to import').setInputFiles({ name: 'big.xml', mimeType: 'application/xml',
+      buffer: Buffer.alloc(3 * 1024 * 1024, 'x') });
+    await page.getByRole('button', { name: 'Upload and check' }).click();
+    await page.locator('#notice', { hasText: 'upload' }).waitFor();
+    check(/^The upload was refused: .*bigger than this server accepts/.test(await text(page, '#notice')),
+      'the notice: ' + await text(page, '#notice'));
+    await screenshot(page, 'serve-upload-refused');
+    check(fs.readdirSync(UPLOADS).length === 0, 'files left in the upload directory: ' + fs.readdirSync(UPLOADS));
+    page.problems = page.problems.filter(p => !/status of 413/.test(p));
+    await noProblems(page, 'the upload over the limit');
+  }
+
+  // ---- a reload in the middle of a job: the page finds it and follows it ----------
+  {
+    const BIG = `${P}-big@${OD}`;
+    const rl = await relay(PPORT);
+    rl.holdAt = 100 * 1024; // part of the archive, then the server's answers wait
+    await page.goto(ORIGIN);
+    const dl = page.locator('#download-form');
+    await fillAccount(dl, 'dl', BIG, PASS, rl.port);
+    await dl.getByRole('button', { name: 'Make the file' }).click();
+    await page.locator('#job-now', { hasText: /Message history: \d+/ }).waitFor({ timeout: 60000 });
+    for (let i = 0; i < 600 && !rl.held; i++) await new Promise(r => setTimeout(r, 50));
+    console.log(`relay: ${rl.bytes} bytes, held ${rl.held}, the page: ${await text(page, '#job-now')}`);
+    check(rl.held, 'the relay did not hold the archive back');
+    nows.length = 0;
+    await page.reload();
+    await statusIs(page, /^Running/, 'after the reload');
+    check((await text(page, '#job-h')) === 'Download: ' + BIG, 'the reloaded page shows ' + await text(page, '#job-h'));
+    await page.locator('#job-now', { hasText: /Message history: \d+/ }).waitFor();
+    const archive = () => counts(nows.filter(l => /Message history/.test(l)));
+    const before = Math.max(...archive());
+    await shot(page, 'serve-reload');
+    rl.release();
+    await statusIs(page, /^Done\./, 'the job after the reload', 120000);
+    const c = archive();
+    check(c.filter(v => v > before).length >= 2 && c[c.length - 1] >= 600,
+      `no progress after the reload (from ${before}): ` + nows.join(' | '));
+    const row = page.locator('#job-tbody tr', { has: page.getByRole('rowheader', { name: 'Message history' }) });
+    const shown = Number(await row.locator('td').first().textContent());
+    const p = await probe(BIG, PPORT);
+    const held = p.mam && p.mam.complete ? p.mam.messages.length : -1;
+    check(held === shown && shown >= 600, `the archive: the page says ${shown}, the server has ${held}`);
+    console.log(`relay: ${rl.bytes} bytes in all`);
+    rl.server.close();
+    await noProblems(page, 'the reload');
+  }
+  await ctx.close();
+
+  // ---- phone width and 400% zoom: no sideways scrolling -------------------------------
+  for (const [label, opts] of [['320 px', { viewport: { width: 320, height: 640 } }],
+    ['400% zoom', { viewport: { width: 320, height: 200 }, deviceScaleFactor: 4 }]]) {
+    const c = await browser.newContext(opts);
+    const p = await watchedPage(c, ORIGIN);
+    await p.goto(serve.url);
+    await p.locator('#job-list li').first().waitFor();
+    await checkNoOverflow(p, label + ': the start page');
+    await p.goto(moveUrl);
+    await p.reload();
+    await p.locator('#job-table').waitFor();
+    await checkNoOverflow(p, label + ': the move\'s report');
+    if (label === '320 px') await shot(p, 'serve-phone');
+    await noProblems(p, label);
+    await c.close();
   }
 
   await browser.close();
