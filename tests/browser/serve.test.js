@@ -181,7 +181,7 @@ const counts = (lines) => lines.map(l => /: (\d+)(?: of \d+)?\.$/.exec(l)).filte
   }
 
   // ---- the first load: under 100 KB, accessible, no overflow -----------------------
-  const ctx = await browser.newContext({ viewport: { width: 1000, height: 800 }, acceptDownloads: true });
+  const ctx = await browser.newContext({ viewport: { width: 800, height: 600 }, acceptDownloads: true });
   const nows = [];
   await ctx.exposeFunction('xpNow', t => { if (t) nows.push(t); });
   await ctx.addInitScript(() => document.addEventListener('DOMContentLoaded', () => {
@@ -281,6 +281,9 @@ const counts = (lines) => lines.map(l => /: (\d+)(?: of \d+)?\.$/.exec(l)).filte
     check(/columnheader "To add"/.test(plan) && /rowheader "Contacts"/.test(plan), 'the plan table:\n' + plan);
     const before = await probe(NEW, PPORT);
     check(rosterJids(before).length === 0, 'the plan wrote contacts: ' + rosterJids(before));
+    await checkAccessible(page, ['region "Move: ' + ALICE + ' → ' + NEW + '"', 'status',
+      'table "The plan (nothing changed yet)"', 'columnheader "In the source"', 'rowheader "Contacts"',
+      'button "Start the move"', 'button "Back to the start"'], 'the plan');
     await shot(page, 'serve-plan');
     nows.length = 0;
     await page.getByRole('button', { name: 'Start the move' }).click();
@@ -288,6 +291,8 @@ const counts = (lines) => lines.map(l => /: (\d+)(?: of \d+)?\.$/.exec(l)).filte
     await shot(page, 'serve-progress');
     await statusIs(page, /^Waiting for you\./, 'the move');
     check(await text(page, '#job-caption') === 'Copied and verified', 'report caption: ' + await text(page, '#job-caption'));
+    const odd = nows.filter(l => !/^Now: [a-z]/.test(l) || /[,:] [,:.]|undefined|null|NaN/.test(l));
+    check(odd.length === 0, 'progress lines not in words: ' + odd.join(' | '));
     const c = counts(nows);
     check(c.length >= 2 && c.some((v, i) => i > 0 && v > c[i - 1]), 'no counts increasing live: ' + nows.join(' | '));
     await shot(page, 'serve-report');
@@ -381,6 +386,7 @@ const counts = (lines) => lines.map(l => /: (\d+)(?: of \d+)?\.$/.exec(l)).filte
     check(!!t.vcard, 'the third account has no vCard');
     await noProblems(page, 'download and import');
   }
+  const importUrl = page.url();
 
   // ---- an upload over the limit: refused in the page, nothing on disk ---------------
   {
@@ -446,6 +452,10 @@ const counts = (lines) => lines.map(l => /: (\d+)(?: of \d+)?\.$/.exec(l)).filte
     await p.reload();
     await p.locator('#job-table').waitFor();
     await checkNoOverflow(p, label + ': the move\'s report');
+    await p.goto(importUrl);
+    await p.reload();
+    await p.locator('#job-caption', { hasText: 'Copied and verified' }).waitFor();
+    await checkNoOverflow(p, label + ': the import\'s report (seven columns)');
     if (label === '320 px') await shot(p, 'serve-phone');
     await noProblems(p, label);
     await c.close();
