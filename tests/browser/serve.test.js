@@ -418,7 +418,7 @@ const counts = (lines) => lines.map(l => /: (\d+)(?: of \d+)?\.$/.exec(l)).filte
     check(rl.held, 'the relay did not hold the archive back');
     nows.length = 0;
     await page.reload();
-    await statusIs(page, /^Running/, 'after the reload');
+    await statusIs(page, /^Running: making the file…$/, 'after the reload');
     check((await text(page, '#job-h')) === 'Download: ' + BIG, 'the reloaded page shows ' + await text(page, '#job-h'));
     await page.locator('#job-now', { hasText: /Message history: \d+/ }).waitFor();
     const archive = () => counts(nows.filter(l => /Message history/.test(l)));

@@ -284,7 +284,7 @@
   function render() {
     const j = current;
     const msg = j.message ? ' ' + j.message : '';
-    $('job-status').textContent = STATES[j.state] + (j.state === 'running' ? ': ' + (STEPS[j.stage] || j.stage) + '…' : '.') + msg;
+    $('job-status').textContent = STATES[j.state] + (j.state === 'running' ? ': ' + (j.type === 'export' && j.stage === 'run' ? 'making the file' : STEPS[j.stage] || j.stage) + '…' : '.') + msg;
     $('job-status').className = j.state === 'failed' ? 'bad' : j.state === 'done' ? 'ok' : '';
     $('job-stop').hidden = j.state !== 'running';
     $('job-delete').hidden = j.state === 'running';
