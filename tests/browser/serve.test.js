@@ -461,6 +461,14 @@ const counts = (lines) => lines.map(l => /: (\d+)(?: of \d+)?\.$/.exec(l)).filte
     await c.close();
   }
 
+  // the passwords typed into the page are in no file serve wrote
+  const files = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap(e =>
+    e.isDirectory() ? files(path.join(d, e.name)) : [path.join(d, e.name)]);
+  const leaks = files(serve.dir).filter(f => {
+    const b = fs.readFileSync(f);
+    return [PASS, 'wrong-secret-1', 'wrong-secret-2'].some(pw => b.includes(pw));
+  });
+  check(leaks.length === 0, 'a password is on disk: ' + leaks.join(' '));
   await browser.close();
   serve.proc.kill('SIGTERM');
   done('browser.serve');
