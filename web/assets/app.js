@@ -12,7 +12,13 @@
     failed: 'Failed', canceled: 'Stopped', interrupted: 'Interrupted' };
   const TYPES = { migrate: 'Move', export: 'Download', import: 'Import' };
   const STEPS = { plan: 'the plan', run: 'the copy', announce: 'telling your contacts', history: 'making your history readable',
-    check: 'the check of the file' };
+    check: 'the check of the file', export: 'reading the account', import: 'writing the account',
+    rooms: 'finding your group chats' };
+  // What a step is doing when no kind of data is counted (a progress event's phase).
+  const PHASES = { connect: 'connecting as', discover: 'asking the server what it offers', target: 'looking at',
+    plan: 'comparing', write: 'writing', verify: 'checking what was written to', done: 'finishing',
+    bookmarks: 'reading the bookmarks', services: 'looking for group chat services on', statement: 'publishing where you moved:',
+    announce: 'asking', read: 'reading the file' };
   const KINDS = { credentials: 'Password', roster: 'Contacts', pending: 'Pending contact requests',
     vcard: 'Profile (vCard)', private: 'Private data', privacy: 'Privacy lists',
     blocklist: 'Blocked addresses', offline: 'Offline messages', 'pep-node': 'Published data',
@@ -177,10 +183,11 @@
   function onEvent(e) {
     switch (e.event) {
       case 'progress': {
-        const what = e.kind ? kindName(e.kind) : (e.phase || e.step);
         const of = e.total ? ' of ' + e.total : '';
         const step = current.type === 'export' && e.step === 'export' ? 'making the file' : (STEPS[e.step] || e.step || '');
-        view.now = 'Now: ' + step + ', ' + what + ': ' + e.done + of + '.';
+        const what = e.kind ? kindName(e.kind) + ': ' + e.done + of
+          : (PHASES[e.phase] || e.phase || '') + (e.message ? ' ' + e.message : '') + (e.done ? ' (' + e.done + of + ')' : '');
+        view.now = 'Now: ' + (step ? step + (e.kind ? ', ' : ': ') : '') + what + '.';
         $('job-now').textContent = view.now;
         if (e.kind) view.kinds[e.kind] = e.done;
         break;
@@ -277,7 +284,7 @@
   function render() {
     const j = current;
     const msg = j.message ? ' ' + j.message : '';
-    $('job-status').textContent = STATES[j.state] + (j.state === 'running' ? ': ' + (STEPS[j.stage] || j.stage) + '…' : '.') + msg;
+    $('job-status').textContent = STATES[j.state] + (j.state === 'running' ? ': ' + (j.type === 'export' && j.stage === 'run' ? 'making the file' : STEPS[j.stage] || j.stage) + '…' : '.') + msg;
     $('job-status').className = j.state === 'failed' ? 'bad' : j.state === 'done' ? 'ok' : '';
     $('job-stop').hidden = j.state !== 'running';
     $('job-delete').hidden = j.state === 'running';
