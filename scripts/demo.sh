@@ -12,9 +12,11 @@
 # (XEP-0283 Moved), lets two contacts follow with follow-moves, and compares
 # the two accounts; writes her history as offline web pages (xporta
 # history) and moves a second account through the web migrator (xporta
-# serve), driven with curl as its page drives it.  The servers talk to each other over server-to-server
-# connections on loopback (XPORTA_S2S=1), so that the contacts on Prosody
-# get the requests of alice's new address on ejabberd.  Everything is
+# serve), driven with curl as its page drives it; and, the server running,
+# one user's history into her new account (server-import --live).  The
+# servers talk to each other over server-to-server connections on loopback
+# (XPORTA_S2S=1), so that the contacts on Prosody get the requests of
+# alice's new address on ejabberd.  Everything is
 # removed at the end (KEEP=1 keeps it).
 set -eu
 B=$(cd "${1:-build}" && pwd)
@@ -375,6 +377,24 @@ fi
 echo "  $ehistory archived messages, in order, with the ids her clients know (ejabberd's) and their"
 echo "  times (to the second, as Prosody keeps them)."
 
+step "One user at a time, the server running: her history into a new account (a provider's portal)"
+# The first Prosody (old.localhost) still runs, on its own files: alice of
+# that ejabberd server joins it as ally@old.localhost.  Her contacts and the
+# rest go over the client protocol (xporta import, as above); her history,
+# which no client can write, straight into Prosody's storage, Prosody
+# running.
+bash "$SERVERS" adduser prosody ally "$PASS" >/dev/null
+show xporta server-import --live ally@old.localhost ejabberd-alice.xml prosody:/var/lib/prosody
+"$X" server-import --live ally@old.localhost "$W/ejabberd-alice.xml" "prosody:$OLDDATA"
+# shellcheck disable=SC2086
+"$X" export -q ally@old.localhost -o "$W/ally.xml" --host 127.0.0.1 \
+    --port "$XPORTA_PROSODY_PORT" $CA --password-file "$W/pw"
+ids "$W/ally.xml" | sed 's/\.[0-9]*Z/Z/' >"$W/ids.ally"
+lhistory=$(wc -l <"$W/ids.ally")
+[ "$lhistory" -gt 0 ] && cmp -s "$W/ids.ejabberd" "$W/ids.ally" ||
+    fail "ally's history on the running Prosody is not alice's from ejabberd"
+echo "ally logs in while Prosody keeps running and finds $lhistory archived messages, the same ids and times."
+
 if [ -n "$unexpected" ] || [ "$same" -eq 0 ]; then
     printf '\n\033[1;31m✗ the new account differs from the old one where it should not:\033[0m\n%s\n' "$unexpected"
     exit 1
@@ -392,4 +412,5 @@ printf '\033[1;32m✓ and the whole server moved: alice logs in on the new machi
 printf '\033[1;32m  password and finds her %s archived messages, the same ids and times,\033[0m\n' "$history"
 printf '\033[1;32m  and her group chat room2 with its history.\033[0m\n'
 printf '\033[1;32m✓ and a whole ejabberd moved into Prosody: alice finds her %s archived\033[0m\n' "$ehistory"
-printf '\033[1;32m  messages there, with the ids and times ejabberd gave them.\033[0m\n'
+printf '\033[1;32m  messages there, with the ids and times ejabberd gave them;\033[0m\n'
+printf '\033[1;32m✓ and one user'"'"'s history went into the running Prosody (server-import --live).\033[0m\n'
