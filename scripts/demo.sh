@@ -10,9 +10,13 @@
 # bookmarks, private XML, a blocklist, PEP nodes, OMEMO keys, chat history);
 # then shows the plan of the move, makes it, verifies it, announces it
 # (XEP-0283 Moved), lets two contacts follow with follow-moves, and compares
-# the two accounts.  The servers talk to each other over server-to-server
-# connections on loopback (XPORTA_S2S=1), so that the contacts on Prosody
-# get the requests of alice's new address on ejabberd.  Everything is
+# the two accounts; writes her history as offline web pages (xporta
+# history) and moves a second account through the web migrator (xporta
+# serve), driven with curl as its page drives it; and, the server running,
+# one user's history into her new account (server-import --live).  The
+# servers talk to each other over server-to-server connections on loopback
+# (XPORTA_S2S=1), so that the contacts on Prosody get the requests of
+# alice's new address on ejabberd.  Everything is
 # removed at the end (KEEP=1 keeps it).
 set -eu
 B=$(cd "${1:-build}" && pwd)
@@ -29,7 +33,9 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/xporta-demo-XXXXXX")
 export XPORTA_SERVERS_DIR="$W/servers"
 export XDG_STATE_HOME="$W/state" # the jobs' journals
 export XPORTA_S2S=1
+SPID=
 cleanup() {
+    [ -z "$SPID" ] || { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; }
     if [ "${KEEP:-0}" = 1 ]; then
         echo "kept: $W (stop the servers with: XPORTA_SERVERS_DIR=$XPORTA_SERVERS_DIR bash $SERVERS stop)"
     else
@@ -43,6 +49,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+fail() { printf '\n\033[1;31m✗ %s\033[0m\n' "$1"; exit 1; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$1"; }
 show() { printf '$ %s\n' "$*"; }
 
@@ -61,9 +68,25 @@ done
 # ways, carol (alice sees her presence), dave (he sees alice's), erin
 # none, frank none (alice asked him).
 bash "$SERVERS" adduser ejabberd alice "$PASS" >/dev/null
+bash "$SERVERS" adduser ejabberd carol "$PASS" >/dev/null # moved later through xporta serve
 
 step "alice@old.localhost gets a life: contacts, vCard, avatar, bookmarks, OMEMO keys, history"
 "$POP" "$XPORTA_SERVERS_DIR/servers.env" "$SCEN/fill-prosody.xml" PASS="$PASS" >"$W/fill.log" 2>&1 ||
+    { tail -20 "$W/fill.log" >&2; exit 1; }
+# and one message with markup in it (the history pages show it as text)
+cat >"$W/fill-tea.xml" <<'EOF'
+<script>
+  <default name='PASS' value='demo-pass'/>
+  <login as='alice' jid='alice@{PROSODY_DOMAIN}' password='{PASS}' resource='tea'/>
+  <login as='bob' jid='bob@{PROSODY_DOMAIN}' password='{PASS}' resource='tea'/>
+  <send as='alice'><presence/></send>
+  <send as='bob'>
+    <message to='alice@{PROSODY_DOMAIN}' type='chat' id='tea-1'><body>Tea at 5? &lt;b&gt;Oolong&lt;/b&gt; &amp; biscuits</body></message>
+  </send>
+  <expect as='alice' name='message' type='chat' from='bob@{PROSODY_DOMAIN}/tea'/>
+</script>
+EOF
+"$POP" "$XPORTA_SERVERS_DIR/servers.env" "$W/fill-tea.xml" PASS="$PASS" >>"$W/fill.log" 2>&1 ||
     { tail -20 "$W/fill.log" >&2; exit 1; }
 OLD="--old-host 127.0.0.1 --old-port $XPORTA_PROSODY_PORT --old-password-file $W/pw"
 NEW="--new-host 127.0.0.1 --new-port $XPORTA_EJABBERD_PORT --new-password-file $W/pw"
@@ -144,6 +167,16 @@ show xporta check alice-backup.xml
 "$X" check "$W/alice-backup.xml"
 "$X" stats "$W/alice-backup.xml"
 
+step "Her history as web pages, to read in any browser, offline, years from now"
+show xporta history alice-backup.xml -o alice-history
+"$X" history "$W/alice-backup.xml" -o "$W/alice-history"
+# bob's message about tea is in the pages, its markup shown as text
+tea=$(grep -rlF 'Tea at 5? &lt;b&gt;Oolong&lt;/b&gt; &amp; biscuits' "$W/alice-history" | head -n 1)
+[ -n "$tea" ] || fail "bob's message about tea is not in the history pages"
+! grep -rqF '<b>Oolong' "$W/alice-history" || fail "the history pages hold raw markup from a message"
+echo "bob's \"Tea at 5? <b>Oolong</b> & biscuits\" is on ${tea#"$W/"}, as text."
+echo "Open file://$W/alice-history/index.html (KEEP=1 keeps it)."
+
 step "Old and new, record by record"
 show xporta export alice@new.localhost -o alice-new.xml
 "$X" export -q alice@new.localhost -o "$W/alice-new.xml" --host 127.0.0.1 \
@@ -177,6 +210,82 @@ and groups they gave her; dave, who never let alice see his presence, was
 asked plainly, and decides himself.  A contact whose server runs
 mod_auto_moved would have followed without running anything.
 EOF
+
+step "The web migrator: xporta serve moves carol, driven here by curl as its page does"
+show xporta serve
+"$X" serve --state-dir "$W/serve" --cafile "$XPORTA_TEST_CAFILE" >"$W/serve.url" 2>"$W/serve.err" &
+SPID=$!
+i=0
+while [ ! -s "$W/serve.url" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+URL=$(head -n 1 "$W/serve.url")
+case $URL in http://127.0.0.1:*/\?token=*) ;; *) cat "$W/serve.err" >&2; fail "serve printed no address" ;; esac
+BASE=${URL%%/\?*}
+echo "$URL    <- a person opens this in a browser on this computer"
+# The page's way: the token is traded for a session cookie (303 to /), the
+# page carries a CSRF value, and every write sends the cookie, the page's
+# Origin and that value.
+hcode() { curl -s -o "$W/body" -w '%{http_code}' "$@"; }
+[ "$(hcode -c "$W/jar" "$URL")" = 303 ] || fail "the token was not traded for a cookie"
+[ "$(hcode -b "$W/jar" "$BASE/")" = 200 ] || fail "the page did not load"
+CSRF=$(sed -n 's/.*name="xporta-csrf" content="\([^"]*\)".*/\1/p' "$W/body")
+page=$(($(wc -c <"$W/body") + $(curl -s -b "$W/jar" "$BASE/app.js" | wc -c) + $(curl -s -b "$W/jar" "$BASE/app.css" | wc -c)))
+[ "$page" -lt 100000 ] || fail "the page's first load is $page bytes"
+echo "the page loads in $((page / 1024)) KB (/, app.js, app.css); nothing from elsewhere"
+post() { # PATH JSON: a write as the page makes it
+    hcode -b "$W/jar" -H "Origin: $BASE" -H "Sec-Fetch-Site: same-origin" -H "X-Xporta-CSRF: $CSRF" \
+        -H 'Content-Type: application/json' -d "$2" "$BASE$1"
+}
+events() { # the job's event stream (SSE) until its step is over
+    curl -sN --max-time 120 -b "$W/jar" -H "Last-Event-ID: ${SEEN:-0}" \
+        "$BASE/api/jobs/$JOB/events" >"$W/sse"
+    SEEN=$(sed -n 's/^id: //p' "$W/sse" | tail -n 1)
+}
+# summary: the step's summary line, and the stage it left the job in, in words
+summary() {
+    /usr/bin/python3 -c '
+import json, sys
+ev = [json.loads(l[6:]) for l in open(sys.argv[1]) if l.startswith("data: ")]
+s = [e for e in ev if e.get("event") == "summary"]
+st = [e for e in ev if e.get("event") == "stage"]
+if not s or not st:
+    sys.exit(1)
+s, st = s[-1], st[-1]
+k = s.get("kinds", {})
+what = ", ".join("%s %d" % (n, v.get("source", 0)) for n, v in k.items())
+add = sum(v.get("add", 0) + v.get("replace", 0) for v in k.values())
+if s["dry_run"]:
+    print("  plan: %s; %d to write, the rest already there" % (what, add))
+else:
+    print("  run: %d written; read back from carol@new.localhost: %s" % (
+        sum(v.get("written", 0) for v in k.values()),
+        "every record there" if s.get("verified") else "NOT all there"))
+print("  the page says: " + st["message"])
+print("ok" if s["ok"] and st["state"] != "failed" else "failed")' "$W/sse" >"$W/summary" ||
+        fail "the event stream ended without a summary"
+    sed '$d' "$W/summary"
+    [ "$(tail -n 1 "$W/summary")" = ok ] || fail "the step through serve failed"
+}
+acct() { printf '{"jid":"%s","password":"%s","host":"127.0.0.1","port":%s}' "$1" "$PASS" "$2"; }
+show "POST /api/jobs {type: migrate, old: carol@old.localhost, new: carol@new.localhost}"
+[ "$(post /api/jobs "{\"type\":\"migrate\",\"old\":$(acct carol@old.localhost "$XPORTA_PROSODY_PORT"),\"new\":$(acct carol@new.localhost "$XPORTA_EJABBERD_PORT")}")" = 201 ] ||
+    fail "serve did not take the move: $(cat "$W/body")"
+JOB=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["job"]["id"])' "$W/body")
+show "GET /api/jobs/$JOB/events   (the plan, live)"
+events
+summary
+show "POST /api/jobs/$JOB/next {step: run}"
+[ "$(post "/api/jobs/$JOB/next" '{"step":"run"}')" = 202 ] || fail "serve did not run the move: $(cat "$W/body")"
+events
+summary
+grep -q '"verified":true' "$W/sse" || fail "carol's move through serve was not verified"
+[ "$(post "/api/jobs/$JOB/next" '{"step":"finish"}')" = 200 ] || fail "the move did not finish: $(cat "$W/body")"
+kill -TERM "$SPID"
+rc=0
+wait "$SPID" || rc=$?
+SPID=
+[ "$rc" = 0 ] || fail "serve did not stop cleanly (exit $rc)"
+! grep -rqF "$PASS" "$W/serve" || fail "serve left a password on disk"
+echo "serve stopped (SIGTERM, exit 0); no password in its files."
 
 step "The admin's way: the whole old server onto a new machine, history included"
 # The "new machine": a second Prosody serving the same domains, from its
@@ -268,6 +377,24 @@ fi
 echo "  $ehistory archived messages, in order, with the ids her clients know (ejabberd's) and their"
 echo "  times (to the second, as Prosody keeps them)."
 
+step "One user at a time, the server running: her history into a new account (a provider's portal)"
+# The first Prosody (old.localhost) still runs, on its own files: alice of
+# that ejabberd server joins it as ally@old.localhost.  Her contacts and the
+# rest go over the client protocol (xporta import, as above); her history,
+# which no client can write, straight into Prosody's storage, Prosody
+# running.
+bash "$SERVERS" adduser prosody ally "$PASS" >/dev/null
+show xporta server-import --live ally@old.localhost ejabberd-alice.xml prosody:/var/lib/prosody
+"$X" server-import --live ally@old.localhost "$W/ejabberd-alice.xml" "prosody:$OLDDATA"
+# shellcheck disable=SC2086
+"$X" export -q ally@old.localhost -o "$W/ally.xml" --host 127.0.0.1 \
+    --port "$XPORTA_PROSODY_PORT" $CA --password-file "$W/pw"
+ids "$W/ally.xml" | sed 's/\.[0-9]*Z/Z/' >"$W/ids.ally"
+lhistory=$(wc -l <"$W/ids.ally")
+[ "$lhistory" -gt 0 ] && cmp -s "$W/ids.ejabberd" "$W/ids.ally" ||
+    fail "ally's history on the running Prosody is not alice's from ejabberd"
+echo "ally logs in while Prosody keeps running and finds $lhistory archived messages, the same ids and times."
+
 if [ -n "$unexpected" ] || [ "$same" -eq 0 ]; then
     printf '\n\033[1;31m✗ the new account differs from the old one where it should not:\033[0m\n%s\n' "$unexpected"
     exit 1
@@ -278,8 +405,12 @@ printf '  with the old address and its devices on purpose.\n'
 [ "$built" -eq 0 ] || printf '  (%s records only on the new one: the new server built its own\n  storage:bookmarks node from the private bookmarks it was given.)\n' "$built"
 printf '\033[1;32m✓ and her group chats: alice@new.localhost owns room1, which moved to\033[0m\n'
 printf '\033[1;32m  conference.new.localhost with its name, members and subject.\033[0m\n'
+printf '\033[1;32m✓ and her history reads as web pages, offline, markup in messages shown as text;\033[0m\n'
+printf '\033[1;32m✓ and carol moved through xporta serve'"'"'s page (its HTTP API, cookie and CSRF),\033[0m\n'
+printf '\033[1;32m  planned, copied and verified; serve stopped cleanly.\033[0m\n'
 printf '\033[1;32m✓ and the whole server moved: alice logs in on the new machine with her old\033[0m\n'
 printf '\033[1;32m  password and finds her %s archived messages, the same ids and times,\033[0m\n' "$history"
 printf '\033[1;32m  and her group chat room2 with its history.\033[0m\n'
 printf '\033[1;32m✓ and a whole ejabberd moved into Prosody: alice finds her %s archived\033[0m\n' "$ehistory"
-printf '\033[1;32m  messages there, with the ids and times ejabberd gave them.\033[0m\n'
+printf '\033[1;32m  messages there, with the ids and times ejabberd gave them;\033[0m\n'
+printf '\033[1;32m✓ and one user'"'"'s history went into the running Prosody (server-import --live).\033[0m\n'
