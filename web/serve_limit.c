@@ -24,9 +24,11 @@ static double level(const struct xs_buckets *t, const struct xs_bucket *b,
     return v > t->burst ? t->burst : v;
 }
 
-static struct xs_bucket *bucket(struct xs_buckets *t, const char *key,
+static struct xs_bucket *bucket(struct xs_buckets *t, const char *full,
                                 double now, bool make)
 {
+    char key[XS_BUCKET_KEY]; /* a longer key is known by its beginning */
+    snprintf(key, sizeof key, "%s", full);
     struct xs_bucket *spare = NULL;
     double spare_level = -1;
     for (size_t i = 0; i < XS_BUCKETS; i++) {

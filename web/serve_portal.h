@@ -12,7 +12,7 @@
 
 /* ---- login rate limits: token buckets by key (an IP, a JID) ------------ */
 
-enum { XS_BUCKETS = 512, XS_BUCKET_KEY = 96 };
+enum { XS_BUCKETS = 512, XS_BUCKET_KEY = 264 }; /* a JID fits */
 struct xs_bucket {
     char key[XS_BUCKET_KEY];
     double tokens, t;
