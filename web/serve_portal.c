@@ -129,28 +129,40 @@ static int parse_addr(const char *in, unsigned short dflt,
     return 0;
 }
 
+/* The address bytes of a socket address (copied: a sockaddr is not
+ * aligned for its family's struct). */
+static size_t ip_bytes(const struct sockaddr *a, unsigned char out[16])
+{
+    if (a && a->sa_family == AF_INET) {
+        struct sockaddr_in v4;
+        memcpy(&v4, a, sizeof v4);
+        memcpy(out, &v4.sin_addr, 4);
+        return 4;
+    }
+    if (a && a->sa_family == AF_INET6) {
+        struct sockaddr_in6 v6;
+        memcpy(&v6, a, sizeof v6);
+        memcpy(out, &v6.sin6_addr, 16);
+        return 16;
+    }
+    return 0;
+}
+
 static bool same_ip(const struct sockaddr *a, const struct sockaddr_storage *b)
 {
-    if (!a || a->sa_family != b->ss_family)
-        return false;
-    if (a->sa_family == AF_INET)
-        return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
-                      &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
-    if (a->sa_family == AF_INET6)
-        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-    return false;
+    unsigned char x[16], y[16];
+    size_t n = ip_bytes(a, x);
+    return n && a->sa_family == b->ss_family &&
+           ip_bytes((const struct sockaddr *)b, y) == n && memcmp(x, y, n) == 0;
 }
 
 static void ip_text(const struct sockaddr *a, char *out, size_t cap)
 {
+    unsigned char x[16];
+    size_t n = ip_bytes(a, x);
     snprintf(out, cap, "?");
-    if (a && a->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, out,
-                  (socklen_t)cap);
-    else if (a && a->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, out,
-                  (socklen_t)cap);
+    if (n)
+        inet_ntop(n == 4 ? AF_INET : AF_INET6, x, out, (socklen_t)cap);
 }
 
 /* --store: which kinds the running server lets xporta write, and a
