@@ -14,7 +14,11 @@
 #  - two sessions: neither sees the other's jobs, files, events, history;
 #    a session may export only its own account;
 #  - an export downloaded once is gone (the file deleted); with a tiny
-#    --file-ttl, an unfetched one goes too;
+#    --file-ttl, an unfetched one goes too, and with --session-ttl an
+#    unused session ends;
+#  - an upload over --max-upload: 413, nothing on disk;
+#  - an https --public-url: the cookie is Secure, only its Host and
+#    Origin are taken;
 #  - with --store prosody:DIR (the running Prosody's own files): a file
 #    with archived messages uploaded into the logged-in account: a real
 #    client (the slixmpp probe) then sees them over MAM, no restart;
@@ -59,13 +63,14 @@ start_portal() {
     PPORT=$(free_port)
     BASE=http://127.0.0.1:$PPORT
     : >"$T/started"
-    "$X" serve --listen "127.0.0.1:$PPORT" --public-url "$BASE" --trust-proxy 127.0.0.1 \
+    PUB=${PUBLIC:-$BASE}
+    "$X" serve --listen "127.0.0.1:$PPORT" --public-url "$PUB" --trust-proxy 127.0.0.1 \
         --xmpp-server "127.0.0.1:$XPORTA_PROSODY_PORT" --cafile "$CA" --max-upload 1M \
         "$@" >"$T/started" 2>>"$T/serve.err" &
     SPID=$!
     i=0
     while [ ! -s "$T/started" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    has "$T/started" "portal on 127.0.0.1:$PPORT for $BASE"
+    has "$T/started" "portal on 127.0.0.1:$PPORT for $PUB"
 }
 code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
 is() { if [ "$1" = "$2" ]; then ok; else bad "$3: got $1, want $2"; sed 's/^/    body: /' "$T/body" >&2; fi; }
@@ -214,14 +219,20 @@ ok
 sleep 1.5
 [ -e "$T/st/serve/jobs/$IID/upload.xml" ] && bad "the imported upload is still there" || ok
 
+# ---- uploads over the ceiling -----------------------------------------------------------
+head -c 1500000 /dev/zero >"$T/big"
+is "$(W "$T/a" -T "$T/big" "$BASE/api/uploads")" 413 "an upload over --max-upload"
+has "$T/body" "bigger than this server accepts"
+is "$(find "$T/st/serve/uploads" -type f | wc -l)" 0 "nothing of it on disk"
+
 # ---- logout; nothing secret on disk ---------------------------------------------------
 is "$(W "$T/b" -H "$J" -d '{}' "$BASE/api/logout")" 204 "bob logs out"
 is "$(code -b "$T/b" "$BASE/api/jobs")" 401 "after the logout"
 if grep -rqF "$PASS" "$T/st" "$T/serve.err"; then bad "a password is on disk"; else ok; fi
 stop_serve
 
-# ---- an export nobody fetches goes at --file-ttl ----------------------------------------
-start_portal --state-dir "$T/st2" --file-ttl 2
+# ---- an export nobody fetches goes at --file-ttl; an unused session ends ----------------
+start_portal --state-dir "$T/st2" --file-ttl 2 --session-ttl 3
 is "$(login "$T/a" "$ALICE" "$PASS" 198.51.100.1)" 200 "alice logs in again"
 is "$(W "$T/a" -H "$J" -d "$BODY" "$BASE/api/jobs")" 201 "an export"
 EID=$(job_of)
@@ -230,8 +241,19 @@ last_stage
 has "$T/stage" '"state":"done"'
 [ -e "$T/st2/serve/jobs/$EID/export.xml" ] && ok || bad "no exported file"
 sleep 4
-is "$(code -b "$T/a" "$BASE/api/jobs/$EID")" 404 "the export after its time"
 [ -e "$T/st2/serve/jobs/$EID" ] && bad "the expired job's files are left" || ok
+is "$(code -b "$T/a" "$BASE/api/jobs")" 401 "the session after --session-ttl unused"
+is "$(login "$T/a" "$ALICE" "$PASS" 198.51.100.1)" 200 "alice logs in again"
+is "$(code -b "$T/a" "$BASE/api/jobs/$EID")" 404 "the export after its time"
+stop_serve
+
+# ---- an https public URL: the cookie is Secure; Host and Origin are its own -------------
+PUBLIC=https://portal.test start_portal --state-dir "$T/st3"
+curl -s -D "$T/h" -o "$T/body" -H "Host: portal.test" -H "$J" -H "Origin: https://portal.test" \
+    -H "X-Forwarded-For: 198.51.100.1" -d "{\"jid\":\"$ALICE\",\"password\":\"$PASS\"}" "$BASE/api/login"
+hasre "$T/h" "^Set-Cookie: xporta_sid=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=/; Secure"
+is "$(code "$BASE/login")" 403 "the listening address as Host"
+is "$(code -H "Host: portal.test" -H "$J" -H "Origin: http://portal.test" -d '{}' "$BASE/api/login")" 403 "the http origin of an https portal"
 kill -TERM "$SPID"
 wait "$SPID"
 is "$?" 0 "SIGTERM: exit 0"
