@@ -17,6 +17,8 @@
 #    --file-ttl, an unfetched one goes too, and with --session-ttl an
 #    unused session ends;
 #  - an upload over --max-upload: 413, nothing on disk;
+#  - --max-session-jobs: an account's second running step is refused
+#    (429), another account's is not;
 #  - an https --public-url: the cookie is Secure, only its Host and
 #    Origin are taken;
 #  - with --store prosody:DIR (the running Prosody's own files): a file
@@ -246,6 +248,49 @@ is "$(code -b "$T/a" "$BASE/api/jobs")" 401 "the session after --session-ttl unu
 is "$(login "$T/a" "$ALICE" "$PASS" 198.51.100.1)" 200 "alice logs in again"
 is "$(code -b "$T/a" "$BASE/api/jobs/$EID")" 404 "the export after its time"
 stop_serve
+
+# ---- running steps per account: --max-session-jobs ---------------------------------------
+# A TCP relay to Prosody that, once $T/hold exists, accepts and never
+# answers: the steps started then are surely still running.
+$PY -c '
+import os, socket, sys, threading
+hold, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True)
+held = []
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            b.sendall(d)
+    except OSError: pass
+    for x in (a, b):
+        try: x.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+while True:
+    c, _ = s.accept()
+    if os.path.exists(hold): held.append(c); continue
+    u = socket.create_connection(("127.0.0.1", port))
+    threading.Thread(target=pipe, args=(c, u), daemon=True).start()
+    threading.Thread(target=pipe, args=(u, c), daemon=True).start()
+' "$T/hold" "$XPORTA_PROSODY_PORT" >"$T/relay" &
+RPID=$!
+i=0
+while [ ! -s "$T/relay" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+start_portal --state-dir "$T/st4" --xmpp-server "127.0.0.1:$(cat "$T/relay")" --max-session-jobs 1
+is "$(login "$T/a" "$ALICE" "$PASS" 198.51.100.1)" 200 "alice logs in (through the relay)"
+is "$(login "$T/b" "$BOB" "$PASS" 198.51.100.3)" 200 "bob logs in (through the relay)"
+touch "$T/hold"
+is "$(W "$T/a" -H "$J" -d "$BODY" "$BASE/api/jobs")" 201 "alice's first export (held)"
+is "$(W "$T/a" -H "$J" -d "$BODY" "$BASE/api/jobs")" 429 "alice's second export while the first runs"
+has "$T/body" "you have work running already"
+is "$(W "$T/b" -H "$J" -d "{\"type\":\"export\",\"account\":{\"jid\":\"$BOB\",\"password\":\"$PASS\"}}" "$BASE/api/jobs")" 201 "bob's export is not limited by alice's"
+kill -KILL "$SPID"
+wait "$SPID" 2>/dev/null
+SPID=
+kill "$RPID"
+wait "$RPID" 2>/dev/null
 
 # ---- an https public URL: the cookie is Secure; Host and Origin are its own -------------
 PUBLIC=https://portal.test start_portal --state-dir "$T/st3"
