@@ -27,11 +27,12 @@
   // Here a download is of this account only; the server is the portal's.
   const dl = document.getElementById('dl-jid');
   if (dl) { dl.value = jid; dl.readOnly = true; }
+  // (the portal ignores a typed server: its own for this account, the
+  // other one's found from its name)
   ['dl-host', 'dl-port', 'old-host', 'old-port', 'new-host', 'new-port'].forEach(function (id) {
     const f = document.getElementById(id);
-    const l = f && document.querySelector('label[for="' + id + '"]');
-    if (f) f.hidden = true;
-    if (l) l.hidden = true;
+    const box = f && (f.closest('details') || f.parentElement);
+    if (box) box.hidden = true;
   });
   const old = document.getElementById('old-jid');
   if (old && !old.value) old.value = jid;
