@@ -337,3 +337,14 @@ add_test(NAME integration.portal_live
 set_tests_properties(integration.portal_live PROPERTIES
   FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300
   LABELS integration)
+
+# The portal in Chromium (tests/browser/portal.test.js): the login page,
+# a wrong password in words, the page of a logged-in account, the logout.
+add_test(NAME browser.portal
+  COMMAND node ${PROJECT_SOURCE_DIR}/tests/browser/portal.test.js
+          $<TARGET_FILE:xporta-cli> ${XPORTA_SERVERS_SCRIPT}
+          ${XPORTA_SERVERS_DIR} ${CMAKE_BINARY_DIR}/browser/work-portal)
+set_tests_properties(browser.portal PROPERTIES
+  FIXTURES_REQUIRED "servers;browser" SKIP_RETURN_CODE 77 TIMEOUT 120
+  LABELS browser
+  ENVIRONMENT "NODE_PATH=${CMAKE_BINARY_DIR}/browser/node_modules")
