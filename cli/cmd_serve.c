@@ -32,10 +32,48 @@ static const char serve_help[] =
     "  --insecure         do not verify servers' certificates (dangerous)\n"
     "  -h, --help         this text\n"
     "\n"
+    "Provider portal (behind a reverse proxy; docs/portal.md):\n"
+    "  --listen ADDR[:PORT]   listen there (IPv4 or [IPv6]); no token: each\n"
+    "                         session logs in as its own XMPP account\n"
+    "  --public-url URL       the address people open (required); writes\n"
+    "                         must carry its Origin; https: Secure cookies\n"
+    "  --trust-proxy ADDR     take X-Forwarded-For only from this peer\n"
+    "  --xmpp-server HOST[:PORT]  where the accounts are checked and used\n"
+    "                         (default: found by the domain's name)\n"
+    "  --store STORE          the server's storage (prosody:DIR, ...): an\n"
+    "                         import also carries the archive and offline\n"
+    "                         messages into the user's account\n"
+    "  --file-ttl SECONDS     files and jobs kept this long (default 3600)\n"
+    "  --session-ttl SECONDS  a session unused this long ends (default 1800)\n"
+    "  --max-session-jobs N   jobs one account runs at once (default 1)\n"
+    "\n"
     "Passwords are typed into the page, kept in memory only while a step\n"
     "needs them, and never written anywhere.\n";
 
-enum { O_PORT = 2000, O_STATE, O_MAX_UPLOAD, O_MAX_JOBS, O_CAFILE, O_INSECURE };
+enum {
+    O_PORT = 2000,
+    O_STATE,
+    O_MAX_UPLOAD,
+    O_MAX_JOBS,
+    O_CAFILE,
+    O_INSECURE,
+    O_LISTEN,
+    O_PUBLIC_URL,
+    O_TRUST_PROXY,
+    O_XMPP_SERVER,
+    O_STORE,
+    O_FILE_TTL,
+    O_SESSION_TTL,
+    O_MAX_SESSION_JOBS,
+};
+
+/* 1..max seconds, or 0 */
+static unsigned seconds(const char *s, unsigned long max)
+{
+    char *e;
+    unsigned long v = strtoul(s, &e, 10);
+    return *e || !*s || v < 1 || v > max ? 0 : (unsigned)v;
+}
 
 int cmd_serve(int argc, char **argv)
 {
@@ -46,6 +84,14 @@ int cmd_serve(int argc, char **argv)
         {"max-jobs", required_argument, NULL, O_MAX_JOBS},
         {"cafile", required_argument, NULL, O_CAFILE},
         {"insecure", no_argument, NULL, O_INSECURE},
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"public-url", required_argument, NULL, O_PUBLIC_URL},
+        {"trust-proxy", required_argument, NULL, O_TRUST_PROXY},
+        {"xmpp-server", required_argument, NULL, O_XMPP_SERVER},
+        {"store", required_argument, NULL, O_STORE},
+        {"file-ttl", required_argument, NULL, O_FILE_TTL},
+        {"session-ttl", required_argument, NULL, O_SESSION_TTL},
+        {"max-session-jobs", required_argument, NULL, O_MAX_SESSION_JOBS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -87,6 +133,34 @@ int cmd_serve(int argc, char **argv)
         case O_INSECURE:
             o.insecure = true;
             break;
+        case O_LISTEN:
+            o.listen = optarg;
+            break;
+        case O_PUBLIC_URL:
+            o.public_url = optarg;
+            break;
+        case O_TRUST_PROXY:
+            o.trust_proxy = optarg;
+            break;
+        case O_XMPP_SERVER:
+            o.xmpp_server = optarg;
+            break;
+        case O_STORE:
+            o.store = optarg;
+            break;
+        case O_FILE_TTL:
+            if (!(o.file_ttl = seconds(optarg, 30ul * 86400)))
+                return cli_usage_error("serve", "--file-ttl wants seconds");
+            break;
+        case O_SESSION_TTL:
+            if (!(o.session_ttl = seconds(optarg, 7ul * 86400)))
+                return cli_usage_error("serve", "--session-ttl wants seconds");
+            break;
+        case O_MAX_SESSION_JOBS:
+            if (!(o.max_session_jobs = seconds(optarg, 64)))
+                return cli_usage_error("serve",
+                                       "--max-session-jobs wants 1..64");
+            break;
         case 'h':
             fputs(serve_help, stdout);
             return EXIT_OK;
@@ -96,6 +170,15 @@ int cmd_serve(int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage_error("serve", "takes no arguments");
+    if (!o.listen &&
+        (o.public_url || o.trust_proxy || o.xmpp_server || o.store ||
+         o.file_ttl || o.session_ttl || o.max_session_jobs))
+        return cli_usage_error("serve",
+                               "--public-url, --trust-proxy, --xmpp-server, "
+                               "--store and the ttls are for a portal "
+                               "(--listen)");
+    if (o.listen && !o.public_url)
+        return cli_usage_error("serve", "--listen needs --public-url");
     if (o.insecure)
         cli_warn("--insecure: servers' certificates are not verified");
     /* Every thread (MHD's, the workers) inherits the mask: only serve's

@@ -4,7 +4,10 @@
 # (web/serve_srv.h): its URL path, its type, its bytes.
 set(ASSETS "/index.html|text/html|${DIR}/index.html"
            "/app.css|text/css|${DIR}/app.css"
-           "/app.js|text/javascript|${DIR}/app.js")
+           "/app.js|text/javascript|${DIR}/app.js"
+           "/login.html|text/html|${DIR}/login.html"
+           "/login.js|text/javascript|${DIR}/login.js"
+           "/portal.js|text/javascript|${DIR}/portal.js")
 set(body "/* Generated from web/assets by cmake/embed_assets.cmake. */\n#include \"serve_srv.h\"\n\n")
 set(rows "")
 set(i 0)

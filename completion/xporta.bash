@@ -85,7 +85,8 @@ _xporta_options()
         ;;
     serve)
         echo "--port --state-dir --max-upload --max-jobs --cafile --insecure" \
-            "-h --help"
+            "--listen --public-url --trust-proxy --xmpp-server --store" \
+            "--file-ttl --session-ttl --max-session-jobs -h --help"
         ;;
     esac
 }
@@ -100,7 +101,9 @@ _xporta_takes_value()
         --state-dir | --live | --backup | --moved-access | --rate | --room | --host | \
         --port | --cafile | --password-file | --old-host | --old-port | \
         --old-cafile | --old-password-file | --new-host | --new-port | \
-        --new-cafile | --new-password-file | --max-upload | --max-jobs)
+        --new-cafile | --new-password-file | --max-upload | --max-jobs | \
+        --listen | --public-url | --trust-proxy | --xmpp-server | --store | \
+        --file-ttl | --session-ttl | --max-session-jobs)
         return 0
         ;;
     esac

@@ -103,6 +103,13 @@ int xs_serve(const struct xs_options *o, FILE *out, FILE *err)
     s.cafile = o->cafile;
     s.insecure = o->insecure;
     pthread_mutex_init(&s.mu, NULL);
+    if (o->listen) {
+        int rc = xs_portal_init(&s, o, err);
+        if (rc) {
+            xs_portal_free(&s);
+            return rc;
+        }
+    }
     if (make_root(&s, o->state_dir)) {
         fprintf(err, "xporta serve: cannot make the state directory %s: %s\n",
                 s.root[0] ? s.root : "(no $HOME)", strerror(errno));
@@ -121,24 +128,33 @@ int xs_serve(const struct xs_options *o, FILE *out, FILE *err)
     a.sin_family = AF_INET;
     a.sin_port = htons(o->port);
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    const struct sockaddr *where = (const struct sockaddr *)&a;
+    bool v6 = false;
+    if (s.portal)
+        where = xs_portal_addr(&s, &v6);
     s.d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
-            MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+            MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+            (v6 ? MHD_USE_IPv6 : 0),
         0, NULL, NULL, xs_access, &s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&a,
-        MHD_OPTION_NOTIFY_COMPLETED, xs_completed, &s,
-        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 256u,
-        MHD_OPTION_END);
+        MHD_OPTION_SOCK_ADDR, where, MHD_OPTION_NOTIFY_COMPLETED, xs_completed,
+        &s, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT,
+        256u, MHD_OPTION_END);
     if (!s.d) {
-        fprintf(err, "xporta serve: cannot listen on 127.0.0.1:%u (in use?)\n",
-                o->port);
+        fprintf(err, "xporta serve: cannot listen on %s (in use?)\n",
+                o->listen ? o->listen : "127.0.0.1");
         xs_jobs_free(&s);
+        xs_portal_free(&s);
         return 4;
     }
     s.port = MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_BIND_PORT)->port;
-    /* The one place the token is ever written. */
-    fprintf(out, "http://127.0.0.1:%u/?token=%s\n", s.port, s.token);
-    fflush(out);
+    if (s.portal) {
+        xs_portal_started(&s, out); /* no token in a portal */
+    } else {
+        /* The one place the token is ever written. */
+        fprintf(out, "http://127.0.0.1:%u/?token=%s\n", s.port, s.token);
+        fflush(out);
+    }
 
     sigset_t set;
     sigemptyset(&set);
@@ -150,6 +166,11 @@ int xs_serve(const struct xs_options *o, FILE *out, FILE *err)
         int sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGINT || sig == SIGTERM)
             break;
+        if (s.portal) {
+            pthread_mutex_lock(&s.mu);
+            xs_portal_sweep(&s);
+            pthread_mutex_unlock(&s.mu);
+        }
         if (time(NULL) - last_beat >= XS_HEARTBEAT) {
             last_beat = time(NULL);
             pthread_mutex_lock(&s.mu);
@@ -163,6 +184,8 @@ int xs_serve(const struct xs_options *o, FILE *out, FILE *err)
                  "point and can be resumed)\n");
     MHD_socket lsock = MHD_quiesce_daemon(s.d);
     xs_jobs_stop(&s);
+    if (s.portal)
+        xs_portal_stop(&s);
     for (int i = 0; i < 300; i++) {
         pthread_mutex_lock(&s.mu);
         xs_jobs_wake(&s);
@@ -177,6 +200,7 @@ int xs_serve(const struct xs_options *o, FILE *out, FILE *err)
     if (lsock != MHD_INVALID_SOCKET)
         close(lsock);
     xs_jobs_free(&s);
+    xs_portal_free(&s);
     volatile char *w = s.token;
     for (size_t i = 0; i < sizeof s.token; i++)
         w[i] = 0;

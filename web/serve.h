@@ -14,6 +14,15 @@ struct xs_options {
     unsigned max_jobs;     /* jobs running at once */
     const char *cafile;    /* trusted for every account */
     bool insecure;
+    /* Portal mode (docs/portal.md): `listen` set. */
+    const char *listen;      /* ADDR[:PORT] */
+    const char *public_url;  /* the exact Origin of writes */
+    const char *trust_proxy; /* X-Forwarded-For only from this peer */
+    const char *store;       /* the server's storage: history on import */
+    const char *xmpp_server; /* HOST[:PORT] of the logged-in accounts */
+    unsigned file_ttl;       /* seconds a job's files are kept */
+    unsigned session_ttl;    /* seconds a session lives unused */
+    unsigned max_session_jobs;
 };
 
 /* Serves until SIGINT or SIGTERM (which the caller has blocked in every

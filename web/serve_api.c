@@ -144,14 +144,15 @@ static enum MHD_Result one_job(struct MHD_Connection *c, unsigned code,
     return xs_send_json(c, code, &b);
 }
 
-static enum MHD_Result list_jobs(struct xs_server *s, struct MHD_Connection *c)
+static enum MHD_Result list_jobs(struct xs_server *s, struct MHD_Connection *c,
+                                 const struct xs_req *q)
 {
     struct xs_buf b = {0};
     xs_buf_str(&b, "{\"jobs\":[");
     bool first = true;
     pthread_mutex_lock(&s->mu);
     for (const struct xs_job *j = s->jobs; j; j = j->next_job) {
-        if (j->deleted)
+        if (j->deleted || (s->portal && strcmp(j->owner, q->owner) != 0))
             continue;
         if (!first)
             xs_buf_str(&b, ",");
@@ -233,6 +234,8 @@ static const char *prepare(struct xs_job *j, const char *step,
                   import_target || !j->a.jid[0]);
     if (!why && j->type == XS_MIGRATE)
         why = take_acct(&j->b, js, "new", false);
+    if (!why && j->srv->portal)
+        why = xs_portal_accounts(j->srv, j->owner, j->type, &j->a, &j->b);
     if (why) {
         *code = MHD_HTTP_BAD_REQUEST;
         return why;
@@ -296,6 +299,8 @@ static enum MHD_Result create_job(struct xs_server *s, struct MHD_Connection *c,
         why = "give the password of each account";
     if (!why && t == XS_MIGRATE && strcasecmp(a.jid, b.jid) == 0)
         why = "the old and the new address are the same account";
+    if (!why && s->portal)
+        why = xs_portal_accounts(s, q->owner, t, &a, &b);
     xs_json_free(&js);
     if (why) {
         xs_acct_clear_password(&a);
@@ -314,6 +319,7 @@ static enum MHD_Result create_job(struct xs_server *s, struct MHD_Connection *c,
     }
     j->a = a;
     j->b = b;
+    snprintf(j->owner, sizeof j->owner, "%s", q->owner);
     why = xs_job_start(j, t == XS_MIGRATE ? "plan" : "run", &code);
     if (why) {
         /* Kept, resumable: it failed to start, not to run. */
@@ -404,7 +410,7 @@ static enum MHD_Result next_step(struct xs_server *s, struct MHD_Connection *c,
 }
 
 static enum MHD_Result download(struct xs_server *s, struct MHD_Connection *c,
-                                struct xs_job *j)
+                                struct xs_job *j, struct xs_req *q)
 {
     char path[PATH_MAX + 16], jid[256];
     snprintf(path, sizeof path, "%s/export.xml", j->dir);
@@ -426,6 +432,8 @@ static enum MHD_Result download(struct xs_server *s, struct MHD_Connection *c,
         return MHD_NO;
     }
     xs_headers(r, true);
+    if (s->portal) /* a portal keeps no file once it is downloaded */
+        snprintf(q->unlink_done, sizeof q->unlink_done, "%s", path);
     char cd[400];
     snprintf(cd, sizeof cd, "attachment; filename=\"xporta-%s.xml\"", jid);
     MHD_add_response_header(r, "Content-Type", "application/xml");
@@ -482,7 +490,7 @@ static enum MHD_Result job_route(struct xs_server *s, struct MHD_Connection *c,
     if (strcmp(method, "GET") == 0 && strcmp(rest, "/events") == 0)
         return events(s, c, j); /* unlocks */
     if (strcmp(method, "GET") == 0 && strcmp(rest, "/file") == 0)
-        return download(s, c, j); /* unlocks */
+        return download(s, c, j, q); /* unlocks */
     enum MHD_Result ok;
     if (strcmp(method, "GET") == 0 && !*rest) {
         ok = one_job(c, MHD_HTTP_OK, j);
@@ -518,6 +526,7 @@ enum MHD_Result xs_upload_done(struct xs_server *s, struct MHD_Connection *c,
                              "the upload could not be stored");
     }
     q->part[0] = '\0';
+    snprintf(j->owner, sizeof j->owner, "%s", q->owner);
     snprintf(j->file_name, sizeof j->file_name, "%s", q->name);
     j->file_size = q->got;
     int code = MHD_HTTP_CREATED;
@@ -540,6 +549,9 @@ enum MHD_Result xs_route(struct xs_server *s, struct MHD_Connection *c,
                          const char *url, const char *method, struct xs_req *q)
 {
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    enum MHD_Result res;
+    if (s->portal && xs_portal_route(s, c, url, method, q, &res))
+        return res;
     if (get && strcmp(url, "/") == 0)
         return q->auth == AUTH_TOKEN ? token_login(s, c) : page(s, c, q);
     if (get && strncmp(url, "/api/", 5) != 0 &&
@@ -553,7 +565,7 @@ enum MHD_Result xs_route(struct xs_server *s, struct MHD_Connection *c,
         return xs_history_file(s, c, url + 9);
     if (strcmp(url, "/api/jobs") == 0) {
         if (get)
-            return list_jobs(s, c);
+            return list_jobs(s, c, q);
         if (strcmp(method, "POST") == 0)
             return create_job(s, c, q);
         return xs_send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED,

@@ -111,8 +111,55 @@ static enum MHD_Result upload_begin(struct xs_server *s,
 
 static enum MHD_Result first_call(struct xs_server *s, struct MHD_Connection *c,
                                   const char *url, const char *method,
+                                  void **con_cls);
+
+/* Portal mode (serve_portal.c): who asks is a logged-in account. */
+static enum MHD_Result portal_first_call(struct xs_server *s,
+                                         struct MHD_Connection *c,
+                                         const char *url, const char *method,
+                                         void **con_cls)
+{
+    struct xs_req *q = calloc(1, sizeof *q);
+    if (!q)
+        return MHD_NO;
+    q->sess = -1;
+    q->fd = -1;
+    enum MHD_Result res;
+    if (!xs_portal_auth(s, c, url, method, q, &res)) {
+        free(q);
+        return res;
+    }
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    const char *ct = hdr(c, "Content-Type");
+    if (get) {
+        q->kind = REQ_PLAIN;
+    } else if (strcmp(method, "POST") == 0 && xs_json_type(ct)) {
+        q->kind = REQ_JSON;
+    } else if (strcmp(method, "PUT") == 0 && strcmp(url, "/api/uploads") == 0 &&
+               !(ct && (strncasecmp(ct, "multipart/form-data", 19) == 0 ||
+                        strncasecmp(ct, "application/x-www-form-urlencoded",
+                                    33) == 0 ||
+                        strncasecmp(ct, "text/plain", 10) == 0))) {
+        q->kind = REQ_UPLOAD;
+    } else if (strcmp(method, "DELETE") == 0) {
+        q->kind = REQ_PLAIN;
+    } else {
+        free(q);
+        return xs_send_error(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                             "send JSON, or the file itself as the body");
+    }
+    *con_cls = q;
+    if (q->kind == REQ_UPLOAD)
+        return upload_begin(s, c, q);
+    return MHD_YES;
+}
+
+static enum MHD_Result first_call(struct xs_server *s, struct MHD_Connection *c,
+                                  const char *url, const char *method,
                                   void **con_cls)
 {
+    if (s->portal)
+        return portal_first_call(s, c, url, method, con_cls);
     const char *host = hdr(c, "Host");
     if (!xs_host_ok(host, s->port))
         return refuse(c, url,
@@ -321,6 +368,10 @@ void xs_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct xs_req *q = *con_cls;
     if (!q)
         return;
+    /* portal mode: a download sent whole is removed */
+    if (q->unlink_done[0] && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        unlink(q->unlink_done);
+    xs_portal_login_free(q->login);
     drop_part(q);
     xs_buf_free(&q->body);
     free(q);

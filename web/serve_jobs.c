@@ -181,6 +181,10 @@ void xs_job_json(struct xs_buf *b, const struct xs_job *j)
     } else if (j->a.jid[0]) {
         acct_json(b, "account", &j->a);
     }
+    if (j->owner[0]) {
+        xs_buf_str(b, ",\"owner\":");
+        xs_buf_jstr(b, j->owner, sizeof j->owner);
+    }
     if (j->type == XS_IMPORT) {
         xs_buf_str(b, ",\"file\":{\"name\":");
         xs_buf_jstr(b, j->file_name, sizeof j->file_name);
@@ -306,6 +310,8 @@ static void load_one(struct xs_server *s, const char *id)
     acct_load(&j->a, &js, j->type == XS_MIGRATE ? "old" : "account");
     if (j->type == XS_MIGRATE)
         acct_load(&j->b, &js, "new");
+    v = xs_json_str(&js, "owner");
+    snprintf(j->owner, sizeof j->owner, "%s", v ? v : "");
     v = xs_json_str(&js, "file.name");
     snprintf(j->file_name, sizeof j->file_name, "%s", v ? v : "");
     j->file_size = (uint64_t)xs_json_int(&js, "file.size", 1L << 50, 0);
@@ -456,6 +462,9 @@ const char *xs_job_start(struct xs_job *j, const char *step, int *code)
         return "too many jobs are running at once; wait for one to finish "
                "(xporta serve --max-jobs)";
     }
+    const char *why = xs_portal_can_start(s, j, code);
+    if (why)
+        return why;
     if (j->th_started) { /* the last step's thread has ended */
         pthread_join(j->th, NULL);
         j->th_started = false;

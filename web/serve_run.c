@@ -312,6 +312,9 @@ xporta_status xs_run_step(struct xs_job *j, const char *step, struct xs_acct *a,
                          : "The file was imported and checked.");
         }
     }
+    /* A portal with --store: the history too (serve_portal.c). */
+    if (st == XPORTA_OK && j->type == XS_IMPORT && j->srv->portal)
+        st = xs_portal_history(j, dry, on_line, msg, cap);
 out:
     xporta_job_free(lj);
     xporta_account_free(x);

@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "serve.h"
@@ -69,6 +70,7 @@ struct xs_job {
     pthread_t th;
     bool th_started, th_done, deleted;
     double last_progress;
+    char owner[256]; /* portal mode: the account whose job it is */
 };
 
 struct xs_server {
@@ -90,6 +92,7 @@ struct xs_server {
     unsigned running, streams;
     bool stopping;
     FILE *err;
+    struct xs_portal *portal; /* portal mode (serve_portal.c), else NULL */
 };
 
 double xs_now(void);
@@ -105,6 +108,9 @@ struct xs_req {
     char part[PATH_MAX];
     uint64_t got, length;
     char name[128];
+    char owner[256];                 /* portal mode: the session's account */
+    struct xs_login *login;          /* portal mode: a login being checked */
+    char unlink_done[PATH_MAX + 16]; /* portal: removed once sent whole */
 };
 
 /* serve_http.c */
@@ -178,6 +184,43 @@ struct MHD_Response *xs_sse_response(struct xs_job *j, struct MHD_Connection *c,
 xporta_status xs_run_step(struct xs_job *j, const char *step, struct xs_acct *a,
                           struct xs_acct *b, char *msg, size_t cap, char *next,
                           size_t ncap);
+
+/* serve_portal.c: portal mode (s->portal set).  See serve_portal.c. */
+struct xs_portal;
+struct xs_login;
+int xs_portal_init(struct xs_server *s, const struct xs_options *o, FILE *err);
+/* The address to listen on (a sockaddr_in or sockaddr_in6), its length. */
+const struct sockaddr *xs_portal_addr(struct xs_server *s, bool *v6);
+void xs_portal_started(struct xs_server *s, FILE *out);
+/* The first call of a request: Host, session, Origin/CSRF of writes, the
+ * quotas of new work.  False with *res when refused (answered). */
+bool xs_portal_auth(struct xs_server *s, struct MHD_Connection *c,
+                    const char *url, const char *method, struct xs_req *q,
+                    enum MHD_Result *res);
+/* The portal's own routes and the job gate: true with *res when
+ * answered. */
+bool xs_portal_route(struct xs_server *s, struct MHD_Connection *c,
+                     const char *url, const char *method, struct xs_req *q,
+                     enum MHD_Result *res);
+/* The accounts a job of the session's owner may use (see serve_portal.c);
+ * fills in the server of the owner's account.  NULL or words. */
+const char *xs_portal_accounts(struct xs_server *s, const char *owner,
+                               enum xs_type t, struct xs_acct *a,
+                               struct xs_acct *b);
+/* Under srv->mu: whether one more step of `j` may run (per account). */
+const char *xs_portal_can_start(struct xs_server *s, const struct xs_job *j,
+                                int *code);
+/* The worker of an import's plan/run: the archive and offline messages
+ * through the store.  Appends a sentence to msg. */
+xporta_status xs_portal_history(struct xs_job *j, bool dry,
+                                void (*line)(void *, const char *, size_t),
+                                char *msg, size_t cap);
+/* Each second, under srv->mu: sessions and files past their time. */
+void xs_portal_sweep(struct xs_server *s);
+/* Waits for the logins being checked (not under srv->mu). */
+void xs_portal_stop(struct xs_server *s);
+void xs_portal_free(struct xs_server *s);
+void xs_portal_login_free(struct xs_login *l);
 
 const char *xs_state_name(enum xs_state s);
 const char *xs_type_name(enum xs_type t);

@@ -322,3 +322,29 @@ add_test(NAME integration.serve_live
 set_tests_properties(integration.serve_live PROPERTIES
   FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 600
   LABELS integration)
+
+# xporta serve as a provider's portal (--listen) on Prosody: logins checked
+# by the server over SASL and rate-limited, sessions kept apart, files
+# deleted after a download or at --file-ttl, Origin checks, and with
+# --store prosody:DIR a history imported beside the running server and
+# seen over MAM (tests/integration/portal_live.sh).
+add_test(NAME integration.portal_live
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/integration/portal_live.sh
+          ${XPORTA_SERVERS_SCRIPT} ${XPORTA_SERVERS_DIR}
+          $<TARGET_FILE:xporta-cli>
+          ${CMAKE_CURRENT_SOURCE_DIR}/integration/xmpp_probe.py
+          ${CMAKE_CURRENT_SOURCE_DIR}/data/store-live.xml)
+set_tests_properties(integration.portal_live PROPERTIES
+  FIXTURES_REQUIRED servers SKIP_RETURN_CODE 77 TIMEOUT 300
+  LABELS integration)
+
+# The portal in Chromium (tests/browser/portal.test.js): the login page,
+# a wrong password in words, the page of a logged-in account, the logout.
+add_test(NAME browser.portal
+  COMMAND node ${PROJECT_SOURCE_DIR}/tests/browser/portal.test.js
+          $<TARGET_FILE:xporta-cli> ${XPORTA_SERVERS_SCRIPT}
+          ${XPORTA_SERVERS_DIR} ${CMAKE_BINARY_DIR}/browser/work-portal)
+set_tests_properties(browser.portal PROPERTIES
+  FIXTURES_REQUIRED "servers;browser" SKIP_RETURN_CODE 77 TIMEOUT 120
+  LABELS browser
+  ENVIRONMENT "NODE_PATH=${CMAKE_BINARY_DIR}/browser/node_modules")
