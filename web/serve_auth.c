@@ -51,6 +51,12 @@ bool xs_ct_equal(const char *a, const char *b)
 
 bool xs_cookie_get(const char *h, const char *name, char *out, size_t cap)
 {
+    return xs_cookie_nth(h, name, 0, out, cap);
+}
+
+bool xs_cookie_nth(const char *h, const char *name, unsigned nth, char *out,
+                   size_t cap)
+{
     size_t nl = strlen(name);
     while (h && *h) {
         while (*h == ' ' || *h == '\t' || *h == ';')
@@ -61,6 +67,11 @@ bool xs_cookie_get(const char *h, const char *name, char *out, size_t cap)
             size_t vl = len - nl - 1;
             while (vl > 0 && (h[nl + 1 + vl - 1] == ' '))
                 vl--;
+            if (nth > 0) {
+                nth--;
+                h = end;
+                continue;
+            }
             if (vl + 1 > cap)
                 return false;
             memcpy(out, h + nl + 1, vl);

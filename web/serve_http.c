@@ -95,12 +95,14 @@ static const char *hdr(struct MHD_Connection *c, const char *name)
 static int find_session(struct xs_server *s, const char *cookie)
 {
     char sid[XS_TOKEN_LEN + 2];
-    if (!xs_cookie_get(cookie, "xporta_sid", sid, sizeof sid))
-        return -1;
     int found = -1;
-    for (int i = 0; i < XS_SESSIONS; i++)
-        if (s->sess[i].sid[0] && xs_ct_equal(sid, s->sess[i].sid))
-            found = i;
+    for (unsigned n = 0; n < 8 && found < 0; n++) {
+        if (!xs_cookie_nth(cookie, "xporta_sid", n, sid, sizeof sid))
+            break;
+        for (int i = 0; i < XS_SESSIONS; i++)
+            if (s->sess[i].sid[0] && xs_ct_equal(sid, s->sess[i].sid))
+                found = i;
+    }
     return found;
 }
 

@@ -77,6 +77,10 @@ bool xs_ct_equal(const char *a, const char *b);
 /* The value of cookie `name` in a Cookie header, into out (at most cap-1
  * bytes; a longer value is not taken).  False when absent. */
 bool xs_cookie_get(const char *header, const char *name, char *out, size_t cap);
+/* The nth (from 0) cookie of that name: another app on 127.0.0.1 may set
+ * one with a longer Path, which the browser sends first. */
+bool xs_cookie_nth(const char *header, const char *name, unsigned nth,
+                   char *out, size_t cap);
 /* "Bearer TOKEN" -> TOKEN (a pointer into header), else NULL. */
 const char *xs_bearer(const char *authorization);
 /* Host is 127.0.0.1:PORT or localhost:PORT (DNS rebinding). */

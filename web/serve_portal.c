@@ -275,9 +275,12 @@ bool xs_portal_auth(struct xs_server *s, struct MHD_Connection *c,
     char sid[XS_TOKEN_LEN + 2], csrf[XS_TOKEN_LEN + 1] = "";
     int i = -1;
     pthread_mutex_lock(&s->mu);
-    if (xs_cookie_get(xs_portal_hdr(c, "Cookie"), "xporta_sid", sid,
-                      sizeof sid))
+    for (unsigned n = 0; n < 8 && i < 0; n++) {
+        if (!xs_cookie_nth(xs_portal_hdr(c, "Cookie"), "xporta_sid", n, sid,
+                           sizeof sid))
+            break;
         i = xs_ptab_find(&p->sessions, sid, xs_now());
+    }
     if (i >= 0) {
         snprintf(q->owner, sizeof q->owner, "%s", p->sessions.s[i].jid);
         memcpy(csrf, p->sessions.s[i].csrf, sizeof csrf);

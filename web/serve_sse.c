@@ -12,8 +12,12 @@
 #include "serve_srv.h"
 
 enum {
+    /* Streams open at once, of 256 connections: the rest stay for pages
+     * and the API (a suspended stream holds its connection). */
+    XS_STREAMS_MAX = 64,
+    /* A line of the log fits (strings are cut at 16 KiB). */
     XS_SSE_BLOCK = 65536
-}; /* a line of the log fits (strings are cut at 16 KiB) */
+};
 
 void xs_wake_locked(struct xs_job *j, bool ping)
 {
@@ -94,6 +98,10 @@ struct MHD_Response *xs_sse_response(struct xs_job *j, struct MHD_Connection *c,
         after = j->nlines;
     if (after >= j->nlines && j->state != XS_RUNNING) {
         *code = MHD_HTTP_NO_CONTENT;
+        return NULL;
+    }
+    if (j->srv->streams >= XS_STREAMS_MAX) { /* each holds a connection */
+        *code = MHD_HTTP_SERVICE_UNAVAILABLE;
         return NULL;
     }
     struct xs_stream *st = calloc(1, sizeof *st);

@@ -53,6 +53,12 @@ static void cookies_and_bearer(void **state)
     assert_false(xs_cookie_get("my_xporta_sid=Q", "xporta_sid", v, sizeof v));
     assert_false(xs_cookie_get("xporta_sidx=Q", "xporta_sid", v, sizeof v));
     assert_false(xs_cookie_get(NULL, "xporta_sid", v, sizeof v));
+    /* a cookie planted by another app on 127.0.0.1 comes first */
+    assert_true(xs_cookie_nth("xporta_sid=planted; xporta_sid=REAL",
+                              "xporta_sid", 1, v, sizeof v));
+    assert_string_equal(v, "REAL");
+    assert_false(
+        xs_cookie_nth("xporta_sid=planted", "xporta_sid", 1, v, sizeof v));
     assert_false(xs_cookie_get("xporta_sid=0123456789", "xporta_sid", v,
                                5)); /* too long */
     assert_string_equal(xs_bearer("Bearer T0K"), "T0K");
