@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,6 +394,8 @@ static xporta_status copy_tail(struct fs *f, int fd, off_t from,
     return st;
 }
 
+enum { LIVE_ROUNDS_SECONDS = 120 };
+
 static xporta_status live_archive(struct fs *f, struct pending *p)
 {
     if (fflush(p->newf) != 0 || ferror(p->newf))
@@ -400,12 +403,30 @@ static xporta_status live_archive(struct fs *f, struct pending *p)
     fclose(p->newf);
     p->newf = NULL;
     xporta_status st = XPORTA_OK;
+    /* Each round carries only what Prosody appended during the last one,
+     * so rounds shrink as soon as its messages pause; a busy machine (a
+     * slow copy, a slow /proc walk) needs more of them than a quiet one.
+     * Never give up silently: Prosody's late items are in newpath (they
+     * are nowhere else: the old file is unlinked), so they are kept. */
+    struct timespec t0, tn;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int round = 0; !st; round++) {
-        if (round == 8) {
-            st = xp_fail(&f->base.run->err, XPORTA_ELOCKED,
-                         "%s: Prosody kept writing to it; run the same "
-                         "command again (nothing is added twice)",
-                         p->path);
+        clock_gettime(CLOCK_MONOTONIC, &tn);
+        if (round > 0 && tn.tv_sec - t0.tv_sec >= LIVE_ROUNDS_SECONDS) {
+            char keep[PATH_MAX];
+            snprintf(keep, sizeof keep, "%s.xporta-late-%ld", p->path,
+                     (long)getpid());
+            if (rename(p->newpath, keep) == 0)
+                st = xp_fail(&f->base.run->err, XPORTA_ELOCKED,
+                             "%s: Prosody kept writing to it for %d s; "
+                             "what it wrote last is kept in %s (append "
+                             "it to the file while Prosody is stopped); "
+                             "run the same command again (nothing is "
+                             "added twice)",
+                             p->path, LIVE_ROUNDS_SECONDS, keep);
+            else
+                st = pfs_sys_fail(f, "cannot keep Prosody's last items in",
+                                  keep);
             break;
         }
         /* the old items, then the new, into a file of our own */
