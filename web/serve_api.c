@@ -320,11 +320,13 @@ static enum MHD_Result create_job(struct xs_server *s, struct MHD_Connection *c,
     j->a = a;
     j->b = b;
     snprintf(j->owner, sizeof j->owner, "%s", q->owner);
-    why = xs_job_start(j, t == XS_MIGRATE ? "plan" : "run", &code);
+    const char *first = t == XS_MIGRATE ? "plan" : "run";
+    why = xs_job_start(j, first, &code);
     if (why) {
-        /* Kept, resumable: it failed to start, not to run. */
+        /* Kept, resumable: it failed to start, not to run (its first step
+         * is offered again; the stage was still empty). */
         j->state = XS_FAILED;
-        snprintf(j->next, sizeof j->next, "%s", j->stage);
+        snprintf(j->next, sizeof j->next, "%s", first);
         snprintf(j->message, sizeof j->message, "%s", why);
         xs_acct_clear_password(&j->a);
         xs_acct_clear_password(&j->b);
