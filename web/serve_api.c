@@ -37,7 +37,7 @@ static bool job_url(const char *url, char *id, const char **rest)
 
 /* ---- the page and its assets --------------------------------------------- */
 
-static const struct xs_asset *asset(const char *path)
+const struct xs_asset *xs_asset_find(const char *path)
 {
     for (const struct xs_asset *a = xs_assets; a->path; a++)
         if (strcmp(a->path, path) == 0)
@@ -48,7 +48,9 @@ static const struct xs_asset *asset(const char *path)
 static enum MHD_Result page(struct xs_server *s, struct MHD_Connection *c,
                             struct xs_req *q)
 {
-    const struct xs_asset *a = asset("/index.html");
+    const struct xs_asset *a = xs_asset_find("/index.html");
+    if (!a)
+        return xs_send_error(c, 500, "the page is missing");
     char csrf[XS_TOKEN_LEN + 1] = "";
     pthread_mutex_lock(&s->mu);
     if (q->sess >= 0)
@@ -558,7 +560,7 @@ enum MHD_Result xs_route(struct xs_server *s, struct MHD_Connection *c,
         return q->auth == AUTH_TOKEN ? token_login(s, c) : page(s, c, q);
     if (get && strncmp(url, "/api/", 5) != 0 &&
         strncmp(url, "/history/", 9) != 0) {
-        const struct xs_asset *a = asset(url);
+        const struct xs_asset *a = xs_asset_find(url);
         if (a && strcmp(url, "/index.html") != 0)
             return static_asset(c, a);
         return xs_send_error(c, MHD_HTTP_NOT_FOUND, "there is nothing here");

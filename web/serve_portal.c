@@ -326,19 +326,11 @@ bool xs_portal_auth(struct xs_server *s, struct MHD_Connection *c,
     return true;
 }
 
-static const struct xs_asset *find_asset(const char *path)
-{
-    for (const struct xs_asset *a = xs_assets; a->path; a++)
-        if (strcmp(a->path, path) == 0)
-            return a;
-    return NULL;
-}
-
 /* index.html with the session's CSRF value, its account and portal.js. */
 static enum MHD_Result page(struct xs_server *s, struct MHD_Connection *c,
                             struct xs_req *q)
 {
-    const struct xs_asset *a = find_asset("/index.html");
+    const struct xs_asset *a = xs_asset_find("/index.html");
     if (!a)
         return xs_send_error(c, 500, "the page is missing");
     char csrf[XS_TOKEN_LEN + 1] = "";
@@ -372,7 +364,7 @@ static enum MHD_Result page(struct xs_server *s, struct MHD_Connection *c,
 
 static enum MHD_Result static_asset(struct MHD_Connection *c, const char *path)
 {
-    const struct xs_asset *a = find_asset(path);
+    const struct xs_asset *a = xs_asset_find(path);
     if (!a)
         return xs_send_error(c, MHD_HTTP_NOT_FOUND, "there is nothing here");
     char type[64];

@@ -147,6 +147,8 @@ struct xs_asset {
     size_t len;
 };
 extern const struct xs_asset xs_assets[];
+/* The embedded file at `path` ("/app.js"), or NULL. */
+const struct xs_asset *xs_asset_find(const char *path);
 
 /* serve_jobs.c (under srv->mu unless said otherwise) */
 int xs_jobs_load(struct xs_server *s);
